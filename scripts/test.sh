@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the Rust unit and integration tests against SQLite and
+# PostgreSQL, then the Playwright suite against a release build with JavaScript on and off.
+# Uses TEST_DATABASE_URL (an admin URL of a PostgreSQL server) when set; otherwise starts a
+# throwaway PostgreSQL cluster and stops it afterwards. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+
+work=$(mktemp -d /tmp/switchboard-test.XXXXXX)
+chmod 755 "$work"
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n "${own_pg:-}" ]] && scripts/pg-throwaway.sh stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
+  echo "== starting a throwaway PostgreSQL"
+  TEST_DATABASE_URL=$(scripts/pg-throwaway.sh start "$work/pg")
+  own_pg=1
+fi
+export TEST_DATABASE_URL
+# The integration tests fail instead of skipping PostgreSQL when this is set.
+export SWITCHBOARD_REQUIRE_POSTGRES=1
+
+echo "== rustfmt"
+cargo fmt --check
+
+echo "== Rust tests (SQLite and PostgreSQL)"
+# Release profile: the tests share compiled dependencies with the release build below.
+cargo test --release --features ssr
+
+echo "== release build"
+cargo leptos build --release
+
+echo "== Playwright (JavaScript on and off)"
+db="$work/e2e.db"
+target/release/switchboard --database-url "sqlite:$db" seed-demo
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
+  --allow-private-webhook-urls true >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+set +e
+BASE_URL="http://127.0.0.1:$port" PW_JSON="$work/playwright.json" \
+  npx playwright test -c end2end/playwright.config.ts
+status=$?
+set -e
+# The plain closing line CI reads.
+node -e '
+  let passed = 0, failed = 1, skipped = 0;
+  try {
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    passed = r.stats.expected + r.stats.flaky; failed = r.stats.unexpected; skipped = r.stats.skipped;
+  } catch (e) {}
+  console.log(`browser: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$work/playwright.json"
+if [[ $status != 0 ]]; then
+  echo "--- server log (tail)"; tail -50 "$work/server.log"
+  exit $status
+fi

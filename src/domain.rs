@@ -1,0 +1,302 @@
+//! The product's vocabulary (see DOMAIN.md): environments, roles, statuses, the platform
+//! catalog and the normalized error codes. Shared by the server and the browser build.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Implements `as_str`, `parse` and `Display` for a plain string enum, so the database, URLs and
+/// the UI all spell a value the same way.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Every organization has both environments; connections, logs and configuration belong to one.
+    Environment { Sandbox => "sandbox", Production => "production" }
+);
+
+string_enum!(
+    /// A member's role inside one organization.
+    Role { Owner => "owner", Admin => "admin", Developer => "developer", Viewer => "viewer" }
+);
+
+string_enum!(
+    /// Roles of Switchboard's own customer-success staff, who can look across organizations.
+    StaffRole { Support => "support", SupportAdmin => "support_admin" }
+);
+
+string_enum!(
+    IntegrationType { Accounting => "accounting", Commerce => "commerce", Payments => "payments" }
+);
+
+string_enum!(
+    ConnectionStatus {
+        Initializing => "initializing",
+        Healthy => "healthy",
+        Degraded => "degraded",
+        NeedsReauth => "needs_reauth",
+        Disabled => "disabled",
+    }
+);
+
+string_enum!(
+    SyncRunKind { Initial => "initial", Incremental => "incremental", Backfill => "backfill" }
+);
+
+string_enum!(
+    SyncRunStatus {
+        Queued => "queued",
+        Running => "running",
+        Succeeded => "succeeded",
+        Partial => "partial",
+        Failed => "failed",
+        NotSupported => "not_supported",
+    }
+);
+
+string_enum!(
+    BackfillStatus {
+        Queued => "queued",
+        Running => "running",
+        Succeeded => "succeeded",
+        Partial => "partial",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl Environment {
+    pub fn label(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "Sandbox",
+            Environment::Production => "Production",
+        }
+    }
+}
+
+impl Role {
+    /// Owners and admins edit configuration, webhooks, keys and members.
+    pub fn can_administer(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+impl ConnectionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionStatus::Initializing => "Initializing",
+            ConnectionStatus::Healthy => "Healthy",
+            ConnectionStatus::Degraded => "Degraded",
+            ConnectionStatus::NeedsReauth => "Needs re-auth",
+            ConnectionStatus::Disabled => "Disabled",
+        }
+    }
+}
+
+impl IntegrationType {
+    pub fn label(self) -> &'static str {
+        match self {
+            IntegrationType::Accounting => "Accounting",
+            IntegrationType::Commerce => "Commerce",
+            IntegrationType::Payments => "Payments",
+        }
+    }
+
+    /// The data objects of this integration type, in the order the console lists them.
+    pub fn data_objects(self) -> &'static [&'static str] {
+        match self {
+            IntegrationType::Accounting => &[
+                "accounts",
+                "customers",
+                "vendors",
+                "invoices",
+                "invoice_payments",
+                "bills",
+                "bill_payments",
+                "expenses",
+                "journal_entries",
+                "balance_sheets",
+                "income_statements",
+            ],
+            IntegrationType::Commerce => {
+                &["orders", "products", "customers", "transactions", "refunds", "payouts", "inventory"]
+            }
+            IntegrationType::Payments => {
+                &["charges", "refunds", "disputes", "payouts", "balance_transactions"]
+            }
+        }
+    }
+}
+
+/// One platform of the shipped catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformSpec {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub integration_type: IntegrationType,
+    pub supports_sync_history: bool,
+    /// Data objects of the integration type this platform does not offer.
+    pub unsupported_objects: &'static [&'static str],
+}
+
+impl PlatformSpec {
+    pub fn supported_objects(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.integration_type.data_objects().iter().copied().filter(|o| !self.unsupported_objects.contains(o))
+    }
+}
+
+/// The catalog to ship (DOMAIN.md). Which objects each platform lacks and which keep no sync
+/// history mirrors what these platforms' public APIs offer.
+pub const PLATFORMS: &[PlatformSpec] = &[
+    PlatformSpec {
+        id: "quickbooks_online",
+        name: "QuickBooks Online",
+        integration_type: IntegrationType::Accounting,
+        supports_sync_history: true,
+        unsupported_objects: &[],
+    },
+    PlatformSpec {
+        id: "xero",
+        name: "Xero",
+        integration_type: IntegrationType::Accounting,
+        supports_sync_history: true,
+        unsupported_objects: &[],
+    },
+    PlatformSpec {
+        id: "netsuite",
+        name: "NetSuite",
+        integration_type: IntegrationType::Accounting,
+        supports_sync_history: true,
+        unsupported_objects: &["balance_sheets"],
+    },
+    PlatformSpec {
+        id: "sage_intacct",
+        name: "Sage Intacct",
+        integration_type: IntegrationType::Accounting,
+        supports_sync_history: true,
+        unsupported_objects: &["income_statements"],
+    },
+    PlatformSpec {
+        id: "freshbooks",
+        name: "FreshBooks",
+        integration_type: IntegrationType::Accounting,
+        supports_sync_history: false,
+        unsupported_objects: &["journal_entries", "balance_sheets", "bill_payments"],
+    },
+    PlatformSpec {
+        id: "shopify",
+        name: "Shopify",
+        integration_type: IntegrationType::Commerce,
+        supports_sync_history: true,
+        unsupported_objects: &[],
+    },
+    PlatformSpec {
+        id: "amazon_seller",
+        name: "Amazon Seller",
+        integration_type: IntegrationType::Commerce,
+        supports_sync_history: true,
+        unsupported_objects: &["customers"],
+    },
+    PlatformSpec {
+        id: "woocommerce",
+        name: "WooCommerce",
+        integration_type: IntegrationType::Commerce,
+        supports_sync_history: false,
+        unsupported_objects: &["payouts"],
+    },
+    PlatformSpec {
+        id: "bigcommerce",
+        name: "BigCommerce",
+        integration_type: IntegrationType::Commerce,
+        supports_sync_history: true,
+        unsupported_objects: &["payouts"],
+    },
+    PlatformSpec {
+        id: "etsy",
+        name: "Etsy",
+        integration_type: IntegrationType::Commerce,
+        supports_sync_history: false,
+        unsupported_objects: &["inventory"],
+    },
+    PlatformSpec {
+        id: "stripe",
+        name: "Stripe",
+        integration_type: IntegrationType::Payments,
+        supports_sync_history: true,
+        unsupported_objects: &[],
+    },
+    PlatformSpec {
+        id: "square",
+        name: "Square",
+        integration_type: IntegrationType::Payments,
+        supports_sync_history: true,
+        unsupported_objects: &[],
+    },
+    PlatformSpec {
+        id: "paypal",
+        name: "PayPal",
+        integration_type: IntegrationType::Payments,
+        supports_sync_history: false,
+        unsupported_objects: &["balance_transactions"],
+    },
+];
+
+pub fn platform(id: &str) -> Option<&'static PlatformSpec> {
+    PLATFORMS.iter().find(|p| p.id == id)
+}
+
+/// A normalized error code of the unified API, with what it means and what to do about it.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCodeSpec {
+    pub code: &'static str,
+    pub status: u16,
+    pub title: &'static str,
+    pub meaning: &'static str,
+    pub next_step: &'static str,
+}
+
+pub const ERROR_CODES: &[ErrorCodeSpec] = &[
+    ErrorCodeSpec { code: "missing-params", status: 400, title: "A required field is missing", meaning: "The request body lacks a field the platform requires for this operation.", next_step: "Add the field named in the message and send the request again; the raw platform error names the field the platform expected." },
+    ErrorCodeSpec { code: "invalid-params", status: 400, title: "A field value is invalid", meaning: "A field is present but its value is not accepted (wrong format, unknown reference, out of range).", next_step: "Correct the value of the field named in the message; the raw platform error says what the platform accepts." },
+    ErrorCodeSpec { code: "record-already-exists", status: 400, title: "A record with that value exists", meaning: "The platform enforces uniqueness on a value you sent (a document number, an email, a SKU).", next_step: "Look the existing record up and update it instead, or send a different unique value." },
+    ErrorCodeSpec { code: "operation-denied", status: 400, title: "The platform refused the operation", meaning: "The request was well formed, but the platform does not allow this change in the record's current state (a closed period, a paid invoice).", next_step: "Check the record's state in the platform; the raw platform error gives the platform's reason." },
+    ErrorCodeSpec { code: "platform-denied", status: 400, title: "The platform refused the request", meaning: "The platform rejected the request as a whole, typically for missing permissions or a plan that lacks the feature.", next_step: "Ask the end customer to check the permissions and plan of the connected account." },
+    ErrorCodeSpec { code: "unknown-error", status: 400, title: "Unclassified platform error", meaning: "The platform's error could not be mapped to a normalized code.", next_step: "Read the raw platform error below; if it recurs, send the request ID to support so the mapping can be added." },
+    ErrorCodeSpec { code: "unauthorized", status: 401, title: "Credentials expired or revoked", meaning: "The platform no longer accepts the connection's access token.", next_step: "Ask the end customer to reconnect this connection; requests will fail until they do." },
+    ErrorCodeSpec { code: "forbidden", status: 403, title: "Access denied by the platform", meaning: "The connected account lacks permission for this resource, or the API key lacks access.", next_step: "Ask the end customer to grant the missing scope and reconnect, or check the API key's environment." },
+    ErrorCodeSpec { code: "not-found", status: 404, title: "Record or connection not found", meaning: "The record or connection does not exist in this environment.", next_step: "Check the ID and the environment (sandbox or production) of the API key you used." },
+    ErrorCodeSpec { code: "idempotency-conflict", status: 409, title: "Idempotency key reused with a different body", meaning: "A request with the same idempotency key but a different body was already processed.", next_step: "Use a new idempotency key for a different request, or resend the original body unchanged." },
+    ErrorCodeSpec { code: "rate-limited", status: 429, title: "Rate limited by the platform", meaning: "The platform's rate limit for this connection was exceeded.", next_step: "Back off and retry after the time in the Retry-After header; spread bulk work over time." },
+    ErrorCodeSpec { code: "internal-error", status: 500, title: "Internal error", meaning: "The unified API failed while handling the request.", next_step: "Safe to retry with the same idempotency key; if it persists, send the request ID to support." },
+    ErrorCodeSpec { code: "platform-unavailable", status: 503, title: "Platform outage or timeout", meaning: "The platform timed out or reported an outage.", next_step: "The platform is having trouble; retry later with the same idempotency key, which makes the retry safe." },
+];
+
+pub fn error_code(code: &str) -> Option<&'static ErrorCodeSpec> {
+    ERROR_CODES.iter().find(|e| e.code == code)
+}
+
+/// HTTP methods the unified API accepts.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -1,0 +1,54 @@
+//! The error type of the server-function boundary. Every server function returns it; the browser
+//! receives it as JSON and shows its message. Internal details never cross: the server logs them
+//! and sends `Internal` with a generic message.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the user must sign in (again).
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The object does not exist, or belongs to another organization: the two are
+    /// indistinguishable on purpose.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input names a problem the user can fix.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on our side. Try again; if it keeps happening, contact support.")]
+    Internal,
+    /// Transport or encoding failure between the browser and the server.
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        AppError::Forbidden(msg.into())
+    }
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        AppError::NotFound(msg.into())
+    }
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        AppError::Invalid(msg.into())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::Invalid(format!("The request could not be read: {msg}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}

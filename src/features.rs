@@ -1,0 +1,11 @@
+//! Product features, each owning its wire types, server functions and components.
+
+pub mod api_keys;
+pub mod connections;
+pub mod overview;
+pub mod placeholder;
+pub mod search;
+pub mod session;
+pub mod shell;
+pub mod sign_in;
+pub mod ui;

@@ -1,0 +1,166 @@
+//! The application frame: sidebar navigation, organization and environment switcher, global
+//! search, user menu. Every form here is a plain HTML form, so the frame works before the
+//! WebAssembly has loaded and with JavaScript off.
+
+use super::session::{get_viewer, ViewerInfo};
+use super::ui::ErrorNotice;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_location;
+
+const NAV: &[(&str, &str)] = &[
+    ("/", "Overview"),
+    ("/requests", "Request Logs"),
+    ("/connections", "Connections"),
+    ("/sync-configuration", "Sync Configuration"),
+    ("/webhooks", "Webhooks"),
+    ("/errors", "Errors"),
+];
+
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| get_viewer());
+    let location = use_location();
+    let here = Signal::derive(move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{}", location.pathname.get(), search)
+        }
+    });
+
+    view! {
+        <div class="min-h-full md:flex">
+            <aside class="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-slate-900 text-slate-200 md:flex">
+                <a href="/" class="flex items-center gap-2 px-5 py-5 text-lg font-semibold text-white">
+                    <span class="inline-flex h-7 w-7 items-center justify-center rounded-md bg-indigo-500 text-sm font-bold">"S"</span>
+                    "Switchboard"
+                </a>
+                <nav aria-label="Main" class="flex-1 space-y-1 px-3">
+                    {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label /> }).collect_view()}
+                    <p class="px-3 pt-6 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-500">"Settings"</p>
+                    <NavLink href="/settings/api-keys" label="API keys" />
+                </nav>
+                <p class="px-5 py-4 text-xs text-slate-500">"Unified API operations console"</p>
+            </aside>
+            <div class="flex min-w-0 flex-1 flex-col">
+                <header class="border-b border-slate-200 bg-white">
+                    <div class="flex flex-wrap items-center gap-3 px-4 py-3 md:px-6">
+                        <a href="/" class="font-semibold text-slate-900 md:hidden">"Switchboard"</a>
+                        <form method="get" action="/search" role="search" class="order-last flex w-full min-w-0 flex-1 md:order-none md:w-auto">
+                            <label for="global-search" class="sr-only">"Find a request or connection by ID"</label>
+                            <input
+                                id="global-search"
+                                name="q"
+                                autocomplete="off"
+                                spellcheck="false"
+                                placeholder="Paste a request ID (req_…) or connection ID (conn_…)"
+                                class="w-full rounded-l-md border border-slate-300 px-3 py-1.5 font-mono text-sm placeholder:font-sans focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
+                            />
+                            <button class="rounded-r-md border border-l-0 border-slate-300 bg-slate-50 px-3 text-sm font-medium text-slate-700 hover:bg-slate-100">"Find"</button>
+                        </form>
+                        <Suspense fallback=|| view! { <span class="text-sm text-slate-400">"…"</span> }>
+                            {move || Suspend::new(async move {
+                                match viewer.await {
+                                    Ok(v) => view! { <ContextSwitcher viewer=v.clone() here /> <UserMenu viewer=v /> }.into_any(),
+                                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                                }
+                            })}
+                        </Suspense>
+                    </div>
+                    <nav aria-label="Main (compact)" class="flex gap-1 overflow-x-auto border-t border-slate-100 px-2 py-1 md:hidden">
+                        {NAV.iter().map(|(href, label)| view! { <MobileNavLink href=*href label=*label /> }).collect_view()}
+                        <MobileNavLink href="/settings/api-keys" label="API keys" />
+                    </nav>
+                </header>
+                <main class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 md:px-8">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <A
+            href=href
+            exact=href == "/"
+            attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+        >
+            {label}
+        </A>
+    }
+}
+
+#[component]
+fn MobileNavLink(href: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <A
+            href=href
+            exact=href == "/"
+            attr:class="whitespace-nowrap rounded-md px-3 py-1.5 text-sm text-slate-600 aria-[current=page]:bg-slate-100 aria-[current=page]:font-medium aria-[current=page]:text-slate-900"
+        >
+            {label}
+        </A>
+    }
+}
+
+/// Organization and environment picker. A plain form posting to /auth/switch: the server checks
+/// membership (or staff) and records staff switches in the audit log.
+#[component]
+fn ContextSwitcher(viewer: ViewerInfo, here: Signal<String>) -> impl IntoView {
+    let current_org = viewer.organization.id.clone();
+    let env = viewer.environment.clone();
+    let production = env == "production";
+    view! {
+        <form method="post" action="/auth/switch" class="flex items-center gap-2" aria-label="Organization and environment">
+            <input type="hidden" name="next" value=move || here.get() />
+            <label for="switch-org" class="sr-only">"Organization"</label>
+            <select id="switch-org" name="organization_id" class="max-w-[12rem] rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8 text-sm">
+                {viewer.organizations.into_iter().map(|o| {
+                    let selected = o.id == current_org;
+                    view! { <option value=o.id selected=selected>{o.name}</option> }
+                }).collect_view()}
+            </select>
+            <label for="switch-env" class="sr-only">"Environment"</label>
+            <select id="switch-env" name="environment" class="rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8 text-sm">
+                <option value="production" selected=production>"Production"</option>
+                <option value="sandbox" selected=!production>"Sandbox"</option>
+            </select>
+            <button class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"Switch"</button>
+            <span
+                data-testid="current-environment"
+                class=if production { "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" }
+            >
+                {if production { "Production" } else { "Sandbox" }}
+            </span>
+        </form>
+    }
+}
+
+/// The user menu: a <details> element, so it opens without JavaScript.
+#[component]
+fn UserMenu(viewer: ViewerInfo) -> impl IntoView {
+    let initial = viewer.email.chars().next().unwrap_or('?').to_ascii_uppercase();
+    view! {
+        <details class="relative">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-100" aria-label="User menu">
+                <span class="inline-flex h-7 w-7 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700">{initial.to_string()}</span>
+                <span class="hidden text-slate-700 lg:inline" data-testid="user-email">{viewer.email.clone()}</span>
+            </summary>
+            <div class="absolute right-0 z-20 mt-2 w-64 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg">
+                <p class="font-medium text-slate-900">{viewer.name.clone()}</p>
+                <p class="truncate text-slate-500">{viewer.email.clone()}</p>
+                <p class="mt-1 text-xs text-slate-500">
+                    {viewer.organization.name.clone()} " · " <span data-testid="user-role">{viewer.role_label.clone()}</span>
+                </p>
+                <form method="post" action="/auth/sign-out" class="mt-3 border-t border-slate-100 pt-3">
+                    <button class="w-full rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">"Sign out"</button>
+                </form>
+            </div>
+        </details>
+    }
+}

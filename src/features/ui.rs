@@ -1,0 +1,147 @@
+//! Small building blocks shared by every page.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn PageHeader(
+    #[prop(into)] title: String,
+    #[prop(optional, into)] subtitle: Option<String>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <Title text=title.clone() />
+        <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+                {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
+            </div>
+            {children.map(|c| c())}
+        </div>
+    }
+}
+
+#[component]
+pub fn Card(#[prop(optional, into)] class: String, children: Children) -> impl IntoView {
+    view! {
+        <section class=format!("rounded-lg border border-slate-200 bg-white shadow-sm {class}")>{children()}</section>
+    }
+}
+
+/// How an error reaches the user: what happened and what to do.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let signed_out = error == AppError::Unauthorized;
+    view! {
+        <div role="alert" class="rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+            <p class="font-medium">{error.to_string()}</p>
+            {signed_out.then(|| view! {
+                <p class="mt-2"><a class="font-medium underline" href="/sign-in">"Sign in"</a></p>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="py-8 text-center text-sm text-slate-500" aria-busy="true">"Loading…"</p> }
+}
+
+/// Colour classes for a status word (connection, sync run, delivery).
+pub fn status_tone(status: &str) -> &'static str {
+    match status {
+        "healthy" | "succeeded" | "delivered" | "enabled" => {
+            "bg-emerald-50 text-emerald-700 ring-emerald-600/20"
+        }
+        "degraded" | "partial" | "retrying" | "running" | "queued" | "initializing" => {
+            "bg-amber-50 text-amber-800 ring-amber-600/20"
+        }
+        "needs_reauth" | "failed" => "bg-red-50 text-red-700 ring-red-600/20",
+        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
+    }
+}
+
+#[component]
+pub fn Badge(#[prop(into)] tone: String, children: Children) -> impl IntoView {
+    view! {
+        <span class=format!("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset {tone}")>
+            {children()}
+        </span>
+    }
+}
+
+fn set_not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
+/// The page for an address that matches no route.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_not_found_status();
+    view! {
+        <Title text="Page not found" />
+        <main class="flex min-h-full flex-col items-center justify-center px-6 py-24 text-center">
+            <p class="text-sm font-semibold text-indigo-600">"404"</p>
+            <h1 class="mt-2 text-3xl font-semibold tracking-tight">"Page not found"</h1>
+            <p class="mt-3 max-w-md text-slate-600">
+                "There is no page at this address. If you were given a request ID or connection ID, paste it into the search box."
+            </p>
+            <form method="get" action="/search" class="mt-6 flex w-full max-w-md gap-2">
+                <label for="nf-search" class="sr-only">"Request ID or connection ID"</label>
+                <input id="nf-search" name="q" placeholder="req_… or conn_…" class="w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+                <button class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Find"</button>
+            </form>
+            <a href="/" class="mt-6 text-sm font-medium text-indigo-600 hover:underline">"Back to the overview"</a>
+        </main>
+    }
+}
+
+/// A "not found" inside the console, for an ID that does not exist or is not visible.
+#[component]
+pub fn NotFoundNotice(#[prop(into)] what: String) -> impl IntoView {
+    set_not_found_status();
+    view! {
+        <Title text="Not found" />
+        <Card class="p-8 text-center">
+            <h1 class="text-xl font-semibold">"Not found"</h1>
+            <p class="mt-2 text-slate-600">{what}</p>
+        </Card>
+    }
+}
+
+pub fn format_count(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Milliseconds since the epoch as "2026-11-21 14:03:09 UTC".
+pub fn format_time_utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(super::format_count(1234567), "1,234,567");
+        assert_eq!(super::format_count(999), "999");
+        assert_eq!(super::format_count(0), "0");
+    }
+}

@@ -1,0 +1,21 @@
+//! Switchboard: the operations console of a unified API.
+//!
+//! The crate builds twice: with `ssr` as the server (axum + sqlx) and with `hydrate` as the
+//! WebAssembly front-end. `features/` holds one module per product feature (its wire types,
+//! server functions and components); `server/` holds what only the server has.
+
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod features;
+pub mod ids;
+pub mod platform_data;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,537 @@
+//! Sign-in, sessions and the request guards: who is asking, and may they.
+//!
+//! Sessions are random 256-bit tokens in an HttpOnly, SameSite=Lax cookie; the database keeps
+//! only their SHA-256, so a copy of the sessions table cannot be used to sign in. Lax rather
+//! than Strict because support staff open the console from links in tickets and chat: with Strict
+//! such a top-level navigation arrives without the cookie and looks signed out. Cross-site
+//! mutations are refused by the origin check below, not by the cookie attribute alone.
+
+use super::store::{NewAuditEntry, NewSession, SessionRow, Store, StoreError};
+use super::AppState;
+use crate::domain::{Environment, Role, StaffRole};
+use crate::ids;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "sb_session";
+pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The signed-in user as every server function sees them, for the organization and environment
+/// currently selected in their session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub token_hash: String,
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub staff_role: Option<StaffRole>,
+    pub organization_id: String,
+    pub organization_name: String,
+    pub environment: Environment,
+    /// Role in the selected organization; `None` when staff look into an organization that is
+    /// not theirs.
+    pub role: Option<Role>,
+    pub ip: Option<String>,
+}
+
+impl Viewer {
+    fn from_row(row: SessionRow, ip: Option<String>) -> Self {
+        Viewer {
+            token_hash: row.token_hash,
+            user_id: row.user_id,
+            email: row.email,
+            name: row.user_name,
+            staff_role: row.staff_role.as_deref().and_then(StaffRole::parse),
+            organization_id: row.organization_id,
+            organization_name: row.organization_name,
+            environment: Environment::parse(&row.environment).unwrap_or(Environment::Production),
+            role: row.role.as_deref().and_then(Role::parse),
+            ip,
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.staff_role.is_some()
+    }
+
+    /// Owners, admins and support admins may change configuration, webhooks and keys.
+    pub fn can_administer(&self) -> bool {
+        self.role.is_some_and(Role::can_administer) || self.staff_role == Some(StaffRole::SupportAdmin)
+    }
+
+    /// Whether this viewer may read data of `organization_id`; staff may read any.
+    pub fn may_read(&self, organization_id: &str) -> bool {
+        self.is_staff() || organization_id == self.organization_id
+    }
+
+    /// A role name for display: the membership role, or the staff role.
+    pub fn role_label(&self) -> String {
+        match (self.role, self.staff_role) {
+            (Some(r), _) => r.as_str().to_string(),
+            (None, Some(s)) => format!("staff · {}", s.as_str()),
+            (None, None) => "none".into(),
+        }
+    }
+}
+
+/// Extension inserted on every request by [`load_viewer`].
+#[derive(Clone, Default)]
+pub struct CurrentViewer(pub Option<Arc<Viewer>>);
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing with default parameters cannot fail")
+        .to_string()
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn client_ip(req_extensions: &axum::http::Extensions) -> Option<String> {
+    req_extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Middleware: resolves the session cookie into a [`Viewer`] for everything downstream.
+pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = client_ip(req.extensions());
+    let viewer = match cookie_value(req.headers(), SESSION_COOKIE) {
+        Some(token) if !token.is_empty() => {
+            match state.store.get_session(&hash_token(token), now_ms()).await {
+                Ok(row) => row.map(|r| Arc::new(Viewer::from_row(r, ip))),
+                Err(e) => {
+                    tracing::error!(error = %e, "loading session failed");
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The database is unavailable. Try again shortly.",
+                    )
+                        .into_response();
+                }
+            }
+        }
+        _ => None,
+    };
+    req.extensions_mut().insert(CurrentViewer(viewer));
+    next.run(req).await
+}
+
+/// Paths anyone may open without a session.
+fn is_public(path: &str) -> bool {
+    path == "/sign-in"
+        || path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path == "/favicon.ico"
+        || path == "/healthz"
+}
+
+/// Middleware: every page but sign-in needs a session; without one the browser is sent to
+/// sign-in and brought back afterwards. Server functions (`/api/…`) answer `Unauthorized`
+/// themselves instead, since a redirect is no use to a fetch.
+pub async fn require_sign_in(req: Request, next: Next) -> Response {
+    let signed_in = req.extensions().get::<CurrentViewer>().is_some_and(|v| v.0.is_some());
+    let path = req.uri().path();
+    if signed_in || is_public(path) || req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let target = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let location =
+        if target == "/" { "/sign-in".to_string() } else { format!("/sign-in?next={}", urlencode(target)) };
+    Redirect::to(&location).into_response()
+}
+
+/// Middleware: state-changing requests must come from our own pages. Browsers send `Origin` on
+/// every POST; a request whose Origin (or, lacking it, Referer) is another site is refused.
+pub async fn check_origin(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let source =
+        headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|h| h.to_str().ok());
+    let same_origin = match (host, source) {
+        (Some(host), Some(source)) => origin_host(source) == Some(host),
+        _ => false,
+    };
+    if same_origin {
+        next.run(req).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "Refused: this request did not come from a Switchboard page (Origin check failed).",
+        )
+            .into_response()
+    }
+}
+
+/// `https://host:port/path` -> `host:port`.
+fn origin_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    Some(rest.split('/').next().unwrap_or(rest))
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Only same-site paths are accepted as a place to return to after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Failed sign-ins per (IP, email), in memory: enough for one server process, and a restart
+/// only forgets failures, it never locks anyone out for longer.
+#[derive(Default)]
+pub struct SignInLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl SignInLimiter {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    fn key(ip: Option<&str>, email: &str) -> String {
+        format!("{}|{}", ip.unwrap_or("-"), email)
+    }
+
+    /// `Some(wait)` when this client must wait before trying again.
+    pub fn blocked_for(&self, ip: Option<&str>, email: &str) -> Option<Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(Self::key(ip, email)).or_default();
+        entry.retain(|t| t.elapsed() < Self::WINDOW);
+        if entry.len() >= Self::MAX_FAILURES {
+            entry.first().map(|first| Self::WINDOW.saturating_sub(first.elapsed()))
+        } else {
+            None
+        }
+    }
+
+    pub fn record_failure(&self, ip: Option<&str>, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound memory under a flood of distinct keys.
+        if map.len() > 100_000 {
+            map.retain(|_, v| v.iter().any(|t| t.elapsed() < Self::WINDOW));
+        }
+        map.entry(Self::key(ip, email)).or_default().push(Instant::now());
+    }
+
+    pub fn clear(&self, ip: Option<&str>, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&Self::key(ip, email));
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    pub email: String,
+    pub password: String,
+    pub next: Option<String>,
+}
+
+fn sign_in_redirect(error: &str, email: &str, next: &str) -> Response {
+    Redirect::to(&format!("/sign-in?error={error}&email={}&next={}", urlencode(email), urlencode(next)))
+        .into_response()
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: Duration) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        max_age.as_secs(),
+        if state.settings.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// POST /auth/sign-in: a plain form post, so it works before (or without) the WASM.
+pub async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
+    let ip = client_ip(req.extensions());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(300).collect::<String>());
+    let Ok(Form(form)) = Form::<SignInForm>::from_request(req, &state).await else {
+        return sign_in_redirect("missing", "", "/");
+    };
+    let email = form.email.trim().to_ascii_lowercase();
+    let next = safe_next(form.next.as_deref());
+    if email.is_empty() || form.password.is_empty() {
+        return sign_in_redirect("missing", &email, &next);
+    }
+    if let Some(wait) = state.sign_in_limiter.blocked_for(ip.as_deref(), &email) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return sign_in_redirect(&format!("rate_limited&retry_minutes={minutes}"), &email, &next);
+    }
+    let user = match state.store.find_user_by_email(&email).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in lookup failed");
+            return sign_in_redirect("unavailable", &email, &next);
+        }
+    };
+    // Verify against a fixed hash when the user does not exist, so the response time does not
+    // reveal which emails have accounts. Argon2 is CPU-heavy: keep it off the async workers.
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        state.sign_in_limiter.record_failure(ip.as_deref(), &email);
+        return sign_in_redirect("invalid", &email, &next);
+    };
+    state.sign_in_limiter.clear(ip.as_deref(), &email);
+
+    match start_session(&state, &user.id, user.staff_role.is_some(), &user.email, ip, user_agent).await {
+        Ok(token) => {
+            let mut res = Redirect::to(&next).into_response();
+            if let Ok(v) = session_cookie(&state, &token, SESSION_TTL).parse() {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "creating session failed");
+            sign_in_redirect("unavailable", &email, &next)
+        }
+    }
+}
+
+/// A valid argon2 hash of a random password, used to spend the same time on unknown emails.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2M0cAOhh6kUGyHn0Ilj7mPpMWv0a/+ElWEnO8g1b2Wk";
+
+async fn start_session(
+    state: &AppState,
+    user_id: &str,
+    is_staff: bool,
+    email: &str,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<String, StoreError> {
+    let memberships = state.store.memberships(user_id).await?;
+    let organization_id = match memberships.first() {
+        Some(m) => m.organization_id.clone(),
+        None if is_staff => match state.store.list_organizations().await?.first() {
+            Some(o) => o.id.clone(),
+            None => return Err(StoreError::Conflict("no organization to open".into())),
+        },
+        None => return Err(StoreError::Conflict("user without organization".into())),
+    };
+    let token = random_token(32);
+    let now = now_ms();
+    state
+        .store
+        .create_session(&NewSession {
+            token_hash: hash_token(&token),
+            user_id: user_id.to_string(),
+            organization_id: organization_id.clone(),
+            environment: Environment::Production.as_str().to_string(),
+            created_at: now,
+            expires_at: now + SESSION_TTL.as_millis() as i64,
+            ip: ip.clone(),
+            user_agent,
+        })
+        .await?;
+    if memberships.is_empty() && is_staff {
+        audit(
+            state.store.as_ref(),
+            Some(&organization_id),
+            Some(user_id),
+            email,
+            "staff.open_organization",
+            "organization",
+            &organization_id,
+            ip.as_deref(),
+            serde_json::json!({"reason": "default organization at sign-in"}),
+        )
+        .await?;
+    }
+    Ok(token)
+}
+
+/// POST /auth/sign-out.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+        if let Err(e) = state.store.delete_session(&hash_token(token)).await {
+            tracing::error!(error = %e, "deleting session failed");
+        }
+    }
+    let mut res = Redirect::to("/sign-in?signed_out=1").into_response();
+    if let Ok(v) = session_cookie(&state, "", Duration::ZERO).parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    pub organization_id: String,
+    pub environment: String,
+    pub next: Option<String>,
+}
+
+/// POST /auth/switch: selects the organization and environment of the session. Members can pick
+/// their organizations; staff can pick any, and each such look is written to the audit log.
+pub async fn switch_context(State(state): State<AppState>, req: Request) -> Response {
+    let viewer = req.extensions().get::<CurrentViewer>().and_then(|v| v.0.clone());
+    let Some(viewer) = viewer else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    let Ok(Form(form)) = Form::<SwitchForm>::from_request(req, &state).await else {
+        return (StatusCode::BAD_REQUEST, "The switch form is missing organization_id or environment.")
+            .into_response();
+    };
+    let next = safe_next(form.next.as_deref());
+    let Some(environment) = Environment::parse(form.environment.trim()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("Unknown environment {:?}: expected sandbox or production.", form.environment),
+        )
+            .into_response();
+    };
+    let result: Result<Response, StoreError> = async {
+        let memberships = state.store.memberships(&viewer.user_id).await?;
+        let is_member = memberships.iter().any(|m| m.organization_id == form.organization_id);
+        if !is_member && !viewer.is_staff() {
+            return Ok((StatusCode::FORBIDDEN, "You are not a member of that organization.").into_response());
+        }
+        let Some(org) = state.store.get_organization(&form.organization_id).await? else {
+            return Ok((StatusCode::NOT_FOUND, "That organization does not exist.").into_response());
+        };
+        state.store.set_session_context(&viewer.token_hash, &org.id, environment.as_str()).await?;
+        if !is_member {
+            audit(
+                state.store.as_ref(),
+                Some(&org.id),
+                Some(&viewer.user_id),
+                &viewer.email,
+                "staff.switch_organization",
+                "organization",
+                &org.id,
+                viewer.ip.as_deref(),
+                serde_json::json!({"from": viewer.organization_id, "environment": environment.as_str()}),
+            )
+            .await?;
+        }
+        Ok(Redirect::to(&next).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "switching organization failed");
+        (StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable. Try again shortly.").into_response()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn audit(
+    store: &dyn Store,
+    organization_id: Option<&str>,
+    actor_user_id: Option<&str>,
+    actor_email: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    ip: Option<&str>,
+    details: serde_json::Value,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    store
+        .insert_audit(&NewAuditEntry {
+            id: ids::make_id(ids::prefix::AUDIT, now, rand::random()),
+            organization_id: organization_id.map(str::to_string),
+            actor_user_id: actor_user_id.map(str::to_string),
+            actor_email: actor_email.to_string(),
+            action: action.to_string(),
+            target_type: target_type.to_string(),
+            target_id: target_id.to_string(),
+            ip: ip.map(str::to_string),
+            details: details.to_string(),
+            created_at: now,
+        })
+        .await
+}
+
+use axum::extract::FromRequest;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_and_the_dummy_hash_is_valid() {
+        let h = hash_password("switchboard-demo");
+        assert!(verify_password("switchboard-demo", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!verify_password("switchboard-demo", DUMMY_HASH));
+    }
+
+    #[test]
+    fn next_must_stay_on_site() {
+        assert_eq!(safe_next(Some("/requests?status=5xx")), "/requests?status=5xx");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn limiter_blocks_after_repeated_failures() {
+        let l = SignInLimiter::default();
+        for _ in 0..SignInLimiter::MAX_FAILURES {
+            assert!(l.blocked_for(Some("1.2.3.4"), "a@b").is_none());
+            l.record_failure(Some("1.2.3.4"), "a@b");
+        }
+        assert!(l.blocked_for(Some("1.2.3.4"), "a@b").is_some());
+        assert!(l.blocked_for(Some("1.2.3.5"), "a@b").is_none());
+    }
+}

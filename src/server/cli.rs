@@ -1,0 +1,223 @@
+//! The `switchboard` command line: serve, migrate, seed-demo, create-user.
+
+use super::auth::{hash_password, now_ms};
+use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, Settings};
+use super::store::{self, OrganizationRow, UserRow};
+use super::{http, seed};
+use crate::domain::{Role, StaffRole};
+use crate::ids::{self, prefix};
+use clap::{Parser, Subcommand};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/switchboard.db";
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "Operations console of a unified API")]
+pub struct Cli {
+    /// Database URL: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the console (run from the repository root after a build).
+    Serve {
+        /// Address to listen on, HOST:PORT.
+        #[arg(long, env = "SWITCHBOARD_ADDR", default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Seed demo data when the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Directory holding the built front-end.
+        #[arg(long, env = "SWITCHBOARD_SITE_ROOT", default_value = "target/site")]
+        site_root: String,
+        /// Mark the session cookie Secure (default: on unless listening on loopback).
+        #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
+        secure_cookies: Option<String>,
+        /// Allow webhook URLs on loopback and private networks.
+        #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", default_value = "false")]
+        allow_private_webhook_urls: String,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Seed deterministic demo data into an empty database.
+    SeedDemo {
+        /// Number of request logs to generate.
+        #[arg(long, default_value_t = seed::DEFAULT_REQUEST_LOGS)]
+        request_logs: u64,
+    },
+    /// Create a user (and the organization, if it does not exist yet).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Organization slug or id; created when missing. Optional for staff.
+        #[arg(long)]
+        org: Option<String>,
+        /// owner, admin, developer or viewer; for staff: support or support_admin.
+        #[arg(long)]
+        role: String,
+        /// The user is Switchboard staff (customer success), not an organization member.
+        #[arg(long)]
+        staff: bool,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let database_url = DatabaseUrl::parse("DATABASE_URL (--database-url)", &cli.database_url)?;
+    match cli.command {
+        Command::Serve { addr, demo, site_root, secure_cookies, allow_private_webhook_urls } => {
+            let addr = parse_addr("SWITCHBOARD_ADDR (--addr)", &addr)?;
+            let secure_cookies = match secure_cookies {
+                Some(v) => parse_bool("SWITCHBOARD_SECURE_COOKIES", &v)?,
+                None => !addr.ip().is_loopback(),
+            };
+            let allow_private_webhook_urls =
+                parse_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", &allow_private_webhook_urls)?;
+            if !std::path::Path::new(&site_root).join("pkg").is_dir() {
+                eprintln!(
+                    "warning: {site_root}/pkg is missing: build the front-end first (see README), \
+                     pages will render without styles or interactivity"
+                );
+            }
+            let store = store::open(&database_url).await?;
+            if demo && store.count_organizations().await? == 0 {
+                println!("Seeding demo data (first start)...");
+                seed::seed_demo(store.as_ref(), seed::DEFAULT_REQUEST_LOGS).await?;
+            }
+            let settings = Settings {
+                addr,
+                database_url: database_url.clone(),
+                secure_cookies,
+                allow_private_webhook_urls,
+                site_root,
+            };
+            println!("Switchboard is running at http://{addr}  (database: {database_url})");
+            if demo {
+                println!("Demo sign-ins (password: {}):", seed::DEMO_PASSWORD);
+                for (email, what) in seed::DEMO_USERS {
+                    println!("  {email:<28} {what}");
+                }
+            }
+            http::serve(http::app_state(settings, store)).await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            store::open(&database_url).await?;
+            println!("Database is up to date ({database_url}).");
+            Ok(())
+        }
+        Command::SeedDemo { request_logs } => {
+            let store = store::open(&database_url).await?;
+            if store.count_organizations().await? > 0 {
+                return Err(CliError::Usage(
+                    "the database already has organizations; seed-demo only fills an empty database".into(),
+                ));
+            }
+            let started = std::time::Instant::now();
+            seed::seed_demo(store.as_ref(), request_logs).await?;
+            println!(
+                "Seeded demo data with {request_logs} request logs in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::CreateUser { email, password, org, role, staff, name } => {
+            let email = email.trim().to_ascii_lowercase();
+            if !email.contains('@') || email.len() < 3 {
+                return Err(CliError::Usage(format!("--email {email:?} is not an email address")));
+            }
+            if password.len() < 10 {
+                return Err(CliError::Usage("--password must have at least 10 characters".into()));
+            }
+            let store = store::open(&database_url).await?;
+            let now = now_ms();
+            let staff_role = if staff {
+                Some(StaffRole::parse(&role).ok_or_else(|| {
+                    CliError::Usage(format!("--role {role:?} for --staff must be support or support_admin"))
+                })?)
+            } else {
+                None
+            };
+            let member_role = if staff {
+                None
+            } else {
+                Some(Role::parse(&role).ok_or_else(|| {
+                    CliError::Usage(format!("--role {role:?} must be owner, admin, developer or viewer"))
+                })?)
+            };
+            let organization = match (&org, member_role) {
+                (Some(org), _) => Some(find_or_create_org(store.as_ref(), org, now).await?),
+                (None, Some(_)) => {
+                    return Err(CliError::Usage("--org is required for organization members".into()))
+                }
+                (None, None) => None,
+            };
+            let user = UserRow {
+                id: ids::make_id(prefix::USER, now, rand::random()),
+                name: name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string()),
+                email: email.clone(),
+                password_hash: tokio::task::spawn_blocking(move || hash_password(&password))
+                    .await
+                    .map_err(|e| CliError::Usage(e.to_string()))?,
+                staff_role: staff_role.map(|s| s.as_str().to_string()),
+                created_at: now,
+            };
+            store.create_user(&user).await?;
+            if let (Some(o), Some(r)) = (&organization, member_role) {
+                store.set_membership(&user.id, &o.id, r.as_str(), now).await?;
+            }
+            println!(
+                "Created {} {email}{}.",
+                if staff { "staff user" } else { "user" },
+                organization.map(|o| format!(" in {} as {role}", o.name)).unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn find_or_create_org(
+    store: &dyn store::Store,
+    org: &str,
+    now: i64,
+) -> Result<OrganizationRow, CliError> {
+    if let Some(found) = store.get_organization(org).await? {
+        return Ok(found);
+    }
+    let slug: String = org
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if slug.trim_matches('-').is_empty() {
+        return Err(CliError::Usage(format!("--org {org:?} is not a usable organization name")));
+    }
+    let row = OrganizationRow {
+        id: ids::make_id(prefix::ORGANIZATION, now, rand::random()),
+        name: org.trim().to_string(),
+        slug: slug.trim_matches('-').to_string(),
+        created_at: now,
+    };
+    store.create_organization(&row).await?;
+    println!("Created organization {} ({}).", row.name, row.slug);
+    Ok(row)
+}

@@ -1,0 +1,35 @@
+//! What a server function needs from its request: the shared state and the signed-in viewer.
+//! Both are read from Leptos context before the first `.await`, so they are always present.
+
+use super::auth::{CurrentViewer, Viewer};
+use super::store::StoreError;
+use super::AppState;
+use crate::error::AppError;
+use leptos::prelude::use_context;
+use std::sync::Arc;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+/// The signed-in viewer, or `Unauthorized`.
+pub fn viewer() -> Result<Arc<Viewer>, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentViewer>().cloned())
+        .and_then(|v| v.0)
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Both at once, the usual first line of a server function.
+pub fn session() -> Result<(AppState, Arc<Viewer>), AppError> {
+    Ok((state()?, viewer()?))
+}
+
+/// Store failures are logged here with their detail and reach the browser as a generic error.
+pub fn internal(err: StoreError) -> AppError {
+    tracing::error!(error = %err, "store error");
+    AppError::Internal
+}

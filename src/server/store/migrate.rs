@@ -1,0 +1,35 @@
+//! Embedded migrations. Each database has its own folder (`migrations/sqlite`,
+//! `migrations/postgres`) with matching version numbers; the files are compiled into the binary
+//! so a deployed server needs nothing beside it. Applied versions are recorded in
+//! `schema_migrations`; each migration runs in its own transaction.
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const SQLITE: &[Migration] =
+    &[Migration { version: 1, name: "init", sql: include_str!("../../../migrations/sqlite/0001_init.sql") }];
+
+pub const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../../../migrations/postgres/0001_init.sql"),
+}];
+
+pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_databases_have_the_same_versions() {
+        let a: Vec<_> = SQLITE.iter().map(|m| (m.version, m.name)).collect();
+        let b: Vec<_> = POSTGRES.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(a, b);
+        assert!(a.windows(2).all(|w| w[0].0 < w[1].0), "versions must increase");
+    }
+}

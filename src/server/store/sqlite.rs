@@ -1,0 +1,61 @@
+//! The embedded default: SQLite in WAL mode with foreign keys on.
+
+use super::sql::{impl_store, run_migrations};
+use super::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        // Create the database file's folder on first start (data/switchboard.db).
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if path != ":memory:" {
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    }
+                }
+            }
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose
+            // the last transactions, which is the usual trade for log data.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a query, one line per plan step.
+    pub async fn explain(&self, sql: &str, binds: &[&str]) -> StoreResult<Vec<String>> {
+        let explained = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explained);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        Ok(q.fetch_all(&self.pool).await?.into_iter().map(|r| r.3).collect())
+    }
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite, {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        run_migrations!(&self.pool, super::migrate::SQLITE)
+    }
+});

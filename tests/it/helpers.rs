@@ -1,0 +1,65 @@
+use std::sync::Arc;
+use switchboard::server::config::DatabaseUrl;
+use switchboard::server::store::{self, Store};
+
+/// A fresh, migrated database per call: a temporary SQLite file, or a new PostgreSQL database
+/// on the server named by TEST_DATABASE_URL.
+pub struct TestDb {
+    pub name: &'static str,
+    pub url: DatabaseUrl,
+    pub store: Arc<dyn Store>,
+    _dir: Option<tempdir::Dir>,
+}
+
+pub mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn unique() -> String {
+    format!("{:x}{:x}", std::process::id(), rand_u64())
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64);
+    h.finish()
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = std::env::temp_dir().join(format!("sb-test-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = DatabaseUrl::parse("test", &format!("sqlite:{}/test.db", dir.display())).unwrap();
+    let store = store::open(&url).await.expect("open sqlite");
+    TestDb { name: "sqlite", url, store, _dir: Some(tempdir::Dir(dir)) }
+}
+
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+        if std::env::var("SWITCHBOARD_REQUIRE_POSTGRES").is_ok() {
+            panic!("SWITCHBOARD_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
+        }
+        eprintln!("TEST_DATABASE_URL not set: skipping PostgreSQL");
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("sb_test_{}", unique());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let url = DatabaseUrl::parse("test", &format!("{base}/{name}")).unwrap();
+    let store = store::open(&url).await.expect("open postgres");
+    Some(TestDb { name: "postgres", url, store, _dir: None })
+}
+
+/// Every database the tests must cover.
+pub async fn all() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    dbs.extend(postgres().await);
+    dbs
+}
