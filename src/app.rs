@@ -1,6 +1,6 @@
 //! The document shell and the route table.
 
-use crate::features::{api_keys, connections, overview, placeholder, search, shell, sign_in, ui};
+use crate::features::{api_keys, connections, overview, placeholder, requests, search, shell, sign_in, ui};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -37,7 +37,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=sign_in::SignInPage />
                 <ParentRoute path=path!("") view=shell::AppShell>
                     <Route path=path!("") view=overview::OverviewPage />
-                    <Route path=path!("requests") view=placeholder::RequestLogsSoon />
+                    <Route path=path!("requests") view=requests::list::RequestLogsPage />
+                    <Route path=path!("requests/:id") view=requests::detail::RequestLogPage ssr=SsrMode::Async />
                     <Route path=path!("connections") view=connections::ConnectionsPage />
                     // Detail pages wait for their data before answering, so a missing ID is a real 404.
                     <Route path=path!("connections/:id") view=connections::ConnectionPage ssr=SsrMode::Async />

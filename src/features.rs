@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod connections;
 pub mod overview;
 pub mod placeholder;
+pub mod requests;
 pub mod search;
 pub mod session;
 pub mod shell;

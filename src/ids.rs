@@ -107,8 +107,9 @@ pub fn id_time_ms(id: &str) -> Option<i64> {
         let digit = ALPHABET.iter().position(|a| *a == b)? as u128;
         value = (value << 5) | digit;
     }
-    // 10 characters hold 50 bits; the time is the top 48 of the 130-bit string.
-    Some((value >> 2) as i64)
+    // The first 10 characters are the top 50 bits of the 130-bit string: two zero bits, then the
+    // 48-bit time.
+    Some(value as i64)
 }
 
 #[cfg(test)]

@@ -17,11 +17,6 @@ fn ComingSoon(#[prop(into)] title: String, #[prop(into)] what: String) -> impl I
 }
 
 #[component]
-pub fn RequestLogsSoon() -> impl IntoView {
-    view! { <ComingSoon title="Request Logs" what="Search and filter every API request by request ID, connection, status, error code and time, with the raw platform error and what to do next. Until then, paste a request ID into the search box." /> }
-}
-
-#[component]
 pub fn SyncConfigSoon() -> impl IntoView {
     view! { <ComingSoon title="Sync Configuration" what="Which data objects sync, how much history the initial sync fetches, how often incremental syncs run, every saved version with its diff, and which connections are behind the current version." /> }
 }

@@ -113,6 +113,66 @@ pub fn NotFoundNotice(#[prop(into)] what: String) -> impl IntoView {
     }
 }
 
+/// "5 min ago" style, relative to `now_ms`.
+pub fn relative_time(ms: i64, now_ms: i64) -> String {
+    let secs = (now_ms - ms) / 1000;
+    match secs {
+        s if s < 0 => "just now".into(),
+        s if s < 60 => format!("{s} s ago"),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// A moment in time: relative text, the absolute time on hover. The server renders UTC; once the
+/// page has hydrated the hover text switches to the viewer's own time zone.
+#[component]
+pub fn Time(ms: i64) -> impl IntoView {
+    let iso = chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339()).unwrap_or_default();
+    let title = RwSignal::new(format_time_utc(ms));
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+            let local: String = date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).into();
+            title.set(format!("{local} (your time zone)"));
+        }
+    });
+    let text = relative_time(ms, chrono::Utc::now().timestamp_millis());
+    view! { <time datetime=iso title=move || title.get() class="whitespace-nowrap">{text}</time> }
+}
+
+/// Copies `text` to the clipboard. Hidden until the page is interactive: without JavaScript
+/// the text itself stays selectable.
+#[component]
+pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
+    let ready = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let on_click = move |_| {
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, copied);
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&text);
+            copied.set(true);
+        }
+    };
+    view! {
+        <button
+            type="button"
+            on:click=on_click
+            class:hidden=move || !ready.get()
+            aria-label=label.clone()
+            title=label
+            class="rounded border border-slate-300 bg-white px-1.5 py-0.5 text-xs text-slate-600 hover:bg-slate-50"
+        >
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}
+
 pub fn format_count(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();

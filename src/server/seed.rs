@@ -876,7 +876,7 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
         503 => rng.gen_range(20_000..30_500),
         429 => rng.gen_range(40..200),
         401 | 403 => rng.gen_range(60..300),
-        _ => (rng.gen_range(60.0f64..6.5).exp().min(9000.0) as i64).max(35) + rng.gen_range(20..250),
+        _ => (rng.gen_range(4.0f64..6.8).exp().min(9000.0) as i64).max(35) + rng.gen_range(20..250),
     };
     let mut request_body = None;
     if ep.write && ep.method != "DELETE" {

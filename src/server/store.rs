@@ -313,6 +313,39 @@ pub struct WebhookAttemptRow {
     pub failure: Option<String>,
 }
 
+/// Which page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Page {
+    /// Newest first.
+    #[default]
+    First,
+    /// Rows older than this id (the "older" button).
+    Before(String),
+    /// Rows newer than this id (the "newer" button).
+    After(String),
+}
+
+/// A request-log list query: every filter is optional and they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLogQuery {
+    pub organization_id: String,
+    pub environment: String,
+    pub request_id: Option<String>,
+    pub connection_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub status_class: Option<i64>,
+    pub status_code: Option<i64>,
+    pub error_code: Option<String>,
+    pub method: Option<String>,
+    /// Path prefix as `[from, to)`: callers pass the prefix and its successor.
+    pub path_range: Option<(String, String)>,
+    /// Time range as ids: `from_id <= id < to_id`.
+    pub from_id: Option<String>,
+    pub to_id: Option<String>,
+    pub page: Page,
+    pub limit: i64,
+}
+
 /// Counts for the Overview page.
 #[derive(Debug, Clone, Default)]
 pub struct OverviewCounts {
@@ -403,4 +436,13 @@ pub trait Store: Send + Sync + 'static {
         environment: &str,
     ) -> StoreResult<Vec<ConnectionRow>>;
     async fn get_connection(&self, id: &str) -> StoreResult<Option<ConnectionRow>>;
+
+    /// Up to `limit` rows in the query's page, always returned newest first.
+    async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
+    async fn get_request_log(&self, id: &str) -> StoreResult<Option<RequestLogRow>>;
+    /// The database's query plan for a request-log list query, one line per step (used by
+    /// the index test and the benchmark).
+    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>>;
+    /// Refreshes planner statistics after bulk loads.
+    async fn analyze(&self) -> StoreResult<()>;
 }

@@ -1,6 +1,6 @@
 //! PostgreSQL, for production.
 
-use super::sql::{impl_store, run_migrations};
+use super::sql::{impl_store, request_log_list_builder, run_migrations};
 use super::*;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -19,17 +19,9 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
-
-    /// `EXPLAIN` of a query, one line per plan node.
-    pub async fn explain(&self, sql: &str, binds: &[&str]) -> StoreResult<Vec<String>> {
-        let explained = format!("EXPLAIN {sql}");
-        let mut q = sqlx::query_scalar::<_, String>(&explained);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        Ok(q.fetch_all(&self.pool).await?)
-    }
 }
+
+request_log_list_builder!(sqlx::Postgres);
 
 impl_store!(PgStore, sqlx::Postgres, {
     fn backend(&self) -> Backend {
@@ -43,5 +35,20 @@ impl_store!(PgStore, sqlx::Postgres, {
         let result: StoreResult<()> = async { run_migrations!(&self.pool, super::migrate::POSTGRES) }.await;
         sqlx::query("SELECT pg_advisory_unlock(7236011)").execute(&mut *lock).await?;
         result
+    }
+    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>> {
+        // With seq scans disabled the plan shows whether an index *can* serve the query: on a
+        // small table the planner would otherwise rightly prefer a sequential scan.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+        let rows: Vec<(String,)> =
+            build_request_log_list("EXPLAIN ", query).build_query_as().fetch_all(&mut *tx).await?;
+        tx.rollback().await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
     }
 });

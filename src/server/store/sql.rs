@@ -37,6 +37,69 @@ macro_rules! bulk_insert {
 }
 pub(crate) use bulk_insert;
 
+/// Builds the request-log list query, with `prefix` in front (`EXPLAIN …` for plans). Expanded
+/// per database because `QueryBuilder` is typed by it.
+macro_rules! request_log_list_builder {
+    ($db:ty) => {
+        pub(crate) fn build_request_log_list<'a>(
+            prefix: &str,
+            q: &'a RequestLogQuery,
+        ) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(
+                "SELECT id, connection_id, platform_id, method, path, status_code, latency_ms, error_code, created_at \
+                 FROM request_logs WHERE organization_id = ",
+            );
+            qb.push_bind(&q.organization_id);
+            qb.push(" AND environment = ").push_bind(&q.environment);
+            if let Some(v) = &q.request_id {
+                qb.push(" AND id = ").push_bind(v);
+            }
+            if let Some(v) = &q.connection_id {
+                qb.push(" AND connection_id = ").push_bind(v);
+            }
+            if let Some(v) = &q.platform_id {
+                qb.push(" AND platform_id = ").push_bind(v);
+            }
+            if let Some(v) = q.status_class {
+                qb.push(" AND status_class = ").push_bind(v);
+            }
+            if let Some(v) = q.status_code {
+                qb.push(" AND status_code = ").push_bind(v);
+            }
+            if let Some(v) = &q.error_code {
+                qb.push(" AND error_code = ").push_bind(v);
+            }
+            if let Some(v) = &q.method {
+                qb.push(" AND method = ").push_bind(v);
+            }
+            if let Some((from, to)) = &q.path_range {
+                qb.push(" AND path >= ").push_bind(from).push(" AND path < ").push_bind(to);
+            }
+            if let Some(v) = &q.from_id {
+                qb.push(" AND id >= ").push_bind(v);
+            }
+            if let Some(v) = &q.to_id {
+                qb.push(" AND id < ").push_bind(v);
+            }
+            match &q.page {
+                Page::First => {
+                    qb.push(" ORDER BY id DESC");
+                }
+                Page::Before(id) => {
+                    qb.push(" AND id < ").push_bind(id).push(" ORDER BY id DESC");
+                }
+                Page::After(id) => {
+                    qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC");
+                }
+            }
+            qb.push(" LIMIT ").push_bind(q.limit);
+            qb
+        }
+    };
+}
+pub(crate) use request_log_list_builder;
+
 /// Expands to the whole `impl Store for $store` (the `#[async_trait]` attribute must see the
 /// methods, so it is emitted here too): `$own` holds the methods that differ per database.
 macro_rules! impl_store {
@@ -447,6 +510,30 @@ macro_rules! impl_store {
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
                         status, config_version, created_at, last_synced_at \
                  FROM connections WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+        }
+
+        async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
+            let mut rows: Vec<RequestLogSummaryRow> = build_request_log_list("", query)
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await?;
+            if matches!(query.page, Page::After(_)) {
+                rows.reverse();
+            }
+            Ok(rows)
+        }
+
+        async fn get_request_log(&self, id: &str) -> StoreResult<Option<RequestLogRow>> {
+            Ok(sqlx::query_as(
+                "SELECT id, organization_id, environment, connection_id, platform_id, api_key_prefix, method, path, \
+                        query, status_code, status_class, latency_ms, error_code, error_message, platform_error, \
+                        error_confidence, request_headers, request_body, response_body, response_truncated, \
+                        upstream_calls, idempotency_key, user_agent, source_ip, created_at \
+                 FROM request_logs WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(&self.pool)

@@ -1,6 +1,6 @@
 //! The embedded default: SQLite in WAL mode with foreign keys on.
 
-use super::sql::{impl_store, run_migrations};
+use super::sql::{impl_store, request_log_list_builder, run_migrations};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -38,17 +38,9 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Ok(SqliteStore { pool })
     }
-
-    /// `EXPLAIN QUERY PLAN` of a query, one line per plan step.
-    pub async fn explain(&self, sql: &str, binds: &[&str]) -> StoreResult<Vec<String>> {
-        let explained = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explained);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        Ok(q.fetch_all(&self.pool).await?.into_iter().map(|r| r.3).collect())
-    }
 }
+
+request_log_list_builder!(sqlx::Sqlite);
 
 impl_store!(SqliteStore, sqlx::Sqlite, {
     fn backend(&self) -> Backend {
@@ -57,5 +49,17 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
 
     async fn migrate(&self) -> StoreResult<()> {
         run_migrations!(&self.pool, super::migrate::SQLITE)
+    }
+    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>> {
+        let rows: Vec<(i64, i64, i64, String)> = build_request_log_list("EXPLAIN QUERY PLAN ", query)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.3).collect())
+    }
+
+    async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
     }
 });

@@ -1,0 +1,124 @@
+//! The plain next step for a failed request, from its status, normalized code, message and raw
+//! platform error. This is where the console turns an error into an action.
+
+use crate::domain::error_code;
+
+pub struct Failure<'a> {
+    pub status: i64,
+    pub code: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub platform_error: Option<&'a str>,
+    pub platform_name: Option<&'a str>,
+    pub connection_name: Option<&'a str>,
+    pub idempotency_key: Option<&'a str>,
+    pub created_at: i64,
+    pub upstream_attempts: usize,
+}
+
+/// Seconds to wait, from "retry after N seconds" in the message or `retry_after` in the raw error.
+pub fn retry_after_seconds(message: Option<&str>, platform_error: Option<&str>) -> Option<i64> {
+    if let Some(m) = message {
+        if let Some(rest) = m.split("retry after ").nth(1) {
+            if let Ok(n) = rest.split_whitespace().next().unwrap_or("").parse::<i64>() {
+                return Some(n);
+            }
+        }
+    }
+    let raw: serde_json::Value = serde_json::from_str(platform_error?).ok()?;
+    raw.get("retry_after").and_then(|v| v.as_i64())
+}
+
+/// The field a 400 error is about: named by the normalized message ("The field X …",
+/// "The value of X …", "… with this X already exists").
+pub fn field_of(message: &str) -> Option<&str> {
+    for marker in ["The field ", "The value of ", "with this "] {
+        if let Some(rest) = message.split(marker).nth(1) {
+            return rest.split_whitespace().next();
+        }
+    }
+    None
+}
+
+fn retry_advice(key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("Retrying is safe with the same idempotency key ({k}): the request will not be applied twice."),
+        None => "This request had no idempotency key; send retries with an Idempotency-Key header so they cannot be applied twice.".to_string(),
+    }
+}
+
+pub fn next_step(f: &Failure) -> String {
+    let platform = f.platform_name.unwrap_or("The platform");
+    let connection =
+        f.connection_name.map(|c| format!("\u{201c}{c}\u{201d}")).unwrap_or_else(|| "this connection".into());
+    match (f.status, f.code) {
+        (401, _) | (_, Some("unauthorized")) => format!(
+            "The {platform} credentials of {connection} have expired or were revoked. Ask the end customer to reconnect {connection}; every request through it fails until they do."
+        ),
+        (403, _) => format!(
+            "{platform} refused access. Ask the end customer to grant the missing permission and reconnect {connection}, or check that the API key belongs to this environment."
+        ),
+        (429, _) => {
+            let wait = retry_after_seconds(f.message, f.platform_error);
+            match wait {
+                Some(s) => {
+                    let reset = chrono::DateTime::from_timestamp_millis(f.created_at + s * 1000)
+                        .map(|d| d.format("%H:%M:%S UTC").to_string())
+                        .unwrap_or_default();
+                    format!("{platform} rate-limited {connection}. Back off and retry after {s} seconds (the limit reset at {reset}); spread bulk work over time.")
+                }
+                None => format!("{platform} rate-limited {connection}. Back off and retry after the time in the Retry-After header; spread bulk work over time."),
+            }
+        }
+        (503, _) | (_, Some("platform-unavailable")) => format!(
+            "{platform} timed out or is having an outage ({} upstream attempt{}). {} Retry later.",
+            f.upstream_attempts,
+            if f.upstream_attempts == 1 { "" } else { "s" },
+            retry_advice(f.idempotency_key)
+        ),
+        (500, _) => format!(
+            "The unified API failed internally; the platform was not at fault. {} If it keeps failing, send this request ID to support.",
+            retry_advice(f.idempotency_key)
+        ),
+        (400, Some(code)) => {
+            let spec = error_code(code).map(|s| s.next_step).unwrap_or("Read the raw platform error below.");
+            match f.message.and_then(field_of) {
+                Some(field) => format!("Field {field}: {} {spec}", f.message.unwrap_or_default()),
+                None => spec.to_string(),
+            }
+        }
+        (_, Some(code)) => error_code(code)
+            .map(|s| s.next_step.to_string())
+            .unwrap_or_else(|| "Read the raw platform error below.".into()),
+        _ => "Read the response body below.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(status: i64, code: &'static str, message: &'static str) -> Failure<'static> {
+        Failure {
+            status,
+            code: Some(code),
+            message: Some(message),
+            platform_error: None,
+            platform_name: Some("Xero"),
+            connection_name: Some("Bluebird Bakery"),
+            idempotency_key: Some("idem_1"),
+            created_at: 0,
+            upstream_attempts: 3,
+        }
+    }
+
+    #[test]
+    fn each_cause_gets_its_own_action() {
+        assert!(next_step(&failure(401, "unauthorized", "x")).contains("reconnect"));
+        let rl = next_step(&failure(429, "rate-limited", "Xero rate limit reached; retry after 42 seconds."));
+        assert!(rl.contains("42 seconds") && rl.contains("00:00:42 UTC"), "{rl}");
+        let missing = next_step(&failure(400, "missing-params", "The field due_date is required by Xero."));
+        assert!(missing.starts_with("Field due_date:"), "{missing}");
+        let outage = next_step(&failure(503, "platform-unavailable", "x"));
+        assert!(outage.contains("idem_1") && outage.contains("3 upstream attempts"), "{outage}");
+    }
+}

@@ -1,0 +1,278 @@
+//! The request-log list at /requests: filters in the URL, keyset pages of 50, newest first.
+
+use super::detail::status_badge_tone;
+use super::filter::{RequestFilter, RANGES};
+use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogPage};
+use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
+use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Time};
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+const STATUS_OPTIONS: &[(&str, &str)] = &[
+    ("2xx", "2xx success"),
+    ("4xx", "4xx client errors"),
+    ("5xx", "5xx server errors"),
+    ("200", "200"),
+    ("201", "201"),
+    ("204", "204"),
+    ("400", "400"),
+    ("401", "401"),
+    ("403", "403"),
+    ("404", "404"),
+    ("409", "409"),
+    ("429", "429"),
+    ("500", "500"),
+    ("503", "503"),
+];
+
+#[component]
+pub fn RequestLogsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|m| RequestFilter::from_pairs(m.clone().into_iter().map(|(k, v)| (leak_key(&k), v))))
+    });
+    let page = Resource::new(move || filter.get(), list_request_logs);
+    view! {
+        <PageHeader title="Request Logs" subtitle="Every API request to the unified API in this environment, newest first." />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                let f = filter.get_untracked();
+                match page.await {
+                    Ok(p) => view! { <FilterForm filter=f.clone() connections=p.connections.clone() /> <ActiveFilters filter=f.clone() /> <Results filter=f page=p /> }.into_any(),
+                    Err(e) => view! { <FilterForm filter=f.clone() connections=vec![] /> <ActiveFilters filter=f /> <div data-testid="filter-error"><ErrorNotice error=e /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Maps a query key to the static key the filter knows, so the filter can hold `&'static str`s.
+fn leak_key(k: &str) -> &'static str {
+    const KEYS: &[&str] = &[
+        "request_id",
+        "connection",
+        "platform",
+        "status",
+        "error_code",
+        "method",
+        "path",
+        "range",
+        "from",
+        "to",
+        "before",
+        "after",
+    ];
+    KEYS.iter().find(|x| **x == k).copied().unwrap_or("")
+}
+
+#[component]
+fn Select(
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into)] any: String,
+    options: Vec<(String, String)>,
+    selected: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id.clone() class="block text-xs font-medium text-slate-600">{label}</label>
+            <select id=id name=name class="mt-1 block w-full rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8 text-sm">
+                <option value="">{any}</option>
+                {options.into_iter().map(|(value, text)| {
+                    let is = selected.as_deref() == Some(value.as_str());
+                    view! { <option value=value selected=is>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn TextInput(
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into)] placeholder: String,
+    value: Option<String>,
+    #[prop(optional, into)] kind: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id.clone() class="block text-xs font-medium text-slate-600">{label}</label>
+            <input id=id name=name type=kind.unwrap_or_else(|| "text".into()) placeholder=placeholder value=value.unwrap_or_default()
+                autocomplete="off" spellcheck="false"
+                class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+        </div>
+    }
+}
+
+/// A GET form: without JavaScript it loads /requests?…; with JavaScript the router intercepts it
+/// and updates the list without a full reload.
+#[component]
+fn FilterForm(filter: RequestFilter, connections: Vec<ConnectionOption>) -> impl IntoView {
+    let f = filter;
+    let mut connection_options: Vec<(String, String)> =
+        connections.into_iter().map(|c| (c.id, format!("{} · {}", c.name, c.platform_name))).collect();
+    if let Some(id) = &f.connection {
+        if !connection_options.iter().any(|(v, _)| v == id) {
+            connection_options.insert(0, (id.clone(), id.clone()));
+        }
+    }
+    view! {
+        <Card class="mb-4 p-4">
+            <Form method="GET" action="/requests" attr:aria-label="Filter requests" attr:class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                <TextInput id="f-request-id" name="request_id" label="Request ID" placeholder="req_…" value=f.request_id.clone() />
+                <Select id="f-connection" name="connection" label="Connection" any="Any connection" options=connection_options selected=f.connection.clone() />
+                <Select id="f-platform" name="platform" label="Platform" any="Any platform"
+                    options=PLATFORMS.iter().map(|p| (p.id.to_string(), p.name.to_string())).collect() selected=f.platform.clone() />
+                <Select id="f-status" name="status" label="Status" any="Any status"
+                    options=STATUS_OPTIONS.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect() selected=f.status.clone() />
+                <Select id="f-error-code" name="error_code" label="Error code" any="Any error code"
+                    options=ERROR_CODES.iter().map(|e| (e.code.to_string(), e.code.to_string())).collect() selected=f.error_code.clone() />
+                <Select id="f-method" name="method" label="Method" any="Any method"
+                    options=METHODS.iter().map(|m| (m.to_string(), m.to_string())).collect() selected=f.method.clone() />
+                <TextInput id="f-path" name="path" label="Path starts with" placeholder="/accounting/invoices" value=f.path.clone() />
+                <Select id="f-range" name="range" label="Time" any="Any time"
+                    options=RANGES.iter().map(|(v, t, _)| (v.to_string(), t.to_string())).collect() selected=f.range.clone() />
+                <TextInput id="f-from" name="from" label="From (UTC)" placeholder="2026-11-21T09:00" value=f.from.clone() kind="datetime-local" />
+                <TextInput id="f-to" name="to" label="To (UTC)" placeholder="2026-11-21T10:00" value=f.to.clone() kind="datetime-local" />
+                <div class="flex items-end gap-2 lg:col-span-2">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Apply filters"</button>
+                    <a href="/requests" class="rounded-md px-3 py-1.5 text-sm text-slate-600 hover:bg-slate-100">"Reset"</a>
+                </div>
+            </Form>
+        </Card>
+    }
+}
+
+fn chip_value(key: &str, value: &str) -> String {
+    match key {
+        "platform" => PLATFORMS
+            .iter()
+            .find(|p| p.id == value)
+            .map(|p| p.name.to_string())
+            .unwrap_or_else(|| value.to_string()),
+        "range" => RANGES
+            .iter()
+            .find(|(k, _, _)| *k == value)
+            .map(|(_, l, _)| l.to_string())
+            .unwrap_or_else(|| value.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+/// The active filters as chips; each chip's × is a link without that filter.
+#[component]
+fn ActiveFilters(filter: RequestFilter) -> impl IntoView {
+    let active = filter.active();
+    (!active.is_empty()).then(|| {
+        view! {
+            <div class="mb-4 flex flex-wrap items-center gap-2" data-testid="active-filters">
+                {active.into_iter().map(|(key, label, value)| {
+                    let href = filter.without(key).href();
+                    view! {
+                        <span class="inline-flex items-center gap-1 rounded-full bg-indigo-50 py-0.5 pl-3 pr-1 text-sm text-indigo-900 ring-1 ring-indigo-200" data-filter=key>
+                            <span class="font-medium">{label}":"</span>
+                            <span class="font-mono text-xs">{chip_value(key, &value)}</span>
+                            <a href=href aria-label=format!("Clear {label} filter") class="ml-1 rounded-full px-1.5 text-indigo-700 hover:bg-indigo-100">"\u{00d7}"</a>
+                        </span>
+                    }
+                }).collect_view()}
+                <a href="/requests" class="text-sm font-medium text-slate-600 hover:underline">"Clear all"</a>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
+    if page.rows.is_empty() {
+        let active = filter.active();
+        let described =
+            active.iter().map(|(k, l, v)| format!("{l} {}", chip_value(k, v))).collect::<Vec<_>>().join(", ");
+        let paged = filter.before.is_some() || filter.after.is_some();
+        return view! {
+            <Card class="p-8 text-center" >
+                <div data-testid="empty-state">
+                    <p class="font-medium text-slate-900">"No requests found."</p>
+                    <p class="mt-1 text-sm text-slate-600">
+                        {if active.is_empty() && !paged { "There are no requests in this environment yet.".to_string() }
+                         else if active.is_empty() { "This page is past the last request.".to_string() }
+                         else { format!("No request matches these filters: {described}.") }}
+                    </p>
+                    {(!active.is_empty() || paged).then(|| view! {
+                        <a href="/requests" class="mt-4 inline-block rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Clear filters"</a>
+                    })}
+                </div>
+            </Card>
+        }.into_any();
+    }
+    let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
+    let older = page.older.map(|c| filter.first_page().with("before", &c).href());
+    view! {
+        <Card>
+            <div class="overflow-x-auto">
+                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="request-table">
+                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <tr>
+                            <th class="px-3 py-2">"Time"</th>
+                            <th class="px-3 py-2">"Request"</th>
+                            <th class="px-3 py-2">"Status"</th>
+                            <th class="px-3 py-2">"Error code"</th>
+                            <th class="px-3 py-2">"Connection"</th>
+                            <th class="px-3 py-2 text-right">"Latency"</th>
+                            <th class="px-3 py-2">"Request ID"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <nav aria-label="Pages" class="flex items-center justify-between border-t border-slate-100 px-4 py-3 text-sm">
+                {match newer {
+                    Some(h) => view! { <a href=h rel="prev" class="font-medium text-indigo-700 hover:underline">"\u{2190} Newer"</a> }.into_any(),
+                    None => view! { <span class="text-slate-400">"\u{2190} Newer"</span> }.into_any(),
+                }}
+                {match older {
+                    Some(h) => view! { <a href=h rel="next" class="font-medium text-indigo-700 hover:underline">"Older \u{2192}"</a> }.into_any(),
+                    None => view! { <span class="text-slate-400">"Older \u{2192}"</span> }.into_any(),
+                }}
+            </nav>
+        </Card>
+    }.into_any()
+}
+
+#[component]
+fn Row(r: RequestLogListItem) -> impl IntoView {
+    let href = format!("/requests/{}", r.id);
+    view! {
+        <tr class="hover:bg-slate-50" data-request-id=r.id.clone()>
+            <td class="px-3 py-2 text-slate-600"><Time ms=r.created_at /></td>
+            <td class="px-3 py-2">
+                <a href=href class="group">
+                    <span class="mr-2 inline-block w-14 font-mono text-xs font-semibold text-slate-700">{r.method.clone()}</span>
+                    <span class="font-mono text-xs text-indigo-700 group-hover:underline">{r.path.clone()}</span>
+                </a>
+            </td>
+            <td class="px-3 py-2"><Badge tone=status_badge_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
+            <td class="px-3 py-2 font-mono text-xs text-slate-700">{r.error_code.clone().unwrap_or_default()}</td>
+            <td class="px-3 py-2">
+                {match (r.connection_name.clone(), r.platform_name.clone()) {
+                    (Some(n), Some(p)) => view! { <span class="text-slate-900">{n}</span> <span class="block text-xs text-slate-500">{p}</span> }.into_any(),
+                    (None, Some(p)) => view! { <span class="text-xs text-slate-500">{p}</span> }.into_any(),
+                    _ => view! { <span class="text-xs text-slate-400">"—"</span> }.into_any(),
+                }}
+            </td>
+            <td class="px-3 py-2 text-right tabular-nums text-slate-700">{format!("{} ms", r.latency_ms)}</td>
+            <td class="px-3 py-2">
+                <div class="flex items-center gap-2">
+                    <span class="select-all font-mono text-xs text-slate-600">{r.id.clone()}</span>
+                    <CopyButton text=r.id.clone() label="Copy request ID" />
+                </div>
+            </td>
+        </tr>
+    }
+}
