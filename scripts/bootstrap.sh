@@ -2,6 +2,7 @@
 # Installs what building and testing Switchboard needs, skipping every step that is already
 # satisfied, so it is quick on a machine that has run it before. Source it (it exports PATH):
 #   source scripts/bootstrap.sh
+# The installing runs in a child shell with `set -euo pipefail`, so any failed step stops it.
 # Steps: Debian packages (Chromium, PostgreSQL, and the WASM fallback toolchain when needed),
 # the wasm32 standard library (rustup target, or Debian's rustc-web with build-std),
 # cargo-leptos and wasm-bindgen-cli at pinned versions, and the npm tools (Tailwind, wasm-opt,
@@ -29,8 +30,7 @@ _sb_apt_install() {
   fi
 }
 
-_sb_bootstrap() {
-  set -e
+_sb_install() {
   export PATH="$HOME/.cargo/bin:$PATH"
   if ! command -v cargo >/dev/null || ! command -v rustc >/dev/null; then
     echo "Rust (rustup, cargo) is required: see https://rustup.rs" >&2
@@ -39,27 +39,24 @@ _sb_bootstrap() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     _sb_apt_install nodejs npm
   fi
-  _sb_apt_install chromium postgresql ca-certificates
+  _sb_apt_install chromium postgresql ca-certificates curl python3
 
   # 1. The wasm32 standard library.
   local libdir
   libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
-  if ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
-    if [[ ! -f "$HOME/.cache/switchboard-no-rustup-wasm" ]]; then
-      _sb_log "adding the wasm32-unknown-unknown target with rustup"
-      timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-      libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
+  if ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1 && [[ ! -f "$HOME/.cache/switchboard-no-rustup-wasm" ]]; then
+    _sb_log "adding the wasm32-unknown-unknown target with rustup"
+    timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+    libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
+    if ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
+      # Remember, so later runs go straight to the fallback instead of waiting on rustup again.
+      mkdir -p "$HOME/.cache" && touch "$HOME/.cache/switchboard-no-rustup-wasm"
     fi
   fi
-  if ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
-    export SWITCHBOARD_WASM_ROUTE=rustup
-  else
+  if ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
     # rustup cannot provide it here: build std from source with Debian's toolchain, through a
     # cargo shim that only takes the wasm32 build (scripts/wasm-cargo/cargo).
-    mkdir -p "$HOME/.cache" && touch "$HOME/.cache/switchboard-no-rustup-wasm"
     _sb_apt_install rustc-web cargo-web rust-web-src lld-19
-    export PATH="$_sb_root/scripts/wasm-cargo:$PATH"
-    export SWITCHBOARD_WASM_ROUTE=debian
   fi
 
   # 2. cargo-leptos, pinned. Its lock file needs rustc >= 1.96: use Debian's when rustup's is older.
@@ -82,17 +79,33 @@ _sb_bootstrap() {
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
 
-  # 4. npm tools: Tailwind, wasm-opt (binaryen), Playwright (using Debian's Chromium).
-  local stamp="$_sb_root/node_modules/.sb-lock-hash" want
-  want=$(sha256sum "$_sb_root/package-lock.json" | cut -d' ' -f1)
+  # 4. npm tools: Tailwind, wasm-opt (binaryen), Playwright (using Debian's Chromium). Versions
+  # are exact in package.json. `npm install --no-save` rather than `npm ci`: npm's lock file
+  # omits other platforms' optional packages (Tailwind's oxide builds), which makes `npm ci`
+  # refuse it.
+  local stamp="$_sb_root/node_modules/.sb-package-hash" want
+  want=$(cat "$_sb_root/package.json" "$_sb_root/package-lock.json" | sha256sum | cut -d' ' -f1)
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     _sb_log "installing npm packages"
-    (cd "$_sb_root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+    (cd "$_sb_root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund >/dev/null)
     echo "$want" > "$stamp"
   fi
-  export PATH="$_sb_root/node_modules/.bin:$PATH"
-  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-  set +e
 }
 
-_sb_bootstrap || { echo "bootstrap failed" >&2; return 1 2>/dev/null || exit 1; }
+if [[ "${1:-}" == "--install" ]]; then
+  set -euo pipefail
+  _sb_install
+  exit 0
+fi
+
+bash "${BASH_SOURCE[0]}" --install || { echo "bootstrap failed" >&2; return 1 2>/dev/null || exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+_sb_libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)
+if ls "$_sb_libdir"/libcore-*.rlib >/dev/null 2>&1; then
+  export SWITCHBOARD_WASM_ROUTE=rustup
+else
+  export PATH="$_sb_root/scripts/wasm-cargo:$PATH"
+  export SWITCHBOARD_WASM_ROUTE=debian
+fi
+export PATH="$_sb_root/node_modules/.bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

@@ -2,6 +2,7 @@
 //! demo data and the command line.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -48,6 +48,13 @@ enum Command {
         #[arg(long, default_value_t = seed::DEFAULT_REQUEST_LOGS)]
         request_logs: u64,
     },
+    /// Benchmark the request-log queries (seeds the database first when it is empty).
+    BenchRequestLogs {
+        #[arg(long, default_value_t = 10_000_000)]
+        request_logs: u64,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Create a user (and the organization, if it does not exist yet).
     CreateUser {
         #[arg(long)]
@@ -137,6 +144,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 "Seeded demo data with {request_logs} request logs in {:.1} s.",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::BenchRequestLogs { request_logs, runs } => {
+            let store = store::open(&database_url).await?;
+            super::bench::run(store.as_ref(), request_logs, runs.max(1)).await?;
             Ok(())
         }
         Command::CreateUser { email, password, org, role, staff, name } => {

@@ -815,7 +815,13 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
         None
     } else {
         let c = &conns[env.connections[rng.gen_range(0..env.connections.len())]];
-        (c.row.created_at <= t).then_some(c)
+        // Customers mostly stop calling a connection once it is disabled or needs re-auth.
+        let quiet = match (c.status, c.incident_at) {
+            (ConnectionStatus::Disabled, Some(at)) if t >= at => rng.gen_bool(0.95),
+            (ConnectionStatus::NeedsReauth, Some(at)) if t >= at => rng.gen_bool(0.6),
+            _ => false,
+        };
+        (c.row.created_at <= t && !quiet).then_some(c)
     };
     let id = make_id(prefix::REQUEST, t, rng.gen());
     let ua = [

@@ -4,4 +4,5 @@
 mod cli;
 mod helpers;
 mod http;
+mod plans;
 mod store_contract;

@@ -223,7 +223,6 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
                             <th class="px-3 py-2">"Error code"</th>
                             <th class="px-3 py-2">"Connection"</th>
                             <th class="px-3 py-2 text-right">"Latency"</th>
-                            <th class="px-3 py-2">"Request ID"</th>
                         </tr>
                     </thead>
                     <tbody class="divide-y divide-slate-100">
@@ -252,27 +251,25 @@ fn Row(r: RequestLogListItem) -> impl IntoView {
         <tr class="hover:bg-slate-50" data-request-id=r.id.clone()>
             <td class="px-3 py-2 text-slate-600"><Time ms=r.created_at /></td>
             <td class="px-3 py-2">
-                <a href=href class="group">
+                <a href=href class="group block">
                     <span class="mr-2 inline-block w-14 font-mono text-xs font-semibold text-slate-700">{r.method.clone()}</span>
-                    <span class="font-mono text-xs text-indigo-700 group-hover:underline">{r.path.clone()}</span>
+                    <span class="break-all font-mono text-xs text-indigo-700 group-hover:underline">{r.path.clone()}</span>
                 </a>
+                <div class="mt-0.5 flex items-center gap-2">
+                    <span class="select-all font-mono text-[11px] text-slate-500">{r.id.clone()}</span>
+                    <CopyButton text=r.id.clone() label="Copy request ID" />
+                </div>
             </td>
             <td class="px-3 py-2"><Badge tone=status_badge_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
             <td class="px-3 py-2 font-mono text-xs text-slate-700">{r.error_code.clone().unwrap_or_default()}</td>
             <td class="px-3 py-2">
                 {match (r.connection_name.clone(), r.platform_name.clone()) {
-                    (Some(n), Some(p)) => view! { <span class="text-slate-900">{n}</span> <span class="block text-xs text-slate-500">{p}</span> }.into_any(),
+                    (Some(n), Some(p)) => view! { <span class="whitespace-nowrap text-slate-900">{n}</span> <span class="block text-xs text-slate-500">{p}</span> }.into_any(),
                     (None, Some(p)) => view! { <span class="text-xs text-slate-500">{p}</span> }.into_any(),
                     _ => view! { <span class="text-xs text-slate-400">"—"</span> }.into_any(),
                 }}
             </td>
             <td class="px-3 py-2 text-right tabular-nums text-slate-700">{format!("{} ms", r.latency_ms)}</td>
-            <td class="px-3 py-2">
-                <div class="flex items-center gap-2">
-                    <span class="select-all font-mono text-xs text-slate-600">{r.id.clone()}</span>
-                    <CopyButton text=r.id.clone() label="Copy request ID" />
-                </div>
-            </td>
         </tr>
     }
 }
