@@ -26,8 +26,9 @@ export TEST_DATABASE_URL
 # The integration tests fail instead of skipping PostgreSQL when this is set.
 export SWITCHBOARD_REQUIRE_POSTGRES=1
 
-echo "== rustfmt"
+echo "== rustfmt and clippy"
 cargo fmt --check
+cargo clippy --features ssr --all-targets -- -D warnings
 
 echo "== Rust tests (SQLite and PostgreSQL)"
 # Release profile: the tests share compiled dependencies with the release build below.

@@ -33,20 +33,22 @@ pub fn App() -> impl IntoView {
             if text.is_empty() { "Switchboard".to_string() } else { format!("{text} · Switchboard") }
         } />
         <Router>
+            // Every page renders completely on the server before it is sent (SsrMode::Async):
+            // pages then work without JavaScript (out-of-order streaming needs a script to put
+            // each piece in place), and a missing ID answers with a real 404 status.
             <Routes fallback=ui::NotFound>
-                <Route path=path!("/sign-in") view=sign_in::SignInPage />
-                <ParentRoute path=path!("") view=shell::AppShell>
-                    <Route path=path!("") view=overview::OverviewPage />
-                    <Route path=path!("requests") view=requests::list::RequestLogsPage />
+                <Route path=path!("/sign-in") view=sign_in::SignInPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=shell::AppShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("requests") view=requests::list::RequestLogsPage ssr=SsrMode::Async />
                     <Route path=path!("requests/:id") view=requests::detail::RequestLogPage ssr=SsrMode::Async />
-                    <Route path=path!("connections") view=connections::ConnectionsPage />
-                    // Detail pages wait for their data before answering, so a missing ID is a real 404.
+                    <Route path=path!("connections") view=connections::ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("connections/:id") view=connections::ConnectionPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration") view=placeholder::SyncConfigSoon />
-                    <Route path=path!("webhooks") view=placeholder::WebhooksSoon />
-                    <Route path=path!("errors") view=placeholder::ErrorsPage />
-                    <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage />
-                    <Route path=path!("search/help") view=search::SearchHelpPage />
+                    <Route path=path!("sync-configuration") view=placeholder::SyncConfigSoon ssr=SsrMode::Async />
+                    <Route path=path!("webhooks") view=placeholder::WebhooksSoon ssr=SsrMode::Async />
+                    <Route path=path!("errors") view=placeholder::ErrorsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("search/help") view=search::SearchHelpPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,7 +3,7 @@ import { signIn, PASSWORD } from "./helpers";
 
 test("signed-out visitors are sent to sign-in and brought back afterwards", async ({ page }) => {
   await page.goto("/connections");
-  await expect(page).toHaveURL(/\/sign-in\?next=%2Fconnections/);
+  await expect(page).toHaveURL(/\/sign-in\?next=\/connections$/);
   await page.getByLabel("Email").fill("dev@acme.test");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();

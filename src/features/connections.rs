@@ -3,7 +3,7 @@
 use super::ui::{
     format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader,
 };
-use crate::domain::{platform, ConnectionStatus};
+use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -29,7 +29,7 @@ pub struct ConnectionSummary {
 #[cfg(feature = "ssr")]
 impl From<crate::server::store::ConnectionRow> for ConnectionSummary {
     fn from(c: crate::server::store::ConnectionRow) -> Self {
-        let spec = platform(&c.platform_id);
+        let spec = crate::domain::platform(&c.platform_id);
         ConnectionSummary {
             platform_name: spec.map(|p| p.name.to_string()).unwrap_or_else(|| c.platform_id.clone()),
             integration_type: spec.map(|p| p.integration_type.as_str().to_string()).unwrap_or_default(),

@@ -50,7 +50,7 @@ pub struct RequestLogPage {
 }
 
 #[server(input = GetUrl, endpoint = "list_request_logs")]
-pub async fn list_request_logs(filter: RequestFilter) -> Result<RequestLogPage, AppError> {
+pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Result<RequestLogPage, AppError> {
     use crate::domain::platform;
     use crate::server::context::{internal, session};
     use crate::server::store::Page;

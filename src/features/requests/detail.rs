@@ -1,6 +1,5 @@
 //! One request: what was asked, what came back, why it failed and what to do next.
 
-use super::guidance::{next_step, Failure};
 use crate::error::AppError;
 use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, NotFoundNotice, PageHeader, Time};
 use crate::platform_data::{normalized_fields, source_field, NullReason};
@@ -76,6 +75,7 @@ pub struct RequestLogDetail {
     pub staff_view: bool,
 }
 
+#[cfg(feature = "ssr")]
 fn pretty(raw: &str) -> String {
     serde_json::from_str::<Value>(raw)
         .ok()
@@ -149,6 +149,7 @@ pub fn compare_platform_data(
 
 #[server(input = GetUrl, endpoint = "get_request_log")]
 pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
+    use super::guidance::{next_step, Failure};
     use crate::domain::{error_code, platform};
     use crate::ids::{parse_id, prefix};
     use crate::server::auth::audit;

@@ -2,9 +2,7 @@
 //! the query string so a pasted link shows the same view; bad values are refused with a message
 //! that names the filter and what it accepts.
 
-use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::error::AppError;
-use crate::ids::{parse_id, prefix};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +196,7 @@ pub fn parse_time(name: &str, s: &str) -> Result<i64, AppError> {
 }
 
 /// The smallest string greater than every string that starts with `prefix` (for an index range).
+#[cfg(any(feature = "ssr", test))]
 fn prefix_successor(prefix: &str) -> Option<String> {
     let mut bytes = prefix.as_bytes().to_vec();
     while let Some(last) = bytes.pop() {
@@ -218,7 +217,8 @@ impl RequestFilter {
         organization_id: &str,
         environment: &str,
     ) -> Result<crate::server::store::RequestLogQuery, AppError> {
-        use crate::ids::id_floor;
+        use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
+        use crate::ids::{id_floor, parse_id, prefix};
         use crate::server::store::{Page, RequestLogQuery};
         let mut q = RequestLogQuery {
             organization_id: organization_id.to_string(),
