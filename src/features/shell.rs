@@ -75,7 +75,19 @@ pub fn AppShell() -> impl IntoView {
                     </nav>
                 </header>
                 <main class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 md:px-8">
-                    <Outlet />
+                    // A page that fails to render shows what went wrong here, inside the frame,
+                    // instead of taking the whole console down.
+                    <ErrorBoundary fallback=|errors| view! {
+                        <div role="alert" class="rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+                            <p class="font-medium">"This page could not be shown."</p>
+                            <ul class="mt-2 list-disc pl-5">
+                                {move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}
+                            </ul>
+                            <p class="mt-2"><a class="font-medium underline" href="/">"Back to the overview"</a></p>
+                        </div>
+                    }>
+                        <Outlet />
+                    </ErrorBoundary>
                 </main>
             </div>
         </div>
@@ -133,7 +145,7 @@ fn ContextSwitcher(viewer: ViewerInfo, here: Signal<String>) -> impl IntoView {
             <button class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"Switch"</button>
             <span
                 data-testid="current-environment"
-                class=if production { "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" }
+                class=if production { "hidden rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800 sm:inline" } else { "hidden rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 sm:inline" }
             >
                 {if production { "Production" } else { "Sandbox" }}
             </span>

@@ -1114,12 +1114,14 @@ fn platform_error(
 ) -> (String, Option<String>) {
     let src = source_field(platform.id, field).unwrap_or_else(|| field.to_string());
     let spec_title = ERROR_CODES.iter().find(|e| e.code == code).map(|e| e.title).unwrap_or("Error");
+    // One wait, so the normalized message and the raw error agree.
+    let retry_after: i64 = rng.gen_range(10..60);
     let message = match code {
         "missing-params" => format!("The field {field} is required by {}.", platform.name),
         "invalid-params" => format!("The value of {field} is not valid for {}.", platform.name),
         "record-already-exists" => format!("A record with this {field} already exists in {}.", platform.name),
         "rate-limited" => {
-            format!("{} rate limit reached; retry after {} seconds.", platform.name, rng.gen_range(10..60))
+            format!("{} rate limit reached; retry after {retry_after} seconds.", platform.name)
         }
         "unauthorized" => {
             format!("The {} connection's credentials have expired or were revoked.", platform.name)
@@ -1162,7 +1164,7 @@ fn platform_error(
             json!({"error": "invalid_grant", "error_description": "Refresh token is expired or revoked"})
         }
         (_, "rate-limited") => {
-            json!({"error": "rate_limited", "message": "Request limit exceeded", "retry_after": rng.gen_range(5..60)})
+            json!({"error": "rate_limited", "message": "Request limit exceeded", "retry_after": retry_after})
         }
         (_, _) => {
             json!({"error": {"code": "VALIDATION_ERROR", "field": src, "detail": format!("{src} failed validation")}})

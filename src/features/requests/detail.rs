@@ -388,7 +388,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
             </div>
         </Card>
         <Card class="mb-6">
-            <details class="group" open=d.status_code >= 400>
+            <details class="group" open={d.status_code >= 400}>
                 <summary class="cursor-pointer list-none border-b border-slate-100 px-5 py-3 text-sm font-semibold">
                     "Response body" <span class="ml-1 text-xs font-normal text-slate-500">"(click to expand or collapse)"</span>
                 </summary>

@@ -2,8 +2,10 @@
 
 use super::sql::{impl_store, request_log_list_builder, run_migrations};
 use super::*;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::ConnectOptions;
 use sqlx::PgPool;
+use std::str::FromStr;
 use std::time::Duration;
 
 pub struct PgStore {
@@ -12,10 +14,12 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // No statement logging: statements carry request data, which must never reach the logs.
+        let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await?;
         Ok(PgStore { pool })
     }

@@ -3,7 +3,7 @@
 use super::sql::{impl_store, request_log_list_builder, run_migrations};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -34,7 +34,10 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // sqlx would log slow statements with their full text; bulk inserts are slow by
+            // design, and logs must never carry request data.
+            .disable_statement_logging();
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Ok(SqliteStore { pool })
     }
