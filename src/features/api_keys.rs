@@ -1,7 +1,7 @@
 //! API keys of the selected organization and environment. Owners and admins create them; the
 //! secret is shown once and only its SHA-256 and prefix are stored.
 
-use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader};
+use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader, TableHead};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -185,15 +185,7 @@ fn ApiKeysBody(v: ApiKeysView, create: ServerAction<CreateApiKey>) -> impl IntoV
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                        <tr>
-                            <th class="px-4 py-2">"Name"</th>
-                            <th class="px-4 py-2">"Key"</th>
-                            <th class="px-4 py-2">"Created"</th>
-                            <th class="px-4 py-2">"Created by"</th>
-                            <th class="px-4 py-2">"Status"</th>
-                        </tr>
-                    </thead>
+                    <TableHead columns=&["Name", "Key", "Created", "Created by", "Status"] />
                     <tbody class="divide-y divide-slate-100">
                         {if v.keys.is_empty() {
                             view! { <tr><td colspan="5" class="px-4 py-6 text-center text-slate-500">"No API keys in this environment yet."</td></tr> }.into_any()

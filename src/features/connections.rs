@@ -1,7 +1,7 @@
 //! Connections of the selected organization and environment, and one connection's summary.
 
 use super::ui::{
-    format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader,
+    format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, TableHead,
 };
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
@@ -118,15 +118,7 @@ fn ConnectionsTable(list: Vec<ConnectionSummary>) -> impl IntoView {
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="connections-table">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                        <tr>
-                            <th class="px-4 py-2">"Connection"</th>
-                            <th class="px-4 py-2">"Platform"</th>
-                            <th class="px-4 py-2">"Status"</th>
-                            <th class="px-4 py-2">"Config version"</th>
-                            <th class="px-4 py-2">"Last successful sync"</th>
-                        </tr>
-                    </thead>
+                    <TableHead columns=&["Connection", "Platform", "Status", "Config version", "Last successful sync"] />
                     <tbody class="divide-y divide-slate-100">
                         {if list.is_empty() {
                             view! { <tr><td colspan="5" class="px-4 py-6 text-center text-slate-500">"No connections in this environment."</td></tr> }.into_any()

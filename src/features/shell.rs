@@ -38,9 +38,9 @@ pub fn AppShell() -> impl IntoView {
                     "Switchboard"
                 </a>
                 <nav aria-label="Main" class="flex-1 space-y-1 px-3">
-                    {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label /> }).collect_view()}
+                    {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=SIDEBAR_LINK /> }).collect_view()}
                     <p class="px-3 pt-6 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-500">"Settings"</p>
-                    <NavLink href="/settings/api-keys" label="API keys" />
+                    <NavLink href="/settings/api-keys" label="API keys" class=SIDEBAR_LINK />
                 </nav>
                 <p class="px-5 py-4 text-xs text-slate-500">"Unified API operations console"</p>
             </aside>
@@ -70,8 +70,8 @@ pub fn AppShell() -> impl IntoView {
                         </Suspense>
                     </div>
                     <nav aria-label="Main (compact)" class="flex gap-1 overflow-x-auto border-t border-slate-100 px-2 py-1 md:hidden">
-                        {NAV.iter().map(|(href, label)| view! { <MobileNavLink href=*href label=*label /> }).collect_view()}
-                        <MobileNavLink href="/settings/api-keys" label="API keys" />
+                        {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=COMPACT_LINK /> }).collect_view()}
+                        <NavLink href="/settings/api-keys" label="API keys" class=COMPACT_LINK />
                     </nav>
                 </header>
                 <main class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 md:px-8">
@@ -94,27 +94,14 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
-#[component]
-fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
-    view! {
-        <A
-            href=href
-            exact=href == "/"
-            attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
-        >
-            {label}
-        </A>
-    }
-}
+const SIDEBAR_LINK: &str = "block rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
+const COMPACT_LINK: &str = "whitespace-nowrap rounded-md px-3 py-1.5 text-sm text-slate-600 aria-[current=page]:bg-slate-100 aria-[current=page]:font-medium aria-[current=page]:text-slate-900";
 
+/// A navigation link; the router marks the current one with `aria-current="page"`.
 #[component]
-fn MobileNavLink(href: &'static str, label: &'static str) -> impl IntoView {
+fn NavLink(href: &'static str, label: &'static str, class: &'static str) -> impl IntoView {
     view! {
-        <A
-            href=href
-            exact=href == "/"
-            attr:class="whitespace-nowrap rounded-md px-3 py-1.5 text-sm text-slate-600 aria-[current=page]:bg-slate-100 aria-[current=page]:font-medium aria-[current=page]:text-slate-900"
-        >
+        <A href=href exact=href == "/" attr:class=class>
             {label}
         </A>
     }

@@ -29,6 +29,16 @@ pub fn Card(#[prop(optional, into)] class: String, children: Children) -> impl I
     }
 }
 
+/// The header row of a data table.
+#[component]
+pub fn TableHead(columns: &'static [&'static str]) -> impl IntoView {
+    view! {
+        <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+            <tr>{columns.iter().map(|c| view! { <th class="px-4 py-2">{*c}</th> }).collect_view()}</tr>
+        </thead>
+    }
+}
+
 /// How an error reaches the user: what happened and what to do.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {

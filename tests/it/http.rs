@@ -235,6 +235,28 @@ async fn organizations_are_isolated_and_staff_access_is_audited() {
         assert!(res.status().is_success(), "{}: staff read any organization", db.name);
         let audit = db.store.list_audit(&globex.id, 10).await.unwrap();
         assert!(audit.iter().any(|a| a.action == "staff.view_connection" && a.target_id == foreign.id));
+
+        // Request logs: the same line, and a missing id answers exactly like a foreign one.
+        let globex_query = switchboard::server::store::RequestLogQuery {
+            organization_id: globex.id.clone(),
+            environment: "production".into(),
+            limit: 1,
+            ..Default::default()
+        };
+        let foreign_req = db.store.list_request_logs(&globex_query).await.unwrap().remove(0).id;
+        let res = send(&app, get(&format!("/api/get_request_log?id={foreign_req}"), Some(&acme_owner))).await;
+        let foreign_body = body(res).await;
+        assert!(
+            foreign_body.contains(&format!("No request {foreign_req} was found in your organization.")),
+            "{foreign_body}"
+        );
+        let missing = "req_01aaaaaaaaaaaaaaaaaaaaaaaa";
+        let res = send(&app, get(&format!("/api/get_request_log?id={missing}"), Some(&acme_owner))).await;
+        assert_eq!(body(res).await, foreign_body.replace(&foreign_req, missing));
+        let res = send(&app, get(&format!("/api/get_request_log?id={foreign_req}"), Some(&staff))).await;
+        assert!(res.status().is_success(), "{}: staff read any organization's requests", db.name);
+        let audit = db.store.list_audit(&globex.id, 10).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "staff.view_request" && a.target_id == foreign_req));
     }
 }
 
