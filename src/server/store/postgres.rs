@@ -25,7 +25,7 @@ impl PgStore {
     }
 }
 
-request_log_list_builder!(sqlx::Postgres);
+request_log_list_builder!(sqlx::Postgres, false);
 
 impl_store!(PgStore, sqlx::Postgres, {
     fn backend(&self) -> Backend {
