@@ -12,7 +12,7 @@ use crate::domain::{Environment, Role, StaffRole};
 use crate::ids;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -501,7 +501,6 @@ pub async fn audit(
         .await
 }
 
-use axum::extract::FromRequest;
 
 #[cfg(test)]
 mod tests {
