@@ -501,7 +501,6 @@ pub async fn audit(
         .await
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
