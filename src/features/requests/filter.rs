@@ -49,14 +49,14 @@ pub const RANGES: &[(&str, &str, i64)] = &[
 
 impl RequestFilter {
     /// Reads the filter from URL query pairs; empty values count as absent.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, String)>) -> Self {
         let mut f = RequestFilter::default();
         for (k, v) in pairs {
             let v = v.trim().to_string();
             if v.is_empty() {
                 continue;
             }
-            if let Some(slot) = f.slot(k) {
+            if let Some(slot) = f.slot(k.as_ref()) {
                 *slot = Some(v);
             }
         }

@@ -29,9 +29,7 @@ const STATUS_OPTIONS: &[(&str, &str)] = &[
 #[component]
 pub fn RequestLogsPage() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        query.with(|m| RequestFilter::from_pairs(m.clone().into_iter().map(|(k, v)| (leak_key(&k), v))))
-    });
+    let filter = Memo::new(move |_| query.with(|m| RequestFilter::from_pairs(m.clone())));
     let page = Resource::new(move || filter.get(), list_request_logs);
     view! {
         <PageHeader title="Request Logs" subtitle="Every API request to the unified API in this environment, newest first." />
@@ -45,25 +43,6 @@ pub fn RequestLogsPage() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// Maps a query key to the static key the filter knows, so the filter can hold `&'static str`s.
-fn leak_key(k: &str) -> &'static str {
-    const KEYS: &[&str] = &[
-        "request_id",
-        "connection",
-        "platform",
-        "status",
-        "error_code",
-        "method",
-        "path",
-        "range",
-        "from",
-        "to",
-        "before",
-        "after",
-    ];
-    KEYS.iter().find(|x| **x == k).copied().unwrap_or("")
 }
 
 #[component]
