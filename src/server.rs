@@ -1,12 +1,15 @@
 //! Everything that only runs on the server: settings, storage, authentication, the HTTP router,
 //! demo data and the command line.
 
+pub mod access;
 pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod context;
 pub mod http;
+pub mod redact;
+pub mod reveal;
 pub mod seed;
 pub mod store;
 

@@ -1,10 +1,11 @@
 //! API keys of the selected organization and environment. Owners and admins create them; the
 //! secret is shown once and only its SHA-256 and prefix are stored.
 
-use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader, TableHead};
+use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader, Pager, TableHead};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,8 @@ pub struct ApiKeysView {
     pub environment: String,
     pub can_create: bool,
     pub keys: Vec<ApiKeySummary>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
     /// A key created by a form post without JavaScript, shown on this one page load.
     pub just_created: Option<CreatedKey>,
 }
@@ -33,15 +36,36 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-#[server(input = GetUrl)]
-pub async fn list_api_keys() -> Result<ApiKeysView, AppError> {
+/// Keys per page.
+pub const PAGE_SIZE: i64 = 50;
+const PAGE_PATH: &str = "/settings/api-keys";
+
+#[server(input = GetUrl, endpoint = "list_api_keys")]
+pub async fn list_api_keys(
+    #[server(default)] before: Option<String>,
+    #[server(default)] after: Option<String>,
+) -> Result<ApiKeysView, AppError> {
+    use crate::ids::{parse_id, prefix};
+    use crate::server::access::own_scope;
+    use crate::server::auth::cookie_value;
     use crate::server::context::{internal, session};
+    use crate::server::reveal;
+    use crate::server::store::{keyset_window, Page};
     let (state, viewer) = session()?;
-    let keys = state
-        .store
-        .list_api_keys(&viewer.organization_id, viewer.environment.as_str())
-        .await
-        .map_err(internal)?
+    let cursor = |v: &str| {
+        parse_id(prefix::API_KEY, v)
+            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a key ID: {e}.")))
+    };
+    let page = match (before.as_deref().filter(|s| !s.is_empty()), after.as_deref().filter(|s| !s.is_empty()))
+    {
+        (Some(b), _) => Page::Before(cursor(b)?),
+        (None, Some(a)) => Page::After(cursor(a)?),
+        (None, None) => Page::First,
+    };
+    let rows =
+        state.store.list_api_keys(&own_scope(&viewer), &page, PAGE_SIZE + 1).await.map_err(internal)?;
+    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |k| k.id.clone());
+    let keys = rows
         .into_iter()
         .map(|k| ApiKeySummary {
             id: k.id,
@@ -53,30 +77,52 @@ pub async fn list_api_keys() -> Result<ApiKeysView, AppError> {
             revoked: k.revoked_at.is_some(),
         })
         .collect();
-    let just_created = match state.store.take_session_flash(&viewer.token_hash).await.map_err(internal)? {
-        Some(flash) => serde_json::from_str(&flash).ok(),
+    // A key created without JavaScript: its pad is in this request's cookie, its ciphertext in
+    // the database until this read deletes it.
+    let parts = use_context::<http::request::Parts>();
+    let pad_cookie =
+        parts.as_ref().and_then(|p| cookie_value(&p.headers, reveal::COOKIE).map(str::to_string));
+    let just_created = match pad_cookie {
+        Some(cookie) => {
+            let secure = state.settings.public_url.https;
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(v) = http::HeaderValue::from_str(&reveal::clear_cookie_header(PAGE_PATH, secure)) {
+                    res.append_header(http::header::SET_COOKIE, v);
+                }
+            }
+            reveal::open(state.store.as_ref(), &viewer.token_hash, &cookie)
+                .await
+                .map_err(internal)?
+                .and_then(|json| serde_json::from_str(&json).ok())
+        }
         None => None,
     };
     Ok(ApiKeysView {
         environment: viewer.environment.as_str().to_string(),
         can_create: viewer.can_administer(),
         keys,
+        newer: newer.map(|c| format!("{PAGE_PATH}?after={c}")),
+        older: older.map(|c| format!("{PAGE_PATH}?before={c}")),
         just_created,
     })
+}
+
+fn wants_html() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
 }
 
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
     use crate::ids::{make_id, prefix};
-    use crate::server::auth::{audit, hash_token, now_ms, random_token};
+    use crate::server::auth::{audit_entry, hash_token, now_ms, random_token};
     use crate::server::context::{internal, session};
+    use crate::server::reveal;
     use crate::server::store::NewApiKey;
     let (state, viewer) = session()?;
-    let plain_form_post = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false);
     if !viewer.can_administer() {
         return Err(AppError::forbidden("Only owners and admins can create API keys."));
     }
@@ -99,9 +145,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
         created_by: Some(viewer.user_id.clone()),
         created_at: now,
     };
-    state.store.create_api_key(&key).await.map_err(internal)?;
-    audit(
-        state.store.as_ref(),
+    let audit = audit_entry(
         Some(&viewer.organization_id),
         Some(&viewer.user_id),
         &viewer.email,
@@ -110,30 +154,80 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
         &key.id,
         viewer.ip.as_deref(),
         serde_json::json!({"name": name, "prefix": key.prefix, "environment": key.environment}),
-    )
-    .await
-    .map_err(internal)?;
+    );
+    state.store.create_api_key(&key, &audit).await.map_err(internal)?;
     let created = CreatedKey { name, secret };
-    if plain_form_post {
-        // Without JavaScript the browser is redirected back to the list; the secret waits in
-        // the session for that one page load instead of travelling in the URL.
-        let flash = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
-        state.store.set_session_flash(&viewer.token_hash, Some(&flash)).await.map_err(internal)?;
-        leptos_axum::redirect("/settings/api-keys");
+    if wants_html() {
+        // Without JavaScript the browser is redirected back to the list, which shows the key
+        // once (see `server::reveal`): never in the URL, never in plain text in the database.
+        let json = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
+        let cookie = reveal::seal(state.store.as_ref(), &viewer.token_hash, &json).await.map_err(internal)?;
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            let header = reveal::cookie_header(&cookie, PAGE_PATH, state.settings.public_url.https);
+            if let Ok(v) = http::HeaderValue::from_str(&header) {
+                res.append_header(http::header::SET_COOKIE, v);
+            }
+        }
+        leptos_axum::redirect(PAGE_PATH);
     }
     Ok(created)
+}
+
+/// Revokes a key of the selected environment: calls with it fail from then on.
+#[server(endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(id: String) -> Result<String, AppError> {
+    use crate::ids::{parse_id, prefix};
+    use crate::server::access::own_scope;
+    use crate::server::auth::{audit_entry, now_ms};
+    use crate::server::context::{internal, session};
+    let (state, viewer) = session()?;
+    if !viewer.can_administer() {
+        return Err(AppError::forbidden("Only owners and admins can revoke API keys."));
+    }
+    let id = parse_id(prefix::API_KEY, &id)
+        .map_err(|e| AppError::invalid(format!("{id:?} is not an API key ID: {e}.")))?;
+    let audit = audit_entry(
+        Some(&viewer.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        "api_key.revoke",
+        "api_key",
+        &id,
+        viewer.ip.as_deref(),
+        serde_json::json!({"environment": viewer.environment.as_str()}),
+    );
+    let revoked =
+        state.store.revoke_api_key(&own_scope(&viewer), &id, now_ms(), &audit).await.map_err(internal)?;
+    if !revoked {
+        return Err(AppError::not_found(format!("No active API key {id} in this environment.")));
+    }
+    if wants_html() {
+        leptos_axum::redirect(PAGE_PATH);
+    }
+    Ok(id)
 }
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
-    let keys = Resource::new(move || create.version().get(), |_| list_api_keys());
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let query = use_query_map();
+    let keys = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                query.with(|q| (q.get("before"), q.get("after"))),
+            )
+        },
+        |(_, _, (before, after))| list_api_keys(before, after),
+    );
     view! {
         <PageHeader title="API keys" subtitle="Keys authenticate your calls to the unified API. Each key belongs to one environment." />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match keys.await {
-                    Ok(v) => view! { <ApiKeysBody v create /> }.into_any(),
+                    Ok(v) => view! { <ApiKeysBody v create revoke /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -152,14 +246,21 @@ fn NewKeyNotice(key: CreatedKey) -> impl IntoView {
 }
 
 #[component]
-fn ApiKeysBody(v: ApiKeysView, create: ServerAction<CreateApiKey>) -> impl IntoView {
+fn ApiKeysBody(
+    v: ApiKeysView,
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+) -> impl IntoView {
     let env = v.environment.clone();
+    let can_revoke = v.can_create;
+    let (newer, older) = (v.newer.clone(), v.older.clone());
     view! {
         {v.just_created.map(|k| view! { <NewKeyNotice key=k /> })}
         {move || create.value().get().map(|r| match r {
             Ok(k) => view! { <NewKeyNotice key=k /> }.into_any(),
             Err(e) => view! { <div class="mb-4"><ErrorNotice error=e /></div> }.into_any(),
         })}
+        {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! { <div class="mb-4"><ErrorNotice error=e /></div> })}
         {if v.can_create {
             view! {
                 <Card class="mb-6 p-5">
@@ -185,12 +286,14 @@ fn ApiKeysBody(v: ApiKeysView, create: ServerAction<CreateApiKey>) -> impl IntoV
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm">
-                    <TableHead columns=&["Name", "Key", "Created", "Created by", "Status"] />
+                    <TableHead columns=&["Name", "Key", "Created", "Created by", "Status", ""] />
                     <tbody class="divide-y divide-slate-100">
                         {if v.keys.is_empty() {
-                            view! { <tr><td colspan="5" class="px-4 py-6 text-center text-slate-500">"No API keys in this environment yet."</td></tr> }.into_any()
+                            view! { <tr><td colspan="6" class="px-4 py-6 text-center text-slate-600">"No API keys in this environment yet."</td></tr> }.into_any()
                         } else {
-                            v.keys.into_iter().map(|k| view! {
+                            v.keys.into_iter().map(|k| {
+                                let label = format!("Revoke {}", k.name);
+                                view! {
                                 <tr>
                                     <td class="px-4 py-2 font-medium">{k.name}</td>
                                     <td class="px-4 py-2 font-mono text-xs">{k.prefix} "…"</td>
@@ -203,12 +306,28 @@ fn ApiKeysBody(v: ApiKeysView, create: ServerAction<CreateApiKey>) -> impl IntoV
                                             view! { <Badge tone="bg-emerald-50 text-emerald-700 ring-emerald-600/20">"Active"</Badge> }.into_any()
                                         }}
                                     </td>
+                                    <td class="px-4 py-2 text-right">
+                                        {(can_revoke && !k.revoked).then(|| {
+                                            view! {
+                                                // A <details> confirmation: works without JavaScript.
+                                                <details class="inline-block text-left">
+                                                    <summary class="cursor-pointer list-none rounded-md px-2 py-1 text-sm font-medium text-red-700 hover:bg-red-50">"Revoke"</summary>
+                                                    <ActionForm action=revoke attr:class="mt-2 flex items-center gap-2">
+                                                        <input type="hidden" name="id" value=k.id.clone() />
+                                                        <span class="text-xs text-slate-700">"Calls with this key will fail."</span>
+                                                        <button aria-label=label class="rounded-md bg-red-600 px-3 py-1 text-xs font-semibold text-white hover:bg-red-500">"Revoke key"</button>
+                                                    </ActionForm>
+                                                </details>
+                                            }
+                                        })}
+                                    </td>
                                 </tr>
-                            }).collect_view().into_any()
+                            }}).collect_view().into_any()
                         }}
                     </tbody>
                 </table>
             </div>
+            <Pager newer older />
         </Card>
     }
 }

@@ -1,13 +1,14 @@
 //! Connections of the selected organization and environment, and one connection's summary.
 
 use super::ui::{
-    format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, TableHead,
+    format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager,
+    TableHead,
 };
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,58 +48,75 @@ impl From<crate::server::store::ConnectionRow> for ConnectionSummary {
     }
 }
 
-#[server(input = GetUrl)]
-pub async fn list_connections() -> Result<Vec<ConnectionSummary>, AppError> {
+/// Connections per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionListPage {
+    pub rows: Vec<ConnectionSummary>,
+    /// Cursor for the newer page (`after=`), when there is one.
+    pub newer: Option<String>,
+    /// Cursor for the older page (`before=`), when there is one.
+    pub older: Option<String>,
+}
+
+/// One page of the environment's connections, newest first (keyset on the id).
+#[server(input = GetUrl, endpoint = "list_connections")]
+pub async fn list_connections(
+    #[server(default)] before: Option<String>,
+    #[server(default)] after: Option<String>,
+) -> Result<ConnectionListPage, AppError> {
+    use crate::ids::{parse_id, prefix};
+    use crate::server::access::own_scope;
     use crate::server::context::{internal, session};
+    use crate::server::store::{keyset_window, Page};
     let (state, viewer) = session()?;
-    let rows = state
-        .store
-        .list_connections(&viewer.organization_id, viewer.environment.as_str())
-        .await
-        .map_err(internal)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    let cursor = |v: &str| {
+        parse_id(prefix::CONNECTION, v)
+            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a connection ID: {e}.")))
+    };
+    let page = match (before.as_deref().filter(|s| !s.is_empty()), after.as_deref().filter(|s| !s.is_empty()))
+    {
+        (Some(b), _) => Page::Before(cursor(b)?),
+        (None, Some(a)) => Page::After(cursor(a)?),
+        (None, None) => Page::First,
+    };
+    let rows =
+        state.store.list_connections(&own_scope(&viewer), &page, PAGE_SIZE + 1).await.map_err(internal)?;
+    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.id.clone());
+    Ok(ConnectionListPage { rows: rows.into_iter().map(Into::into).collect(), newer, older })
 }
 
 #[server(input = GetUrl, endpoint = "get_connection")]
 pub async fn get_connection(id: String) -> Result<ConnectionSummary, AppError> {
     use crate::ids::{parse_id, prefix};
-    use crate::server::auth::audit;
+    use crate::server::access::scope_for;
     use crate::server::context::{internal, session};
+    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
     let id = parse_id(prefix::CONNECTION, &id)
         .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
-    let not_found = || AppError::not_found(format!("No connection {id} in your organization."));
-    let row = state.store.get_connection(&id).await.map_err(internal)?.ok_or_else(not_found)?;
-    if !viewer.may_read(&row.organization_id) {
-        return Err(not_found());
-    }
-    if row.organization_id != viewer.organization_id {
-        audit(
-            state.store.as_ref(),
-            Some(&row.organization_id),
-            Some(&viewer.user_id),
-            &viewer.email,
-            "staff.view_connection",
-            "connection",
-            &row.id,
-            viewer.ip.as_deref(),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(internal)?;
-    }
+    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
+    let row =
+        state.store.get_connection(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
+            AppError::not_found(format!("No connection {id} was found in your organization."))
+        })?;
     Ok(row.into())
 }
 
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
-    let connections = Resource::new(|| (), |_| list_connections());
+    let query = use_query_map();
+    let connections = Resource::new(
+        move || query.with(|q| (q.get("before"), q.get("after"))),
+        |(before, after)| list_connections(before, after),
+    );
     view! {
         <PageHeader title="Connections" subtitle="Each connection links one of your end customers to one platform." />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match connections.await {
-                    Ok(list) => view! { <ConnectionsTable list /> }.into_any(),
+                    Ok(page) => view! { <ConnectionsTable page /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -113,7 +131,10 @@ fn StatusBadge(status: String) -> impl IntoView {
 }
 
 #[component]
-fn ConnectionsTable(list: Vec<ConnectionSummary>) -> impl IntoView {
+fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
+    let list = page.rows;
+    let newer = page.newer.map(|c| format!("/connections?after={c}"));
+    let older = page.older.map(|c| format!("/connections?before={c}"));
     view! {
         <Card>
             <div class="overflow-x-auto">
@@ -139,6 +160,7 @@ fn ConnectionsTable(list: Vec<ConnectionSummary>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <Pager newer older />
         </Card>
     }
 }

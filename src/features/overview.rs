@@ -24,16 +24,13 @@ impl Overview {
     }
 }
 
-#[server(input = GetUrl)]
+#[server(input = GetUrl, endpoint = "get_overview")]
 pub async fn get_overview() -> Result<Overview, AppError> {
     use crate::server::context::{internal, session};
     let (state, viewer) = session()?;
     let since = chrono::Utc::now().timestamp_millis() - 24 * 3_600_000;
-    let counts = state
-        .store
-        .overview(&viewer.organization_id, viewer.environment.as_str(), since)
-        .await
-        .map_err(internal)?;
+    let counts =
+        state.store.overview(&crate::server::access::own_scope(&viewer), since).await.map_err(internal)?;
     let connections_by_status = ConnectionStatus::ALL
         .iter()
         .map(|s| {

@@ -45,46 +45,41 @@ pub struct RequestLogPage {
     pub newer: Option<String>,
     /// Cursor for the older page (`before=`), when there is one.
     pub older: Option<String>,
-    /// The environment's connections, for the connection picker.
+    /// The environment's newest connections (at most [`PICKER_SIZE`]) plus the selected one, for
+    /// the connection picker.
     pub connections: Vec<ConnectionOption>,
+    /// The environment has more connections than the picker lists.
+    pub more_connections: bool,
 }
+
+/// Connections offered in the request-log filter's picker; the list is bounded, so a large
+/// environment never loads every connection on each page.
+pub const PICKER_SIZE: i64 = 100;
 
 #[server(input = GetUrl, endpoint = "list_request_logs")]
 pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Result<RequestLogPage, AppError> {
     use crate::domain::platform;
+    use crate::server::access::own_scope;
     use crate::server::context::{internal, session};
-    use crate::server::store::Page;
+    use crate::server::store::{keyset_window, Page};
     let (state, viewer) = session()?;
+    let scope = own_scope(&viewer);
     let mut query = filter.to_store_query(&viewer.organization_id, viewer.environment.as_str())?;
     query.limit = PAGE_SIZE + 1;
-    let connections = state
-        .store
-        .list_connections(&viewer.organization_id, viewer.environment.as_str())
-        .await
-        .map_err(internal)?;
-    let mut rows = state.store.list_request_logs(&query).await.map_err(internal)?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    if has_more {
-        // For "newer" pages the extra row is the newest one; otherwise the oldest.
-        if matches!(query.page, Page::After(_)) {
-            rows.remove(0);
-        } else {
-            rows.pop();
-        }
-    }
-    let (newer, older) = match &query.page {
-        Page::First => (None, has_more.then(|| rows.last().map(|r| r.id.clone())).flatten()),
-        Page::Before(_) => (
-            rows.first().map(|r| r.id.clone()),
-            has_more.then(|| rows.last().map(|r| r.id.clone())).flatten(),
-        ),
-        Page::After(_) => (
-            has_more.then(|| rows.first().map(|r| r.id.clone())).flatten(),
-            rows.last().map(|r| r.id.clone()),
-        ),
-    };
+    let mut picker =
+        state.store.list_connections(&scope, &Page::First, PICKER_SIZE + 1).await.map_err(internal)?;
+    let more_connections = picker.len() as i64 > PICKER_SIZE;
+    picker.truncate(PICKER_SIZE as usize);
+    let rows = state.store.list_request_logs(&query).await.map_err(internal)?;
+    let (rows, newer, older) = keyset_window(rows, &query.page, PAGE_SIZE, |r| r.id.clone());
+    // Names of the connections on this page and of the selected one: one bounded lookup.
+    let mut wanted: Vec<String> = rows.iter().filter_map(|r| r.connection_id.clone()).collect();
+    wanted.extend(query.connection_id.clone());
+    wanted.sort();
+    wanted.dedup();
+    let named = state.store.connections_by_ids(&scope, &wanted).await.map_err(internal)?;
     let names: std::collections::HashMap<&str, &str> =
-        connections.iter().map(|c| (c.id.as_str(), c.display_name.as_str())).collect();
+        named.iter().map(|c| (c.id.as_str(), c.display_name.as_str())).collect();
     let rows = rows
         .into_iter()
         .map(|r| RequestLogListItem {
@@ -100,7 +95,12 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
             latency_ms: r.latency_ms,
         })
         .collect();
-    let connections = connections
+    if let Some(selected) = query.connection_id.as_deref() {
+        if !picker.iter().any(|c| c.id == selected) {
+            picker.extend(named.iter().filter(|c| c.id == selected).cloned());
+        }
+    }
+    let connections = picker
         .into_iter()
         .map(|c| ConnectionOption {
             platform_name: platform(&c.platform_id).map(|p| p.name.to_string()).unwrap_or_default(),
@@ -108,5 +108,5 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
             name: c.display_name,
         })
         .collect();
-    Ok(RequestLogPage { rows, newer, older, connections })
+    Ok(RequestLogPage { rows, newer, older, connections, more_connections })
 }

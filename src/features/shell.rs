@@ -153,9 +153,23 @@ fn UserMenu(viewer: ViewerInfo) -> impl IntoView {
             <div class="absolute right-0 z-20 mt-2 w-64 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg">
                 <p class="font-medium text-slate-900">{viewer.name.clone()}</p>
                 <p class="truncate text-slate-500">{viewer.email.clone()}</p>
-                <p class="mt-1 text-xs text-slate-500">
+                <p class="mt-1 text-xs text-slate-600">
                     {viewer.organization.name.clone()} " · " <span data-testid="user-role">{viewer.role_label.clone()}</span>
                 </p>
+                {viewer.is_staff.then(|| view! {
+                    // Staff reach any organization by slug or ID; the picker lists only the first
+                    // ones by name, so it stays small however many customers there are.
+                    <form method="post" action="/auth/switch" class="mt-3 border-t border-slate-100 pt-3" aria-label="Open an organization">
+                        <input type="hidden" name="environment" value=viewer.environment.clone() />
+                        <input type="hidden" name="next" value="/" />
+                        <label for="open-org" class="block text-xs font-medium text-slate-700">"Open organization (slug or ID)"</label>
+                        <div class="mt-1 flex gap-2">
+                            <input id="open-org" name="organization_id" required class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm" placeholder="acme" />
+                            <button class="rounded-md border border-slate-300 px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-50">"Open"</button>
+                        </div>
+                        <p class="mt-1 text-xs text-slate-600">"Every look into a customer's organization is recorded in its audit log."</p>
+                    </form>
+                })}
                 <form method="post" action="/auth/sign-out" class="mt-3 border-t border-slate-100 pt-3">
                     <button class="w-full rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">"Sign out"</button>
                 </form>

@@ -215,3 +215,20 @@ mod tests {
         assert_eq!(super::format_count(0), "0");
     }
 }
+
+/// "Newer" and "Older" links of a keyset-paginated list; a missing side is shown disabled.
+#[component]
+pub fn Pager(newer: Option<String>, older: Option<String>) -> impl IntoView {
+    view! {
+        <nav aria-label="Pages" class="flex items-center justify-between border-t border-slate-100 px-4 py-3 text-sm">
+            {match newer {
+                Some(h) => view! { <a href=h rel="prev" class="font-medium text-indigo-700 hover:underline">"\u{2190} Newer"</a> }.into_any(),
+                None => view! { <span class="text-slate-500" aria-disabled="true">"\u{2190} Newer"</span> }.into_any(),
+            }}
+            {match older {
+                Some(h) => view! { <a href=h rel="next" class="font-medium text-indigo-700 hover:underline">"Older \u{2192}"</a> }.into_any(),
+                None => view! { <span class="text-slate-500" aria-disabled="true">"Older \u{2192}"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}

@@ -6,7 +6,9 @@
 //! such a top-level navigation arrives without the cookie and looks signed out. Cross-site
 //! mutations are refused by the origin check below, not by the cookie attribute alone.
 
-use super::store::{NewAuditEntry, NewSession, SessionRow, Store, StoreError};
+pub mod limiter;
+
+use super::store::{NewAuditEntry, NewSession, Scope, SessionRow, Store, StoreError};
 use super::AppState;
 use crate::domain::{Environment, Role, StaffRole};
 use crate::ids;
@@ -20,10 +22,11 @@ use axum::Form;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+pub use limiter::SignInLimiter;
 
 pub const SESSION_COOKIE: &str = "sb_session";
 pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -114,7 +117,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -138,8 +141,19 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
     let ip = client_ip(req.extensions());
     let viewer = match cookie_value(req.headers(), SESSION_COOKIE) {
         Some(token) if !token.is_empty() => {
-            match state.store.get_session(&hash_token(token), now_ms()).await {
-                Ok(row) => row.map(|r| Arc::new(Viewer::from_row(r, ip))),
+            let now = now_ms();
+            match state.store.get_session(&hash_token(token), now).await {
+                Ok(Some(row)) => {
+                    // The idle timeout needs the last activity; a minute's precision is enough
+                    // and spares a write on every request.
+                    if now - row.last_seen_at > 60_000 {
+                        if let Err(e) = state.store.touch_session(&row.token_hash, now).await {
+                            tracing::warn!(error = %e, "recording session activity failed");
+                        }
+                    }
+                    Some(Arc::new(Viewer::from_row(row, ip)))
+                }
+                Ok(None) => None,
                 Err(e) => {
                     tracing::error!(error = %e, "loading session failed");
                     return (
@@ -182,20 +196,16 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
 }
 
 /// Middleware: state-changing requests must come from our own pages. Browsers send `Origin` on
-/// every POST; a request whose Origin (or, lacking it, Referer) is another site is refused.
-pub async fn check_origin(req: Request, next: Next) -> Response {
+/// every POST; a request whose Origin (or, lacking it, Referer) is not the configured public URL
+/// (scheme, host and port) is refused. The Host header is not trusted: proxies rewrite it.
+pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let source =
         headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|h| h.to_str().ok());
-    let same_origin = match (host, source) {
-        (Some(host), Some(source)) => origin_host(source) == Some(host),
-        _ => false,
-    };
-    if same_origin {
+    if source.is_some_and(|s| state.settings.public_url.matches(s)) {
         next.run(req).await
     } else {
         (
@@ -204,12 +214,6 @@ pub async fn check_origin(req: Request, next: Next) -> Response {
         )
             .into_response()
     }
-}
-
-/// `https://host:port/path` -> `host:port`.
-fn origin_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    Some(rest.split('/').next().unwrap_or(rest))
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -223,54 +227,61 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// Only same-site paths are accepted as a place to return to after sign-in.
+/// The place to return to after sign-in, if it is a path on this site; `/` otherwise.
+///
+/// Accepted: printable ASCII only (no controls, spaces or other characters that browsers strip
+/// or rewrite), starting with one `/` followed by something other than `/` or `\`, no `\`
+/// anywhere, no dot segments, and the same holds after percent-decoding (up to three times, for
+/// double-encoded payloads). The result is always a valid `Location` value.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    fn path_ok(p: &str) -> bool {
+        p.len() <= 2048
+            && p.bytes().all(|b| (0x21..=0x7e).contains(&b))
+            && p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            && !p.split(['?', '#']).next().unwrap_or("").split('/').any(|seg| seg == "." || seg == "..")
+    }
+    let Some(n) = next else { return "/".into() };
+    if !path_ok(n) {
+        return "/".into();
+    }
+    let mut current = n.to_string();
+    for _ in 0..3 {
+        // Decoded, it may carry bytes that are not text or not printable: refuse those too.
+        let Ok(decoded) = String::from_utf8(percent_decode_bytes(&current)) else { return "/".into() };
+        if decoded == current {
+            break;
+        }
+        // A decoded space is harmless in a path; everything else must pass again.
+        if !path_ok(&decoded.replace(' ', "%20")) {
+            return "/".into();
+        }
+        current = decoded;
+    }
+    match axum::http::HeaderValue::from_str(n) {
+        Ok(_) => n.to_string(),
+        Err(_) => "/".into(),
     }
 }
 
-/// Failed sign-ins per (IP, email), in memory: enough for one server process, and a restart
-/// only forgets failures, it never locks anyone out for longer.
-#[derive(Default)]
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl SignInLimiter {
-    pub const MAX_FAILURES: usize = 5;
-    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-    fn key(ip: Option<&str>, email: &str) -> String {
-        format!("{}|{}", ip.unwrap_or("-"), email)
-    }
-
-    /// `Some(wait)` when this client must wait before trying again.
-    pub fn blocked_for(&self, ip: Option<&str>, email: &str) -> Option<Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(Self::key(ip, email)).or_default();
-        entry.retain(|t| t.elapsed() < Self::WINDOW);
-        if entry.len() >= Self::MAX_FAILURES {
-            entry.first().map(|first| Self::WINDOW.saturating_sub(first.elapsed()))
-        } else {
-            None
+fn percent_decode_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
         }
+        out.push(b[i]);
+        i += 1;
     }
-
-    pub fn record_failure(&self, ip: Option<&str>, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Bound memory under a flood of distinct keys.
-        if map.len() > 100_000 {
-            map.retain(|_, v| v.iter().any(|t| t.elapsed() < Self::WINDOW));
-        }
-        map.entry(Self::key(ip, email)).or_default().push(Instant::now());
-    }
-
-    pub fn clear(&self, ip: Option<&str>, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::key(ip, email));
-    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -289,7 +300,7 @@ fn session_cookie(state: &AppState, token: &str, max_age: Duration) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         max_age.as_secs(),
-        if state.settings.secure_cookies { "; Secure" } else { "" }
+        if state.settings.public_url.https { "; Secure" } else { "" }
     )
 }
 
@@ -301,6 +312,7 @@ pub async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect::<String>());
+    let previous_session = cookie_value(req.headers(), SESSION_COOKIE).map(hash_token);
     let Ok(Form(form)) = Form::<SignInForm>::from_request(req, &state).await else {
         return sign_in_redirect("missing", "", "/");
     };
@@ -309,28 +321,50 @@ pub async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
     if email.is_empty() || form.password.is_empty() {
         return sign_in_redirect("missing", &email, &next);
     }
-    if let Some(wait) = state.sign_in_limiter.blocked_for(ip.as_deref(), &email) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return sign_in_redirect(&format!("rate_limited&retry_minutes={minutes}"), &email, &next);
+    // No account has a longer email, and argon2 need not hash a megabyte: refuse before counting.
+    if email.len() > limiter::MAX_EMAIL_LEN || form.password.len() > 1024 {
+        return sign_in_redirect("invalid", "", &next);
     }
+    let attempt = match state.sign_in_limiter.begin(ip.as_deref(), &email, Instant::now()) {
+        Ok(a) => a,
+        Err(wait) => {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return sign_in_redirect(&format!("rate_limited&retry_minutes={minutes}"), &email, &next);
+        }
+    };
     let user = match state.store.find_user_by_email(&email).await {
         Ok(u) => u,
         Err(e) => {
+            state.sign_in_limiter.not_verified(attempt);
             tracing::error!(error = %e, "sign-in lookup failed");
             return sign_in_redirect("unavailable", &email, &next);
         }
+    };
+    let Some(_slot) = state.sign_in_limiter.verification_slot().await else {
+        state.sign_in_limiter.not_verified(attempt);
+        let mut res =
+            (StatusCode::SERVICE_UNAVAILABLE, "Sign-in is busy right now. Wait a few seconds and try again.")
+                .into_response();
+        res.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        return res;
     };
     // Verify against a fixed hash when the user does not exist, so the response time does not
     // reveal which emails have accounts. Argon2 is CPU-heavy: keep it off the async workers.
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
     let password = form.password.clone();
+    state.sign_in_limiter.count_verification();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
-        state.sign_in_limiter.record_failure(ip.as_deref(), &email);
         return sign_in_redirect("invalid", &email, &next);
     };
-    state.sign_in_limiter.clear(ip.as_deref(), &email);
+    state.sign_in_limiter.succeeded(attempt);
 
+    // Signing in again replaces this browser's session rather than leaving the old one alive.
+    if let Some(old) = previous_session {
+        if let Err(e) = state.store.delete_session(&old).await {
+            tracing::warn!(error = %e, "deleting the previous session failed");
+        }
+    }
     match start_session(&state, &user.id, user.staff_role.is_some(), &user.email, ip, user_agent).await {
         Ok(token) => {
             let mut res = Redirect::to(&next).into_response();
@@ -361,7 +395,7 @@ async fn start_session(
     let memberships = state.store.memberships(user_id).await?;
     let organization_id = match memberships.first() {
         Some(m) => m.organization_id.clone(),
-        None if is_staff => match state.store.list_organizations().await?.first() {
+        None if is_staff => match state.store.list_organizations(None, 1).await?.first() {
             Some(o) => o.id.clone(),
             None => return Err(StoreError::Conflict("no organization to open".into())),
         },
@@ -383,8 +417,7 @@ async fn start_session(
         })
         .await?;
     if memberships.is_empty() && is_staff {
-        audit(
-            state.store.as_ref(),
+        let entry = audit_entry(
             Some(&organization_id),
             Some(user_id),
             email,
@@ -393,8 +426,9 @@ async fn start_session(
             &organization_id,
             ip.as_deref(),
             serde_json::json!({"reason": "default organization at sign-in"}),
-        )
-        .await?;
+        );
+        let scope = Scope::new(organization_id.clone(), Environment::Production.as_str());
+        state.store.set_session_context(&hash_token(&token), &scope, Some(&entry)).await?;
     }
     Ok(token)
 }
@@ -440,18 +474,17 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
             .into_response();
     };
     let result: Result<Response, StoreError> = async {
+        // By id or slug: staff may type a slug into the bounded organization picker.
+        let Some(org) = state.store.get_organization(form.organization_id.trim()).await? else {
+            return Ok((StatusCode::NOT_FOUND, "That organization does not exist.").into_response());
+        };
         let memberships = state.store.memberships(&viewer.user_id).await?;
-        let is_member = memberships.iter().any(|m| m.organization_id == form.organization_id);
+        let is_member = memberships.iter().any(|m| m.organization_id == org.id);
         if !is_member && !viewer.is_staff() {
             return Ok((StatusCode::FORBIDDEN, "You are not a member of that organization.").into_response());
         }
-        let Some(org) = state.store.get_organization(&form.organization_id).await? else {
-            return Ok((StatusCode::NOT_FOUND, "That organization does not exist.").into_response());
-        };
-        state.store.set_session_context(&viewer.token_hash, &org.id, environment.as_str()).await?;
-        if !is_member {
-            audit(
-                state.store.as_ref(),
+        let entry = (!is_member).then(|| {
+            audit_entry(
                 Some(&org.id),
                 Some(&viewer.user_id),
                 &viewer.email,
@@ -461,8 +494,9 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
                 viewer.ip.as_deref(),
                 serde_json::json!({"from": viewer.organization_id, "environment": environment.as_str()}),
             )
-            .await?;
-        }
+        });
+        let scope = Scope::new(org.id.clone(), environment.as_str());
+        state.store.set_session_context(&viewer.token_hash, &scope, entry.as_ref()).await?;
         Ok(Redirect::to(&next).into_response())
     }
     .await;
@@ -472,6 +506,35 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
     })
 }
 
+/// An audit entry, for a store method that writes it in the same transaction as the change.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_entry(
+    organization_id: Option<&str>,
+    actor_user_id: Option<&str>,
+    actor_email: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    ip: Option<&str>,
+    details: serde_json::Value,
+) -> NewAuditEntry {
+    let now = now_ms();
+    NewAuditEntry {
+        id: ids::make_id(ids::prefix::AUDIT, now, rand::random()),
+        organization_id: organization_id.map(str::to_string),
+        actor_user_id: actor_user_id.map(str::to_string),
+        actor_email: actor_email.to_string(),
+        action: action.to_string(),
+        target_type: target_type.to_string(),
+        target_id: target_id.to_string(),
+        ip: ip.map(str::to_string),
+        details: details.to_string(),
+        created_at: now,
+    }
+}
+
+/// Records a read that must leave a trace (staff looking into another organization) before
+/// the data is returned; changes use [`audit_entry`] inside their own transaction instead.
 #[allow(clippy::too_many_arguments)]
 pub async fn audit(
     store: &dyn Store,
@@ -484,21 +547,32 @@ pub async fn audit(
     ip: Option<&str>,
     details: serde_json::Value,
 ) -> Result<(), StoreError> {
-    let now = now_ms();
     store
-        .insert_audit(&NewAuditEntry {
-            id: ids::make_id(ids::prefix::AUDIT, now, rand::random()),
-            organization_id: organization_id.map(str::to_string),
-            actor_user_id: actor_user_id.map(str::to_string),
-            actor_email: actor_email.to_string(),
-            action: action.to_string(),
-            target_type: target_type.to_string(),
-            target_id: target_id.to_string(),
-            ip: ip.map(str::to_string),
-            details: details.to_string(),
-            created_at: now,
-        })
+        .insert_audit(&audit_entry(
+            organization_id,
+            actor_user_id,
+            actor_email,
+            action,
+            target_type,
+            target_id,
+            ip,
+            details,
+        ))
         .await
+}
+
+/// Deletes expired and idle sessions and stale one-time values every few minutes, for as long
+/// as the server runs.
+pub async fn purge_sessions_periodically(store: Arc<dyn Store>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.purge_expired(now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -516,20 +590,49 @@ mod tests {
 
     #[test]
     fn next_must_stay_on_site() {
-        assert_eq!(safe_next(Some("/requests?status=5xx")), "/requests?status=5xx");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures() {
-        let l = SignInLimiter::default();
-        for _ in 0..SignInLimiter::MAX_FAILURES {
-            assert!(l.blocked_for(Some("1.2.3.4"), "a@b").is_none());
-            l.record_failure(Some("1.2.3.4"), "a@b");
+        for good in [
+            "/",
+            "/requests?status=5xx",
+            "/requests/req_01HZ?x=a%20b",
+            "/connections?status=healthy&platform=xero",
+        ] {
+            assert_eq!(safe_next(Some(good)), good, "{good}");
         }
-        assert!(l.blocked_for(Some("1.2.3.4"), "a@b").is_some());
-        assert!(l.blocked_for(Some("1.2.3.5"), "a@b").is_none());
+        // Known open-redirect payloads, each as the form parser hands it over (decoded once).
+        let bypasses = [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%0d%0a/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%5Cevil.example",
+            "/%5C%5Cevil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%252F%252Fevil.example",
+            "/%25252F%25252Fevil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            " /evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{200b}/evil.example",
+            "/../evil.example",
+            "/..//evil.example",
+            "/.%2e//evil.example",
+            "/%00/evil.example",
+            "",
+        ];
+        for payload in bypasses {
+            assert_eq!(safe_next(Some(payload)), "/", "{payload:?} must be refused");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(5000)))), "/");
     }
 }

@@ -38,7 +38,11 @@ pub async fn run(store: &dyn Store, request_logs: u64, runs: usize) -> StoreResu
     store.analyze().await?;
     let acme = store.get_organization("acme").await?.expect("demo organization acme");
     let conn = store
-        .list_connections(&acme.id, "production")
+        .list_connections(
+            &crate::server::store::Scope::new(acme.id.clone(), "production"),
+            &crate::server::store::Page::First,
+            200,
+        )
         .await?
         .into_iter()
         .find(|c| c.status == "healthy")
@@ -96,8 +100,10 @@ pub async fn run(store: &dyn Store, request_logs: u64, runs: usize) -> StoreResu
         println!("{name:<40} {p50:>9.2} {p95:>9.2} {rows:>6}");
     }
     let sample = store.list_request_logs(&base).await?;
+    let scope = crate::server::store::Scope::new(base.organization_id.clone(), base.environment.clone());
     let id = sample.last().map(|r| r.id.clone()).unwrap_or_default();
-    let (p50, p95) = time_runs(runs, || async { store.get_request_log(&id).await.map(|_| ()) }).await?;
+    let (p50, p95) =
+        time_runs(runs, || async { store.get_request_log(&scope, &id).await.map(|_| ()) }).await?;
     println!("{:<40} {p50:>9.2} {p95:>9.2} {:>6}", "request ID lookup", 1);
 
     // Walk to page 1,000 through the cursor, then time fetching it.

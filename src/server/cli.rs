@@ -1,7 +1,7 @@
 //! The `switchboard` command line: serve, migrate, seed-demo, create-user.
 
 use super::auth::{hash_password, now_ms};
-use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, Settings};
+use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, PublicUrl, Settings};
 use super::store::{self, OrganizationRow, UserRow};
 use super::{http, seed};
 use crate::domain::{Role, StaffRole};
@@ -33,9 +33,11 @@ enum Command {
         /// Directory holding the built front-end.
         #[arg(long, env = "SWITCHBOARD_SITE_ROOT", default_value = "target/site")]
         site_root: String,
-        /// Mark the session cookie Secure (default: on unless listening on loopback).
-        #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
-        secure_cookies: Option<String>,
+        /// The origin people use to reach the console, e.g. https://console.example.com
+        /// (default: http:// and the listening address). Mutations must come from it, and the
+        /// session cookie is Secure when it is https.
+        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Allow webhook URLs on loopback and private networks.
         #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", default_value = "false")]
         allow_private_webhook_urls: String,
@@ -90,11 +92,11 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let database_url = DatabaseUrl::parse("DATABASE_URL (--database-url)", &cli.database_url)?;
     match cli.command {
-        Command::Serve { addr, demo, site_root, secure_cookies, allow_private_webhook_urls } => {
+        Command::Serve { addr, demo, site_root, public_url, allow_private_webhook_urls } => {
             let addr = parse_addr("SWITCHBOARD_ADDR (--addr)", &addr)?;
-            let secure_cookies = match secure_cookies {
-                Some(v) => parse_bool("SWITCHBOARD_SECURE_COOKIES", &v)?,
-                None => !addr.ip().is_loopback(),
+            let public_url = match public_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(v) => PublicUrl::parse("SWITCHBOARD_PUBLIC_URL (--public-url)", v)?,
+                None => PublicUrl::from_bind(addr)?,
             };
             let allow_private_webhook_urls =
                 parse_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", &allow_private_webhook_urls)?;
@@ -112,11 +114,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let settings = Settings {
                 addr,
                 database_url: database_url.clone(),
-                secure_cookies,
+                public_url: public_url.clone(),
                 allow_private_webhook_urls,
                 site_root,
             };
-            println!("Switchboard is running at http://{addr}  (database: {database_url})");
+            println!(
+                "Switchboard is running at {}  (listening on {addr}, database: {database_url})",
+                public_url.origin
+            );
             if demo {
                 println!("Demo sign-ins (password: {}):", seed::DEMO_PASSWORD);
                 for (email, what) in seed::DEMO_USERS {

@@ -6,6 +6,7 @@ use super::config::Settings;
 use super::store::Store;
 use super::AppState;
 use crate::app::{shell, App};
+use crate::error::AppError;
 use crate::ids::{self, prefix};
 use axum::extract::Query;
 use axum::http::{header, HeaderValue};
@@ -40,34 +41,102 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
     }
 }
 
+/// The routes outside Leptos: plain form endpoints that work without JavaScript, the search
+/// redirect and the health check. Listed in one place so the access sweep test
+/// (`tests/it/sweep.rs`) calls every one of them.
+pub fn plain_routes() -> Vec<(&'static str, axum::http::Method, axum::routing::MethodRouter<AppState>)> {
+    use axum::http::Method;
+    vec![
+        ("/auth/sign-in", Method::POST, post(auth::sign_in)),
+        ("/auth/sign-out", Method::POST, post(auth::sign_out)),
+        ("/auth/switch", Method::POST, post(auth::switch_context)),
+        ("/search", Method::GET, get(search)),
+        ("/healthz", Method::GET, get(|| async { "ok" })),
+    ]
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
-        .route("/auth/sign-in", post(auth::sign_in))
-        .route("/auth/sign-out", post(auth::sign_out))
-        .route("/auth/switch", post(auth::switch_context))
-        .route("/search", get(search))
-        .route("/healthz", get(|| async { "ok" }))
+    let mut router = Router::new();
+    for (path, _, handler) in plain_routes() {
+        router = router.route(path, handler);
+    }
+    router
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(auth::require_sign_in))
-        .layer(middleware::from_fn(auth::check_origin))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::check_origin))
         .layer(middleware::from_fn_with_state(state.clone(), auth::load_viewer))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
+/// Leptos answers every failed server function with 500. This gives each [`AppError`] its
+/// status, in one place: 401 signed out, 403 not allowed, 404 not found (or not yours), 400 for
+/// input the caller can fix; only `Internal` stays 500.
+async fn server_fn_status(req: axum::extract::Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be read.")
+            .into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = err.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The Content-Security-Policy of a page: only this origin's scripts and styles, plus the one
+/// inline hydration script that carries this response's nonce. `wasm-unsafe-eval` lets the
+/// browser compile the app's WebAssembly and allows no JavaScript `eval`.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// For responses that did not set their own (server-function answers, redirects, files).
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    // Everything but the built front-end may carry an organization's data: never cache it, in
+    // the browser or on the way.
+    let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+    }
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.settings.public_url.https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     res
 }
 
@@ -98,6 +167,7 @@ async fn search(Query(query): Query<SearchQuery>) -> Response {
 /// Binds, prints where it listens, and serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.settings.addr;
+    tokio::spawn(auth::purge_sessions_periodically(state.store.clone(), std::time::Duration::from_secs(300)));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening");

@@ -832,6 +832,7 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
         "curl/8.5.0",
     ][rng.gen_range(0..5)];
     let key_prefix = env.key_prefixes[rng.gen_range(0..env.key_prefixes.len())].clone();
+    let authorization = format!("Bearer {}", demo_secret(rng, &key_prefix));
     let Some(conn) = conn else {
         let status = if rng.gen_bool(0.97) { 200 } else { 500 };
         return RequestLogRow {
@@ -841,11 +842,13 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
             latency_ms: rng.gen_range(12..90), error_code: (status == 500).then(|| "internal-error".into()),
             error_message: (status == 500).then(|| "An internal error occurred. Retry the request.".into()),
             platform_error: None, error_confidence: None,
-            request_headers: json!({"authorization": "[REDACTED]", "accept": "application/json", "user-agent": ua}).to_string(),
+            // Real secrets, as a data plane would send them: the store redacts them on insert.
+            request_headers: json!({"authorization": authorization, "accept": "application/json", "user-agent": ua}).to_string(),
             request_body: None,
             response_body: Some(if status == 200 { json!({"results": [], "next": null}) } else { json!({"error": {"code": "internal-error", "message": "An internal error occurred. Retry the request.", "platform_error": null, "request_id": id}}) }.to_string()),
             response_truncated: false, upstream_calls: "[]".into(), idempotency_key: None, user_agent: Some(ua.into()),
             source_ip: Some(env.ips[rng.gen_range(0..env.ips.len())].clone()), created_at: t,
+            redacted_fields: "[]".into(),
         };
     };
     let platform = conn.platform;
@@ -988,8 +991,9 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
             }
             .to_string()
         }),
+        // Real secrets, as a data plane would send them: the store redacts them on insert.
         request_headers: json!({
-            "authorization": "[REDACTED]",
+            "authorization": authorization,
             "content-type": "application/json",
             "user-agent": ua,
             "x-connection-id": conn.row.id,
@@ -1004,7 +1008,13 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
         user_agent: Some(ua.into()),
         source_ip: Some(env.ips[rng.gen_range(0..env.ips.len())].clone()),
         created_at: t,
+        redacted_fields: "[]".into(),
     }
+}
+
+/// A plausible full API key for a demo request's Authorization header (redacted on insert).
+fn demo_secret(rng: &mut SmallRng, prefix: &str) -> String {
+    format!("{prefix}{}", base64_like(rng, 24))
 }
 
 fn platform_host(platform: &str) -> &'static str {

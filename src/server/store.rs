@@ -19,6 +19,9 @@ pub use sqlite::SqliteStore;
 
 use super::config::DatabaseUrl;
 
+/// At most this many rows in one page of any list, whatever the caller asks.
+pub const MAX_PAGE: i64 = 200;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} already exists")]
@@ -45,6 +48,37 @@ pub async fn open(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
     };
     store.migrate().await?;
     Ok(store)
+}
+
+/// The organization and environment a caller may see. Store methods that load one object take
+/// it and match both, so a caller cannot forget the check; staff reach another organization's
+/// objects only through `server::access`, which audits the look before it builds a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, sqlx::FromRow)]
+pub struct Scope {
+    pub organization_id: String,
+    pub environment: String,
+}
+
+impl Scope {
+    pub fn new(organization_id: impl Into<String>, environment: impl Into<String>) -> Self {
+        Scope { organization_id: organization_id.into(), environment: environment.into() }
+    }
+}
+
+/// The kinds of object whose owner can be looked up by id alone (see [`Store::locate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Request,
+    Connection,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Request => "request",
+            ObjectKind::Connection => "connection",
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -84,6 +118,15 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+/// A value the browser that created it may read once (see `one_time_reveals` in the schema).
+#[derive(Debug, Clone)]
+pub struct NewReveal {
+    pub id: String,
+    pub session_token_hash: String,
+    pub ciphertext: String,
+    pub expires_at: i64,
+}
+
 /// A live session joined with its user and the selected organization.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -96,6 +139,7 @@ pub struct SessionRow {
     pub organization_name: String,
     pub environment: String,
     pub expires_at: i64,
+    pub last_seen_at: i64,
     /// The user's role in the selected organization; `None` for staff looking in from outside.
     pub role: Option<String>,
 }
@@ -247,6 +291,33 @@ pub struct RequestLogRow {
     pub user_agent: Option<String>,
     pub source_ip: Option<String>,
     pub created_at: i64,
+    /// JSON array of the paths whose values the redaction replaced; set by the store on insert.
+    pub redacted_fields: String,
+}
+
+impl RequestLogRow {
+    /// Replaces every secret in the row before it is stored (`server::redact`). The store calls
+    /// this on every insert path; callers never need to.
+    pub fn redact(&mut self) {
+        let mut paths = crate::server::redact::request_log(crate::server::redact::RequestLogFields {
+            request_headers: &mut self.request_headers,
+            query: &mut self.query,
+            request_body: &mut self.request_body,
+            response_body: &mut self.response_body,
+            platform_error: &mut self.platform_error,
+            error_message: &mut self.error_message,
+            upstream_calls: &mut self.upstream_calls,
+        });
+        // Values a writer already redacted stay listed.
+        if let Ok(prior) = serde_json::from_str::<Vec<String>>(&self.redacted_fields) {
+            for p in prior {
+                if !paths.contains(&p) {
+                    paths.push(p);
+                }
+            }
+        }
+        self.redacted_fields = serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into());
+    }
 }
 
 /// The columns a list of request logs shows; the bodies stay in the table.
@@ -325,6 +396,34 @@ pub enum Page {
     After(String),
 }
 
+/// Turns the `limit + 1` rows a keyset query fetched into one page and its cursors: the rows
+/// (newest first, the extra row dropped) and the ids to page newer (`after=`) and older
+/// (`before=`) from, when there is more that way.
+pub fn keyset_window<T>(
+    mut rows: Vec<T>,
+    page: &Page,
+    size: i64,
+    id: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>, Option<String>) {
+    let has_more = rows.len() as i64 > size;
+    if has_more {
+        // For "newer" pages the extra row is the newest one; otherwise the oldest.
+        if matches!(page, Page::After(_)) {
+            rows.remove(0);
+        } else {
+            rows.pop();
+        }
+    }
+    let first = rows.first().map(&id);
+    let last = rows.last().map(&id);
+    let (newer, older) = match page {
+        Page::First => (None, if has_more { last } else { None }),
+        Page::Before(_) => (first, if has_more { last } else { None }),
+        Page::After(_) => (if has_more { first } else { None }, last),
+    };
+    (rows, newer, older)
+}
+
 /// A request-log list query: every filter is optional and they combine with AND.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLogQuery {
@@ -373,6 +472,9 @@ pub struct SeedBatch {
     pub webhook_attempts: Vec<WebhookAttemptRow>,
 }
 
+/// Idle sessions end after this long without a request, whatever their absolute lifetime.
+pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -383,17 +485,28 @@ pub trait Store: Send + Sync + 'static {
     /// Writes the platform catalog (idempotent).
     async fn sync_platform_catalog(&self, platforms: &[PlatformSpec]) -> StoreResult<()>;
 
-    /// Writes one batch of seed rows in a single transaction, parents before children.
+    /// Writes one batch of seed rows in a single transaction, parents before children. Request
+    /// logs are redacted on the way in, as by [`Store::insert_request_logs`].
     async fn insert_seed_batch(&self, batch: &SeedBatch) -> StoreResult<()>;
 
+    /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
+    async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()>;
+
     async fn count_organizations(&self) -> StoreResult<i64>;
-    async fn list_organizations(&self) -> StoreResult<Vec<OrganizationRow>>;
+    /// Organizations by name, at most `limit`, optionally those whose name or slug starts with
+    /// `prefix` (the staff organization picker).
+    async fn list_organizations(&self, prefix: Option<&str>, limit: i64)
+        -> StoreResult<Vec<OrganizationRow>>;
     async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<OrganizationRow>>;
     /// Creates an organization with both environments.
     async fn create_organization(&self, org: &OrganizationRow) -> StoreResult<()>;
+    /// Deletes an organization and everything it owns, except its audit log entries.
+    async fn delete_organization(&self, id: &str) -> StoreResult<()>;
 
     async fn create_user(&self, user: &UserRow) -> StoreResult<()>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
+    /// Deletes a user with their memberships and sessions; audit entries about them remain.
+    async fn delete_user(&self, id: &str) -> StoreResult<()>;
     async fn set_membership(
         &self,
         user_id: &str,
@@ -401,45 +514,68 @@ pub trait Store: Send + Sync + 'static {
         role: &str,
         now: i64,
     ) -> StoreResult<()>;
+    async fn remove_membership(&self, user_id: &str, organization_id: &str) -> StoreResult<()>;
+    /// The user's memberships by organization name (at most 200).
     async fn memberships(&self, user_id: &str) -> StoreResult<Vec<MembershipRow>>;
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// The live session with this token: not expired, used within [`SESSION_IDLE_MS`], and whose
+    /// user still belongs to the selected organization (or is staff).
     async fn get_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionRow>>;
+    /// Records activity for the idle timeout.
+    async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()>;
+    /// Selects the session's organization and environment, with the audit entry (for staff) in
+    /// the same transaction.
     async fn set_session_context(
         &self,
         token_hash: &str,
-        organization_id: &str,
-        environment: &str,
+        scope: &Scope,
+        audit: Option<&NewAuditEntry>,
     ) -> StoreResult<()>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Stores a one-time value shown on the next page load (a new API key when JavaScript is off).
-    async fn set_session_flash(&self, token_hash: &str, flash: Option<&str>) -> StoreResult<()>;
-    /// Returns and clears the one-time value.
-    async fn take_session_flash(&self, token_hash: &str) -> StoreResult<Option<String>>;
+    /// Deletes expired and idle sessions and expired one-time values; returns how many sessions.
+    async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
+
+    async fn put_reveal(&self, reveal: &NewReveal) -> StoreResult<()>;
+    /// Returns and deletes (atomically) a live one-time value of this session.
+    async fn take_reveal(&self, id: &str, session_token_hash: &str, now: i64) -> StoreResult<Option<String>>;
 
     async fn insert_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;
     async fn list_audit(&self, organization_id: &str, limit: i64) -> StoreResult<Vec<AuditRow>>;
 
-    async fn overview(
+    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
+
+    /// API keys newest first, `limit` rows of `page`.
+    async fn list_api_keys(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ApiKeyRow>>;
+    /// Creates the key and its audit entry in one transaction.
+    async fn create_api_key(&self, key: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()>;
+    /// Revokes a live key of the scope, with its audit entry; `false` when there is none.
+    async fn revoke_api_key(
         &self,
-        organization_id: &str,
-        environment: &str,
-        since_ms: i64,
-    ) -> StoreResult<OverviewCounts>;
+        scope: &Scope,
+        id: &str,
+        now: i64,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<bool>;
 
-    async fn list_api_keys(&self, organization_id: &str, environment: &str) -> StoreResult<Vec<ApiKeyRow>>;
-    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<()>;
-
+    /// Connections newest first, `limit` rows of `page`.
     async fn list_connections(
         &self,
-        organization_id: &str,
-        environment: &str,
+        scope: &Scope,
+        page: &Page,
+        limit: i64,
     ) -> StoreResult<Vec<ConnectionRow>>;
-    async fn get_connection(&self, id: &str) -> StoreResult<Option<ConnectionRow>>;
+    /// The scope's connections among `ids` (at most 500 ids).
+    async fn connections_by_ids(&self, scope: &Scope, ids: &[String]) -> StoreResult<Vec<ConnectionRow>>;
+    async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
+
+    /// Which organization and environment an object belongs to. Only `server::access` calls
+    /// this: it decides (and audits) whether the caller may look.
+    async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>>;
 
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
-    async fn get_request_log(&self, id: &str) -> StoreResult<Option<RequestLogRow>>;
+    async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>>;
     /// The database's query plan for a request-log list query, one line per step (used by
     /// the index test and the benchmark).
     async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>>;

@@ -63,3 +63,43 @@ pub async fn all() -> Vec<TestDb> {
     dbs.extend(postgres().await);
     dbs
 }
+
+/// Everything the database holds, as text: the SQLite files byte for byte (the main file and
+/// its write-ahead log, so nothing waiting for a checkpoint is missed), or every row of every
+/// PostgreSQL table. Used to prove that a secret was never stored anywhere.
+pub async fn raw_contents(db: &TestDb) -> String {
+    match &db.url {
+        DatabaseUrl::Sqlite(url) => {
+            let path = url.trim_start_matches("sqlite:");
+            let mut all = Vec::new();
+            for suffix in ["", "-wal", "-journal"] {
+                if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                    all.extend(bytes);
+                }
+            }
+            String::from_utf8_lossy(&all).into_owned()
+        }
+        DatabaseUrl::Postgres(url) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut all = String::new();
+            for t in tables {
+                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM \"{t}\" t"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+                for r in rows {
+                    all.push_str(&r);
+                    all.push('\n');
+                }
+            }
+            all
+        }
+    }
+}

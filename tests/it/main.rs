@@ -6,3 +6,4 @@ mod helpers;
 mod http;
 mod plans;
 mod store_contract;
+mod sweep;

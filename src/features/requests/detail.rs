@@ -49,6 +49,9 @@ pub struct RecordComparison {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestLogDetail {
     pub id: String,
+    /// Where the redaction replaced a secret before storage (`request_headers.authorization`,
+    /// `query.access_token`, `upstream_calls[0].url.client_secret`, …).
+    pub redacted_fields: Vec<String>,
     pub organization_name: Option<String>,
     pub environment: String,
     pub created_at: i64,
@@ -152,39 +155,29 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     use super::guidance::{next_step, Failure};
     use crate::domain::{error_code, platform};
     use crate::ids::{parse_id, prefix};
-    use crate::server::auth::audit;
+    use crate::server::access::scope_for;
     use crate::server::context::{internal, session};
+    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
     let id = parse_id(prefix::REQUEST, &id)
         .map_err(|e| AppError::invalid(format!("\u{201c}{}\u{201d} is not a request ID: {e}.", id.trim())))?;
-    // A request of another organization is "not found" for customers, exactly like an id that
-    // does not exist: the answer must not reveal that it exists.
-    let not_found = || AppError::not_found(format!("No request {id} was found in your organization."));
-    let row = state.store.get_request_log(&id).await.map_err(internal)?.ok_or_else(not_found)?;
-    if !viewer.may_read(&row.organization_id) {
-        return Err(not_found());
-    }
+    // Another organization's request is "not found" for customers, exactly like an id that
+    // does not exist; staff reach it through the audited path in `scope_for`.
+    let scope = scope_for(&state, &viewer, ObjectKind::Request, &id).await?;
+    let row = state
+        .store
+        .get_request_log(&scope, &id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::not_found(format!("No request {id} was found in your organization.")))?;
     let staff_view = row.organization_id != viewer.organization_id;
     let organization_name = if staff_view {
-        audit(
-            state.store.as_ref(),
-            Some(&row.organization_id),
-            Some(&viewer.user_id),
-            &viewer.email,
-            "staff.view_request",
-            "request",
-            &row.id,
-            viewer.ip.as_deref(),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(internal)?;
         state.store.get_organization(&row.organization_id).await.map_err(internal)?.map(|o| o.name)
     } else {
         Some(viewer.organization_name.clone())
     };
     let connection = match &row.connection_id {
-        Some(c) => state.store.get_connection(c).await.map_err(internal)?,
+        Some(c) => state.store.get_connection(&scope, c).await.map_err(internal)?,
         None => None,
     };
     let spec = row.platform_id.as_deref().and_then(platform);
@@ -229,7 +222,9 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         .into_iter()
         .filter_map(|(k, v)| display(&v).map(|v| (k, v)))
         .collect();
+    let redacted_fields = serde_json::from_str::<Vec<String>>(&row.redacted_fields).unwrap_or_default();
     Ok(RequestLogDetail {
+        redacted_fields,
         id: row.id,
         organization_name,
         environment: row.environment,
@@ -327,6 +322,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
     let connection = d.connection_id.clone().map(|id| (id, d.connection_name.clone()));
     let platform_data = d.platform_data.clone();
     let platform_label = d.platform_name.clone().unwrap_or_default();
+    let redacted_fields = d.redacted_fields.clone();
     view! {
         <PageHeader title=title subtitle=format!("Request {}", d.id)>
             <div class="flex items-center gap-2">
@@ -373,7 +369,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
         <Card class="mb-6">
             <h2 class="border-b border-slate-100 px-5 py-3 text-sm font-semibold">"Request"</h2>
             <div class="p-5">
-                <p class="text-xs text-slate-500">"Secrets (authorization headers, tokens, passwords, API keys) were redacted before storage."</p>
+                <RedactionNote fields=redacted_fields.clone() />
                 <table class="mt-3 w-full text-sm" data-testid="request-headers">
                     <tbody class="divide-y divide-slate-100">
                         {d.request_headers.into_iter().map(|(k, v)| view! {
@@ -521,5 +517,26 @@ mod tests {
         assert!(f("memo").null_reason.unwrap().contains("does not support"));
         assert!(f("currency").null_reason.unwrap().contains("did not send the source field Currency"));
         assert!(f("total_amount").null_reason.is_none());
+    }
+}
+
+/// Says which values were replaced before storage, so nobody mistakes `[REDACTED]` for what
+/// the caller sent.
+#[component]
+fn RedactionNote(fields: Vec<String>) -> impl IntoView {
+    view! {
+        <div class="text-xs text-slate-600" data-testid="redaction-note">
+            {if fields.is_empty() {
+                view! { <p>"No secrets were found in this request. Secrets (authorization headers, tokens, passwords, API keys, card numbers) are always replaced before storage."</p> }.into_any()
+            } else {
+                view! {
+                    <p>"Secrets were replaced with [REDACTED] before storage, so their values were never saved. Redacted: "
+                        {fields.into_iter().enumerate().map(|(i, f)| view! {
+                            {(i > 0).then_some(", ")}<code class="font-mono text-slate-800">{f}</code>
+                        }).collect_view()}
+                    "."</p>
+                }.into_any()
+            }}
+        </div>
     }
 }

@@ -4,7 +4,7 @@ use super::detail::status_badge_tone;
 use super::filter::{RequestFilter, RANGES};
 use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogPage};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
-use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Time};
+use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Pager, Time};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -37,8 +37,8 @@ pub fn RequestLogsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match page.await {
-                    Ok(p) => view! { <FilterForm filter=f.clone() connections=p.connections.clone() /> <ActiveFilters filter=f.clone() /> <Results filter=f page=p /> }.into_any(),
-                    Err(e) => view! { <FilterForm filter=f.clone() connections=vec![] /> <ActiveFilters filter=f /> <div data-testid="filter-error"><ErrorNotice error=e /></div> }.into_any(),
+                    Ok(p) => view! { <FilterForm filter=f.clone() connections=p.connections.clone() more_connections=p.more_connections /> <ActiveFilters filter=f.clone() /> <Results filter=f page=p /> }.into_any(),
+                    Err(e) => view! { <FilterForm filter=f.clone() connections=vec![] more_connections=false /> <ActiveFilters filter=f /> <div data-testid="filter-error"><ErrorNotice error=e /></div> }.into_any(),
                 }
             })}
         </Transition>
@@ -90,7 +90,11 @@ fn TextInput(
 /// A GET form: without JavaScript it loads /requests?…; with JavaScript the router intercepts it
 /// and updates the list without a full reload.
 #[component]
-fn FilterForm(filter: RequestFilter, connections: Vec<ConnectionOption>) -> impl IntoView {
+fn FilterForm(
+    filter: RequestFilter,
+    connections: Vec<ConnectionOption>,
+    more_connections: bool,
+) -> impl IntoView {
     let f = filter;
     let mut connection_options: Vec<(String, String)> =
         connections.into_iter().map(|c| (c.id, format!("{} · {}", c.name, c.platform_name))).collect();
@@ -117,6 +121,11 @@ fn FilterForm(filter: RequestFilter, connections: Vec<ConnectionOption>) -> impl
                     options=RANGES.iter().map(|(v, t, _)| (v.to_string(), t.to_string())).collect() selected=f.range.clone() />
                 <TextInput id="f-from" name="from" label="From (UTC)" placeholder="2026-11-21T09:00" value=f.from.clone() kind="datetime-local" />
                 <TextInput id="f-to" name="to" label="To (UTC)" placeholder="2026-11-21T10:00" value=f.to.clone() kind="datetime-local" />
+                {more_connections.then(|| view! {
+                    <p class="text-xs text-slate-600 sm:col-span-2 lg:col-span-4" data-testid="picker-bounded">
+                        "The connection list shows the " {super::PICKER_SIZE} " newest connections. For another one, open it from Connections (or paste its ID into the search box) and follow its requests link."
+                    </p>
+                })}
                 <div class="flex items-end gap-2 lg:col-span-2">
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Apply filters"</button>
                     <a href="/requests" class="rounded-md px-3 py-1.5 text-sm text-slate-600 hover:bg-slate-100">"Reset"</a>
@@ -209,16 +218,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <nav aria-label="Pages" class="flex items-center justify-between border-t border-slate-100 px-4 py-3 text-sm">
-                {match newer {
-                    Some(h) => view! { <a href=h rel="prev" class="font-medium text-indigo-700 hover:underline">"\u{2190} Newer"</a> }.into_any(),
-                    None => view! { <span class="text-slate-400">"\u{2190} Newer"</span> }.into_any(),
-                }}
-                {match older {
-                    Some(h) => view! { <a href=h rel="next" class="font-medium text-indigo-700 hover:underline">"Older \u{2192}"</a> }.into_any(),
-                    None => view! { <span class="text-slate-400">"Older \u{2192}"</span> }.into_any(),
-                }}
-            </nav>
+            <Pager newer older />
         </Card>
     }.into_any()
 }

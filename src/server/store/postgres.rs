@@ -1,6 +1,8 @@
 //! PostgreSQL, for production.
 
-use super::sql::{impl_store, request_log_list_builder, run_migrations};
+use super::sql::{
+    impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
+};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::ConnectOptions;

@@ -128,6 +128,145 @@ macro_rules! request_log_list_builder {
 }
 pub(crate) use request_log_list_builder;
 
+/// `[prefix, successor)`: the rows whose value starts with `prefix`, as an index range.
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let mut to = prefix.to_string();
+    to.push(char::MAX);
+    (prefix.to_string(), to)
+}
+
+/// Appends the keyset condition, order and limit of `page` for a list sorted by `id_col`.
+pub fn push_keyset<'a, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    id_col: &str,
+    page: &'a super::Page,
+    limit: i64,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    match page {
+        super::Page::First => {
+            qb.push(format!(" ORDER BY {id_col} DESC"));
+        }
+        super::Page::Before(id) => {
+            qb.push(format!(" AND {id_col} < "))
+                .push_bind(id.clone())
+                .push(format!(" ORDER BY {id_col} DESC"));
+        }
+        super::Page::After(id) => {
+            qb.push(format!(" AND {id_col} > "))
+                .push_bind(id.clone())
+                .push(format!(" ORDER BY {id_col} ASC"));
+        }
+    }
+    qb.push(" LIMIT ").push_bind(limit.clamp(1, super::MAX_PAGE + 1));
+}
+
+/// Inserts one audit entry on an open transaction, so the change it records and the entry
+/// commit or fail together.
+macro_rules! insert_audit_tx {
+    ($tx:expr, $e:expr) => {{
+        let e: &NewAuditEntry = $e;
+        sqlx::query(
+            "INSERT INTO audit_log (id, organization_id, actor_user_id, actor_email, action, target_type, target_id, ip, details, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&e.id)
+        .bind(&e.organization_id)
+        .bind(&e.actor_user_id)
+        .bind(&e.actor_email)
+        .bind(&e.action)
+        .bind(&e.target_type)
+        .bind(&e.target_id)
+        .bind(&e.ip)
+        .bind(&e.details)
+        .bind(e.created_at)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_audit_tx;
+
+/// The only way request logs enter the database: every row is redacted
+/// (`RequestLogRow::redact`) before its values are bound.
+macro_rules! insert_request_logs_tx {
+    ($db:ty, $tx:expr, $rows:expr) => {{
+        use crate::server::store::sql::bulk_insert;
+        let rows: Vec<RequestLogRow> = $rows
+            .iter()
+            .cloned()
+            .map(|mut r: RequestLogRow| {
+                r.redact();
+                r
+            })
+            .collect();
+        bulk_insert!(
+            $db,
+            $tx,
+            "request_logs",
+            [
+                id,
+                organization_id,
+                environment,
+                connection_id,
+                platform_id,
+                api_key_prefix,
+                method,
+                path,
+                query,
+                status_code,
+                status_class,
+                latency_ms,
+                error_code,
+                error_message,
+                platform_error,
+                error_confidence,
+                request_headers,
+                request_body,
+                response_body,
+                response_truncated,
+                upstream_calls,
+                idempotency_key,
+                user_agent,
+                source_ip,
+                created_at,
+                redacted_fields
+            ],
+            &rows,
+            |b, r| {
+                b.push_bind(&r.id)
+                    .push_bind(&r.organization_id)
+                    .push_bind(&r.environment)
+                    .push_bind(&r.connection_id)
+                    .push_bind(&r.platform_id)
+                    .push_bind(&r.api_key_prefix)
+                    .push_bind(&r.method)
+                    .push_bind(&r.path)
+                    .push_bind(&r.query)
+                    .push_bind(r.status_code)
+                    .push_bind(r.status_class)
+                    .push_bind(r.latency_ms)
+                    .push_bind(&r.error_code)
+                    .push_bind(&r.error_message)
+                    .push_bind(&r.platform_error)
+                    .push_bind(&r.error_confidence)
+                    .push_bind(&r.request_headers)
+                    .push_bind(&r.request_body)
+                    .push_bind(&r.response_body)
+                    .push_bind(r.response_truncated)
+                    .push_bind(&r.upstream_calls)
+                    .push_bind(&r.idempotency_key)
+                    .push_bind(&r.user_agent)
+                    .push_bind(&r.source_ip)
+                    .push_bind(r.created_at)
+                    .push_bind(&r.redacted_fields);
+            }
+        );
+    }};
+}
+pub(crate) use insert_request_logs_tx;
+
 /// Expands to the whole `impl Store for $store` (the `#[async_trait]` attribute must see the
 /// methods, so it is emitted here too): `$own` holds the methods that differ per database.
 macro_rules! impl_store {
@@ -220,17 +359,7 @@ macro_rules! impl_store {
                     .push_bind(&r.error_code).push_bind(&r.error_message).push_bind(&r.trigger_kind)
                     .push_bind(&r.backfill_id).push_bind(&r.triggered_by);
             });
-            bulk_insert!($db, tx, "request_logs", [id, organization_id, environment, connection_id, platform_id, api_key_prefix, method, path, query, status_code, status_class, latency_ms, error_code, error_message, platform_error, error_confidence, request_headers, request_body, response_body, response_truncated, upstream_calls, idempotency_key, user_agent, source_ip, created_at], &batch.request_logs, |b, r| {
-                b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
-                    .push_bind(&r.connection_id).push_bind(&r.platform_id).push_bind(&r.api_key_prefix)
-                    .push_bind(&r.method).push_bind(&r.path).push_bind(&r.query)
-                    .push_bind(r.status_code).push_bind(r.status_class).push_bind(r.latency_ms)
-                    .push_bind(&r.error_code).push_bind(&r.error_message).push_bind(&r.platform_error)
-                    .push_bind(&r.error_confidence).push_bind(&r.request_headers).push_bind(&r.request_body)
-                    .push_bind(&r.response_body).push_bind(r.response_truncated).push_bind(&r.upstream_calls)
-                    .push_bind(&r.idempotency_key).push_bind(&r.user_agent).push_bind(&r.source_ip)
-                    .push_bind(r.created_at);
-            });
+            insert_request_logs_tx!($db, tx, &batch.request_logs);
             bulk_insert!($db, tx, "webhook_endpoints", [id, organization_id, environment, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at, disabled_reason, created_at], &batch.webhook_endpoints, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
                     .push_bind(&r.url).push_bind(&r.description).push_bind(&r.event_types)
@@ -257,16 +386,43 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()> {
+            let mut tx = self.pool.begin().await?;
+            insert_request_logs_tx!($db, tx, rows);
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn count_organizations(&self) -> StoreResult<i64> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
                 .fetch_one(&self.pool)
                 .await?)
         }
 
-        async fn list_organizations(&self) -> StoreResult<Vec<OrganizationRow>> {
-            Ok(sqlx::query_as("SELECT id, name, slug, created_at FROM organizations ORDER BY name, id")
-                .fetch_all(&self.pool)
-                .await?)
+        async fn list_organizations(&self, prefix: Option<&str>, limit: i64) -> StoreResult<Vec<OrganizationRow>> {
+            let limit = limit.clamp(1, crate::server::store::MAX_PAGE);
+            Ok(match prefix.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => {
+                    let (from, to) = crate::server::store::sql::prefix_range(&p.to_lowercase());
+                    sqlx::query_as(
+                        "SELECT id, name, slug, created_at FROM organizations \
+                         WHERE (LOWER(name) >= $1 AND LOWER(name) < $2) OR (slug >= $1 AND slug < $2) OR id = $3 \
+                         ORDER BY name, id LIMIT $4",
+                    )
+                    .bind(from)
+                    .bind(to)
+                    .bind(p)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                }
+                None => {
+                    sqlx::query_as("SELECT id, name, slug, created_at FROM organizations ORDER BY name, id LIMIT $1")
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?
+                }
+            })
         }
 
         async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<OrganizationRow>> {
@@ -300,6 +456,21 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        async fn delete_organization(&self, id: &str) -> StoreResult<()> {
+            // Tables keyed by organization without a foreign key to it are cleared by hand;
+            // the rest cascades. The audit log has no foreign key on purpose and stays.
+            let mut tx = self.pool.begin().await?;
+            for table in ["request_logs", "sync_runs", "webhook_events"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE organization_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn create_user(&self, user: &UserRow) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO users (id, email, name, password_hash, staff_role, created_at) \
@@ -326,6 +497,11 @@ macro_rules! impl_store {
             .await?)
         }
 
+        async fn delete_user(&self, id: &str) -> StoreResult<()> {
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&self.pool).await?;
+            Ok(())
+        }
+
         async fn set_membership(&self, user_id: &str, organization_id: &str, role: &str, now: i64) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
@@ -340,10 +516,19 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        async fn remove_membership(&self, user_id: &str, organization_id: &str) -> StoreResult<()> {
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organization_id = $2")
+                .bind(user_id)
+                .bind(organization_id)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
         async fn memberships(&self, user_id: &str) -> StoreResult<Vec<MembershipRow>> {
             Ok(sqlx::query_as(
                 "SELECT m.organization_id, o.name AS organization_name, m.role FROM memberships m \
-                 JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1 ORDER BY o.name",
+                 JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1 ORDER BY o.name LIMIT 200",
             )
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -352,8 +537,8 @@ macro_rules! impl_store {
 
         async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
             sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, organization_id, environment, created_at, expires_at, ip, user_agent) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO sessions (token_hash, user_id, organization_id, environment, created_at, expires_at, ip, user_agent, last_seen_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $5)",
             )
             .bind(&s.token_hash)
             .bind(&s.user_id)
@@ -369,28 +554,47 @@ macro_rules! impl_store {
         }
 
         async fn get_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionRow>> {
+            // The membership is joined, not left-joined: a user removed from the organization
+            // (and not staff) has no session there from the next request on.
             Ok(sqlx::query_as(
                 "SELECT s.token_hash, s.user_id, u.email, u.name AS user_name, u.staff_role, \
-                        s.organization_id, o.name AS organization_name, s.environment, s.expires_at, m.role \
+                        s.organization_id, o.name AS organization_name, s.environment, s.expires_at, \
+                        s.last_seen_at, m.role \
                  FROM sessions s \
                  JOIN users u ON u.id = s.user_id \
                  JOIN organizations o ON o.id = s.organization_id \
                  LEFT JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 \
+                   AND (m.role IS NOT NULL OR u.staff_role IS NOT NULL)",
             )
             .bind(token_hash)
             .bind(now)
+            .bind(now - crate::server::store::SESSION_IDLE_MS)
             .fetch_optional(&self.pool)
             .await?)
         }
 
-        async fn set_session_context(&self, token_hash: &str, organization_id: &str, environment: &str) -> StoreResult<()> {
-            sqlx::query("UPDATE sessions SET organization_id = $2, environment = $3 WHERE token_hash = $1")
+        async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2")
                 .bind(token_hash)
-                .bind(organization_id)
-                .bind(environment)
+                .bind(now)
                 .execute(&self.pool)
                 .await?;
+            Ok(())
+        }
+
+        async fn set_session_context(&self, token_hash: &str, scope: &Scope, audit: Option<&NewAuditEntry>) -> StoreResult<()> {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("UPDATE sessions SET organization_id = $2, environment = $3 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(a) = audit {
+                insert_audit_tx!(tx, a);
+            }
+            tx.commit().await?;
             Ok(())
         }
 
@@ -402,50 +606,52 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        async fn set_session_flash(&self, token_hash: &str, flash: Option<&str>) -> StoreResult<()> {
-            sqlx::query("UPDATE sessions SET flash = $2 WHERE token_hash = $1")
-                .bind(token_hash)
-                .bind(flash)
-                .execute(&self.pool)
+        async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("DELETE FROM one_time_reveals WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
                 .await?;
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+                .bind(now)
+                .bind(now - crate::server::store::SESSION_IDLE_MS)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok(sessions)
+        }
+
+        async fn put_reveal(&self, r: &NewReveal) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO one_time_reveals (id, session_token_hash, ciphertext, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&r.id)
+            .bind(&r.session_token_hash)
+            .bind(&r.ciphertext)
+            .bind(r.expires_at)
+            .execute(&self.pool)
+            .await?;
             Ok(())
         }
 
-        async fn take_session_flash(&self, token_hash: &str) -> StoreResult<Option<String>> {
-            let mut tx = self.pool.begin().await?;
-            let flash: Option<Option<String>> =
-                sqlx::query_scalar("SELECT flash FROM sessions WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let flash = flash.flatten();
-            if flash.is_some() {
-                sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(flash)
+        async fn take_reveal(&self, id: &str, session_token_hash: &str, now: i64) -> StoreResult<Option<String>> {
+            // One statement: two tabs racing for the same value cannot both get it.
+            let row: Option<(String, i64)> = sqlx::query_as(
+                "DELETE FROM one_time_reveals WHERE id = $1 AND session_token_hash = $2 \
+                 RETURNING ciphertext, expires_at",
+            )
+            .bind(id)
+            .bind(session_token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.filter(|(_, expires_at)| *expires_at > now).map(|(c, _)| c))
         }
 
         async fn insert_audit(&self, e: &NewAuditEntry) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO audit_log (id, organization_id, actor_user_id, actor_email, action, target_type, target_id, ip, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&e.id)
-            .bind(&e.organization_id)
-            .bind(&e.actor_user_id)
-            .bind(&e.actor_email)
-            .bind(&e.action)
-            .bind(&e.target_type)
-            .bind(&e.target_id)
-            .bind(&e.ip)
-            .bind(&e.details)
-            .bind(e.created_at)
-            .execute(&self.pool)
-            .await?;
+            let mut tx = self.pool.begin().await?;
+            insert_audit_tx!(tx, e);
+            tx.commit().await?;
             Ok(())
         }
 
@@ -455,12 +661,13 @@ macro_rules! impl_store {
                  FROM audit_log WHERE organization_id = $1 ORDER BY id DESC LIMIT $2",
             )
             .bind(organization_id)
-            .bind(limit)
+            .bind(limit.clamp(1, 1000))
             .fetch_all(&self.pool)
             .await?)
         }
 
-        async fn overview(&self, organization_id: &str, environment: &str, since_ms: i64) -> StoreResult<OverviewCounts> {
+        async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
+            let (organization_id, environment) = (&scope.organization_id, &scope.environment);
             let since_id = crate::ids::id_floor(crate::ids::prefix::REQUEST, since_ms);
             let (requests, failed_requests): (i64, i64) = sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) \
@@ -490,20 +697,24 @@ macro_rules! impl_store {
             Ok(OverviewCounts { requests, failed_requests, connections_by_status, failed_syncs })
         }
 
-        async fn list_api_keys(&self, organization_id: &str, environment: &str) -> StoreResult<Vec<ApiKeyRow>> {
-            Ok(sqlx::query_as(
+        async fn list_api_keys(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ApiKeyRow>> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.key_hash, \
                         u.email AS created_by_email, k.created_at, k.last_used_at, k.revoked_at \
                  FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
-                 WHERE k.organization_id = $1 AND k.environment = $2 ORDER BY k.id DESC",
-            )
-            .bind(organization_id)
-            .bind(environment)
-            .fetch_all(&self.pool)
-            .await?)
+                 WHERE k.organization_id = ",
+            );
+            qb.push_bind(&scope.organization_id).push(" AND k.environment = ").push_bind(&scope.environment);
+            crate::server::store::sql::push_keyset(&mut qb, "k.id", page, limit);
+            let mut rows: Vec<ApiKeyRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+            if matches!(page, Page::After(_)) {
+                rows.reverse();
+            }
+            Ok(rows)
         }
 
-        async fn create_api_key(&self, k: &NewApiKey) -> StoreResult<()> {
+        async fn create_api_key(&self, k: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()> {
+            let mut tx = self.pool.begin().await?;
             sqlx::query(
                 "INSERT INTO api_keys (id, organization_id, environment, name, prefix, key_hash, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -516,32 +727,88 @@ macro_rules! impl_store {
             .bind(&k.key_hash)
             .bind(&k.created_by)
             .bind(k.created_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+            insert_audit_tx!(tx, audit);
+            tx.commit().await?;
             Ok(())
         }
 
-        async fn list_connections(&self, organization_id: &str, environment: &str) -> StoreResult<Vec<ConnectionRow>> {
+        async fn revoke_api_key(&self, scope: &Scope, id: &str, now: i64, audit: &NewAuditEntry) -> StoreResult<bool> {
+            let mut tx = self.pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE api_keys SET revoked_at = $4 WHERE id = $1 AND organization_id = $2 AND environment = $3 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            insert_audit_tx!(tx, audit);
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        async fn list_connections(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ConnectionRow>> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
+                        status, config_version, created_at, last_synced_at \
+                 FROM connections WHERE organization_id = ",
+            );
+            qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
+            crate::server::store::sql::push_keyset(&mut qb, "id", page, limit);
+            let mut rows: Vec<ConnectionRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+            if matches!(page, Page::After(_)) {
+                rows.reverse();
+            }
+            Ok(rows)
+        }
+
+        async fn connections_by_ids(&self, scope: &Scope, ids: &[String]) -> StoreResult<Vec<ConnectionRow>> {
+            if ids.is_empty() {
+                return Ok(vec![]);
+            }
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
+                        status, config_version, created_at, last_synced_at \
+                 FROM connections WHERE organization_id = ",
+            );
+            qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
+            qb.push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids.iter().take(500) {
+                sep.push_bind(id);
+            }
+            qb.push(")");
+            Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+        }
+
+        async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>> {
             Ok(sqlx::query_as(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
                         status, config_version, created_at, last_synced_at \
-                 FROM connections WHERE organization_id = $1 AND environment = $2 ORDER BY id DESC",
+                 FROM connections WHERE id = $1 AND organization_id = $2 AND environment = $3",
             )
-            .bind(organization_id)
-            .bind(environment)
-            .fetch_all(&self.pool)
+            .bind(id)
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
+            .fetch_optional(&self.pool)
             .await?)
         }
 
-        async fn get_connection(&self, id: &str) -> StoreResult<Option<ConnectionRow>> {
-            Ok(sqlx::query_as(
-                "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
-                        status, config_version, created_at, last_synced_at \
-                 FROM connections WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>> {
+            let sql = match kind {
+                ObjectKind::Request => "SELECT organization_id, environment FROM request_logs WHERE id = $1",
+                ObjectKind::Connection => "SELECT organization_id, environment FROM connections WHERE id = $1",
+            };
+            Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
         }
 
         async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
@@ -555,15 +822,17 @@ macro_rules! impl_store {
             Ok(rows)
         }
 
-        async fn get_request_log(&self, id: &str) -> StoreResult<Option<RequestLogRow>> {
+        async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>> {
             Ok(sqlx::query_as(
                 "SELECT id, organization_id, environment, connection_id, platform_id, api_key_prefix, method, path, \
                         query, status_code, status_class, latency_ms, error_code, error_message, platform_error, \
                         error_confidence, request_headers, request_body, response_body, response_truncated, \
-                        upstream_calls, idempotency_key, user_agent, source_ip, created_at \
-                 FROM request_logs WHERE id = $1",
+                        upstream_calls, idempotency_key, user_agent, source_ip, created_at, redacted_fields \
+                 FROM request_logs WHERE id = $1 AND organization_id = $2 AND environment = $3",
             )
             .bind(id)
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
             .fetch_optional(&self.pool)
             .await?)
         }

@@ -1,6 +1,8 @@
 //! The embedded default: SQLite in WAL mode with foreign keys on.
 
-use super::sql::{impl_store, request_log_list_builder, run_migrations};
+use super::sql::{
+    impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
+};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};

@@ -1,0 +1,67 @@
+//! Which organization and environment a caller may read an object in: the one path by which
+//! an id from a URL becomes a [`Scope`] for the store.
+//!
+//! Customers get their own organization and selected environment. An id of theirs in the other
+//! environment gets a "switch environment" answer (it is their own data, so saying so leaks
+//! nothing). An id of another organization is "not found" for customers, word for word the same
+//! as an id that does not exist. Staff may read another organization's object, and every such
+//! look is written to the audit log before anything is returned.
+
+use super::auth::{audit, Viewer};
+use super::store::{ObjectKind, Scope};
+use super::AppState;
+use crate::error::AppError;
+
+/// The scope to load `id` in, for this viewer.
+pub async fn scope_for(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: ObjectKind,
+    id: &str,
+) -> Result<Scope, AppError> {
+    let not_found =
+        || AppError::not_found(format!("No {} {id} was found in your organization.", kind.as_str()));
+    let own = Scope::new(viewer.organization_id.clone(), viewer.environment.as_str());
+    let Some(found) = state.store.locate(kind, id).await.map_err(super::context::internal)? else {
+        return Err(not_found());
+    };
+    if found == own {
+        return Ok(own);
+    }
+    if found.organization_id == viewer.organization_id && !(viewer.is_staff() && viewer.role.is_none()) {
+        return Err(AppError::not_found(format!(
+            "{} {id} belongs to the {} environment of {}. Switch to {} (top right) to open it.",
+            capitalize(kind.as_str()),
+            found.environment,
+            viewer.organization_name,
+            found.environment,
+        )));
+    }
+    if !viewer.is_staff() {
+        return Err(not_found());
+    }
+    audit(
+        state.store.as_ref(),
+        Some(&found.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        &format!("staff.view_{}", kind.as_str()),
+        kind.as_str(),
+        id,
+        viewer.ip.as_deref(),
+        serde_json::json!({"environment": found.environment}),
+    )
+    .await
+    .map_err(super::context::internal)?;
+    Ok(found)
+}
+
+/// The viewer's own organization and selected environment.
+pub fn own_scope(viewer: &Viewer) -> Scope {
+    Scope::new(viewer.organization_id.clone(), viewer.environment.as_str())
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}

@@ -1,0 +1,688 @@
+//! Redaction of secrets before anything is stored.
+//!
+//! Every request log (and the upstream calls inside it) passes through [`request_log`] inside the
+//! store's insert path, so whoever writes a log (the demo seed, the sandbox data plane, the
+//! ingestion API) cannot skip it: there is no other way into the table. The rule is "keep the
+//! key, replace the value": a reader still sees that an `Authorization` header or an
+//! `access_token` parameter was sent, which is what troubleshooting needs, but never its value.
+//! The paths of the replaced values are kept with the row so the detail page can say which
+//! fields were redacted.
+//!
+//! What counts as a secret:
+//! - headers: `authorization`, `proxy-authorization`, `cookie`, `set-cookie`, `x-api-key`, and any
+//!   header whose name mentions a token, secret, password, key, signature, session or auth;
+//!   for `Authorization` the scheme (`Bearer`, `Basic`) is kept;
+//! - query-string and form parameters: `access_token`, `token`, `api_key`, `key`,
+//!   `client_secret`, `password`, `code`, `refresh_token`, `signature`, … and any name matching
+//!   the JSON rule below;
+//! - JSON at any depth: keys mentioning password, secret, token, api key, authorization, cookie,
+//!   private or access keys, signatures, card numbers, CVC/CVV; and any string value that is a
+//!   payment card number (13 to 19 digits passing the Luhn check);
+//! - URLs (upstream calls, and URL strings inside bodies): the password in `user:pass@`, and
+//!   the query and fragment parameters by the rules above;
+//! - text that is neither JSON nor a form: `key=value` / `key: value` pairs with a secret key,
+//!   `Bearer …` tokens and card numbers.
+
+use serde_json::{Map, Value};
+
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Substrings of a normalized key (lowercase, letters and digits only) that mark a secret.
+const SECRET_KEY_PARTS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "authorization",
+    "cookie",
+    "cardnumber",
+    "creditcard",
+    "cvv",
+    "cvc",
+    "privatekey",
+    "accesskey",
+    "signature",
+    "sessionid",
+];
+
+/// Whole normalized keys that are secrets as JSON keys.
+const SECRET_KEYS: &[&str] = &["auth", "pan", "pin", "ssn", "jwt", "otp", "sig"];
+
+/// Extra whole names that are secrets as query-string or form parameters (where `code` is an
+/// OAuth authorization code and `key` an API key, unlike in JSON bodies).
+const SECRET_PARAMS: &[&str] = &["key", "code", "sig", "auth", "pass", "pwd"];
+
+/// Header names (normalized) that are secrets whatever their wording.
+const SECRET_HEADER_PARTS: &[&str] =
+    &["auth", "cookie", "token", "secret", "password", "apikey", "key", "signature", "session"];
+
+/// Header names (normalized) that contain a trigger word above but carry nothing secret.
+const HARMLESS_HEADERS: &[&str] = &["idempotencykey", "xidempotencykey", "keepalive", "author"];
+
+fn normalize(key: &str) -> String {
+    key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Whether a JSON key names a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = normalize(key);
+    SECRET_KEYS.contains(&k.as_str()) || SECRET_KEY_PARTS.iter().any(|p| k.contains(p))
+}
+
+/// Whether a query-string or form parameter names a secret.
+pub fn is_secret_param(name: &str) -> bool {
+    let k = normalize(name);
+    SECRET_PARAMS.contains(&k.as_str()) || is_secret_key(name)
+}
+
+/// Whether a header names a secret.
+pub fn is_secret_header(name: &str) -> bool {
+    let k = normalize(name);
+    !HARMLESS_HEADERS.contains(&k.as_str()) && SECRET_HEADER_PARTS.iter().any(|p| k.contains(p))
+}
+
+/// Collects the paths of redacted values.
+#[derive(Debug, Default)]
+pub struct Redactions(pub Vec<String>);
+
+impl Redactions {
+    fn add(&mut self, path: String) {
+        if !self.0.contains(&path) {
+            self.0.push(path);
+        }
+    }
+}
+
+/// The request-log fields that can carry secrets, borrowed mutably from a row.
+pub struct RequestLogFields<'a> {
+    pub request_headers: &'a mut String,
+    pub query: &'a mut Option<String>,
+    pub request_body: &'a mut Option<String>,
+    pub response_body: &'a mut Option<String>,
+    pub platform_error: &'a mut Option<String>,
+    pub error_message: &'a mut Option<String>,
+    pub upstream_calls: &'a mut String,
+}
+
+/// Redacts every secret in a request log's fields in place and returns the redacted paths.
+pub fn request_log(f: RequestLogFields<'_>) -> Vec<String> {
+    let mut r = Redactions::default();
+    *f.request_headers = headers_text(f.request_headers, "request_headers", &mut r);
+    if let Some(q) = f.query.as_mut() {
+        *q = query(q, "query", &mut r);
+    }
+    for (field, value) in [
+        ("request_body", f.request_body),
+        ("response_body", f.response_body),
+        ("platform_error", f.platform_error),
+        ("error_message", f.error_message),
+    ] {
+        if let Some(v) = value.as_mut() {
+            *v = body(v, field, &mut r);
+        }
+    }
+    *f.upstream_calls = match serde_json::from_str::<Value>(f.upstream_calls) {
+        Ok(Value::Array(calls)) => {
+            let calls = calls
+                .into_iter()
+                .enumerate()
+                .map(|(i, call)| upstream_call(call, &format!("upstream_calls[{i}]"), &mut r))
+                .collect();
+            Value::Array(calls).to_string()
+        }
+        Ok(other) => json(other, "upstream_calls", &mut r).to_string(),
+        Err(_) => text(f.upstream_calls, "upstream_calls", &mut r),
+    };
+    r.0
+}
+
+fn upstream_call(call: Value, path: &str, r: &mut Redactions) -> Value {
+    let Value::Object(map) = call else { return json(call, path, r) };
+    let mut out = Map::with_capacity(map.len());
+    for (k, v) in map {
+        let p = format!("{path}.{k}");
+        let v = match (k.as_str(), v) {
+            ("url", Value::String(s)) => Value::String(url(&s, &p, r)),
+            ("headers" | "request_headers" | "response_headers", Value::Object(h)) => headers(h, &p, r),
+            ("headers" | "request_headers" | "response_headers", Value::String(s)) => {
+                Value::String(headers_text(&s, &p, r))
+            }
+            (_, v) if is_secret_key(&k) => secret_value(v, &p, r),
+            (_, Value::String(s)) => Value::String(body(&s, &p, r)),
+            (_, v) => json(v, &p, r),
+        };
+        out.insert(k, v);
+    }
+    Value::Object(out)
+}
+
+/// Headers stored as a JSON object of name to value (or to a list of values).
+pub fn headers_text(raw: &str, path: &str, r: &mut Redactions) -> String {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(h)) => headers(h, path, r).to_string(),
+        Ok(other) => json(other, path, r).to_string(),
+        Err(_) => text(raw, path, r),
+    }
+}
+
+fn headers(h: Map<String, Value>, path: &str, r: &mut Redactions) -> Value {
+    let mut out = Map::with_capacity(h.len());
+    for (name, value) in h {
+        let p = format!("{path}.{}", name.to_ascii_lowercase());
+        let value = if is_secret_header(&name) {
+            match value {
+                Value::Null => Value::Null,
+                Value::String(s) if s == REDACTED || s.ends_with(&format!(" {REDACTED}")) => Value::String(s),
+                Value::String(s) => {
+                    r.add(p);
+                    Value::String(keep_scheme(&s))
+                }
+                _ => {
+                    r.add(p);
+                    Value::String(REDACTED.into())
+                }
+            }
+        } else {
+            match value {
+                Value::String(s) => Value::String(text(&s, &p, r)),
+                other => json(other, &p, r),
+            }
+        };
+        out.insert(name, value);
+    }
+    Value::Object(out)
+}
+
+/// `Bearer abc` -> `Bearer [REDACTED]`: the scheme helps troubleshooting, the credential never.
+fn keep_scheme(value: &str) -> String {
+    match value.trim().split_once(' ') {
+        Some((scheme, _))
+            if scheme.len() <= 20 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            format!("{scheme} {REDACTED}")
+        }
+        _ => REDACTED.to_string(),
+    }
+}
+
+fn secret_value(v: Value, path: &str, r: &mut Redactions) -> Value {
+    match v {
+        Value::Null => Value::Null,
+        Value::String(s) if s.is_empty() || s == REDACTED => Value::String(s),
+        _ => {
+            r.add(path.to_string());
+            Value::String(REDACTED.into())
+        }
+    }
+}
+
+/// A JSON value at any depth.
+pub fn json(v: Value, path: &str, r: &mut Redactions) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (k, v) in map {
+                let p = format!("{path}.{k}");
+                let v = if is_secret_key(&k) { secret_value(v, &p, r) } else { json(v, &p, r) };
+                out.insert(k, v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(
+            items.into_iter().enumerate().map(|(i, v)| json(v, &format!("{path}[{i}]"), r)).collect(),
+        ),
+        Value::String(s) => Value::String(string_value(&s, path, r)),
+        Value::Number(n) => {
+            let digits = n.to_string();
+            if is_card_number(&digits) {
+                r.add(path.to_string());
+                Value::String(REDACTED.into())
+            } else {
+                Value::Number(n)
+            }
+        }
+        other => other,
+    }
+}
+
+/// A string inside JSON: a card number, a URL, or embedded JSON.
+fn string_value(s: &str, path: &str, r: &mut Redactions) -> String {
+    let t = s.trim();
+    if is_card_number(t) {
+        r.add(path.to_string());
+        return REDACTED.into();
+    }
+    if t.starts_with("http://") || t.starts_with("https://") {
+        return url(s, path, r);
+    }
+    if (t.starts_with('{') || t.starts_with('[')) && t.len() > 1 {
+        if let Ok(inner) = serde_json::from_str::<Value>(t) {
+            return json(inner, path, r).to_string();
+        }
+    }
+    if has_trigger(s) {
+        return text(s, path, r);
+    }
+    s.to_string()
+}
+
+/// A body: JSON when it parses, a form when it looks like one, text otherwise.
+pub fn body(raw: &str, path: &str, r: &mut Redactions) -> String {
+    let t = raw.trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<Value>(raw) {
+            return json(v, path, r).to_string();
+        }
+    }
+    if looks_like_form(raw) {
+        return query(raw, path, r);
+    }
+    text(raw, path, r)
+}
+
+fn looks_like_form(s: &str) -> bool {
+    s.contains('=') && !s.contains(char::is_whitespace) && !s.starts_with('{') && !s.starts_with('<')
+}
+
+/// A query string (`a=1&b=2`, with or without a leading `?`).
+pub fn query(raw: &str, path: &str, r: &mut Redactions) -> String {
+    let (lead, rest) = match raw.strip_prefix('?') {
+        Some(rest) => ("?", rest),
+        None => ("", raw),
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(lead);
+    for (i, pair) in rest.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((k, v)) => {
+                let name = percent_decode(k);
+                if is_secret_param(&name) && !v.is_empty() && v != REDACTED {
+                    r.add(format!("{path}.{name}"));
+                    out.push_str(k);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                } else {
+                    let decoded = percent_decode(v);
+                    if is_card_number(&decoded) {
+                        r.add(format!("{path}.{name}"));
+                        out.push_str(k);
+                        out.push('=');
+                        out.push_str(REDACTED);
+                    } else {
+                        out.push_str(pair);
+                    }
+                }
+            }
+            None => out.push_str(pair),
+        }
+    }
+    out
+}
+
+/// A URL: the password of `user:pass@`, and the query and fragment parameters.
+pub fn url(raw: &str, path: &str, r: &mut Redactions) -> String {
+    let (before_fragment, fragment) = match raw.split_once('#') {
+        Some((a, b)) => (a, Some(b)),
+        None => (raw, None),
+    };
+    let (base, q) = match before_fragment.split_once('?') {
+        Some((a, b)) => (a, Some(b)),
+        None => (before_fragment, None),
+    };
+    let mut base = base.to_string();
+    if let Some(scheme_end) = base.find("://") {
+        let authority_end =
+            base[scheme_end + 3..].find('/').map(|i| i + scheme_end + 3).unwrap_or(base.len());
+        if let Some(at) = base[scheme_end + 3..authority_end].rfind('@').map(|i| i + scheme_end + 3) {
+            if let Some(colon) = base[scheme_end + 3..at].find(':').map(|i| i + scheme_end + 3) {
+                if &base[colon + 1..at] != REDACTED {
+                    base.replace_range(colon + 1..at, REDACTED);
+                    r.add(format!("{path}.password"));
+                }
+            }
+        }
+    }
+    let mut out = base;
+    if let Some(q) = q {
+        out.push('?');
+        out.push_str(&query(q, path, r));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(if f.contains('=') { query(f, path, r) } else { f.to_string() }.as_str());
+    }
+    out
+}
+
+/// Cheap test before scanning free text: any trigger word, or a long run of digits.
+fn has_trigger(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    const WORDS: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "authorization",
+        "bearer",
+        "cookie",
+        "card",
+        "cvv",
+        "cvc",
+        "private",
+        "signature",
+        "key=",
+        "code=",
+    ];
+    WORDS.iter().any(|w| lower.contains(w)) || longest_digit_run(s) >= 13
+}
+
+fn longest_digit_run(s: &str) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            cur += 1;
+            best = best.max(cur);
+        } else if c != ' ' && c != '-' {
+            cur = 0;
+        }
+    }
+    best
+}
+
+/// Free text: `key=value`, `key: value` and `"key": "value"` pairs with a secret key,
+/// `Bearer …`/`Basic …` credentials, and card numbers.
+pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
+    if !has_trigger(raw) {
+        return raw.to_string();
+    }
+    let bytes = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    let mut redacted_any = false;
+    while i < bytes.len() {
+        // A word: letters, digits, '_' and '-'.
+        if bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' {
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-')
+            {
+                i += 1;
+            }
+            let word = &raw[start..i];
+            out.push_str(word);
+            let lower = word.to_ascii_lowercase();
+            // `Bearer <token>` / `Basic <credentials>`.
+            if (lower == "bearer" || lower == "basic") && i < bytes.len() && bytes[i] == b' ' {
+                let value_start = i + 1;
+                let value_end = token_end(bytes, value_start);
+                if value_end > value_start && &raw[value_start..value_end] != REDACTED {
+                    out.push(' ');
+                    out.push_str(REDACTED);
+                    redacted_any = true;
+                    i = value_end;
+                }
+                continue;
+            }
+            if is_secret_param(word) {
+                // Optional closing quote, spaces, then ':' or '=', spaces, optional opening quote.
+                let mut j = i;
+                if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j] == b' ' {
+                    j += 1;
+                }
+                if j < bytes.len() && (bytes[j] == b':' || bytes[j] == b'=') {
+                    j += 1;
+                    while j < bytes.len() && bytes[j] == b' ' {
+                        j += 1;
+                    }
+                    let quoted = j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'');
+                    if quoted {
+                        j += 1;
+                    }
+                    let value_end = if quoted {
+                        let q = bytes[j - 1];
+                        (j..bytes.len()).find(|&k| bytes[k] == q).unwrap_or(bytes.len())
+                    } else {
+                        token_end(bytes, j)
+                    };
+                    if value_end > j && &raw[j..value_end] != REDACTED {
+                        out.push_str(&raw[i..j]);
+                        out.push_str(REDACTED);
+                        redacted_any = true;
+                        i = value_end;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(raw[i..].chars().next().unwrap_or(' '));
+        i += raw[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+    }
+    let (out, cards) = redact_card_numbers(&out);
+    if redacted_any || cards {
+        r.add(path.to_string());
+    }
+    out
+}
+
+fn token_end(bytes: &[u8], start: usize) -> usize {
+    let mut k = start;
+    while k < bytes.len()
+        && !matches!(
+            bytes[k],
+            b' ' | b'\n' | b'\r' | b'\t' | b'&' | b',' | b';' | b'"' | b'\'' | b'}' | b')' | b'<'
+        )
+    {
+        k += 1;
+    }
+    k
+}
+
+/// Replaces digit sequences (with single spaces or dashes between groups) of 13 to 19 digits
+/// that pass the Luhn check.
+fn redact_card_numbers(s: &str) -> (String, bool) {
+    if longest_digit_run(s) < 13 {
+        return (s.to_string(), false);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut found = false;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            let mut digits = String::new();
+            let mut end = i;
+            while j < chars.len() {
+                if chars[j].is_ascii_digit() {
+                    digits.push(chars[j]);
+                    j += 1;
+                    end = j;
+                } else if (chars[j] == ' ' || chars[j] == '-')
+                    && j + 1 < chars.len()
+                    && chars[j + 1].is_ascii_digit()
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            let bounded = end >= chars.len() || !chars[end].is_ascii_alphanumeric();
+            if bounded && is_card_number(&digits) {
+                out.push_str(REDACTED);
+                found = true;
+                i = end;
+                continue;
+            }
+            out.extend(&chars[i..end.max(i + 1)]);
+            i = end.max(i + 1);
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    (out, found)
+}
+
+/// 13 to 19 digits (spaces and dashes between groups allowed) passing the Luhn check.
+pub fn is_card_number(s: &str) -> bool {
+    let digits: Vec<u32> =
+        s.chars().filter(|c| *c != ' ' && *c != '-').map(|c| c.to_digit(10).unwrap_or(99)).collect();
+    if !(13..=19).contains(&digits.len()) || digits.iter().any(|d| *d > 9) {
+        return false;
+    }
+    // Reject runs of one digit (0000000000000 passes Luhn but is no card).
+    if digits.iter().all(|d| *d == digits[0]) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(f: impl FnOnce(&mut Redactions) -> String) -> (String, Vec<String>) {
+        let mut r = Redactions::default();
+        let s = f(&mut r);
+        (s, r.0)
+    }
+
+    #[test]
+    fn headers_keep_the_name_and_the_scheme() {
+        let (s, paths) = one(|r| {
+            headers_text(
+                r#"{"Authorization":"Bearer sk_live_abc123","X-Api-Key":"k_999","Accept":"application/json","Idempotency-Key":"idem-1","Cookie":"sid=zzz"}"#,
+                "request_headers",
+                r,
+            )
+        });
+        assert!(!s.contains("sk_live_abc123") && !s.contains("k_999") && !s.contains("zzz"), "{s}");
+        assert!(s.contains("Bearer [REDACTED]") && s.contains("application/json") && s.contains("idem-1"));
+        assert!(paths.contains(&"request_headers.authorization".to_string()));
+        assert!(paths.contains(&"request_headers.x-api-key".to_string()));
+    }
+
+    #[test]
+    fn query_strings_and_urls() {
+        let (s, paths) =
+            one(|r| query("limit=5&access_token=tok123&api%5Fkey=k1&code=oauthcode&cursor=abc", "query", r));
+        assert_eq!(s, "limit=5&access_token=[REDACTED]&api%5Fkey=[REDACTED]&code=[REDACTED]&cursor=abc");
+        assert_eq!(paths.len(), 3);
+        let (u, _) = one(|r| {
+            url("https://user:hunter2@api.example/v1/x?client_secret=cs1&page=2#access_token=frag", "u", r)
+        });
+        assert!(!u.contains("hunter2") && !u.contains("cs1") && !u.contains("frag"), "{u}");
+        assert!(u.contains("page=2") && u.contains("user:[REDACTED]@"));
+    }
+
+    #[test]
+    fn json_at_any_depth_and_card_numbers() {
+        let (s, paths) = one(|r| {
+            body(
+                r#"{"customer":{"name":"Ann","credentials":{"password":"p@ss","nested":[{"refresh_token":"rt"}]}},"card":{"number":"4242 4242 4242 4242","exp":"12/30"},"amount":1200,"note":"pan 4000056655665556 ok"}"#,
+                "request_body",
+                r,
+            )
+        });
+        for secret in ["p@ss", "\"rt\"", "4242 4242 4242 4242", "4000056655665556"] {
+            assert!(!s.contains(secret), "{secret} survived in {s}");
+        }
+        assert!(s.contains("Ann") && s.contains("1200") && s.contains("12/30"));
+        assert!(paths.contains(&"request_body.customer.credentials.password".to_string()));
+        assert!(paths.contains(&"request_body.card.number".to_string()));
+    }
+
+    #[test]
+    fn free_text_and_forms() {
+        let (s, _) =
+            one(|r| text("error: invalid password=hunter2 for Bearer eyJabc.def; token: \"t0k\"", "t", r));
+        assert!(!s.contains("hunter2") && !s.contains("eyJabc") && !s.contains("t0k"), "{s}");
+        let (s, _) = one(|r| body("grant_type=refresh_token&refresh_token=rt_1&client_secret=cs", "b", r));
+        assert_eq!(s, "grant_type=refresh_token&refresh_token=[REDACTED]&client_secret=[REDACTED]");
+    }
+
+    #[test]
+    fn ordinary_values_are_left_alone() {
+        let raw = r#"{"id":"inv_123","total":"1234567890","ids":[1,2,3],"error":{"code":"invalid-params"}}"#;
+        let (s, paths) = one(|r| body(raw, "b", r));
+        assert!(paths.is_empty(), "{paths:?}");
+        assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), serde_json::from_str::<Value>(raw).unwrap());
+        assert!(is_card_number("4242424242424242") && !is_card_number("4242424242424241"));
+        assert!(!is_card_number("1111111111111111"));
+    }
+
+    #[test]
+    fn upstream_calls() {
+        let mut headers = "{}".to_string();
+        let mut q = None;
+        let (mut rb, mut resp, mut pe, mut em) = (None, None, None, None);
+        let mut calls = r#"[{"method":"POST","url":"https://oauth.example/token?client_secret=abc","status":200,"response":"{\"access_token\":\"at_1\",\"expires_in\":3600}","headers":{"Authorization":"Basic dXNlcjpwYXNz"}}]"#.to_string();
+        let paths = request_log(RequestLogFields {
+            request_headers: &mut headers,
+            query: &mut q,
+            request_body: &mut rb,
+            response_body: &mut resp,
+            platform_error: &mut pe,
+            error_message: &mut em,
+            upstream_calls: &mut calls,
+        });
+        for secret in ["abc", "at_1", "dXNlcjpwYXNz"] {
+            assert!(!calls.contains(secret), "{secret} in {calls}");
+        }
+        assert!(calls.contains("3600"));
+        assert!(paths.iter().any(|p| p == "upstream_calls[0].url.client_secret"), "{paths:?}");
+        assert!(paths.iter().any(|p| p == "upstream_calls[0].response.access_token"), "{paths:?}");
+    }
+}

@@ -1,0 +1,296 @@
+//! The access sweep: every registered server function and every HTTP route, called as a
+//! signed-in member of another organization with the first organization's ids, and as a
+//! signed-out client. Any answer that carries the first organization's data, and any 5xx,
+//! fails the test.
+//!
+//! New code cannot skip it: the server functions come from Leptos's registry and the pages from
+//! the router, so a new one is swept automatically; and a server function missing from
+//! `ARGUMENTS` below fails the test until someone says which arguments it takes.
+
+use crate::helpers;
+use crate::http::{app, body, get, post_form, send, sign_in, HOST};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use switchboard::server::store::{Page, RequestLogQuery, Scope};
+
+/// Every server function by path, with the names of the arguments that can carry an id.
+/// Adding a server function means adding it here: the test fails on one it does not know.
+const ARGUMENTS: &[(&str, &[&str])] = &[
+    ("/api/get_viewer", &[]),
+    ("/api/get_overview", &[]),
+    (
+        "/api/list_request_logs",
+        &["filter[connection]", "filter[request_id]", "filter[before]", "filter[after]"],
+    ),
+    ("/api/get_request_log", &["id"]),
+    ("/api/list_connections", &["before", "after"]),
+    ("/api/get_connection", &["id"]),
+    ("/api/list_api_keys", &["before", "after"]),
+    ("/api/create_api_key", &["name"]),
+    ("/api/revoke_api_key", &["id"]),
+];
+
+struct Victim {
+    /// Ids to plant in arguments and URLs.
+    ids: Vec<String>,
+    /// Strings that only the victim organization's data contains.
+    markers: Vec<String>,
+}
+
+async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
+    use switchboard::ids::{make_id, prefix};
+    let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+    // Planted ids are echoed back in "not found" messages and form fields, which is no leak: the
+    // markers are data the attacker did not send.
+    let mut ids = vec![acme.id.clone()];
+    let mut markers = vec![acme.name.clone(), "@acme.test".to_string()];
+    let now = switchboard::server::auth::now_ms();
+    for (n, env) in ["production", "sandbox"].into_iter().enumerate() {
+        let scope = Scope::new(acme.id.clone(), env);
+        let conns = db.store.list_connections(&scope, &Page::First, 200).await.unwrap();
+        markers.extend(conns.iter().map(|c| c.platform_account_id.clone()));
+        markers.extend(conns.iter().skip(1).map(|c| c.id.clone()));
+        ids.push(conns[0].id.clone());
+        let q = RequestLogQuery {
+            organization_id: acme.id.clone(),
+            environment: env.into(),
+            limit: 50,
+            ..Default::default()
+        };
+        markers.extend(db.store.list_request_logs(&q).await.unwrap().into_iter().map(|r| r.id));
+        // A request of theirs whose body only they know.
+        let secret_body = format!("{{\"note\":\"acme-only-{n}-{now}\"}}");
+        let row = switchboard::server::store::RequestLogRow {
+            id: make_id(prefix::REQUEST, now - 1_000, 900 + n as u128),
+            organization_id: acme.id.clone(),
+            environment: env.into(),
+            connection_id: Some(conns[0].id.clone()),
+            platform_id: Some(conns[0].platform_id.clone()),
+            api_key_prefix: None,
+            method: "GET".into(),
+            path: "/accounting/invoices".into(),
+            query: None,
+            status_code: 200,
+            status_class: 2,
+            latency_ms: 10,
+            error_code: None,
+            error_message: None,
+            platform_error: None,
+            error_confidence: None,
+            request_headers: "{}".into(),
+            request_body: None,
+            response_body: Some(secret_body),
+            response_truncated: false,
+            upstream_calls: "[]".into(),
+            idempotency_key: None,
+            user_agent: Some(format!("acme-agent-{n}-{now}")),
+            source_ip: None,
+            created_at: now - 1_000,
+            redacted_fields: "[]".into(),
+        };
+        db.store.insert_request_logs(std::slice::from_ref(&row)).await.unwrap();
+        ids.push(row.id.clone());
+        markers.push(format!("acme-only-{n}-{now}"));
+        markers.push(format!("acme-agent-{n}-{now}"));
+    }
+    // Demo account ids come from a small pool: a value another organization also has is no marker.
+    let mut shared = std::collections::HashSet::new();
+    for org in db.store.list_organizations(None, 100).await.unwrap().into_iter().filter(|o| o.id != acme.id) {
+        for env in ["production", "sandbox"] {
+            let conns =
+                db.store.list_connections(&Scope::new(org.id.clone(), env), &Page::First, 200).await.unwrap();
+            shared.extend(conns.into_iter().map(|c| c.platform_account_id));
+        }
+    }
+    markers.retain(|m| !shared.contains(m));
+    // An API key of theirs, created through the page.
+    let owner = sign_in(app, "owner@acme.test").await;
+    let mut req =
+        post_form("/api/create_api_key", "name=victim-key", Some(&owner), Some(&format!("http://{HOST}")));
+    req.headers_mut().insert(header::ACCEPT, "application/json".parse().unwrap());
+    assert!(send(app, req).await.status().is_success());
+    let keys =
+        db.store.list_api_keys(&Scope::new(acme.id.clone(), "production"), &Page::First, 10).await.unwrap();
+    ids.push(keys[0].id.clone());
+    markers.push("victim-key".into());
+    markers.push(keys[0].prefix.clone());
+    Victim { ids, markers }
+}
+
+fn leak<'a>(text: &str, markers: &'a [String]) -> Option<&'a String> {
+    markers.iter().find(|m| text.contains(m.as_str()))
+}
+
+fn server_fn_request(path: &str, method: &Method, params: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = if *method == Method::GET {
+        Request::get(if params.is_empty() { path.to_string() } else { format!("{path}?{params}") })
+    } else {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, format!("http://{HOST}"))
+    };
+    b = b.header(header::HOST, HOST).header(header::ACCEPT, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(if *method == Method::GET { Body::empty() } else { Body::from(params.to_string()) }).unwrap()
+}
+
+#[tokio::test]
+async fn no_route_or_server_function_crosses_organizations() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let v = victim(&db, &app).await;
+        let mut attacker = sign_in(&app, "owner@globex.test").await;
+        let acme_owner = sign_in(&app, "owner@acme.test").await;
+
+        // 1. Server functions, from the registry.
+        let registered: Vec<(&'static str, Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+        assert!(
+            registered.len() >= ARGUMENTS.len(),
+            "{}: the registry is incomplete: {registered:?}",
+            db.name
+        );
+        let mut calls = 0;
+        for (path, method) in &registered {
+            let Some((_, args)) = ARGUMENTS.iter().find(|(p, _)| p == path) else {
+                panic!(
+                    "server function {path} is not in the access sweep: add it to ARGUMENTS in \
+                     tests/it/sweep.rs with the arguments that can carry an id"
+                );
+            };
+            let mut param_sets: Vec<String> = vec![String::new()];
+            for arg in *args {
+                for id in &v.ids {
+                    param_sets.push(format!("{arg}={id}"));
+                }
+            }
+            for params in &param_sets {
+                for cookie in [Some(attacker.as_str()), None] {
+                    let res = send(&app, server_fn_request(path, method, params, cookie)).await;
+                    let status = res.status();
+                    let text = body(res).await;
+                    calls += 1;
+                    assert!(
+                        !status.is_server_error(),
+                        "{}: {method} {path}?{params} answered {status}: {text}",
+                        db.name
+                    );
+                    if let Some(m) = leak(&text, &v.markers) {
+                        panic!("{}: {method} {path}?{params} as {cookie:?} leaked {m}: {text}", db.name);
+                    }
+                    if cookie.is_none() {
+                        // 400 when the arguments cannot even be read (nothing ran); 401 otherwise.
+                        assert!(
+                            matches!(status, StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST),
+                            "{}: {path}?{params} signed out answered {status}",
+                            db.name
+                        );
+                    }
+                }
+            }
+        }
+        // The markers do catch data: the victim's own owner sees it through the same calls.
+        for (path, id) in [("/api/get_request_log", &v.ids[2]), ("/api/get_connection", &v.ids[1])] {
+            let res =
+                send(&app, server_fn_request(path, &Method::GET, &format!("id={id}"), Some(&acme_owner)))
+                    .await;
+            let text = body(res).await;
+            assert!(
+                leak(&text, &v.markers).is_some(),
+                "{}: control call {path} found no marker: {text}",
+                db.name
+            );
+        }
+        // The attacker's revoke did not touch the victim's key.
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let keys = db
+            .store
+            .list_api_keys(&Scope::new(acme.id.clone(), "production"), &Page::First, 10)
+            .await
+            .unwrap();
+        assert!(keys.iter().all(|k| k.revoked_at.is_none()), "{}: a foreign revoke went through", db.name);
+
+        // 2. Pages, from the router, with every victim id in every path parameter.
+        let routes = leptos_axum::generate_route_list(switchboard::app::App);
+        for route in &routes {
+            let path = route.path().to_string();
+            let mut urls = vec![];
+            if path.contains(':') || path.contains('{') {
+                for id in &v.ids {
+                    let filled: Vec<String> = path
+                        .split('/')
+                        .map(|seg| {
+                            if seg.starts_with(':') || seg.starts_with('{') {
+                                id.clone()
+                            } else {
+                                seg.to_string()
+                            }
+                        })
+                        .collect();
+                    urls.push(filled.join("/"));
+                }
+            } else {
+                urls.push(path.clone());
+                for id in &v.ids {
+                    urls.push(format!(
+                        "{path}?connection={id}&before={id}&after={id}&request_id={id}&id={id}"
+                    ));
+                }
+            }
+            for url in urls {
+                for cookie in [Some(attacker.as_str()), None] {
+                    let res = send(&app, get(&url, cookie)).await;
+                    let status = res.status();
+                    let text = body(res).await;
+                    calls += 1;
+                    assert!(!status.is_server_error(), "{}: GET {url} answered {status}", db.name);
+                    if let Some(m) = leak(&text, &v.markers) {
+                        panic!("{}: GET {url} as {cookie:?} leaked {m}", db.name);
+                    }
+                }
+            }
+        }
+
+        // 3. The plain routes outside Leptos (forms, search, health).
+        for (path, method, _) in switchboard::server::http::plain_routes() {
+            for id in &v.ids {
+                let params = format!("organization_id={id}&environment=production&q={id}&next=/&email=owner@acme.test&password=x");
+                for cookie in [Some(attacker.clone()), None] {
+                    let req = if method == Method::GET {
+                        get(&format!("{path}?{params}"), cookie.as_deref())
+                    } else {
+                        post_form(path, &params, cookie.as_deref(), Some(&format!("http://{HOST}")))
+                    };
+                    let res = send(&app, req).await;
+                    let status = res.status();
+                    let text = body(res).await;
+                    calls += 1;
+                    assert!(
+                        !status.is_server_error()
+                            || status == StatusCode::SERVICE_UNAVAILABLE && path == "/auth/sign-in",
+                        "{}: {method} {path} answered {status}",
+                        db.name
+                    );
+                    if let Some(m) = leak(&text, &v.markers) {
+                        panic!("{}: {method} {path} leaked {m}", db.name);
+                    }
+                    // Still Globex afterwards: the switch into Acme was refused.
+                    if path == "/auth/switch" && cookie.is_some() {
+                        assert!(
+                            matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                            "{}: switching into {id} answered {status}",
+                            db.name
+                        );
+                    }
+                }
+                if path == "/auth/sign-out" {
+                    attacker = sign_in(&app, "owner@globex.test").await;
+                }
+            }
+        }
+        let viewer = body(send(&app, get("/api/get_viewer", Some(&attacker))).await).await;
+        assert!(viewer.contains("Globex") && leak(&viewer, &v.markers).is_none(), "{}: {viewer}", db.name);
+        eprintln!("{}: access sweep made {calls} calls", db.name);
+    }
+}
