@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { signIn } from "./helpers";
+import { test, expect, signIn } from "./helpers";
 
 test("a viewer cannot create an API key, in the page or by calling the server", async ({ page, baseURL }) => {
   await signIn(page, "viewer@acme.test");
@@ -46,7 +45,7 @@ test("a customer cannot see another organization's connection by URL", async ({ 
   await signIn(acme, "owner@acme.test");
   const res = await acme.goto(`/connections/${foreignId}`);
   expect(res?.status()).toBe(404);
-  await expect(acme.getByText(`No connection ${foreignId} in your organization.`)).toBeVisible();
+  await expect(acme.getByText(`No connection ${foreignId} was found in your organization.`)).toBeVisible();
   // The server function answers the same when called directly.
   const api = await acme.request.get(`/api/get_connection?id=${foreignId}`);
   expect(api.ok()).toBe(false);

@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { signIn, PASSWORD } from "./helpers";
+import { test, expect, signIn, PASSWORD } from "./helpers";
 
 test("signed-out visitors are sent to sign-in and brought back afterwards", async ({ page }) => {
   await page.goto("/connections");

@@ -1,5 +1,4 @@
-import { test, expect, Page } from "@playwright/test";
-import { signIn } from "./helpers";
+import { test, expect, Page, signIn } from "./helpers";
 
 const table = (page: Page) => page.getByTestId("request-table");
 const rows = (page: Page) => table(page).locator("tbody tr");

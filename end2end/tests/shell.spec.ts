@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { signIn } from "./helpers";
+import { test, expect, signIn } from "./helpers";
 
 const pages: [string, string, RegExp][] = [
   ["Request Logs", "Request Logs", /\/requests$/],

@@ -38,6 +38,7 @@ pub struct CreatedKey {
 
 /// Keys per page.
 pub const PAGE_SIZE: i64 = 50;
+#[cfg(feature = "ssr")]
 const PAGE_PATH: &str = "/settings/api-keys";
 
 #[server(input = GetUrl, endpoint = "list_api_keys")]
@@ -107,6 +108,7 @@ pub async fn list_api_keys(
     })
 }
 
+#[cfg(feature = "ssr")]
 fn wants_html() -> bool {
     use_context::<http::request::Parts>()
         .and_then(|p| {
