@@ -562,7 +562,7 @@ pub fn is_card_number(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn percent_decode(s: &str) -> String {

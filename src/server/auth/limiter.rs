@@ -19,7 +19,7 @@
 //! at once; when it stays full the caller answers 503 with `Retry-After`.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -136,9 +136,7 @@ impl SignInLimiter {
     }
 
     fn hash(&self, parts: &[&str]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        parts.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(parts)
     }
 
     /// The part of the address a client controls: the whole IPv4 address, the /64 of IPv6.
