@@ -1,6 +1,8 @@
 //! The document shell and the route table.
 
-use crate::features::{api_keys, connections, overview, placeholder, requests, search, shell, sign_in, ui};
+use crate::features::{
+    api_keys, backfills, connections, overview, placeholder, requests, search, shell, sign_in, sync_runs, ui,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -53,6 +55,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("requests/:id") view=requests::detail::RequestLogPage ssr=SsrMode::Async />
                     <Route path=path!("connections") view=connections::ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("connections/:id") view=connections::ConnectionPage ssr=SsrMode::Async />
+                    <Route path=path!("backfills") view=backfills::BackfillsPage ssr=SsrMode::Async />
+                    <Route path=path!("backfills/new") view=backfills::NewBackfillPage ssr=SsrMode::Async />
+                    <Route path=path!("backfills/:id") view=backfills::BackfillPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-runs/:id") view=sync_runs::SyncRunPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration") view=placeholder::SyncConfigSoon ssr=SsrMode::Async />
                     <Route path=path!("webhooks") view=placeholder::WebhooksSoon ssr=SsrMode::Async />
                     <Route path=path!("errors") view=placeholder::ErrorsPage ssr=SsrMode::Async />

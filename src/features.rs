@@ -1,6 +1,8 @@
 //! Product features, each owning its wire types, server functions and components.
 
 pub mod api_keys;
+pub mod backfills;
+pub mod connection_tabs;
 pub mod connections;
 pub mod overview;
 pub mod placeholder;
@@ -9,4 +11,5 @@ pub mod search;
 pub mod session;
 pub mod shell;
 pub mod sign_in;
+pub mod sync_runs;
 pub mod ui;

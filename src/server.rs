@@ -3,15 +3,19 @@
 
 pub mod access;
 pub mod auth;
+pub mod backfills;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod http;
 pub mod redact;
 pub mod reveal;
+pub mod sandbox;
 pub mod seed;
 pub mod store;
+pub mod worker;
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -24,4 +28,8 @@ pub struct AppState {
     pub store: Arc<dyn store::Store>,
     pub settings: Arc<config::Settings>,
     pub sign_in_limiter: Arc<auth::SignInLimiter>,
+    /// Time, injected so schedules and retries are testable.
+    pub clock: Arc<dyn clock::Clock>,
+    /// Wakes the in-process worker when work was just queued.
+    pub worker_waker: worker::WorkerWaker,
 }

@@ -1,5 +1,7 @@
 //! Connections of the selected organization and environment, and one connection's summary.
 
+use super::connection_tabs::{ActivityTab, OverviewTab, WebhooksTab};
+use super::sync_runs::SyncHistoryTab;
 use super::ui::{
     format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager,
     TableHead,
@@ -182,35 +184,106 @@ pub fn ConnectionPage() -> impl IntoView {
     }
 }
 
+/// The tabs of a connection page, each a URL (`?tab=`).
+const TABS: &[(&str, &str)] = &[
+    ("overview", "Overview"),
+    ("history", "Sync history"),
+    ("requests", "Requests"),
+    ("webhooks", "Webhooks"),
+    ("activity", "Activity"),
+];
+
 #[component]
 fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
+    let query = use_query_map();
+    let tab = move || query.with(|q| q.get("tab").unwrap_or_else(|| "overview".into()));
     let rows: Vec<(&str, String)> = vec![
         ("Connection ID", c.id.clone()),
         ("Platform", format!("{} ({})", c.platform_name, c.integration_type)),
         ("Platform account", c.platform_account_id.clone()),
         ("Environment", c.environment.clone()),
-        ("Configuration version", format!("v{}", c.config_version)),
         ("Created", format_time_utc(c.created_at)),
         ("Last successful sync", c.last_synced_at.map(format_time_utc).unwrap_or_else(|| "never".into())),
     ];
+    let id = c.id.clone();
+    let version = c.config_version;
     view! {
         <PageHeader title=c.display_name.clone() subtitle=format!("{} connection", c.platform_name)>
             <StatusBadge status=c.status.clone() />
         </PageHeader>
-        <Card class="p-5">
-            <dl class="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-2">
+        <Card class="mb-4 p-5">
+            <dl class="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-3">
                 {rows.into_iter().map(|(k, v)| view! {
                     <div>
-                        <dt class="text-slate-500">{k}</dt>
+                        <dt class="text-slate-600">{k}</dt>
                         <dd class="mt-0.5 font-medium text-slate-900 break-all">{v}</dd>
                     </div>
                 }).collect_view()}
             </dl>
-            {(!c.supports_sync_history).then(|| view! {
-                <p class="mt-5 rounded-md bg-slate-50 px-4 py-3 text-sm text-slate-600">
-                    {format!("{} does not provide sync history, so no per-object sync runs are recorded for this connection.", c.platform_name)}
-                </p>
-            })}
         </Card>
+        <nav aria-label="Connection sections" class="mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
+            {TABS.iter().map(|(key, label)| {
+                let key = *key;
+                let href = format!("/connections/{}?tab={key}", c.id);
+                view! {
+                    <a href=href aria-current=move || (tab() == key).then_some("page")
+                        class="whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm font-medium text-slate-700 hover:text-slate-900 aria-[current=page]:border-indigo-600 aria-[current=page]:text-indigo-800">
+                        {*label}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        {move || {
+            let id = id.clone();
+            match tab().as_str() {
+                "history" => view! { <SyncHistoryTab connection=id /> }.into_any(),
+                "requests" => view! { <RequestsTab connection=id /> }.into_any(),
+                "webhooks" => view! { <WebhooksTab connection=id /> }.into_any(),
+                "activity" => view! { <ActivityTab connection=id /> }.into_any(),
+                _ => view! { <OverviewTab connection=id config_version=version /> }.into_any(),
+            }
+        }}
+    }
+}
+
+/// The connection's latest requests, with the way to the full filtered request log.
+#[component]
+fn RequestsTab(connection: String) -> impl IntoView {
+    use crate::features::requests::filter::RequestFilter;
+    use crate::features::requests::list_request_logs;
+    let c = connection.clone();
+    let data = Resource::new(
+        move || c.clone(),
+        |c| list_request_logs(RequestFilter { connection: Some(c), ..Default::default() }),
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let connection = connection.clone();
+                Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(p) => view! {
+                        <Card>
+                            <ul class="divide-y divide-slate-100 text-sm" data-testid="connection-requests">
+                                {if p.rows.is_empty() {
+                                    view! { <li class="px-5 py-4 text-slate-600">"No requests through this connection yet."</li> }.into_any()
+                                } else {
+                                    p.rows.into_iter().take(20).map(|r| view! {
+                                        <li class="flex flex-wrap items-center gap-3 px-5 py-2">
+                                            <span class="w-40 text-xs text-slate-600">{format_time_utc(r.created_at)}</span>
+                                            <a class="font-mono text-xs text-indigo-700 hover:underline" href=format!("/requests/{}", r.id)>{format!("{} {}", r.method, r.path)}</a>
+                                            <span class="text-xs tabular-nums">{r.status_code}</span>
+                                            <span class="font-mono text-xs text-red-700">{r.error_code.unwrap_or_default()}</span>
+                                        </li>
+                                    }).collect_view().into_any()
+                                }}
+                            </ul>
+                            <p class="border-t border-slate-100 px-5 py-3 text-sm"><a class="font-medium text-indigo-700 hover:underline" href=format!("/requests?connection={connection}")>"All of this connection's requests in the request log \u{2192}"</a></p>
+                        </Card>
+                    }.into_any(),
+                }
+            })}}
+        </Suspense>
     }
 }

@@ -12,6 +12,7 @@ const NAV: &[(&str, &str)] = &[
     ("/", "Overview"),
     ("/requests", "Request Logs"),
     ("/connections", "Connections"),
+    ("/backfills", "Backfills"),
     ("/sync-configuration", "Sync Configuration"),
     ("/webhooks", "Webhooks"),
     ("/errors", "Errors"),

@@ -1,12 +1,15 @@
 //! The `switchboard` command line: serve, migrate, seed-demo, create-user.
 
 use super::auth::{hash_password, now_ms};
+use super::clock::SystemClock;
 use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, PublicUrl, Settings};
 use super::store::{self, OrganizationRow, UserRow};
+use super::worker::{Worker, WorkerSettings, WorkerWaker};
 use super::{http, seed};
 use crate::domain::{Role, StaffRole};
 use crate::ids::{self, prefix};
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/switchboard.db";
 
@@ -38,10 +41,16 @@ enum Command {
         /// session cookie is Secure when it is https.
         #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Do not run the worker inside the server (run `switchboard worker` processes instead).
+        #[arg(long, env = "SWITCHBOARD_NO_WORKER")]
+        no_worker: bool,
         /// Allow webhook URLs on loopback and private networks.
         #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", default_value = "false")]
         allow_private_webhook_urls: String,
     },
+    /// Run only the worker (sync runs and backfills against the sandbox data plane); any number
+    /// of workers and servers can share one database.
+    Worker,
     /// Apply pending database migrations.
     Migrate,
     /// Seed deterministic demo data into an empty database.
@@ -92,7 +101,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let database_url = DatabaseUrl::parse("DATABASE_URL (--database-url)", &cli.database_url)?;
     match cli.command {
-        Command::Serve { addr, demo, site_root, public_url, allow_private_webhook_urls } => {
+        Command::Serve { addr, demo, site_root, public_url, no_worker, allow_private_webhook_urls } => {
             let addr = parse_addr("SWITCHBOARD_ADDR (--addr)", &addr)?;
             let public_url = match public_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(v) => PublicUrl::parse("SWITCHBOARD_PUBLIC_URL (--public-url)", v)?,
@@ -128,7 +137,33 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     println!("  {email:<28} {what}");
                 }
             }
-            http::serve(http::app_state(settings, store)).await?;
+            let state = http::app_state(settings, store.clone());
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = if no_worker {
+                None
+            } else {
+                let w =
+                    Worker::new(store, state.clock.clone(), worker_settings()?, state.worker_waker.clone());
+                Some(tokio::spawn(w.run(stopped)))
+            };
+            let served = http::serve(state).await;
+            let _ = stop.send(true);
+            if let Some(w) = worker {
+                let _ = w.await;
+            }
+            served?;
+            Ok(())
+        }
+        Command::Worker => {
+            let store = store::open(&database_url).await?;
+            let worker =
+                Worker::new(store, Arc::new(SystemClock), worker_settings()?, WorkerWaker::default());
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            println!("Switchboard worker {} is running (database: {database_url}).", worker.owner());
+            let handle = tokio::spawn(worker.run(stopped));
+            http::shutdown_signal().await;
+            let _ = stop.send(true);
+            let _ = handle.await;
             Ok(())
         }
         Command::Migrate => {
@@ -209,6 +244,37 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The worker's and sandbox's settings: the demo defaults, adjustable by environment variables
+/// (tests make the sandbox fast and the lease short).
+fn worker_settings() -> Result<WorkerSettings, CliError> {
+    let mut w = WorkerSettings::demo();
+    let num = |name: &str| -> Result<Option<f64>, CliError> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| *n >= 0.0)
+                .map(Some)
+                .ok_or_else(|| ConfigError::new(name, &v, "a number of zero or more").into()),
+            _ => Ok(None),
+        }
+    };
+    if let Some(ms) = num("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS")? {
+        w.sandbox.page_delay = std::time::Duration::from_millis(ms as u64);
+    }
+    if let Some(scale) = num("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE")? {
+        w.sandbox.retry_after_scale = scale;
+    }
+    if let Some(ms) = num("SWITCHBOARD_WORKER_LEASE_MS")? {
+        w.lease = std::time::Duration::from_millis((ms as u64).max(200));
+    }
+    if let Some(n) = num("SWITCHBOARD_WORKER_CONCURRENCY")? {
+        w.concurrency = (n as usize).max(1);
+    }
+    Ok(w)
 }
 
 async fn find_or_create_org(

@@ -38,6 +38,8 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
         store,
         settings: Arc::new(settings),
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
+        clock: Arc::new(super::clock::SystemClock),
+        worker_waker: super::worker::WorkerWaker::default(),
     }
 }
 
@@ -176,7 +178,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         .await
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -293,6 +293,9 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
                     config_version,
                     created_at: conn_created,
                     last_synced_at,
+                    status_reason: None,
+                    status_since: None,
+                    rate_limited_until: None,
                 };
                 env.connections.push(conns.len());
                 conns.push(Conn { row, platform, status, incident_at });
@@ -479,6 +482,7 @@ fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i64, rng: &m
             b.sync_runs.push(SyncRunRow {
                 id: make_id(prefix::SYNC_RUN, t, rng.gen()),
                 connection_id: c.id.clone(),
+                platform_id: c.platform_id.clone(),
                 organization_id: c.organization_id.clone(),
                 environment: c.environment.clone(),
                 data_object: object.to_string(),
@@ -1017,7 +1021,7 @@ fn demo_secret(rng: &mut SmallRng, prefix: &str) -> String {
     format!("{prefix}{}", base64_like(rng, 24))
 }
 
-fn platform_host(platform: &str) -> &'static str {
+pub(crate) fn platform_host(platform: &str) -> &'static str {
     match platform {
         "quickbooks_online" => "quickbooks.api.intuit.com",
         "xero" => "api.xero.com",
@@ -1035,7 +1039,7 @@ fn platform_host(platform: &str) -> &'static str {
     }
 }
 
-fn upstream_path(platform: &str, object: &str, path: &str) -> String {
+pub(crate) fn upstream_path(platform: &str, object: &str, path: &str) -> String {
     let tail = path.rsplit('/').next().filter(|s| s.chars().any(|c| c.is_ascii_digit()));
     let base = match platform {
         "quickbooks_online" => format!("/v3/company/9130357/{}", object.trim_end_matches('s')),

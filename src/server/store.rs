@@ -9,6 +9,8 @@ mod migrate;
 mod postgres;
 mod sql;
 mod sqlite;
+pub mod sync;
+mod sync_sql;
 
 use crate::domain::PlatformSpec;
 use async_trait::async_trait;
@@ -209,6 +211,13 @@ pub struct ConnectionRow {
     pub config_version: i64,
     pub created_at: i64,
     pub last_synced_at: Option<i64>,
+    /// Why the connection has its status, and since when (set by the worker).
+    #[sqlx(default)]
+    pub status_reason: Option<String>,
+    #[sqlx(default)]
+    pub status_since: Option<i64>,
+    #[sqlx(default)]
+    pub rate_limited_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -228,6 +237,7 @@ pub struct SyncConfigRow {
 pub struct SyncRunRow {
     pub id: String,
     pub connection_id: String,
+    pub platform_id: String,
     pub organization_id: String,
     pub environment: String,
     pub data_object: String,
@@ -476,7 +486,7 @@ pub struct SeedBatch {
 pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: sync::SyncStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies every migration not yet applied, in version order.

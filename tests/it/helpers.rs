@@ -103,3 +103,14 @@ pub async fn raw_contents(db: &TestDb) -> String {
         }
     }
 }
+
+/// The webhook events of a scope, newest first: (type, payload).
+pub async fn events(db: &TestDb, scope: &switchboard::server::store::Scope) -> Vec<(String, String)> {
+    db.store
+        .list_events(scope, None, &switchboard::server::store::Page::First, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event_type, e.payload))
+        .collect()
+}

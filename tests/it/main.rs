@@ -7,3 +7,4 @@ mod http;
 mod plans;
 mod store_contract;
 mod sweep;
+mod worker;

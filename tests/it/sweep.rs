@@ -28,6 +28,16 @@ const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/list_api_keys", &["before", "after"]),
     ("/api/create_api_key", &["name"]),
     ("/api/revoke_api_key", &["id"]),
+    ("/api/new_backfill", &["connections", "objects"]),
+    ("/api/start_backfill", &["connections", "key"]),
+    ("/api/sync_now", &["connection", "object"]),
+    ("/api/cancel_backfill", &["id"]),
+    ("/api/list_backfills", &["before", "after"]),
+    ("/api/get_backfill", &["id", "after"]),
+    ("/api/list_sync_runs", &["connection", "before", "after"]),
+    ("/api/get_sync_run", &["id"]),
+    ("/api/connection_overview", &["id"]),
+    ("/api/connection_feeds", &["id"]),
 ];
 
 struct Victim {
@@ -114,6 +124,60 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
     ids.push(keys[0].id.clone());
     markers.push("victim-key".into());
     markers.push(keys[0].prefix.clone());
+    // A backfill of theirs, with a reason only they know.
+    let scope = Scope::new(acme.id.clone(), "production");
+    let conn = db.store.list_connections(&scope, &Page::First, 1).await.unwrap().remove(0);
+    let backfill_id = make_id(prefix::BACKFILL, now, 4242);
+    let run = switchboard::server::store::sync::NewSyncRun {
+        id: make_id(prefix::SYNC_RUN, now, 4243),
+        connection_id: conn.id.clone(),
+        organization_id: acme.id.clone(),
+        environment: "production".into(),
+        platform_id: conn.platform_id.clone(),
+        data_object: "invoices".into(),
+        kind: "backfill".into(),
+        queued_at: now,
+        range_from: Some(now - 86_400_000),
+        range_to: Some(now),
+        trigger_kind: "backfill".into(),
+        backfill_id: Some(backfill_id.clone()),
+        triggered_by: None,
+    };
+    let reason = format!("acme-backfill-reason-{now}");
+    db.store
+        .create_backfill(
+            &switchboard::server::store::sync::NewBackfill {
+                id: backfill_id.clone(),
+                organization_id: acme.id.clone(),
+                environment: "production".into(),
+                data_objects: "[\"invoices\"]".into(),
+                range_from: run.range_from,
+                range_to: run.range_to,
+                config_version: 2,
+                created_by: None,
+                created_by_email: Some("owner@acme.test".into()),
+                created_at: now,
+                idempotency_key: "sweep".into(),
+                reason: Some(reason.clone()),
+                connection_ids: vec![conn.id.clone()],
+            },
+            std::slice::from_ref(&run),
+            &switchboard::server::auth::audit_entry(
+                Some(&acme.id),
+                None,
+                "t",
+                "backfill.create",
+                "backfill",
+                &backfill_id,
+                None,
+                serde_json::json!({}),
+            ),
+        )
+        .await
+        .unwrap();
+    ids.push(backfill_id);
+    ids.push(run.id.clone());
+    markers.push(reason);
     Victim { ids, markers }
 }
 

@@ -16,6 +16,11 @@ pub const SQLITE: &[Migration] = &[
         name: "security",
         sql: include_str!("../../../migrations/sqlite/0002_security.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sync_worker",
+        sql: include_str!("../../../migrations/sqlite/0003_sync_worker.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -24,6 +29,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "security",
         sql: include_str!("../../../migrations/postgres/0002_security.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "sync_worker",
+        sql: include_str!("../../../migrations/postgres/0003_sync_worker.sql"),
     },
 ];
 

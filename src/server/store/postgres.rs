@@ -3,6 +3,7 @@
 use super::sql::{
     impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
 };
+use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::ConnectOptions;
@@ -58,3 +59,5 @@ impl_store!(PgStore, sqlx::Postgres, {
         Ok(())
     }
 });
+
+impl_sync_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");

@@ -350,8 +350,8 @@ macro_rules! impl_store {
             bulk_insert!($db, tx, "backfill_connections", [backfill_id, connection_id, status], &batch.backfill_connections, |b, r| {
                 b.push_bind(&r.0).push_bind(&r.1).push_bind(&r.2);
             });
-            bulk_insert!($db, tx, "sync_runs", [id, connection_id, organization_id, environment, data_object, kind, status, queued_at, started_at, finished_at, records_added, records_updated, records_deleted, range_from, range_to, error_code, error_message, trigger_kind, backfill_id, triggered_by], &batch.sync_runs, |b, r| {
-                b.push_bind(&r.id).push_bind(&r.connection_id).push_bind(&r.organization_id)
+            bulk_insert!($db, tx, "sync_runs", [id, connection_id, platform_id, organization_id, environment, data_object, kind, status, queued_at, started_at, finished_at, records_added, records_updated, records_deleted, range_from, range_to, error_code, error_message, trigger_kind, backfill_id, triggered_by], &batch.sync_runs, |b, r| {
+                b.push_bind(&r.id).push_bind(&r.connection_id).push_bind(&r.platform_id).push_bind(&r.organization_id)
                     .push_bind(&r.environment).push_bind(&r.data_object).push_bind(&r.kind)
                     .push_bind(&r.status).push_bind(r.queued_at).push_bind(r.started_at)
                     .push_bind(r.finished_at).push_bind(r.records_added).push_bind(r.records_updated)
@@ -759,7 +759,7 @@ macro_rules! impl_store {
         async fn list_connections(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ConnectionRow>> {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
-                        status, config_version, created_at, last_synced_at \
+                        status, config_version, created_at, last_synced_at, status_reason, status_since, rate_limited_until \
                  FROM connections WHERE organization_id = ",
             );
             qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
@@ -777,7 +777,7 @@ macro_rules! impl_store {
             }
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
-                        status, config_version, created_at, last_synced_at \
+                        status, config_version, created_at, last_synced_at, status_reason, status_since, rate_limited_until \
                  FROM connections WHERE organization_id = ",
             );
             qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
@@ -793,7 +793,7 @@ macro_rules! impl_store {
         async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>> {
             Ok(sqlx::query_as(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
-                        status, config_version, created_at, last_synced_at \
+                        status, config_version, created_at, last_synced_at, status_reason, status_since, rate_limited_until \
                  FROM connections WHERE id = $1 AND organization_id = $2 AND environment = $3",
             )
             .bind(id)

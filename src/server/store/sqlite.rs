@@ -3,6 +3,7 @@
 use super::sql::{
     impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
 };
+use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
@@ -72,3 +73,5 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
         Ok(())
     }
 });
+
+impl_sync_store!(SqliteStore, sqlx::Sqlite, "");

@@ -1,0 +1,327 @@
+//! The tabs of a connection page besides the sync history: Overview (status with its reason,
+//! per-object state, the next step, backfill and sync-now), Requests, Webhooks and Activity.
+//! Tabs are URLs (`?tab=`), so a support person can paste the exact view into a ticket.
+
+use super::backfills::{status_label, RunStatus, SyncNow};
+use super::ui::{format_time_utc, Card, ErrorNotice, Loading};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectRow {
+    pub object: String,
+    pub enabled: bool,
+    pub supported: bool,
+    pub last_success: Option<i64>,
+    pub last_status: Option<String>,
+    pub last_run_id: Option<String>,
+    pub added: i64,
+    pub updated: i64,
+    pub deleted: i64,
+    pub next_sync: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionOverviewView {
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub status_since: Option<i64>,
+    pub failed_runs_24h: i64,
+    pub current_config_version: i64,
+    pub frequency: String,
+    pub objects: Vec<ObjectRow>,
+    pub next_step: Option<String>,
+    /// `Err(why)` when this viewer may not start syncs or backfills.
+    pub allowed: Result<(), String>,
+}
+
+#[cfg(feature = "ssr")]
+fn frequency_ms(f: &str) -> i64 {
+    match f {
+        "15m" | "15min" => 15 * 60_000,
+        "1h" => 3_600_000,
+        "6h" => 6 * 3_600_000,
+        _ => 24 * 3_600_000,
+    }
+}
+
+#[server(input = GetUrl, endpoint = "connection_overview")]
+pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, AppError> {
+    use crate::domain::platform;
+    use crate::ids::{parse_id, prefix};
+    use crate::server::access::scope_for;
+    use crate::server::context::{internal, session};
+    use crate::server::store::ObjectKind;
+    let (state, viewer) = session()?;
+    let id = parse_id(prefix::CONNECTION, &id)
+        .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
+    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
+    let c =
+        state.store.get_connection(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
+            AppError::not_found(format!("No connection {id} was found in your organization."))
+        })?;
+    let spec = platform(&c.platform_id).ok_or(AppError::Internal)?;
+    let now = state.clock.now_ms();
+    let (version, settings) = state
+        .store
+        .current_sync_config(&scope, spec.integration_type)
+        .await
+        .map_err(internal)?
+        .unwrap_or((c.config_version, serde_json::json!({})));
+    let frequency = settings["frequency"].as_str().unwrap_or("24h").to_string();
+    let states = state.store.object_states(&scope, &id).await.map_err(internal)?;
+    let objects = spec
+        .integration_type
+        .data_objects()
+        .iter()
+        .map(|o| {
+            let st = states.iter().find(|(r, _)| r.data_object == *o);
+            let enabled = settings["objects"][*o]["enabled"].as_bool().unwrap_or(true);
+            let supported = spec.supported_objects().any(|s| s == *o);
+            let last = st.map(|(r, _)| r);
+            ObjectRow {
+                object: o.to_string(),
+                enabled,
+                supported,
+                last_success: st.and_then(|(_, s)| *s),
+                last_status: last.map(|r| r.status.clone()),
+                last_run_id: last.map(|r| r.id.clone()),
+                added: last.map(|r| r.records_added).unwrap_or(0),
+                updated: last.map(|r| r.records_updated).unwrap_or(0),
+                deleted: last.map(|r| r.records_deleted).unwrap_or(0),
+                next_sync: (enabled && supported && matches!(c.status.as_str(), "healthy" | "degraded"))
+                    .then(|| last.map(|r| r.queued_at).unwrap_or(now) + frequency_ms(&frequency)),
+            }
+        })
+        .collect();
+    let failed_runs_24h =
+        state.store.failed_runs_since(&scope, &id, now - 86_400_000).await.map_err(internal)?;
+    let next_step = match c.status.as_str() {
+        "needs_reauth" => Some(format!(
+            "{} no longer accepts this connection's credentials. Send the end customer your reconnect link for {} ({}); syncs fail until they reconnect, then backfill what was missed.",
+            spec.name, c.display_name, c.platform_account_id
+        )),
+        "degraded" => Some("Some objects failed recently: open the failed runs in Sync history for the cause, then backfill those objects once it is fixed.".to_string()),
+        "disabled" => Some("This connection is disabled: nothing syncs. Re-enable it to resume.".to_string()),
+        "initializing" => Some("The initial sync is running; objects appear as each finishes.".to_string()),
+        _ => c.rate_limited_until.filter(|t| *t > now).map(|t| format!("{} is rate-limiting this connection until {}.", spec.name, format_time_utc(t))),
+    };
+    Ok(ConnectionOverviewView {
+        status: c.status,
+        status_reason: c.status_reason,
+        status_since: c.status_since,
+        failed_runs_24h,
+        current_config_version: version,
+        frequency,
+        objects,
+        next_step,
+        allowed: crate::server::backfills::may_trigger(&viewer),
+    })
+}
+
+#[component]
+pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
+    let id = connection.clone();
+    let data = Resource::new(move || id.clone(), connection_overview);
+    let sync = ServerAction::<SyncNow>::new();
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let connection = connection.clone();
+                Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(o) => {
+                        let allowed = o.allowed.is_ok();
+                        let backfill_href = format!("/backfills/new?connection={connection}");
+                        let behind = config_version < o.current_config_version;
+                        view! {
+                            {o.next_step.clone().map(|n| view! {
+                                <div role="note" data-testid="connection-next-step" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950">
+                                    <p class="font-medium">"What to do"</p><p class="mt-1">{n}</p>
+                                </div>
+                            })}
+                            <Card class="mb-4 p-5">
+                                <dl class="grid gap-3 text-sm sm:grid-cols-3">
+                                    <div><dt class="text-slate-600">"Status"</dt><dd data-testid="status-reason">{status_label(&o.status)}{o.status_reason.clone().map(|r| format!(": {r}"))}{o.status_since.map(|t| format!(" (since {})", format_time_utc(t)))}</dd></div>
+                                    <div><dt class="text-slate-600">"Failed runs, last 24 h"</dt><dd class="tabular-nums">{o.failed_runs_24h}</dd></div>
+                                    <div><dt class="text-slate-600">"Configuration"</dt><dd>
+                                        {format!("v{config_version} (current v{}, every {})", o.current_config_version, o.frequency)}
+                                        {behind.then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">"behind"</span> })}
+                                    </dd></div>
+                                </dl>
+                                <div class="mt-4 flex flex-wrap items-center gap-3">
+                                    {if allowed {
+                                        view! { <a href=backfill_href.clone() class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Backfill\u{2026}"</a> }.into_any()
+                                    } else {
+                                        view! { <p class="text-sm text-slate-700" data-testid="backfill-not-allowed">{o.allowed.clone().err()}</p> }.into_any()
+                                    }}
+                                </div>
+                            </Card>
+                            <Card>
+                                <div class="overflow-x-auto">
+                                    <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="object-table">
+                                        <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+                                            <tr><th class="px-3 py-2">"Object"</th><th class="px-3 py-2">"In configuration"</th><th class="px-3 py-2">"Last successful sync"</th><th class="px-3 py-2">"Last run"</th><th class="px-3 py-2 text-right">"Added / updated / deleted"</th><th class="px-3 py-2">"Next scheduled"</th><th class="px-3 py-2"></th></tr>
+                                        </thead>
+                                        <tbody class="divide-y divide-slate-100">
+                                            {o.objects.into_iter().map(|r| {
+                                                let connection = connection.clone();
+                                                view! {
+                                                <tr>
+                                                    <td class="px-3 py-2 font-mono text-xs">{r.object.clone()}</td>
+                                                    <td class="px-3 py-2 text-xs">{if !r.supported { "not offered by the platform" } else if r.enabled { "enabled" } else { "disabled" }}</td>
+                                                    <td class="px-3 py-2 text-xs">{r.last_success.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
+                                                    <td class="px-3 py-2">{match (r.last_status.clone(), r.last_run_id.clone()) {
+                                                        (Some(s), Some(run)) => view! { <a href=format!("/sync-runs/{run}")><RunStatus status=s /></a> }.into_any(),
+                                                        _ => view! { <span class="text-xs text-slate-600">"—"</span> }.into_any(),
+                                                    }}</td>
+                                                    <td class="px-3 py-2 text-right text-xs tabular-nums">{format!("{} / {} / {}", r.added, r.updated, r.deleted)}</td>
+                                                    <td class="px-3 py-2 text-xs">{r.next_sync.map(format_time_utc).unwrap_or_else(|| "—".into())}</td>
+                                                    <td class="px-3 py-2 text-right">
+                                                        {(allowed && r.supported).then(|| view! {
+                                                            <ActionForm action=sync>
+                                                                <input type="hidden" name="connection" value=connection.clone() />
+                                                                <input type="hidden" name="object" value=r.object.clone() />
+                                                                <button aria-label=format!("Sync {} now", r.object) class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-50">"Sync now"</button>
+                                                            </ActionForm>
+                                                        })}
+                                                    </td>
+                                                </tr>
+                                            }}).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            </Card>
+                            {move || sync.value().get().map(|r| match r {
+                                Ok(_) => view! { <p role="status" class="mt-3 text-sm text-emerald-800">"Queued. It appears in Sync history."</p> }.into_any(),
+                                Err(e) => view! { <div class="mt-3"><ErrorNotice error=e /></div> }.into_any(),
+                            })}
+                        }.into_any()
+                    }
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventItem {
+    pub id: String,
+    pub event_type: String,
+    pub created_at: i64,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    pub action: String,
+    pub actor: String,
+    pub at: i64,
+    pub details: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionFeedsView {
+    pub events: Vec<EventItem>,
+    pub activity: Vec<ActivityItem>,
+}
+
+/// The connection's latest webhook events and audit entries (50 each).
+#[server(input = GetUrl, endpoint = "connection_feeds")]
+pub async fn connection_feeds(id: String) -> Result<ConnectionFeedsView, AppError> {
+    use crate::ids::{parse_id, prefix};
+    use crate::server::access::scope_for;
+    use crate::server::context::{internal, session};
+    use crate::server::store::{ObjectKind, Page};
+    let (state, viewer) = session()?;
+    let id = parse_id(prefix::CONNECTION, &id)
+        .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
+    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
+    let events = state.store.list_events(&scope, Some(&id), &Page::First, 50).await.map_err(internal)?;
+    let activity = state.store.audit_for_target(&scope.organization_id, &id, 50).await.map_err(internal)?;
+    Ok(ConnectionFeedsView {
+        events: events
+            .into_iter()
+            .map(|e| EventItem {
+                payload: serde_json::from_str::<serde_json::Value>(&e.payload)
+                    .ok()
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                    .unwrap_or(e.payload),
+                id: e.id,
+                event_type: e.event_type,
+                created_at: e.created_at,
+            })
+            .collect(),
+        activity: activity
+            .into_iter()
+            .map(|a| ActivityItem {
+                action: a.action,
+                actor: a.actor_email,
+                at: a.created_at,
+                details: a.details,
+            })
+            .collect(),
+    })
+}
+
+#[component]
+pub fn WebhooksTab(connection: String) -> impl IntoView {
+    let data = Resource::new(move || connection.clone(), connection_feeds);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(f) => view! {
+                        <Card>
+                            <ul class="divide-y divide-slate-100" data-testid="connection-events">
+                                {if f.events.is_empty() {
+                                    view! { <li class="px-5 py-4 text-sm text-slate-600">"No webhook events for this connection yet."</li> }.into_any()
+                                } else {
+                                    f.events.into_iter().map(|e| view! {
+                                        <li class="px-5 py-3 text-sm">
+                                            <details>
+                                                <summary class="cursor-pointer"><span class="font-mono font-medium">{e.event_type}</span> " · " {format_time_utc(e.created_at)} " · " <span class="font-mono text-xs text-slate-600">{e.id}</span></summary>
+                                                <pre class="mt-2 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{e.payload}</pre>
+                                            </details>
+                                        </li>
+                                    }).collect_view().into_any()
+                                }}
+                            </ul>
+                        </Card>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ActivityTab(connection: String) -> impl IntoView {
+    let data = Resource::new(move || connection.clone(), connection_feeds);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(f) => view! {
+                        <Card>
+                            <ul class="divide-y divide-slate-100 text-sm" data-testid="connection-activity">
+                                {if f.activity.is_empty() {
+                                    view! { <li class="px-5 py-4 text-slate-600">"No recorded activity for this connection yet."</li> }.into_any()
+                                } else {
+                                    f.activity.into_iter().map(|a| view! {
+                                        <li class="px-5 py-3"><span class="font-mono text-xs font-medium">{a.action}</span> " by " {a.actor} " · " {format_time_utc(a.at)}</li>
+                                    }).collect_view().into_any()
+                                }}
+                            </ul>
+                        </Card>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,364 @@
+//! Backfills and "sync now": the operations behind the connection page, the connections list's
+//! bulk action, and (later) the HTTP API. Each checks who may do it, validates the request with
+//! messages that name the problem, writes the change with its audit entry in one transaction,
+//! and wakes the worker.
+
+use super::auth::{audit_entry, Viewer};
+use super::clock::Clock;
+use super::store::sync::{NewBackfill, NewSyncRun};
+use super::store::{ConnectionRow, Scope, Store};
+use crate::domain::{platform, IntegrationType, Role, StaffRole};
+use crate::error::AppError;
+use crate::ids::{make_id, prefix};
+
+/// Connections one backfill may cover.
+pub const MAX_CONNECTIONS: usize = 1_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Whether this viewer may start backfills and syncs, and if not, why (shown beside the
+/// disabled form).
+pub fn may_trigger(viewer: &Viewer) -> Result<(), String> {
+    match (viewer.role, viewer.staff_role) {
+        (Some(Role::Owner | Role::Admin | Role::Developer), _) => Ok(()),
+        (_, Some(StaffRole::SupportAdmin)) => Ok(()),
+        (Some(Role::Viewer), _) => Err("Viewers can read sync history but not start backfills. Ask a developer, admin or owner of your organization.".into()),
+        (None, Some(StaffRole::Support)) => Err("Support staff can read this organization but not start backfills in it; a support admin can.".into()),
+        _ => Err("You cannot start backfills in this organization.".into()),
+    }
+}
+
+/// The time range a backfill covers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeChoice {
+    /// As far back as the configuration's initial lookback for each object.
+    FullHistory,
+    Last30Days,
+    Custom {
+        from_ms: i64,
+        to_ms: i64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct BackfillRequest {
+    pub connection_ids: Vec<String>,
+    pub data_objects: Vec<String>,
+    pub range: RangeChoice,
+    pub reason: Option<String>,
+    /// From the form, so a double submit creates one backfill.
+    pub idempotency_key: String,
+}
+
+/// What a backfill will do, shown before confirming.
+#[derive(Debug, Clone)]
+pub struct BackfillPlan {
+    pub runs: Vec<NewSyncRun>,
+    pub connections: Vec<ConnectionRow>,
+    pub integration_type: IntegrationType,
+    pub config_version: i64,
+    pub range_from: i64,
+    pub range_to: i64,
+    /// Connections left out, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Validates a request and works out the runs it would queue, without writing anything.
+pub async fn plan(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    scope: &Scope,
+    req: &BackfillRequest,
+) -> Result<BackfillPlan, AppError> {
+    let now = clock.now_ms();
+    if req.connection_ids.is_empty() {
+        return Err(AppError::invalid("Choose at least one connection to backfill."));
+    }
+    if req.connection_ids.len() > MAX_CONNECTIONS {
+        return Err(AppError::invalid(format!(
+            "A backfill covers at most {MAX_CONNECTIONS} connections; {} were chosen. Narrow the filters or split it.",
+            req.connection_ids.len()
+        )));
+    }
+    if req.data_objects.is_empty() {
+        return Err(AppError::invalid("Choose at least one data object to backfill."));
+    }
+    if let Some(r) = &req.reason {
+        if r.chars().count() > 500 {
+            return Err(AppError::invalid("Keep the reason under 500 characters."));
+        }
+    }
+    let mut connections =
+        store.connections_by_ids(scope, &req.connection_ids).await.map_err(super::context::internal)?;
+    if connections.len() != {
+        let mut ids = req.connection_ids.clone();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    } {
+        return Err(AppError::not_found("One of the chosen connections was not found in this environment."));
+    }
+    connections.sort_by(|a, b| a.id.cmp(&b.id));
+    let types: std::collections::HashSet<IntegrationType> =
+        connections.iter().filter_map(|c| platform(&c.platform_id)).map(|p| p.integration_type).collect();
+    let Some(integration_type) =
+        connections.first().and_then(|c| platform(&c.platform_id)).map(|p| p.integration_type)
+    else {
+        return Err(AppError::invalid("The chosen connections are on unknown platforms."));
+    };
+    if types.len() > 1 {
+        return Err(AppError::invalid(
+            "A backfill covers connections of one integration type (accounting, commerce or payments), whose data objects it names. Choose connections of one type.",
+        ));
+    }
+    for object in &req.data_objects {
+        if !integration_type.data_objects().contains(&object.as_str()) {
+            return Err(AppError::invalid(format!(
+                "{object:?} is not a {} data object. Choose from: {}.",
+                integration_type.as_str(),
+                integration_type.data_objects().join(", ")
+            )));
+        }
+    }
+    let (config_version, settings) = store
+        .current_sync_config(scope, integration_type)
+        .await
+        .map_err(super::context::internal)?
+        .unwrap_or((1, serde_json::json!({})));
+    let (range_from, range_to) = match &req.range {
+        RangeChoice::Last30Days => (now - 30 * DAY_MS, now),
+        RangeChoice::FullHistory => {
+            let months = req
+                .data_objects
+                .iter()
+                .filter_map(|o| settings["objects"][o.as_str()]["history"]["months"].as_i64())
+                .max()
+                .unwrap_or(24);
+            (now - months * 30 * DAY_MS, now)
+        }
+        RangeChoice::Custom { from_ms, to_ms } => {
+            if from_ms >= to_ms {
+                return Err(AppError::invalid("The range's start must be before its end."));
+            }
+            if *from_ms > now {
+                return Err(AppError::invalid("The range is in the future: there is no data to fetch yet."));
+            }
+            if *to_ms > now + 60_000 {
+                return Err(AppError::invalid(
+                    "The range ends in the future: choose an end no later than now.",
+                ));
+            }
+            (*from_ms, *to_ms)
+        }
+    };
+    let single = connections.len() == 1;
+    let mut runs = vec![];
+    let mut kept = vec![];
+    let mut skipped = vec![];
+    for c in connections {
+        let spec = platform(&c.platform_id).expect("known platform");
+        if c.status == "disabled" {
+            if single {
+                return Err(AppError::invalid(format!(
+                    "{} is disabled: its credentials are not used, so there is nothing to backfill. Re-enable it first.",
+                    c.display_name
+                )));
+            }
+            skipped.push((c.display_name.clone(), "disabled".to_string()));
+            continue;
+        }
+        let supported: Vec<&String> =
+            req.data_objects.iter().filter(|o| spec.supported_objects().any(|s| s == o.as_str())).collect();
+        if single {
+            if let Some(o) = req.data_objects.iter().find(|o| !supported.contains(o)) {
+                return Err(AppError::invalid(format!(
+                    "{} does not offer {o}: it cannot be backfilled.",
+                    spec.name
+                )));
+            }
+        }
+        if supported.is_empty() {
+            skipped
+                .push((c.display_name.clone(), format!("{} offers none of the chosen objects", spec.name)));
+            continue;
+        }
+        for o in supported {
+            runs.push(NewSyncRun {
+                id: make_id(prefix::SYNC_RUN, now, rand::random()),
+                connection_id: c.id.clone(),
+                organization_id: c.organization_id.clone(),
+                environment: c.environment.clone(),
+                platform_id: c.platform_id.clone(),
+                data_object: o.clone(),
+                kind: "backfill".into(),
+                queued_at: now,
+                range_from: Some(range_from),
+                range_to: Some(range_to),
+                trigger_kind: "backfill".into(),
+                backfill_id: None,
+                triggered_by: None,
+            });
+        }
+        kept.push(c);
+    }
+    if runs.is_empty() {
+        return Err(AppError::invalid(
+            "None of the chosen connections can be backfilled with these objects.",
+        ));
+    }
+    Ok(BackfillPlan {
+        runs,
+        connections: kept,
+        integration_type,
+        config_version,
+        range_from,
+        range_to,
+        skipped,
+    })
+}
+
+/// Queues a backfill. Returns its id and whether it was created now (`false`: this form was
+/// already submitted, and that backfill is returned).
+pub async fn create(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    scope: &Scope,
+    req: &BackfillRequest,
+) -> Result<(String, bool), AppError> {
+    may_trigger(viewer).map_err(AppError::Forbidden)?;
+    let key = req.idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::invalid(
+            "The form is missing its submission key; reload the page and try again.",
+        ));
+    }
+    let mut plan = plan(store, clock, scope, req).await?;
+    let now = clock.now_ms();
+    let id = make_id(prefix::BACKFILL, now, rand::random());
+    for r in &mut plan.runs {
+        r.backfill_id = Some(id.clone());
+        r.triggered_by = Some(viewer.user_id.clone());
+    }
+    let backfill = NewBackfill {
+        id: id.clone(),
+        organization_id: scope.organization_id.clone(),
+        environment: scope.environment.clone(),
+        data_objects: serde_json::to_string(&req.data_objects).unwrap_or_else(|_| "[]".into()),
+        range_from: Some(plan.range_from),
+        range_to: Some(plan.range_to),
+        config_version: plan.config_version,
+        created_by: Some(viewer.user_id.clone()),
+        created_by_email: Some(viewer.email.clone()),
+        created_at: now,
+        idempotency_key: format!("{}:{key}", viewer.user_id),
+        reason: req.reason.clone().filter(|r| !r.trim().is_empty()),
+        connection_ids: plan.connections.iter().map(|c| c.id.clone()).collect(),
+    };
+    let staff = viewer.role.is_none() && viewer.staff_role.is_some();
+    let audit = audit_entry(
+        Some(&scope.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        if staff { "staff.backfill.create" } else { "backfill.create" },
+        "backfill",
+        &id,
+        viewer.ip.as_deref(),
+        serde_json::json!({
+            "connections": backfill.connection_ids,
+            "objects": req.data_objects,
+            "range_from": plan.range_from,
+            "range_to": plan.range_to,
+            "runs": plan.runs.len(),
+            "reason": backfill.reason,
+        }),
+    );
+    store.create_backfill(&backfill, &plan.runs, &audit).await.map_err(super::context::internal)
+}
+
+/// Queues one run of one object now (trigger `user`).
+pub async fn sync_now(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    scope: &Scope,
+    connection_id: &str,
+    data_object: &str,
+) -> Result<String, AppError> {
+    may_trigger(viewer).map_err(AppError::Forbidden)?;
+    let c = store.get_connection(scope, connection_id).await.map_err(super::context::internal)?.ok_or_else(
+        || AppError::not_found(format!("No connection {connection_id} was found in your organization.")),
+    )?;
+    let spec = platform(&c.platform_id).ok_or_else(|| AppError::invalid("Unknown platform."))?;
+    if !spec.supported_objects().any(|o| o == data_object) {
+        return Err(AppError::invalid(format!(
+            "{} does not offer {data_object}: it cannot be synced.",
+            spec.name
+        )));
+    }
+    if c.status == "disabled" {
+        return Err(AppError::invalid(format!(
+            "{} is disabled: re-enable it before syncing.",
+            c.display_name
+        )));
+    }
+    let now = clock.now_ms();
+    let run = NewSyncRun {
+        id: make_id(prefix::SYNC_RUN, now, rand::random()),
+        connection_id: c.id.clone(),
+        organization_id: c.organization_id.clone(),
+        environment: c.environment.clone(),
+        platform_id: c.platform_id.clone(),
+        data_object: data_object.to_string(),
+        kind: "incremental".into(),
+        queued_at: now,
+        range_from: c.last_synced_at.or(Some(now - DAY_MS)),
+        range_to: Some(now),
+        trigger_kind: "user".into(),
+        backfill_id: None,
+        triggered_by: Some(viewer.user_id.clone()),
+    };
+    let audit = audit_entry(
+        Some(&scope.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        "connection.sync_now",
+        "connection",
+        &c.id,
+        viewer.ip.as_deref(),
+        serde_json::json!({"object": data_object, "run": run.id}),
+    );
+    store.queue_runs(std::slice::from_ref(&run), Some(&audit)).await.map_err(super::context::internal)?;
+    Ok(run.id)
+}
+
+/// Cancels a backfill that has not ended.
+pub async fn cancel(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    scope: &Scope,
+    backfill_id: &str,
+) -> Result<(), AppError> {
+    may_trigger(viewer).map_err(AppError::Forbidden)?;
+    let audit = audit_entry(
+        Some(&scope.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        "backfill.cancel",
+        "backfill",
+        backfill_id,
+        viewer.ip.as_deref(),
+        serde_json::json!({}),
+    );
+    if store
+        .cancel_backfill(scope, backfill_id, clock.now_ms(), &audit)
+        .await
+        .map_err(super::context::internal)?
+    {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!(
+            "Backfill {backfill_id} has already ended (or does not exist here): nothing to cancel."
+        )))
+    }
+}

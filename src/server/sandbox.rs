@@ -1,0 +1,324 @@
+//! The sandbox data plane: what each catalog platform's API does during a sync, simulated.
+//!
+//! A real data plane pages through a platform's API, waits out rate limits, and fails in the
+//! ways platforms fail. The sandbox does the same, deterministically: the volume of each data
+//! object is fixed per connection (so the same connection always looks the same), and the
+//! events of one run (a 429 on some page, a partial import, an outage, credentials that expire)
+//! are drawn from the run's id, so a run replayed after a crash takes the same course.
+//!
+//! [`plan`] decides a run's course up front; the worker (`server::worker`) executes it page by
+//! page, so progress, heartbeats and cancellation happen between pages.
+
+use crate::domain::{ConnectionStatus, PlatformSpec, SyncRunKind};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How fast and how eventful the sandbox is.
+#[derive(Debug, Clone)]
+pub struct SandboxSettings {
+    /// Time one page of records takes (the platform's latency).
+    pub page_delay: Duration,
+    /// Multiplies every `Retry-After` the sandbox asks for; 0 in tests, so nothing waits.
+    pub retry_after_scale: f64,
+    /// Draw failures (outages, partial imports, expiring credentials); off for benchmarks.
+    pub failures: bool,
+}
+
+impl SandboxSettings {
+    /// `serve --demo`: a one-connection backfill of a few objects finishes within about a
+    /// minute, with visible progress.
+    pub fn demo() -> Self {
+        SandboxSettings { page_delay: Duration::from_millis(400), retry_after_scale: 1.0, failures: true }
+    }
+
+    /// Tests and benchmarks: no waiting at all.
+    pub fn instant() -> Self {
+        SandboxSettings { page_delay: Duration::ZERO, retry_after_scale: 0.0, failures: true }
+    }
+}
+
+/// One page fetched from the platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageStep {
+    pub records: i64,
+    /// The platform answered 429 first and asked to wait this many seconds.
+    pub rate_limited: Option<u64>,
+}
+
+/// How a run ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Succeeded,
+    /// Some records were rejected by validation; the rest were imported.
+    Partial {
+        rejected: i64,
+        code: &'static str,
+        message: String,
+    },
+    Failed {
+        code: &'static str,
+        message: String,
+        platform_error: String,
+        /// The credentials are gone: the connection needs re-authentication.
+        needs_reauth: bool,
+    },
+    NotSupported {
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub pages: Vec<PageStep>,
+    /// Of the fetched records, how many were new, updated and deleted.
+    pub added: i64,
+    pub updated: i64,
+    pub deleted: i64,
+    /// The run fails after this many pages (an outage mid-way), or at once for credentials.
+    pub outcome: Outcome,
+}
+
+/// What the sandbox needs to know about a run.
+pub struct RunInput<'a> {
+    pub run_id: &'a str,
+    pub connection_id: &'a str,
+    pub platform: &'a PlatformSpec,
+    pub data_object: &'a str,
+    pub kind: SyncRunKind,
+    pub connection_status: ConnectionStatus,
+    /// Milliseconds of history the run covers.
+    pub range_ms: i64,
+}
+
+pub const PAGE_SIZE: i64 = 100;
+/// Long backfills are sampled: the sandbox never makes a run of more pages than this.
+pub const MAX_PAGES: i64 = 30;
+
+fn seed(parts: &[&str]) -> u64 {
+    // FNV-1a: stable across processes and versions, unlike the std hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Records of this object the connection's account holds per year of history.
+pub fn yearly_volume(connection_id: &str, data_object: &str) -> i64 {
+    let mut rng = SmallRng::seed_from_u64(seed(&[connection_id, data_object]));
+    let base = match data_object {
+        "accounts" | "vendors" | "products" | "inventory" | "balance_sheets" | "income_statements" => 40..400,
+        "customers" => 200..3_000,
+        "disputes" | "refunds" => 20..300,
+        _ => 600..12_000,
+    };
+    rng.gen_range(base)
+}
+
+/// Decides a run's course. Deterministic in its input.
+pub fn plan(input: &RunInput<'_>, settings: &SandboxSettings) -> Plan {
+    let mut rng = SmallRng::seed_from_u64(seed(&[input.run_id, input.connection_id, input.data_object]));
+    let platform = input.platform;
+    if !platform.supported_objects().any(|o| o == input.data_object) {
+        return Plan {
+            pages: vec![],
+            added: 0,
+            updated: 0,
+            deleted: 0,
+            outcome: Outcome::NotSupported {
+                message: format!("{} does not offer {}: nothing to sync.", platform.name, input.data_object),
+            },
+        };
+    }
+    let reauth = Outcome::Failed {
+        code: "unauthorized",
+        message: format!(
+            "{} rejected the access token: the refresh token expired or was revoked. The end customer must reconnect.",
+            platform.name
+        ),
+        platform_error: raw_auth_error(platform.id).to_string(),
+        needs_reauth: true,
+    };
+    if input.connection_status == ConnectionStatus::NeedsReauth {
+        return Plan { pages: vec![], added: 0, updated: 0, deleted: 0, outcome: reauth };
+    }
+    let volume = yearly_volume(input.connection_id, input.data_object);
+    let years = input.range_ms.max(3_600_000) as f64 / (365.0 * 86_400_000.0);
+    let fetched = match input.kind {
+        SyncRunKind::Incremental => rng.gen_range(0..=(volume / 200).max(3)),
+        _ => ((volume as f64 * years) as i64).max(1),
+    };
+    let pages = (fetched + PAGE_SIZE - 1) / PAGE_SIZE;
+    let shown_pages = pages.clamp(1, MAX_PAGES);
+    let mut steps: Vec<PageStep> = (0..shown_pages)
+        .map(|i| {
+            let records = if i + 1 < shown_pages {
+                fetched / shown_pages
+            } else {
+                fetched - (fetched / shown_pages) * (shown_pages - 1)
+            };
+            PageStep { records, rate_limited: None }
+        })
+        .collect();
+    // Platforms rate-limit long syncs: about one run in five meets a 429 on some page.
+    if rng.gen_bool(0.2) {
+        let at = rng.gen_range(0..steps.len());
+        steps[at].rate_limited = Some(rng.gen_range(1..=3));
+    }
+    let (added, updated, deleted) = match input.kind {
+        SyncRunKind::Incremental => {
+            let added = rng.gen_range(0..=fetched);
+            (added, fetched - added, rng.gen_range(0..=fetched / 20))
+        }
+        SyncRunKind::Initial => (fetched, 0, 0),
+        SyncRunKind::Backfill => {
+            let updated = rng.gen_range(0..=fetched / 3);
+            (fetched - updated, updated, 0)
+        }
+    };
+    let roll: f64 = if settings.failures { rng.gen() } else { 1.0 };
+    let outcome = if roll < 0.01 {
+        reauth
+    } else if roll < 0.035 {
+        Outcome::Failed {
+            code: "platform-unavailable",
+            message: format!(
+                "{} returned 503 Service Unavailable three times; the run stopped.",
+                platform.name
+            ),
+            platform_error: json!({"status": 503, "message": "Service Unavailable", "retry": false})
+                .to_string(),
+            needs_reauth: false,
+        }
+    } else if roll < 0.07 && fetched > 10 {
+        let rejected = rng.gen_range(1..=(fetched / 10).max(1));
+        Outcome::Partial {
+            rejected,
+            code: "invalid-params",
+            message: format!(
+                "{rejected} {} records were rejected: {} sent a malformed date in the field updated_at.",
+                input.data_object, platform.name
+            ),
+        }
+    } else {
+        Outcome::Succeeded
+    };
+    if let Outcome::Failed { needs_reauth: false, .. } = &outcome {
+        // An outage hits part-way: the pages before it were fetched.
+        let keep = rng.gen_range(0..steps.len());
+        steps.truncate(keep);
+    }
+    if let Outcome::Failed { needs_reauth: true, .. } = &outcome {
+        steps.clear();
+    }
+    let imported: i64 = steps.iter().map(|s| s.records).sum();
+    let scale = |n: i64| if fetched == 0 { 0 } else { n * imported / fetched };
+    let (mut added, updated, deleted) = (scale(added), scale(updated), scale(deleted));
+    if let Outcome::Partial { rejected, .. } = &outcome {
+        added = (added - rejected).max(0);
+    }
+    Plan { pages: steps, added, updated, deleted, outcome }
+}
+
+/// The request the sandbox "made" for one page, as the run's log shows it.
+pub fn page_log(
+    platform: &PlatformSpec,
+    data_object: &str,
+    page: usize,
+    status: u16,
+    records: i64,
+    latency_ms: i64,
+) -> Value {
+    json!({
+        "method": "GET",
+        "url": format!("https://{}{}?page={}&page_size={PAGE_SIZE}", super::seed::platform_host(platform.id), super::seed::upstream_path(platform.id, data_object, &format!("/{data_object}")), page + 1),
+        "status": status,
+        "records": records,
+        "latency_ms": latency_ms,
+    })
+}
+
+fn raw_auth_error(platform: &str) -> Value {
+    match platform {
+        "quickbooks_online" | "xero" | "sage_intacct" | "freshbooks" => {
+            json!({"error": "invalid_grant", "error_description": "Refresh token is expired or revoked"})
+        }
+        "shopify" => {
+            json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+        }
+        "stripe" => {
+            json!({"error": {"type": "invalid_request_error", "code": "api_key_expired", "message": "Expired API Key provided"}})
+        }
+        _ => json!({"error": "unauthorized", "message": "The access token is no longer valid."}),
+    }
+}
+
+/// How long to wait for a `Retry-After` of `seconds`, in this sandbox.
+pub fn retry_wait(settings: &SandboxSettings, seconds: u64) -> Duration {
+    Duration::from_secs_f64(seconds as f64 * settings.retry_after_scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::platform;
+
+    fn input<'a>(
+        run: &'a str,
+        object: &'a str,
+        p: &'a PlatformSpec,
+        status: ConnectionStatus,
+    ) -> RunInput<'a> {
+        RunInput {
+            run_id: run,
+            connection_id: "conn_1",
+            platform: p,
+            data_object: object,
+            kind: SyncRunKind::Backfill,
+            connection_status: status,
+            range_ms: 365 * 86_400_000,
+        }
+    }
+
+    #[test]
+    fn plans_are_deterministic_and_follow_the_catalog() {
+        let qb = platform("quickbooks_online").unwrap();
+        let s = SandboxSettings::instant();
+        let a = plan(&input("run_a", "invoices", qb, ConnectionStatus::Healthy), &s);
+        assert_eq!(a, plan(&input("run_a", "invoices", qb, ConnectionStatus::Healthy), &s));
+        assert_eq!(yearly_volume("conn_1", "invoices"), yearly_volume("conn_1", "invoices"));
+        let netsuite = platform("netsuite").unwrap();
+        let ns = plan(&input("run_b", "balance_sheets", netsuite, ConnectionStatus::Healthy), &s);
+        assert!(matches!(ns.outcome, Outcome::NotSupported { .. }));
+        let expired = plan(&input("run_c", "invoices", qb, ConnectionStatus::NeedsReauth), &s);
+        assert!(matches!(expired.outcome, Outcome::Failed { needs_reauth: true, code: "unauthorized", .. }));
+    }
+
+    #[test]
+    fn over_many_runs_every_outcome_and_rate_limits_occur() {
+        let qb = platform("quickbooks_online").unwrap();
+        let s = SandboxSettings::instant();
+        let (mut ok, mut partial, mut failed, mut limited) = (0, 0, 0, 0);
+        for i in 0..2_000 {
+            let p = plan(&input(&format!("run_{i}"), "invoices", qb, ConnectionStatus::Healthy), &s);
+            assert!(p.pages.len() as i64 <= MAX_PAGES);
+            assert!(p.added >= 0 && p.updated >= 0);
+            limited += p.pages.iter().filter(|s| s.rate_limited.is_some()).count();
+            match p.outcome {
+                Outcome::Succeeded => ok += 1,
+                Outcome::Partial { .. } => partial += 1,
+                Outcome::Failed { .. } => failed += 1,
+                Outcome::NotSupported { .. } => unreachable!(),
+            }
+        }
+        assert!(
+            ok > 1_700 && partial > 20 && failed > 20 && limited > 100,
+            "{ok} {partial} {failed} {limited}"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Sync runs and backfills: the worker's queue and what the console reads about it.
+//!
+//! The queue is the `sync_runs` table itself. A worker claims queued runs by setting a lease
+//! (`lease_owner`, `lease_expires_at`) in one statement (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, so several workers never take the same run; SQLite has a single writer, which
+//! serializes claims), extends the lease while it works, and finishes a run only while it still
+//! holds the lease. A run whose lease expired (its process died) goes back to the queue and is
+//! executed again from the start. So a run ends exactly once, whatever is killed when.
+//!
+//! Finishing a run also does what follows from it, in the same transaction: the connection's
+//! status, last sync and configuration version, the backfill's progress and outcome, and the
+//! webhook events (`sync.completed`, `connection.needs_reauth`, `backfill.completed`).
+
+use super::{NewAuditEntry, Page, Scope, StoreResult};
+use async_trait::async_trait;
+
+/// A run to queue.
+#[derive(Debug, Clone)]
+pub struct NewSyncRun {
+    pub id: String,
+    pub connection_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub platform_id: String,
+    pub data_object: String,
+    pub kind: String,
+    pub queued_at: i64,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub trigger_kind: String,
+    pub backfill_id: Option<String>,
+    pub triggered_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBackfill {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    /// JSON array of the data objects asked for.
+    pub data_objects: String,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub config_version: i64,
+    pub created_by: Option<String>,
+    pub created_by_email: Option<String>,
+    pub created_at: i64,
+    pub idempotency_key: String,
+    pub reason: Option<String>,
+    pub connection_ids: Vec<String>,
+}
+
+/// A run a worker now holds the lease of.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedRun {
+    pub id: String,
+    pub connection_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub platform_id: String,
+    pub data_object: String,
+    pub kind: String,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub backfill_id: Option<String>,
+    pub attempts: i64,
+}
+
+/// What a heartbeat learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heartbeat {
+    /// Keep going: the lease is extended.
+    Continue,
+    /// The run's backfill was cancelled: stop at this step.
+    Cancel,
+    /// The lease is gone (expired and taken by another worker): stop without writing.
+    Lost,
+}
+
+/// How a run ended, as the worker reports it.
+#[derive(Debug, Clone, Default)]
+pub struct RunResult {
+    pub status: String,
+    pub records_added: i64,
+    pub records_updated: i64,
+    pub records_deleted: i64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub platform_error: Option<String>,
+    /// JSON array of the run's upstream calls.
+    pub log: String,
+    pub progress: i64,
+    /// The platform refused the credentials: the connection needs re-authentication.
+    pub needs_reauth: bool,
+}
+
+/// A sync run with everything the console shows about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SyncRunDetailRow {
+    pub id: String,
+    pub connection_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub platform_id: String,
+    pub data_object: String,
+    pub kind: String,
+    pub status: String,
+    pub queued_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub records_added: i64,
+    pub records_updated: i64,
+    pub records_deleted: i64,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub platform_error: Option<String>,
+    pub trigger_kind: String,
+    pub backfill_id: Option<String>,
+    pub triggered_by_email: Option<String>,
+    pub progress: i64,
+    pub log: String,
+}
+
+/// A backfill with its progress counted from its runs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BackfillSummaryRow {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub status: String,
+    pub data_objects: String,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub config_version: i64,
+    pub created_by_email: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub connections: i64,
+    pub runs_total: i64,
+    pub runs_done: i64,
+    pub runs_failed: i64,
+}
+
+/// Filters of a connection's sync history; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRunQuery {
+    pub data_object: Option<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    /// Id range for the time filter: `from_id <= id < to_id`.
+    pub from_id: Option<String>,
+    pub to_id: Option<String>,
+    pub page: Page,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// Creates a backfill, its connections and its runs, with the audit entry, in one
+    /// transaction. A second call with the same idempotency key (a double submit) creates
+    /// nothing and returns the first backfill's id with `false`.
+    async fn create_backfill(
+        &self,
+        backfill: &NewBackfill,
+        runs: &[NewSyncRun],
+        audit: &NewAuditEntry,
+    ) -> StoreResult<(String, bool)>;
+    /// Queues runs (a "sync now", or the scheduler), with an optional audit entry.
+    async fn queue_runs(&self, runs: &[NewSyncRun], audit: Option<&NewAuditEntry>) -> StoreResult<()>;
+    /// Takes up to `limit` queued runs, oldest first, under a lease for `owner`.
+    async fn claim_runs(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedRun>>;
+    /// Puts back in the queue the running runs whose lease expired.
+    async fn requeue_expired(&self, now: i64) -> StoreResult<u64>;
+    /// Extends the lease and records progress, if `owner` still holds it.
+    async fn heartbeat_run(
+        &self,
+        id: &str,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        progress: i64,
+        log: &str,
+    ) -> StoreResult<Heartbeat>;
+    /// Ends a run held by `owner`, with everything that follows from it (module docs).
+    /// `false` when the lease was lost: nothing is written.
+    async fn finish_run(&self, id: &str, owner: &str, now: i64, result: &RunResult) -> StoreResult<bool>;
+    /// Cancels a backfill that has not ended: queued runs end as cancelled at once, running
+    /// ones at their next step. `false` when there was nothing to cancel.
+    async fn cancel_backfill(
+        &self,
+        scope: &Scope,
+        id: &str,
+        now: i64,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<bool>;
+    async fn list_backfills(
+        &self,
+        scope: &Scope,
+        status: Option<&str>,
+        page: &Page,
+        limit: i64,
+    ) -> StoreResult<Vec<BackfillSummaryRow>>;
+    async fn get_backfill(&self, scope: &Scope, id: &str) -> StoreResult<Option<BackfillSummaryRow>>;
+    /// The runs of a backfill for up to `limit` of its connections after `after_connection`
+    /// (its matrix, one page of connections at a time).
+    async fn backfill_runs(
+        &self,
+        scope: &Scope,
+        id: &str,
+        after_connection: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SyncRunDetailRow>>;
+    /// A connection's sync history, newest first.
+    async fn list_sync_runs(
+        &self,
+        scope: &Scope,
+        connection_id: &str,
+        q: &SyncRunQuery,
+    ) -> StoreResult<Vec<SyncRunDetailRow>>;
+    async fn get_sync_run(&self, scope: &Scope, id: &str) -> StoreResult<Option<SyncRunDetailRow>>;
+    /// Per data object of the connection: its latest run and its latest successful finish.
+    async fn object_states(
+        &self,
+        scope: &Scope,
+        connection_id: &str,
+    ) -> StoreResult<Vec<(SyncRunDetailRow, Option<i64>)>>;
+    /// The current data sync configuration of an integration type: version and settings.
+    async fn current_sync_config(
+        &self,
+        scope: &Scope,
+        integration_type: crate::domain::IntegrationType,
+    ) -> StoreResult<Option<(i64, serde_json::Value)>>;
+    /// Webhook events of the scope (optionally of one connection), newest first.
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        connection_id: Option<&str>,
+        page: &Page,
+        limit: i64,
+    ) -> StoreResult<Vec<super::WebhookEventRow>>;
+    /// Audit entries about one object (a connection's Activity tab), newest first.
+    async fn audit_for_target(
+        &self,
+        organization_id: &str,
+        target_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<super::AuditRow>>;
+    /// Failed runs of the connection since `since`.
+    async fn failed_runs_since(&self, scope: &Scope, connection_id: &str, since: i64) -> StoreResult<i64>;
+}
+
+pub(crate) const RUN_COLUMNS: &str = "r.id, r.connection_id, r.organization_id, r.environment, r.platform_id, r.data_object, \
+    r.kind, r.status, r.queued_at, r.started_at, r.finished_at, r.records_added, r.records_updated, r.records_deleted, \
+    r.range_from, r.range_to, r.error_code, r.error_message, r.platform_error, r.trigger_kind, r.backfill_id, \
+    u.email AS triggered_by_email, r.progress, r.log";
+
+pub(crate) const BACKFILL_COLUMNS: &str = "b.id, b.organization_id, b.environment, b.status, b.data_objects, b.range_from, \
+    b.range_to, b.config_version, b.created_by_email, b.reason, b.created_at, b.started_at, b.finished_at, b.cancelled_at, \
+    (SELECT COUNT(*) FROM backfill_connections bc WHERE bc.backfill_id = b.id) AS connections, \
+    (SELECT COUNT(*) FROM sync_runs r WHERE r.backfill_id = b.id) AS runs_total, \
+    (SELECT COUNT(*) FROM sync_runs r WHERE r.backfill_id = b.id AND r.status NOT IN ('queued', 'running')) AS runs_done, \
+    (SELECT COUNT(*) FROM sync_runs r WHERE r.backfill_id = b.id AND r.status = 'failed') AS runs_failed";
+
+/// The terminal statuses of a run.
+pub const TERMINAL: &[&str] = &["succeeded", "partial", "failed", "not_supported", "cancelled"];
+
+/// `sync.completed` marks each object's outcome in capitals, a failed one as `FAILED`.
+pub fn event_status(status: &str) -> String {
+    status.to_ascii_uppercase()
+}

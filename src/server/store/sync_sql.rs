@@ -1,0 +1,792 @@
+//! The SQL of [`super::sync::SyncStore`], shared by both databases like `sql.rs`. `$skip_locked`
+//! is the locking clause of the claim: `FOR UPDATE SKIP LOCKED` on PostgreSQL, where several
+//! workers claim at once; nothing on SQLite, whose single writer already serializes claims.
+
+macro_rules! impl_sync_store {
+    ($store:ty, $db:ty, $skip_locked:literal) => {
+        #[async_trait]
+        impl crate::server::store::sync::SyncStore for $store {
+            async fn create_backfill(
+                &self,
+                b: &crate::server::store::sync::NewBackfill,
+                runs: &[crate::server::store::sync::NewSyncRun],
+                audit: &NewAuditEntry,
+            ) -> StoreResult<(String, bool)> {
+                use crate::server::store::sql::bulk_insert;
+                let existing = || async {
+                    let id: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM backfills WHERE organization_id = $1 AND idempotency_key = $2",
+                    )
+                    .bind(&b.organization_id)
+                    .bind(&b.idempotency_key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    StoreResult::Ok(id)
+                };
+                if let Some(id) = existing().await? {
+                    return Ok((id, false));
+                }
+                let mut tx = self.pool.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO backfills (id, organization_id, environment, status, data_objects, range_from, range_to, \
+                     config_version, created_by, created_by_email, created_at, idempotency_key, reason) \
+                     VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(&b.id)
+                .bind(&b.organization_id)
+                .bind(&b.environment)
+                .bind(&b.data_objects)
+                .bind(b.range_from)
+                .bind(b.range_to)
+                .bind(b.config_version)
+                .bind(&b.created_by)
+                .bind(&b.created_by_email)
+                .bind(b.created_at)
+                .bind(&b.idempotency_key)
+                .bind(&b.reason)
+                .execute(&mut *tx)
+                .await;
+                if let Err(e) = inserted {
+                    // Two submits racing: the other one created it.
+                    if let sqlx::Error::Database(db) = &e {
+                        if db.is_unique_violation() {
+                            drop(tx);
+                            if let Some(id) = existing().await? {
+                                return Ok((id, false));
+                            }
+                        }
+                    }
+                    return Err(e.into());
+                }
+                let links: Vec<(&str, &str)> = b.connection_ids.iter().map(|c| (b.id.as_str(), c.as_str())).collect();
+                bulk_insert!($db, tx, "backfill_connections", [backfill_id, connection_id, status], &links, |q, r| {
+                    q.push_bind(r.0).push_bind(r.1).push_bind("queued");
+                });
+                insert_runs_tx!($db, tx, runs);
+                insert_audit_tx!(tx, audit);
+                tx.commit().await?;
+                Ok((b.id.clone(), true))
+            }
+
+            async fn queue_runs(
+                &self,
+                runs: &[crate::server::store::sync::NewSyncRun],
+                audit: Option<&NewAuditEntry>,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                insert_runs_tx!($db, tx, runs);
+                if let Some(a) = audit {
+                    insert_audit_tx!(tx, a);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_runs(
+                &self,
+                owner: &str,
+                now: i64,
+                lease_ms: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
+                let mut tx = self.pool.begin().await?;
+                let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
+                    "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
+                     attempts = attempts + 1, progress = 0, log = '[]' \
+                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' ORDER BY id LIMIT $4 ",
+                    $skip_locked,
+                    ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
+                     range_from, range_to, backfill_id, attempts"
+                ))
+                .bind(owner)
+                .bind(now + lease_ms)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut backfills: Vec<&str> = claimed.iter().filter_map(|r| r.backfill_id.as_deref()).collect();
+                backfills.sort();
+                backfills.dedup();
+                for id in backfills {
+                    sqlx::query(
+                        "UPDATE backfills SET status = 'running', started_at = COALESCE(started_at, $2) \
+                         WHERE id = $1 AND status = 'queued'",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(claimed)
+            }
+
+            async fn requeue_expired(&self, now: i64) -> StoreResult<u64> {
+                Ok(sqlx::query(
+                    "UPDATE sync_runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL \
+                     WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1)",
+                )
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn heartbeat_run(
+                &self,
+                id: &str,
+                owner: &str,
+                now: i64,
+                lease_ms: i64,
+                progress: i64,
+                log: &str,
+            ) -> StoreResult<crate::server::store::sync::Heartbeat> {
+                use crate::server::store::sync::Heartbeat;
+                let row: Option<(Option<String>, String, Option<i64>)> = sqlx::query_as(
+                    "SELECT r.lease_owner, r.status, b.cancelled_at FROM sync_runs r \
+                     LEFT JOIN backfills b ON b.id = r.backfill_id WHERE r.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((lease_owner, status, cancelled_at)) = row else { return Ok(Heartbeat::Lost) };
+                if lease_owner.as_deref() != Some(owner) || status != "running" {
+                    return Ok(Heartbeat::Lost);
+                }
+                if cancelled_at.is_some() {
+                    return Ok(Heartbeat::Cancel);
+                }
+                let n = sqlx::query(
+                    "UPDATE sync_runs SET lease_expires_at = $3, progress = $4, log = $5 \
+                     WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                )
+                .bind(id)
+                .bind(owner)
+                .bind(now + lease_ms)
+                .bind(progress)
+                .bind(log)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(if n == 1 { Heartbeat::Continue } else { Heartbeat::Lost })
+            }
+
+            async fn finish_run(
+                &self,
+                id: &str,
+                owner: &str,
+                now: i64,
+                result: &crate::server::store::sync::RunResult,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query(
+                    "UPDATE sync_runs SET status = $3, finished_at = $4, records_added = $5, records_updated = $6, \
+                     records_deleted = $7, error_code = $8, error_message = $9, platform_error = $10, log = $11, \
+                     progress = $12, lease_owner = NULL, lease_expires_at = NULL \
+                     WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                )
+                .bind(id)
+                .bind(owner)
+                .bind(&result.status)
+                .bind(now)
+                .bind(result.records_added)
+                .bind(result.records_updated)
+                .bind(result.records_deleted)
+                .bind(&result.error_code)
+                .bind(&result.error_message)
+                .bind(&result.platform_error)
+                .bind(&result.log)
+                .bind(result.progress)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                let (connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind): (
+                    String,
+                    String,
+                    String,
+                    Option<String>,
+                    i64,
+                    String,
+                ) = sqlx::query_as(
+                    "SELECT connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind \
+                     FROM sync_runs WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let event = |event_type: &str, data: serde_json::Value| {
+                    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
+                    let payload = serde_json::json!({
+                        "id": event_id,
+                        "type": event_type,
+                        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
+                        "data": data,
+                    });
+                    (event_id, event_type.to_string(), payload.to_string())
+                };
+                let mut events = vec![];
+                if result.needs_reauth {
+                    let changed = sqlx::query(
+                        "UPDATE connections SET status = 'needs_reauth', status_reason = $2, status_since = $3 \
+                         WHERE id = $1 AND status NOT IN ('needs_reauth', 'disabled')",
+                    )
+                    .bind(&connection_id)
+                    .bind(&result.error_message)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if changed > 0 {
+                        events.push(event(
+                            "connection.needs_reauth",
+                            serde_json::json!({"connection_id": connection_id, "reason": result.error_message}),
+                        ));
+                    }
+                }
+                if result.status == "succeeded" || result.status == "partial" {
+                    sqlx::query("UPDATE connections SET last_synced_at = $2 WHERE id = $1")
+                        .bind(&connection_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // The batch this run belongs to: its backfill's runs for this connection, or
+                // the runs queued together for the connection (one schedule tick, one "sync now").
+                let batch: Vec<(String, String, i64, i64, i64, Option<String>)> = match &backfill_id {
+                    Some(b) => sqlx::query_as(
+                        "SELECT data_object, status, records_added, records_updated, records_deleted, error_code \
+                         FROM sync_runs WHERE backfill_id = $1 AND connection_id = $2 ORDER BY data_object",
+                    )
+                    .bind(b)
+                    .bind(&connection_id)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                    None => sqlx::query_as(
+                        "SELECT data_object, status, records_added, records_updated, records_deleted, error_code \
+                         FROM sync_runs WHERE connection_id = $1 AND queued_at = $2 AND trigger_kind = $3 \
+                         AND backfill_id IS NULL ORDER BY data_object",
+                    )
+                    .bind(&connection_id)
+                    .bind(queued_at)
+                    .bind(&trigger_kind)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                };
+                if batch.iter().all(|r| r.1 != "queued" && r.1 != "running") {
+                    let failed: Vec<String> = batch
+                        .iter()
+                        .filter(|r| r.1 == "failed")
+                        .map(|r| format!("{} ({})", r.0, r.5.clone().unwrap_or_default()))
+                        .collect();
+                    let any = |s: &str| batch.iter().any(|r| r.1 == s);
+                    let (new_status, reason) = if failed.is_empty() {
+                        ("healthy", None)
+                    } else {
+                        ("degraded", Some(format!("The last sync failed for {}.", failed.join(", "))))
+                    };
+                    if !any("cancelled") || !failed.is_empty() {
+                        sqlx::query(
+                            "UPDATE connections SET status_since = CASE WHEN status = $2 THEN status_since ELSE $4 END, \
+                             status = $2, status_reason = $3 \
+                             WHERE id = $1 AND status IN ('initializing', 'healthy', 'degraded')",
+                        )
+                        .bind(&connection_id)
+                        .bind(new_status)
+                        .bind(&reason)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if let Some(b) = &backfill_id {
+                        let part = if !failed.is_empty() {
+                            "failed"
+                        } else if any("partial") {
+                            "partial"
+                        } else if any("cancelled") {
+                            "cancelled"
+                        } else {
+                            "succeeded"
+                        };
+                        sqlx::query("UPDATE backfill_connections SET status = $3 WHERE backfill_id = $1 AND connection_id = $2")
+                            .bind(b)
+                            .bind(&connection_id)
+                            .bind(part)
+                            .execute(&mut *tx)
+                            .await?;
+                        if part == "succeeded" || part == "partial" {
+                            // Backfilled under the current configuration: no longer behind it.
+                            sqlx::query(
+                                "UPDATE connections SET config_version = (SELECT config_version FROM backfills WHERE id = $2) \
+                                 WHERE id = $1 AND config_version < (SELECT config_version FROM backfills WHERE id = $2)",
+                            )
+                            .bind(&connection_id)
+                            .bind(b)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                    let objects: Vec<serde_json::Value> = batch
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "object": r.0,
+                                "status": crate::server::store::sync::event_status(&r.1),
+                                "records_added": r.2,
+                                "records_updated": r.3,
+                                "records_deleted": r.4,
+                                "error_code": r.5,
+                            })
+                        })
+                        .collect();
+                    events.push(event(
+                        "sync.completed",
+                        serde_json::json!({
+                            "connection_id": connection_id,
+                            "trigger": trigger_kind,
+                            "backfill_id": backfill_id,
+                            "objects": objects,
+                        }),
+                    ));
+                }
+                if let Some(b) = &backfill_id {
+                    if let Some(e) = finalize_backfill_tx!(tx, b, now, event) {
+                        events.push(e);
+                    }
+                }
+                for (event_id, event_type, payload) in events {
+                    let conn = if event_type == "backfill.completed" { None } else { Some(connection_id.clone()) };
+                    sqlx::query(
+                        "INSERT INTO webhook_events (id, organization_id, environment, event_type, connection_id, payload, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&event_id)
+                    .bind(&organization_id)
+                    .bind(&environment)
+                    .bind(&event_type)
+                    .bind(conn)
+                    .bind(&payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn cancel_backfill(&self, scope: &Scope, id: &str, now: i64, audit: &NewAuditEntry) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query(
+                    "UPDATE backfills SET cancelled_at = $4 WHERE id = $1 AND organization_id = $2 AND environment = $3 \
+                     AND status IN ('queued', 'running') AND cancelled_at IS NULL",
+                )
+                .bind(id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "UPDATE sync_runs SET status = 'cancelled', finished_at = $2 WHERE backfill_id = $1 AND status = 'queued'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit_tx!(tx, audit);
+                let event = |event_type: &str, data: serde_json::Value| {
+                    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
+                    let payload = serde_json::json!({
+                        "id": event_id,
+                        "type": event_type,
+                        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
+                        "data": data,
+                    });
+                    (event_id, event_type.to_string(), payload.to_string())
+                };
+                if let Some((event_id, event_type, payload)) = finalize_backfill_tx!(tx, id, now, event) {
+                    sqlx::query(
+                        "INSERT INTO webhook_events (id, organization_id, environment, event_type, connection_id, payload, created_at) \
+                         VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+                    )
+                    .bind(&event_id)
+                    .bind(&scope.organization_id)
+                    .bind(&scope.environment)
+                    .bind(&event_type)
+                    .bind(&payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn list_backfills(
+                &self,
+                scope: &Scope,
+                status: Option<&str>,
+                page: &Page,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::sync::BackfillSummaryRow>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM backfills b WHERE b.organization_id = ",
+                    crate::server::store::sync::BACKFILL_COLUMNS
+                ));
+                qb.push_bind(&scope.organization_id).push(" AND b.environment = ").push_bind(&scope.environment);
+                if let Some(s) = status {
+                    qb.push(" AND b.status = ").push_bind(s.to_string());
+                }
+                crate::server::store::sql::push_keyset(&mut qb, "b.id", page, limit);
+                let mut rows: Vec<crate::server::store::sync::BackfillSummaryRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await?;
+                if matches!(page, Page::After(_)) {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            async fn get_backfill(
+                &self,
+                scope: &Scope,
+                id: &str,
+            ) -> StoreResult<Option<crate::server::store::sync::BackfillSummaryRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM backfills b WHERE b.id = $1 AND b.organization_id = $2 AND b.environment = $3",
+                    crate::server::store::sync::BACKFILL_COLUMNS
+                ))
+                .bind(id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn backfill_runs(
+                &self,
+                scope: &Scope,
+                id: &str,
+                after_connection: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::sync::SyncRunDetailRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by \
+                     WHERE r.backfill_id = $1 AND r.organization_id = $2 AND r.environment = $3 \
+                     AND r.connection_id IN (SELECT bc.connection_id FROM backfill_connections bc \
+                        WHERE bc.backfill_id = $1 AND bc.connection_id > $4 ORDER BY bc.connection_id LIMIT $5) \
+                     ORDER BY r.connection_id, r.data_object",
+                    crate::server::store::sync::RUN_COLUMNS
+                ))
+                .bind(id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .bind(after_connection.unwrap_or(""))
+                .bind(limit.clamp(1, crate::server::store::MAX_PAGE))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn list_sync_runs(
+                &self,
+                scope: &Scope,
+                connection_id: &str,
+                q: &crate::server::store::sync::SyncRunQuery,
+            ) -> StoreResult<Vec<crate::server::store::sync::SyncRunDetailRow>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by WHERE r.connection_id = ",
+                    crate::server::store::sync::RUN_COLUMNS
+                ));
+                qb.push_bind(connection_id.to_string());
+                qb.push(" AND r.organization_id = ").push_bind(scope.organization_id.clone());
+                qb.push(" AND r.environment = ").push_bind(scope.environment.clone());
+                if let Some(v) = &q.data_object {
+                    qb.push(" AND r.data_object = ").push_bind(v.clone());
+                }
+                if let Some(v) = &q.status {
+                    qb.push(" AND r.status = ").push_bind(v.clone());
+                }
+                if let Some(v) = &q.kind {
+                    qb.push(" AND r.kind = ").push_bind(v.clone());
+                }
+                if let Some(v) = &q.from_id {
+                    qb.push(" AND r.id >= ").push_bind(v.clone());
+                }
+                if let Some(v) = &q.to_id {
+                    qb.push(" AND r.id < ").push_bind(v.clone());
+                }
+                crate::server::store::sql::push_keyset(&mut qb, "r.id", &q.page, q.limit);
+                let mut rows: Vec<crate::server::store::sync::SyncRunDetailRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await?;
+                if matches!(q.page, Page::After(_)) {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            async fn get_sync_run(
+                &self,
+                scope: &Scope,
+                id: &str,
+            ) -> StoreResult<Option<crate::server::store::sync::SyncRunDetailRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by \
+                     WHERE r.id = $1 AND r.organization_id = $2 AND r.environment = $3",
+                    crate::server::store::sync::RUN_COLUMNS
+                ))
+                .bind(id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn object_states(
+                &self,
+                scope: &Scope,
+                connection_id: &str,
+            ) -> StoreResult<Vec<(crate::server::store::sync::SyncRunDetailRow, Option<i64>)>> {
+                let objects: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT data_object FROM sync_runs WHERE connection_id = $1 AND organization_id = $2 \
+                     AND environment = $3",
+                )
+                .bind(connection_id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(objects.len());
+                for object in objects {
+                    // Both use the (connection_id, data_object, id) index, newest first.
+                    let latest: Option<crate::server::store::sync::SyncRunDetailRow> = sqlx::query_as(&format!(
+                        "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by \
+                         WHERE r.connection_id = $1 AND r.data_object = $2 ORDER BY r.id DESC LIMIT 1",
+                        crate::server::store::sync::RUN_COLUMNS
+                    ))
+                    .bind(connection_id)
+                    .bind(&object)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let last_success: Option<i64> = sqlx::query_scalar(
+                        "SELECT finished_at FROM sync_runs WHERE connection_id = $1 AND data_object = $2 \
+                         AND status IN ('succeeded', 'partial') ORDER BY id DESC LIMIT 1",
+                    )
+                    .bind(connection_id)
+                    .bind(&object)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten();
+                    if let Some(l) = latest {
+                        out.push((l, last_success));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn current_sync_config(
+                &self,
+                scope: &Scope,
+                integration_type: crate::domain::IntegrationType,
+            ) -> StoreResult<Option<(i64, serde_json::Value)>> {
+                let row: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT version, settings FROM sync_configs WHERE organization_id = $1 AND environment = $2 \
+                     AND integration_type = $3 ORDER BY version DESC LIMIT 1",
+                )
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .bind(integration_type.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(v, s)| (v, serde_json::from_str(&s).unwrap_or_default())))
+            }
+
+            async fn list_events(
+                &self,
+                scope: &Scope,
+                connection_id: Option<&str>,
+                page: &Page,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::WebhookEventRow>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, organization_id, environment, event_type, connection_id, payload, created_at \
+                     FROM webhook_events WHERE organization_id = ",
+                );
+                qb.push_bind(scope.organization_id.clone()).push(" AND environment = ").push_bind(scope.environment.clone());
+                if let Some(c) = connection_id {
+                    qb.push(" AND connection_id = ").push_bind(c.to_string());
+                }
+                crate::server::store::sql::push_keyset(&mut qb, "id", page, limit);
+                let mut rows: Vec<crate::server::store::WebhookEventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                if matches!(page, Page::After(_)) {
+                    rows.reverse();
+                }
+                Ok(rows)
+            }
+
+            async fn audit_for_target(
+                &self,
+                organization_id: &str,
+                target_id: &str,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::AuditRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, organization_id, actor_email, action, target_type, target_id, ip, details, created_at \
+                     FROM audit_log WHERE organization_id = $2 AND (target_id = $1 OR details LIKE '%' || $1 || '%') \
+                     ORDER BY id DESC LIMIT $3",
+                )
+                .bind(target_id)
+                .bind(organization_id)
+                .bind(limit.clamp(1, 200))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn failed_runs_since(&self, scope: &Scope, connection_id: &str, since: i64) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sync_runs WHERE connection_id = $1 AND organization_id = $2 \
+                     AND environment = $3 AND status = 'failed' AND id >= $4",
+                )
+                .bind(connection_id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .bind(crate::ids::id_floor(crate::ids::prefix::SYNC_RUN, since))
+                .fetch_one(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
+pub(crate) use impl_sync_store;
+
+/// Inserts queued runs on an open transaction.
+macro_rules! insert_runs_tx {
+    ($db:ty, $tx:expr, $runs:expr) => {{
+        use crate::server::store::sql::bulk_insert;
+        bulk_insert!(
+            $db,
+            $tx,
+            "sync_runs",
+            [
+                id,
+                connection_id,
+                organization_id,
+                environment,
+                platform_id,
+                data_object,
+                kind,
+                status,
+                queued_at,
+                range_from,
+                range_to,
+                trigger_kind,
+                backfill_id,
+                triggered_by
+            ],
+            $runs,
+            |q, r| {
+                q.push_bind(&r.id)
+                    .push_bind(&r.connection_id)
+                    .push_bind(&r.organization_id)
+                    .push_bind(&r.environment)
+                    .push_bind(&r.platform_id)
+                    .push_bind(&r.data_object)
+                    .push_bind(&r.kind)
+                    .push_bind("queued")
+                    .push_bind(r.queued_at)
+                    .push_bind(r.range_from)
+                    .push_bind(r.range_to)
+                    .push_bind(&r.trigger_kind)
+                    .push_bind(&r.backfill_id)
+                    .push_bind(&r.triggered_by);
+            }
+        );
+    }};
+}
+pub(crate) use insert_runs_tx;
+
+/// When no run of the backfill is left to do: its outcome, its connections' outcomes, and the
+/// `backfill.completed` event (returned for the caller to insert). `None` while work remains or
+/// when it was already final.
+macro_rules! finalize_backfill_tx {
+    ($tx:expr, $id:expr, $now:expr, $event:expr) => {{
+        let id: &str = $id;
+        let remaining: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sync_runs WHERE backfill_id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if remaining > 0 {
+            None
+        } else {
+            // Connections whose runs were all cancelled before they started.
+            sqlx::query(
+                "UPDATE backfill_connections SET status = 'cancelled' WHERE backfill_id = $1 AND status IN ('queued', 'running')",
+            )
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
+            let parts: Vec<(String, i64)> =
+                sqlx::query_as("SELECT status, COUNT(*) FROM backfill_connections WHERE backfill_id = $1 GROUP BY status")
+                    .bind(id)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            let cancelled_at: Option<i64> = sqlx::query_scalar("SELECT cancelled_at FROM backfills WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let count = |s: &str| parts.iter().find(|p| p.0 == s).map(|p| p.1).unwrap_or(0);
+            let total: i64 = parts.iter().map(|p| p.1).sum();
+            let status = if cancelled_at.is_some() {
+                "cancelled"
+            } else if count("failed") == total {
+                "failed"
+            } else if count("succeeded") == total {
+                "succeeded"
+            } else {
+                "partial"
+            };
+            let changed = sqlx::query(
+                "UPDATE backfills SET status = $2, finished_at = $3 WHERE id = $1 AND status IN ('queued', 'running')",
+            )
+            .bind(id)
+            .bind(status)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            let runs: Vec<(String, i64)> =
+                sqlx::query_as("SELECT status, COUNT(*) FROM sync_runs WHERE backfill_id = $1 GROUP BY status")
+                    .bind(id)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            (changed > 0).then(|| {
+                let runs: serde_json::Map<String, serde_json::Value> =
+                    runs.into_iter().map(|(s, n)| (s, serde_json::Value::from(n))).collect();
+                $event(
+                    "backfill.completed",
+                    serde_json::json!({
+                        "backfill_id": id,
+                        "status": crate::server::store::sync::event_status(status),
+                        "connections": {
+                            "total": total,
+                            "succeeded": count("succeeded"),
+                            "partial": count("partial"),
+                            "failed": count("failed"),
+                            "cancelled": count("cancelled"),
+                        },
+                        "runs": runs,
+                    }),
+                )
+            })
+        }
+    }};
+}
+pub(crate) use finalize_backfill_tx;

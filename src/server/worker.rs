@@ -1,0 +1,305 @@
+//! The worker: executes queued sync runs against the sandbox data plane.
+//!
+//! It runs inside `serve` and as its own process (`switchboard worker`); any number of them can
+//! share one database. Each loop it puts back runs whose lease expired (their worker died),
+//! claims as many queued runs as it has free slots, and runs each in its own task: page by
+//! page, extending the lease and recording progress after every page, stopping when the
+//! backfill is cancelled or the lease was lost. A run is finished only by the lease holder
+//! (`SyncStore::finish_run`), so a run killed half-way is executed again from the start by
+//! someone else, and never ends twice.
+//!
+//! Concurrency is bounded overall and per platform, as a real data plane must honour each
+//! platform's rate limit; a 429 from the platform is waited out (`Retry-After`) and retried.
+
+use super::clock::Clock;
+use super::sandbox::{self, Outcome, SandboxSettings};
+use super::store::sync::{ClaimedRun, Heartbeat, RunResult};
+use super::store::{Scope, Store};
+use crate::domain::{platform, ConnectionStatus, SyncRunKind};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify, Semaphore};
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Runs executed at once by this process.
+    pub concurrency: usize,
+    /// Runs of one platform executed at once by this process.
+    pub per_platform: usize,
+    /// How long a claim lasts without a heartbeat.
+    pub lease: Duration,
+    /// How often to look for work when there is none.
+    pub poll: Duration,
+    pub sandbox: SandboxSettings,
+}
+
+impl WorkerSettings {
+    pub fn demo() -> Self {
+        WorkerSettings {
+            concurrency: 8,
+            per_platform: 3,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(500),
+            sandbox: SandboxSettings::demo(),
+        }
+    }
+}
+
+/// A handle to wake the worker at once (a backfill was just queued) instead of at its next poll.
+#[derive(Clone, Default)]
+pub struct WorkerWaker(Arc<Notify>);
+
+impl WorkerWaker {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: WorkerSettings,
+    /// This process's name in leases: readable in the database, unique per start.
+    owner: String,
+    slots: Arc<Semaphore>,
+    platforms: Mutex<HashMap<String, Arc<Semaphore>>>,
+    waker: WorkerWaker,
+}
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: WorkerSettings,
+        waker: WorkerWaker,
+    ) -> Arc<Self> {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+        let owner = format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>());
+        Arc::new(Worker {
+            slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            store,
+            clock,
+            settings,
+            owner,
+            platforms: Mutex::new(HashMap::new()),
+            waker,
+        })
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn platform_slots(&self, platform_id: &str) -> Arc<Semaphore> {
+        let mut map = self.platforms.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(platform_id.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_platform.max(1))))
+            .clone()
+    }
+
+    /// Runs until `shutdown` turns true; then waits for the runs in hand to reach their next
+    /// step (a run cut off is requeued when its lease expires).
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(owner = %self.owner, "worker started");
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = self.clone().tick(&mut tasks).await;
+            while tasks.try_join_next().is_some() {}
+            if claimed == 0 {
+                tokio::select! {
+                    _ = self.waker.0.notified() => {}
+                    _ = tokio::time::sleep(self.settings.poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tasks.shutdown().await;
+        tracing::info!(owner = %self.owner, "worker stopped");
+    }
+
+    /// One round: requeue expired leases, claim what fits, start it. Returns how many runs
+    /// were claimed.
+    pub async fn tick(self: Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) -> usize {
+        let now = self.clock.now_ms();
+        match self.store.requeue_expired(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(runs = n, "requeued runs whose worker stopped"),
+            Err(e) => tracing::warn!(error = %e, "requeueing expired runs failed"),
+        }
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return 0;
+        }
+        let claimed = match self
+            .store
+            .claim_runs(&self.owner, now, self.settings.lease.as_millis() as i64, free as i64)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming runs failed");
+                return 0;
+            }
+        };
+        let n = claimed.len();
+        for run in claimed {
+            let Ok(permit) = self.slots.clone().try_acquire_owned() else { break };
+            let me = self.clone();
+            tasks.spawn(async move {
+                let _permit = permit;
+                let platform_slots = me.platform_slots(&run.platform_id);
+                let Ok(_platform_permit) = platform_slots.acquire_owned().await else { return };
+                if let Err(e) = me.execute(&run).await {
+                    // The lease expires and another round picks the run up again.
+                    tracing::warn!(run = %run.id, error = %e, "sync run interrupted");
+                }
+            });
+        }
+        n
+    }
+
+    /// Executes one claimed run to its end.
+    pub async fn execute(&self, run: &ClaimedRun) -> Result<(), super::store::StoreError> {
+        let lease_ms = self.settings.lease.as_millis() as i64;
+        let scope = Scope::new(run.organization_id.clone(), run.environment.clone());
+        let connection = self.store.get_connection(&scope, &run.connection_id).await?;
+        let Some(spec) = platform(&run.platform_id) else {
+            let result = RunResult {
+                status: "failed".into(),
+                error_code: Some("internal-error".into()),
+                error_message: Some(format!("Unknown platform {}", run.platform_id)),
+                log: "[]".into(),
+                ..Default::default()
+            };
+            self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
+            return Ok(());
+        };
+        let status = connection
+            .as_ref()
+            .and_then(|c| ConnectionStatus::parse(&c.status))
+            .unwrap_or(ConnectionStatus::Healthy);
+        let kind = SyncRunKind::parse(&run.kind).unwrap_or(SyncRunKind::Incremental);
+        let range_ms = match (run.range_from, run.range_to) {
+            (Some(f), Some(t)) => t - f,
+            _ => 24 * 30 * 86_400_000,
+        };
+        let plan = sandbox::plan(
+            &sandbox::RunInput {
+                run_id: &run.id,
+                connection_id: &run.connection_id,
+                platform: spec,
+                data_object: &run.data_object,
+                kind,
+                connection_status: status,
+                range_ms,
+            },
+            &self.settings.sandbox,
+        );
+        let mut log: Vec<serde_json::Value> = vec![];
+        let mut progress = 0i64;
+        for (i, step) in plan.pages.iter().enumerate() {
+            if let Some(seconds) = step.rate_limited {
+                let mut entry = sandbox::page_log(spec, &run.data_object, i, 429, 0, 40);
+                entry["note"] = serde_json::Value::String(format!(
+                    "429 Too Many Requests, Retry-After: {seconds} s. Waited, then retried this page."
+                ));
+                log.push(entry);
+                tokio::time::sleep(sandbox::retry_wait(&self.settings.sandbox, seconds)).await;
+            }
+            if !self.settings.sandbox.page_delay.is_zero() {
+                tokio::time::sleep(self.settings.sandbox.page_delay).await;
+            }
+            progress += step.records;
+            log.push(sandbox::page_log(
+                spec,
+                &run.data_object,
+                i,
+                200,
+                step.records,
+                self.settings.sandbox.page_delay.as_millis() as i64,
+            ));
+            let log_text = serde_json::Value::Array(log.clone()).to_string();
+            match self
+                .store
+                .heartbeat_run(&run.id, &self.owner, self.clock.now_ms(), lease_ms, progress, &log_text)
+                .await?
+            {
+                Heartbeat::Continue => {}
+                Heartbeat::Lost => return Ok(()),
+                Heartbeat::Cancel => {
+                    let result = RunResult {
+                        status: "cancelled".into(),
+                        records_added: progress.min(plan.added),
+                        error_message: Some(
+                            "The backfill was cancelled while this run was in progress.".into(),
+                        ),
+                        log: log_text,
+                        progress,
+                        ..Default::default()
+                    };
+                    self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
+                    return Ok(());
+                }
+            }
+        }
+        let log_text = |log: &mut Vec<serde_json::Value>, extra: Option<serde_json::Value>| {
+            log.extend(extra);
+            serde_json::Value::Array(log.clone()).to_string()
+        };
+        let result = match plan.outcome {
+            Outcome::Succeeded => RunResult {
+                status: "succeeded".into(),
+                records_added: plan.added,
+                records_updated: plan.updated,
+                records_deleted: plan.deleted,
+                log: log_text(&mut log, None),
+                progress,
+                ..Default::default()
+            },
+            Outcome::Partial { rejected, code, message } => RunResult {
+                status: "partial".into(),
+                records_added: plan.added,
+                records_updated: plan.updated,
+                records_deleted: plan.deleted,
+                error_code: Some(code.into()),
+                error_message: Some(message),
+                platform_error: Some(
+                    serde_json::json!({"rejected": rejected, "errors": [{"field": "updated_at", "message": "invalid date format"}]})
+                        .to_string(),
+                ),
+                log: log_text(&mut log, None),
+                progress,
+                ..Default::default()
+            },
+            Outcome::Failed { code, message, platform_error, needs_reauth } => {
+                let status = if needs_reauth { 401 } else { 503 };
+                let entry = sandbox::page_log(spec, &run.data_object, plan.pages.len(), status, 0, 80);
+                RunResult {
+                    status: "failed".into(),
+                    records_added: plan.added,
+                    records_updated: plan.updated,
+                    records_deleted: plan.deleted,
+                    error_code: Some(code.into()),
+                    error_message: Some(message),
+                    platform_error: Some(platform_error),
+                    log: log_text(&mut log, Some(entry)),
+                    progress,
+                    needs_reauth,
+                }
+            }
+            Outcome::NotSupported { message } => RunResult {
+                status: "not_supported".into(),
+                error_code: Some("not_supported".into()),
+                error_message: Some(message),
+                log: log_text(&mut log, None),
+                ..Default::default()
+            },
+        };
+        self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! The worker against real processes: a backfill survives `kill -9` of the serving process,
+//! and every (backfill, connection, object) ends with exactly one terminal run, once.
+
+use crate::helpers::{self, TestDb};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use switchboard::ids::{make_id, prefix};
+use switchboard::server::auth::{audit_entry, now_ms};
+use switchboard::server::store::sync::{NewBackfill, NewSyncRun};
+use switchboard::server::store::{Page, Scope};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn(db: &TestDb, command: &str) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.arg("--database-url").arg(db.url.as_str()).arg(command);
+    if command == "serve" {
+        cmd.arg("--addr").arg(format!("127.0.0.1:{}", free_port()));
+    }
+    cmd.env("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS", "40")
+        .env("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE", "0.02")
+        .env("SWITCHBOARD_WORKER_LEASE_MS", "1500")
+        .env("SWITCHBOARD_SCHEDULER", "off")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start switchboard")
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
+async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
+    switchboard::server::seed::seed_demo(db.store.as_ref(), 100).await.unwrap();
+    let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+    let scope = Scope::new(acme.id.clone(), "production");
+    let conns: Vec<_> = db
+        .store
+        .list_connections(&scope, &Page::First, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c.platform_id == "quickbooks_online" || c.platform_id == "xero" || c.platform_id == "netsuite"
+        })
+        .filter(|c| c.status != "disabled")
+        .collect();
+    assert!(!conns.is_empty());
+    let now = now_ms();
+    let id = make_id(prefix::BACKFILL, now, 1);
+    let objects = ["invoices", "customers", "accounts", "bills", "balance_sheets"];
+    let mut runs = vec![];
+    for c in &conns {
+        for o in objects {
+            runs.push(NewSyncRun {
+                id: make_id(prefix::SYNC_RUN, now, rand_u128()),
+                connection_id: c.id.clone(),
+                organization_id: c.organization_id.clone(),
+                environment: c.environment.clone(),
+                platform_id: c.platform_id.clone(),
+                data_object: o.into(),
+                kind: "backfill".into(),
+                queued_at: now,
+                range_from: Some(now - 2 * 365 * 86_400_000),
+                range_to: Some(now),
+                trigger_kind: "backfill".into(),
+                backfill_id: Some(id.clone()),
+                triggered_by: None,
+            });
+        }
+    }
+    let n = runs.len();
+    let backfill = NewBackfill {
+        id: id.clone(),
+        organization_id: acme.id.clone(),
+        environment: "production".into(),
+        data_objects: serde_json::to_string(&objects).unwrap(),
+        range_from: runs[0].range_from,
+        range_to: runs[0].range_to,
+        config_version: 2,
+        created_by: None,
+        created_by_email: Some("test@switchboard.test".into()),
+        created_at: now,
+        idempotency_key: "kill-test".into(),
+        reason: Some("kill -9 test".into()),
+        connection_ids: conns.iter().map(|c| c.id.clone()).collect(),
+    };
+    let audit = audit_entry(
+        Some(&acme.id),
+        None,
+        "test",
+        "backfill.create",
+        "backfill",
+        &id,
+        None,
+        serde_json::json!({}),
+    );
+    let (created, fresh) = db.store.create_backfill(&backfill, &runs, &audit).await.unwrap();
+    assert!(fresh);
+    // A double submit creates nothing more.
+    let (again, fresh) = db
+        .store
+        .create_backfill(&NewBackfill { id: make_id(prefix::BACKFILL, now, 2), ..backfill }, &runs, &audit)
+        .await
+        .unwrap();
+    assert_eq!((again.as_str(), fresh), (created.as_str(), false));
+    (scope, id, n)
+}
+
+fn rand_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(now_ms() as u64);
+    ((h.finish() as u128) << 64) | h.finish() as u128
+}
+
+#[tokio::test]
+async fn a_backfill_survives_kill_9_with_nothing_lost_or_doubled() {
+    for db in helpers::all().await {
+        let (scope, id, total) = queue_backfill(&db).await;
+        let mut first = spawn(&db, "serve");
+        // Wait until the worker is mid-way: some runs done, some running.
+        wait_for("runs in progress", Duration::from_secs(90), || async {
+            let b = db.store.get_backfill(&scope, &id).await.unwrap().unwrap();
+            let running = db
+                .store
+                .backfill_runs(&scope, &id, None, 200)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.status == "running");
+            (b.runs_done >= 1 && running && b.runs_done < b.runs_total).then_some(())
+        })
+        .await;
+        first.kill().unwrap(); // SIGKILL: no shutdown, leases left behind.
+        first.wait().unwrap();
+        let b = db.store.get_backfill(&scope, &id).await.unwrap().unwrap();
+        assert!(b.runs_done < b.runs_total, "{}: the kill came too late to prove anything", db.name);
+
+        let mut second = spawn(&db, "serve");
+        let b = wait_for("the backfill to end", Duration::from_secs(180), || async {
+            let b = db.store.get_backfill(&scope, &id).await.unwrap().unwrap();
+            (!matches!(b.status.as_str(), "queued" | "running")).then_some(b)
+        })
+        .await;
+        second.kill().unwrap();
+        second.wait().unwrap();
+
+        assert_eq!(b.runs_total as usize, total, "{}: no run was added", db.name);
+        assert_eq!(b.runs_done as usize, total, "{}: every run ended", db.name);
+        let runs = db.store.backfill_runs(&scope, &id, None, 200).await.unwrap();
+        let mut keys: Vec<(String, String)> =
+            runs.iter().map(|r| (r.connection_id.clone(), r.data_object.clone())).collect();
+        keys.sort();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "{}: one run per connection and object", db.name);
+        for r in &runs {
+            assert!(
+                ["succeeded", "partial", "failed", "not_supported"].contains(&r.status.as_str()),
+                "{}: run {} ended {}",
+                db.name,
+                r.id,
+                r.status
+            );
+        }
+        // NetSuite offers no balance sheets: those runs say so.
+        assert!(runs
+            .iter()
+            .filter(|r| r.data_object == "balance_sheets" && r.platform_id == "netsuite")
+            .all(|r| r.status == "not_supported"));
+        // Each effect happened once: one backfill.completed, one sync.completed per connection.
+        let events = helpers::events(&db, &scope).await;
+        let completed = events.iter().filter(|(t, p)| t == "backfill.completed" && p.contains(&id)).count();
+        assert_eq!(completed, 1, "{}: backfill.completed once", db.name);
+        let syncs = events.iter().filter(|(t, p)| t == "sync.completed" && p.contains(&id)).count();
+        assert_eq!(syncs as i64, b.connections, "{}: sync.completed once per connection", db.name);
+        // Connections that succeeded moved to the backfill's configuration version.
+        for c in db
+            .store
+            .connections_by_ids(&scope, &runs.iter().map(|r| r.connection_id.clone()).collect::<Vec<_>>())
+            .await
+            .unwrap()
+        {
+            let failed = runs.iter().any(|r| r.connection_id == c.id && r.status == "failed");
+            if !failed {
+                assert_eq!(c.config_version, 2, "{}: {} stays behind", db.name, c.display_name);
+            }
+        }
+    }
+}
