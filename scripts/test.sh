@@ -41,7 +41,7 @@ echo "== Playwright (JavaScript on and off)"
 db="$work/e2e.db"
 target/release/switchboard --database-url "sqlite:$db" seed-demo
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
+SWITCHBOARD_SANDBOX_PAGE_DELAY_MS=100 target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
   --allow-private-webhook-urls true >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -9,15 +9,6 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The page's Content-Security-Policy names the nonce Leptos puts on its inline scripts.
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(res)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        if let Ok(v) = http::HeaderValue::from_str(&crate::server::http::page_csp(&nonce)) {
-            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">

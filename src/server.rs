@@ -13,6 +13,7 @@ pub mod http;
 pub mod redact;
 pub mod reveal;
 pub mod sandbox;
+pub mod scheduler;
 pub mod seed;
 pub mod store;
 pub mod worker;

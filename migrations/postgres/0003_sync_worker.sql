@@ -13,6 +13,10 @@ ALTER TABLE sync_runs ADD COLUMN log TEXT NOT NULL DEFAULT '[]';
 DROP INDEX IF EXISTS sync_runs_by_backfill;
 CREATE INDEX sync_runs_by_backfill ON sync_runs (backfill_id, connection_id, data_object);
 CREATE INDEX sync_runs_queue ON sync_runs (status, id) WHERE status IN ('queued', 'running');
+-- At most one scheduled run of a connection's object waits in the queue, whichever process
+-- scheduled it.
+CREATE UNIQUE INDEX sync_runs_one_scheduled ON sync_runs (connection_id, data_object)
+    WHERE status = 'queued' AND trigger_kind = 'schedule';
 CREATE INDEX sync_runs_leases ON sync_runs (lease_expires_at) WHERE status = 'running';
 
 ALTER TABLE backfills ADD COLUMN idempotency_key TEXT;

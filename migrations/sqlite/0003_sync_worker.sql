@@ -48,6 +48,10 @@ CREATE INDEX sync_runs_by_status ON sync_runs (organization_id, environment, sta
 CREATE INDEX sync_runs_by_backfill ON sync_runs (backfill_id, connection_id, data_object);
 -- The worker's queue: queued runs oldest first, and running runs by lease expiry.
 CREATE INDEX sync_runs_queue ON sync_runs (status, id) WHERE status IN ('queued', 'running');
+-- At most one scheduled run of a connection's object waits in the queue, whichever process
+-- scheduled it.
+CREATE UNIQUE INDEX sync_runs_one_scheduled ON sync_runs (connection_id, data_object)
+    WHERE status = 'queued' AND trigger_kind = 'schedule';
 CREATE INDEX sync_runs_leases ON sync_runs (lease_expires_at) WHERE status = 'running';
 
 -- A backfill remembers its form submission (a double submit creates one backfill), why it was

@@ -466,7 +466,9 @@ pub async fn get_backfill(id: String, #[server(default)] after: String) -> Resul
         })
         .collect();
     Ok(BackfillDetail {
-        can_cancel: summary.active() && crate::server::backfills::may_trigger(&viewer).is_ok(),
+        can_cancel: summary.active()
+            && !summary.cancelled
+            && crate::server::backfills::may_trigger(&viewer).is_ok(),
         summary,
         rows,
         more_after,
@@ -783,11 +785,14 @@ fn BackfillBody(
     let (cancel_id, more_id) = (s.id.clone(), s.id.clone());
     view! {
         <PageHeader title=format!("Backfill {}", s.id) subtitle=format!("Requested by {} on {}", s.created_by.clone().unwrap_or_else(|| "—".into()), format_time_utc(s.created_at))>
-            <RunStatus status=s.status.clone() />
+            <span data-testid="backfill-status"><RunStatus status=s.status.clone() /></span>
         </PageHeader>
         <Card class="mb-4 p-5">
             <div class="flex flex-wrap items-center justify-between gap-3 text-sm">
-                <p data-testid="backfill-progress">{format!("{} of {} runs done ({pct}%), {} failed", s.runs_done, s.runs_total, s.runs_failed)}</p>
+                <p data-testid="backfill-progress">
+                    {format!("{} of {} runs done ({pct}%), {} failed", s.runs_done, s.runs_total, s.runs_failed)}
+                    {(s.cancelled && active).then_some(". Cancelling: runs in progress stop at their next page.")}
+                </p>
                 {d.can_cancel.then(|| view! {
                     <ActionForm action=cancel>
                         <input type="hidden" name="id" value=cancel_id.clone() />

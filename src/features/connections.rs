@@ -4,7 +4,7 @@ use super::connection_tabs::{ActivityTab, OverviewTab, WebhooksTab};
 use super::sync_runs::SyncHistoryTab;
 use super::ui::{
     format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager,
-    TableHead,
+    TableHead, Time,
 };
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
@@ -54,17 +54,113 @@ impl From<crate::server::store::ConnectionRow> for ConnectionSummary {
 pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConnectionListPage {
-    pub rows: Vec<ConnectionSummary>,
-    /// Cursor for the newer page (`after=`), when there is one.
-    pub newer: Option<String>,
-    /// Cursor for the older page (`before=`), when there is one.
-    pub older: Option<String>,
+pub struct ConnectionListItem {
+    pub c: ConnectionSummary,
+    pub current_version: i64,
+    pub last_run_status: Option<String>,
+    pub failed_24h: i64,
 }
 
-/// One page of the environment's connections, newest first (keyset on the id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionListPage {
+    pub rows: Vec<ConnectionListItem>,
+    /// Link to the newer page, when there is one.
+    pub newer: Option<String>,
+    /// Link to the older page, when there is one.
+    pub older: Option<String>,
+    /// Matching connections by status (the status filter aside), every status listed.
+    pub counts: Vec<(String, i64)>,
+    /// The current filters as a query string (for links that keep them).
+    pub filter_query: String,
+    pub can_backfill: bool,
+}
+
+/// The list's filters as they appear in the URL.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionListQuery {
+    /// Comma-separated statuses.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub r#type: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub behind: bool,
+}
+
+impl ConnectionListQuery {
+    /// `status=a&status=b&platform=…` for links.
+    pub fn to_query(&self) -> String {
+        let mut parts: Vec<String> =
+            self.status.split(',').filter(|s| !s.is_empty()).map(|s| format!("status={s}")).collect();
+        for (k, v) in [("platform", &self.platform), ("type", &self.r#type), ("q", &self.q)] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if self.behind {
+            parts.push("behind=1".into());
+        }
+        parts.join("&")
+    }
+
+    /// Validates the URL's filters into the store's.
+    #[cfg(feature = "ssr")]
+    pub fn to_filter(&self) -> Result<crate::server::store::ConnectionFilter, AppError> {
+        use crate::domain::{platform, IntegrationType};
+        let mut statuses = vec![];
+        for s in self.status.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if ConnectionStatus::parse(s).is_none() {
+                return Err(AppError::invalid(format!(
+                    "Unknown status {s:?}: choose from initializing, healthy, degraded, needs_reauth, disabled."
+                )));
+            }
+            statuses.push(s.to_string());
+        }
+        let platform_id = Some(self.platform.trim()).filter(|p| !p.is_empty()).map(str::to_string);
+        if let Some(p) = &platform_id {
+            if platform(p).is_none() {
+                return Err(AppError::invalid(format!("Unknown platform {p:?}.")));
+            }
+        }
+        let integration_type = Some(self.r#type.trim()).filter(|t| !t.is_empty()).map(str::to_string);
+        if let Some(t) = &integration_type {
+            if IntegrationType::parse(t).is_none() {
+                return Err(AppError::invalid(format!(
+                    "Unknown integration type {t:?}: choose accounting, commerce or payments."
+                )));
+            }
+        }
+        let text = Some(self.q.trim()).filter(|q| !q.is_empty()).map(str::to_string);
+        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            return Err(AppError::invalid("Search text is limited to 200 characters."));
+        }
+        Ok(crate::server::store::ConnectionFilter {
+            statuses,
+            platform_id,
+            integration_type,
+            text,
+            behind: self.behind,
+        })
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One page of the environment's connections matching the filters, newest first (keyset).
 #[server(input = GetUrl, endpoint = "list_connections")]
 pub async fn list_connections(
+    #[server(default)] filter: ConnectionListQuery,
     #[server(default)] before: Option<String>,
     #[server(default)] after: Option<String>,
 ) -> Result<ConnectionListPage, AppError> {
@@ -83,10 +179,46 @@ pub async fn list_connections(
         (None, Some(a)) => Page::After(cursor(a)?),
         (None, None) => Page::First,
     };
+    let f = filter.to_filter()?;
+    let scope = own_scope(&viewer);
+    let since = state.clock.now_ms() - 86_400_000;
     let rows =
-        state.store.list_connections(&own_scope(&viewer), &page, PAGE_SIZE + 1).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.id.clone());
-    Ok(ConnectionListPage { rows: rows.into_iter().map(Into::into).collect(), newer, older })
+        state.store.search_connections(&scope, &f, &page, PAGE_SIZE + 1, since).await.map_err(internal)?;
+    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.connection.id.clone());
+    let counts = state.store.connection_status_counts(&scope, &f).await.map_err(internal)?;
+    let counts = ConnectionStatus::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                counts.iter().find(|(k, _)| k == s.as_str()).map(|(_, n)| *n).unwrap_or(0),
+            )
+        })
+        .collect();
+    let fq = filter.to_query();
+    let link = |k: &str, c: String| {
+        if fq.is_empty() {
+            format!("/connections?{k}={c}")
+        } else {
+            format!("/connections?{fq}&{k}={c}")
+        }
+    };
+    Ok(ConnectionListPage {
+        rows: rows
+            .into_iter()
+            .map(|r| ConnectionListItem {
+                current_version: r.current_version.unwrap_or(r.connection.config_version),
+                last_run_status: r.last_run_status,
+                failed_24h: r.failed_24h,
+                c: r.connection.into(),
+            })
+            .collect(),
+        newer: newer.map(|c| link("after", c)),
+        older: older.map(|c| link("before", c)),
+        counts,
+        filter_query: fq,
+        can_backfill: crate::server::backfills::may_trigger(&viewer).is_ok(),
+    })
 }
 
 #[server(input = GetUrl, endpoint = "get_connection")]
@@ -109,20 +241,146 @@ pub async fn get_connection(id: String) -> Result<ConnectionSummary, AppError> {
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let query = use_query_map();
-    let connections = Resource::new(
-        move || query.with(|q| (q.get("before"), q.get("after"))),
-        |(before, after)| list_connections(before, after),
-    );
+    let args = move || {
+        query.with(|q| {
+            let filter = ConnectionListQuery {
+                status: q.get_all("status").unwrap_or_default().join(","),
+                platform: q.get("platform").unwrap_or_default(),
+                r#type: q.get("type").unwrap_or_default(),
+                q: q.get("q").unwrap_or_default(),
+                behind: q.get("behind").is_some_and(|b| !b.is_empty()),
+            };
+            (filter, q.get("before"), q.get("after"))
+        })
+    };
+    let connections = Resource::new(args, |(f, before, after)| list_connections(f, before, after));
     view! {
         <PageHeader title="Connections" subtitle="Each connection links one of your end customers to one platform." />
+        {move || view! { <ConnectionFilters filter=args().0 /> }}
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match connections.await {
-                    Ok(page) => view! { <ConnectionsTable page /> }.into_any(),
-                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(page) => view! { <StatusCounts page=page.clone() /> <ConnectionsTable page /> }.into_any(),
+                    Err(e) => view! { <div data-testid="filter-error"><ErrorNotice error=e /></div> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A plain GET form: the filters live in the URL and work without JavaScript.
+#[component]
+fn ConnectionFilters(filter: ConnectionListQuery) -> impl IntoView {
+    let statuses: Vec<String> =
+        filter.status.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    view! {
+        <Card class="mb-4 p-4">
+            <form method="get" action="/connections" aria-label="Filter connections" class="flex flex-wrap items-end gap-4 text-sm">
+                <fieldset class="flex flex-wrap items-center gap-3">
+                    <legend class="mb-1 text-slate-700">"Status"</legend>
+                    {ConnectionStatus::ALL.iter().map(|s| {
+                        let id = format!("status-{}", s.as_str());
+                        let label_for = id.clone();
+                        let checked = statuses.iter().any(|x| x == s.as_str());
+                        view! { <label for=label_for class="flex items-center gap-1"><input id=id type="checkbox" name="status" value=s.as_str() checked=checked />{s.label()}</label> }
+                    }).collect_view()}
+                </fieldset>
+                <label class="flex flex-col text-slate-700">"Platform"
+                    <select name="platform" class="mt-1 rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8">
+                        <option value="">"Any platform"</option>
+                        {crate::domain::PLATFORMS.iter().map(|p| view! { <option value=p.id selected=filter.platform == p.id>{p.name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="flex flex-col text-slate-700">"Integration type"
+                    <select name="type" class="mt-1 rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8">
+                        <option value="">"Any type"</option>
+                        {crate::domain::IntegrationType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=filter.r#type == t.as_str()>{t.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="flex flex-col text-slate-700">"Name, connection ID or account ID"
+                    <input name="q" value=filter.q.clone() placeholder="Acme Bakery or conn_…" class="mt-1 w-64 rounded-md border border-slate-300 px-2 py-1.5" />
+                </label>
+                <label class="flex items-center gap-2 text-slate-700"><input type="checkbox" name="behind" value="1" checked=filter.behind />"Behind the current configuration"</label>
+                <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Apply filters"</button>
+                <a href="/connections" class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100">"Reset"</a>
+            </form>
+        </Card>
+    }
+}
+
+/// Counts by status above the table, each a link that filters to it.
+#[component]
+fn StatusCounts(page: ConnectionListPage) -> impl IntoView {
+    let base: Vec<String> = page
+        .filter_query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("status="))
+        .map(str::to_string)
+        .collect();
+    view! {
+        <ul class="mb-4 flex flex-wrap gap-2 text-sm" data-testid="status-counts">
+            {page.counts.into_iter().map(|(s, n)| {
+                let mut parts = base.clone();
+                parts.push(format!("status={s}"));
+                let label = ConnectionStatus::parse(&s).map(|x| x.label()).unwrap_or("?");
+                view! { <li><a class="inline-flex items-center gap-2 rounded-md bg-white px-3 py-1 ring-1 ring-slate-200 hover:bg-slate-50" href=format!("/connections?{}", parts.join("&"))><Badge tone=status_tone(&s)>{label}</Badge><span class="tabular-nums">{n}</span></a></li> }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
+    let (newer, older) = (page.newer.clone(), page.older.clone());
+    let all_href = format!("/backfills/new?matching={}", urlencode(&page.filter_query));
+    let can_backfill = page.can_backfill;
+    view! {
+        // The selection is a GET form to the backfill page: it works without JavaScript.
+        <form method="get" action="/backfills/new" aria-label="Backfill selected connections">
+            <Card>
+                {can_backfill.then(|| view! {
+                    <div class="flex flex-wrap items-center gap-3 border-b border-slate-100 px-4 py-3 text-sm">
+                        <button class="rounded-md border border-slate-300 px-3 py-1.5 font-medium text-slate-800 hover:bg-slate-50">"Backfill selected\u{2026}"</button>
+                        <a class="font-medium text-indigo-700 hover:underline" href=all_href.clone()>"Backfill all matching the filters\u{2026}"</a>
+                    </div>
+                })}
+                <div class="overflow-x-auto">
+                    <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="connections-table">
+                        <TableHead columns=&["", "Connection", "Platform", "Status", "Health", "Config version", "Last synced", "Created"] />
+                        <tbody class="divide-y divide-slate-100">
+                            {if page.rows.is_empty() {
+                                view! { <tr><td colspan="8" class="px-4 py-6 text-center text-slate-600">"No connections match these filters."</td></tr> }.into_any()
+                            } else {
+                                page.rows.into_iter().map(|r| {
+                                    let c = r.c;
+                                    let behind = c.config_version < r.current_version;
+                                    let check_label = format!("Select {}", c.display_name);
+                                    view! {
+                                        <tr class="hover:bg-slate-50">
+                                            <td class="px-3 py-2">{can_backfill.then(|| view! { <input type="checkbox" name="connection" value=c.id.clone() aria-label=check_label.clone() /> })}</td>
+                                            <td class="px-4 py-2">
+                                                <a class="font-medium text-indigo-700 hover:underline" href=format!("/connections/{}", c.id)>{c.display_name.clone()}</a>
+                                                <div class="font-mono text-xs text-slate-600">{c.id.clone()}</div>
+                                            </td>
+                                            <td class="px-4 py-2">{c.platform_name.clone()}<div class="text-xs text-slate-600">{c.integration_type.clone()}</div></td>
+                                            <td class="px-4 py-2"><StatusBadge status=c.status.clone() /></td>
+                                            <td class="px-4 py-2 text-xs">
+                                                {r.last_run_status.clone().map(|s| format!("last sync {}", s.replace('_', " "))).unwrap_or_else(|| if c.supports_sync_history { "no runs yet".into() } else { "no sync history".into() })}
+                                                {(r.failed_24h > 0).then(|| view! { <div class="text-red-700">{format!("{} failed in 24 h", r.failed_24h)}</div> })}
+                                            </td>
+                                            <td class="px-4 py-2 tabular-nums">{format!("v{}", c.config_version)}{behind.then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900" title=format!("The current configuration is v{}", r.current_version)>"behind"</span> })}</td>
+                                            <td class="px-4 py-2 text-slate-700">{c.last_synced_at.map(|t| view! { <Time ms=t /> }.into_any()).unwrap_or_else(|| view! { "never" }.into_any())}</td>
+                                            <td class="px-4 py-2 text-xs text-slate-700">{format_time_utc(c.created_at)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view().into_any()
+                            }}
+                        </tbody>
+                    </table>
+                </div>
+                <Pager newer older />
+            </Card>
+        </form>
     }
 }
 
@@ -130,41 +388,6 @@ pub fn ConnectionsPage() -> impl IntoView {
 fn StatusBadge(status: String) -> impl IntoView {
     let label = ConnectionStatus::parse(&status).map(|s| s.label()).unwrap_or("Unknown");
     view! { <Badge tone=status_tone(&status)>{label}</Badge> }
-}
-
-#[component]
-fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
-    let list = page.rows;
-    let newer = page.newer.map(|c| format!("/connections?after={c}"));
-    let older = page.older.map(|c| format!("/connections?before={c}"));
-    view! {
-        <Card>
-            <div class="overflow-x-auto">
-                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="connections-table">
-                    <TableHead columns=&["Connection", "Platform", "Status", "Config version", "Last successful sync"] />
-                    <tbody class="divide-y divide-slate-100">
-                        {if list.is_empty() {
-                            view! { <tr><td colspan="5" class="px-4 py-6 text-center text-slate-500">"No connections in this environment."</td></tr> }.into_any()
-                        } else {
-                            list.into_iter().map(|c| view! {
-                                <tr class="hover:bg-slate-50">
-                                    <td class="px-4 py-2">
-                                        <a class="font-medium text-indigo-700 hover:underline" href=format!("/connections/{}", c.id)>{c.display_name}</a>
-                                        <div class="font-mono text-xs text-slate-500">{c.id.clone()}</div>
-                                    </td>
-                                    <td class="px-4 py-2">{c.platform_name}</td>
-                                    <td class="px-4 py-2"><StatusBadge status=c.status /></td>
-                                    <td class="px-4 py-2 tabular-nums">{format!("v{}", c.config_version)}</td>
-                                    <td class="px-4 py-2 text-slate-600">{c.last_synced_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
-                                </tr>
-                            }).collect_view().into_any()
-                        }}
-                    </tbody>
-                </table>
-            </div>
-            <Pager newer older />
-        </Card>
-    }
 }
 
 #[component]

@@ -142,6 +142,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let worker = if no_worker {
                 None
             } else {
+                if scheduler_enabled()? {
+                    let (store, clock) = (store.clone(), state.clock.clone());
+                    tokio::spawn(super::scheduler::run(store, clock, SCHEDULER_EVERY, stopped.clone()));
+                }
                 let w =
                     Worker::new(store, state.clock.clone(), worker_settings()?, state.worker_waker.clone());
                 Some(tokio::spawn(w.run(stopped)))
@@ -156,9 +160,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Worker => {
             let store = store::open(&database_url).await?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            if scheduler_enabled()? {
+                let clock = Arc::new(SystemClock);
+                tokio::spawn(super::scheduler::run(store.clone(), clock, SCHEDULER_EVERY, stopped.clone()));
+            }
             let worker =
                 Worker::new(store, Arc::new(SystemClock), worker_settings()?, WorkerWaker::default());
-            let (stop, stopped) = tokio::sync::watch::channel(false);
             println!("Switchboard worker {} is running (database: {database_url}).", worker.owner());
             let handle = tokio::spawn(worker.run(stopped));
             http::shutdown_signal().await;
@@ -243,6 +251,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+    }
+}
+
+const SCHEDULER_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `SWITCHBOARD_SCHEDULER=off` leaves scheduling to other processes (tests turn it off to
+/// control exactly what runs).
+fn scheduler_enabled() -> Result<bool, CliError> {
+    match std::env::var("SWITCHBOARD_SCHEDULER") {
+        Ok(v) => Ok(parse_bool("SWITCHBOARD_SCHEDULER", &v.replace("off", "false").replace("on", "true"))?),
+        Err(_) => Ok(true),
     }
 }
 

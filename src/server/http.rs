@@ -64,11 +64,14 @@ pub fn router(state: AppState) -> Router {
         router = router.route(path, handler);
     }
     router
-        .leptos_routes(&state, routes, {
+        .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_request_nonce,
+            shell,
+        ))
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(auth::require_sign_in))
         .layer(middleware::from_fn_with_state(state.clone(), auth::check_origin))
@@ -110,6 +113,21 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
+/// The CSP nonce of one response, chosen by [`security_headers`] before the page renders, so the
+/// header and the nonce Leptos writes on its inline scripts are always the same value.
+#[derive(Clone)]
+pub struct CspNonce(pub String);
+
+/// Gives Leptos this request's nonce (it would otherwise draw its own).
+fn provide_request_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    if let Some(n) =
+        use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
+}
+
 /// For responses that did not set their own (server-function answers, redirects, files).
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -122,7 +140,20 @@ async fn security_headers(
     // Everything but the built front-end may carry an organization's data: never cache it, in
     // the browser or on the way.
     let cacheable = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let nonce = super::auth::random_token(16);
+    let mut req = req;
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce)) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

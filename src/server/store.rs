@@ -394,6 +394,29 @@ pub struct WebhookAttemptRow {
     pub failure: Option<String>,
 }
 
+/// The connections list's filters; all optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionFilter {
+    /// Any of these statuses.
+    pub statuses: Vec<String>,
+    pub platform_id: Option<String>,
+    pub integration_type: Option<String>,
+    /// Matches the connection ID or platform account ID exactly, or a part of the name.
+    pub text: Option<String>,
+    /// Only connections on an older configuration version than their type's current one.
+    pub behind: bool,
+}
+
+/// A connection with what the list shows about its health.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConnectionListRow {
+    #[sqlx(flatten)]
+    pub connection: ConnectionRow,
+    pub current_version: Option<i64>,
+    pub last_run_status: Option<String>,
+    pub failed_24h: i64,
+}
+
 /// Which page of a keyset-paginated list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Page {
@@ -577,6 +600,21 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     ) -> StoreResult<Vec<ConnectionRow>>;
     /// The scope's connections among `ids` (at most 500 ids).
     async fn connections_by_ids(&self, scope: &Scope, ids: &[String]) -> StoreResult<Vec<ConnectionRow>>;
+    /// Connections matching a filter, newest first, with their health for the list.
+    async fn search_connections(
+        &self,
+        scope: &Scope,
+        filter: &ConnectionFilter,
+        page: &Page,
+        limit: i64,
+        since: i64,
+    ) -> StoreResult<Vec<ConnectionListRow>>;
+    /// How many connections match the filter (its status choice ignored), by status.
+    async fn connection_status_counts(
+        &self,
+        scope: &Scope,
+        filter: &ConnectionFilter,
+    ) -> StoreResult<Vec<(String, i64)>>;
     async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
 
     /// Which organization and environment an object belongs to. Only `server::access` calls

@@ -205,3 +205,52 @@ async fn a_backfill_survives_kill_9_with_nothing_lost_or_doubled() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_scheduler_queues_what_each_connections_configuration_enables_once_per_period() {
+    use switchboard::server::clock::ManualClock;
+    use switchboard::server::scheduler;
+    for db in helpers::all().await {
+        switchboard::server::seed::seed_demo(db.store.as_ref(), 100).await.unwrap();
+        // Far enough after the seed that every active connection is due.
+        let clock = ManualClock::new(now_ms() + 2 * 86_400_000);
+        let first = scheduler::tick(db.store.as_ref(), &clock).await.unwrap();
+        assert!(first > 0, "{}: nothing was scheduled", db.name);
+        // Everything due is now queued: a second round adds nothing.
+        assert_eq!(scheduler::tick(db.store.as_ref(), &clock).await.unwrap(), 0, "{}", db.name);
+        // Each scheduled run is an object its connection's version enables and its platform offers.
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let scope = Scope::new(acme.id.clone(), "production");
+        for c in db.store.list_connections(&scope, &Page::First, 200).await.unwrap() {
+            let spec = switchboard::domain::platform(&c.platform_id).unwrap();
+            let settings = db
+                .store
+                .sync_config_version(&acme.id, "production", spec.integration_type, c.config_version)
+                .await
+                .unwrap()
+                .unwrap();
+            let q = switchboard::server::store::sync::SyncRunQuery {
+                status: Some("queued".into()),
+                kind: Some("incremental".into()),
+                limit: 50,
+                ..Default::default()
+            };
+            for r in db.store.list_sync_runs(&scope, &c.id, &q).await.unwrap() {
+                assert!(
+                    spec.supported_objects().any(|o| o == r.data_object),
+                    "{}: {} not offered",
+                    db.name,
+                    r.data_object
+                );
+                assert_ne!(
+                    settings["objects"][&r.data_object]["enabled"].as_bool(),
+                    Some(false),
+                    "{}: {} is disabled in v{}",
+                    db.name,
+                    r.data_object,
+                    c.config_version
+                );
+            }
+        }
+    }
+}

@@ -47,6 +47,15 @@ pub struct RecordComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionHealth {
+    pub status: String,
+    pub objects_ok: usize,
+    /// Objects whose last run failed or was partial.
+    pub objects_failing: Vec<String>,
+    pub last_synced_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestLogDetail {
     pub id: String,
     /// Where the redaction replaced a secret before storage (`request_headers.authorization`,
@@ -62,6 +71,8 @@ pub struct RequestLogDetail {
     pub latency_ms: i64,
     pub connection_id: Option<String>,
     pub connection_name: Option<String>,
+    /// "Is this connection healthy?" in one line: its status and its objects' last sync outcome.
+    pub connection_health: Option<ConnectionHealth>,
     pub platform_name: Option<String>,
     pub api_key_prefix: Option<String>,
     pub idempotency_key: Option<String>,
@@ -223,6 +234,24 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         .filter_map(|(k, v)| display(&v).map(|v| (k, v)))
         .collect();
     let redacted_fields = serde_json::from_str::<Vec<String>>(&row.redacted_fields).unwrap_or_default();
+    let connection_health = match &connection {
+        Some(c) => {
+            let states = state.store.object_states(&scope, &c.id).await.map_err(internal)?;
+            let objects_failing: Vec<String> = states
+                .iter()
+                .filter(|(r, _)| r.status == "failed" || r.status == "partial")
+                .map(|(r, _)| r.data_object.clone())
+                .collect();
+            let objects_ok = states.iter().filter(|(r, _)| r.status == "succeeded").count();
+            Some(ConnectionHealth {
+                status: c.status.clone(),
+                objects_ok,
+                objects_failing,
+                last_synced_at: c.last_synced_at,
+            })
+        }
+        None => None,
+    };
     Ok(RequestLogDetail {
         redacted_fields,
         id: row.id,
@@ -236,6 +265,7 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         latency_ms: row.latency_ms,
         connection_id: row.connection_id,
         connection_name: connection.map(|c| c.display_name),
+        connection_health,
         platform_name,
         api_key_prefix: row.api_key_prefix,
         idempotency_key: row.idempotency_key,
@@ -320,6 +350,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
     let source_ip = or_dash(d.source_ip.clone());
     let environment = d.environment.clone();
     let connection = d.connection_id.clone().map(|id| (id, d.connection_name.clone()));
+    let health = d.connection_health.clone();
     let platform_data = d.platform_data.clone();
     let platform_label = d.platform_name.clone().unwrap_or_default();
     let redacted_fields = d.redacted_fields.clone();
@@ -347,7 +378,12 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                     {match connection {
                         Some((id, name)) => view! {
                             <a class="font-medium text-indigo-700 hover:underline" href=format!("/connections/{id}")>{name.unwrap_or_else(|| id.clone())}</a>
-                            <span class="block font-mono text-xs text-slate-500">{id.clone()}</span>
+                            <span class="block font-mono text-xs text-slate-600">{id.clone()}</span>
+                            {health.clone().map(|h| view! {
+                                <a data-testid="connection-health" class="mt-1 block text-xs text-slate-700 hover:underline" href=format!("/connections/{id}?tab=overview")>
+                                    {health_line(&h)}
+                                </a>
+                            })}
                         }.into_any(),
                         None => view! { "—" }.into_any(),
                     }}
@@ -539,4 +575,22 @@ fn RedactionNote(fields: Vec<String>) -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// "Healthy · 9 objects synced, invoices failing · last synced 2026-11-24 10:02 UTC".
+fn health_line(h: &ConnectionHealth) -> String {
+    let status = crate::domain::ConnectionStatus::parse(&h.status).map(|s| s.label()).unwrap_or("Unknown");
+    let mut parts = vec![status.to_string()];
+    if h.objects_ok + h.objects_failing.len() > 0 {
+        let mut objects = format!("{} object(s) synced", h.objects_ok);
+        if !h.objects_failing.is_empty() {
+            objects.push_str(&format!(", last run failed for {}", h.objects_failing.join(", ")));
+        }
+        parts.push(objects);
+    }
+    parts.push(match h.last_synced_at {
+        Some(t) => format!("last synced {}", crate::features::ui::format_time_utc(t)),
+        None => "never synced".into(),
+    });
+    parts.join(" \u{b7} ")
 }

@@ -163,6 +163,43 @@ pub fn push_keyset<'a, DB: sqlx::Database>(
     qb.push(" LIMIT ").push_bind(limit.clamp(1, super::MAX_PAGE + 1));
 }
 
+/// The connections list's filters as SQL (`c` is the connection, `p` its platform).
+pub fn push_connection_filter<'a, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    f: &super::ConnectionFilter,
+    with_status: bool,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if with_status && !f.statuses.is_empty() {
+        qb.push(" AND c.status IN (");
+        let mut sep = qb.separated(", ");
+        for s in &f.statuses {
+            sep.push_bind(s.clone());
+        }
+        qb.push(")");
+    }
+    if let Some(p) = &f.platform_id {
+        qb.push(" AND c.platform_id = ").push_bind(p.clone());
+    }
+    if let Some(t) = &f.integration_type {
+        qb.push(" AND p.integration_type = ").push_bind(t.clone());
+    }
+    if let Some(t) = &f.text {
+        qb.push(" AND (c.id = ").push_bind(t.clone());
+        qb.push(" OR c.platform_account_id = ").push_bind(t.clone());
+        qb.push(" OR LOWER(c.display_name) LIKE ")
+            .push_bind(format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+        qb.push(")");
+    }
+    if f.behind {
+        qb.push(
+            " AND c.config_version < (SELECT MAX(s.version) FROM sync_configs s WHERE s.organization_id = c.organization_id \
+             AND s.environment = c.environment AND s.integration_type = p.integration_type)",
+        );
+    }
+}
+
 /// Inserts one audit entry on an open transaction, so the change it records and the entry
 /// commit or fail together.
 macro_rules! insert_audit_tx {
@@ -787,6 +824,46 @@ macro_rules! impl_store {
                 sep.push_bind(id);
             }
             qb.push(")");
+            Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+        }
+
+        async fn search_connections(
+            &self,
+            scope: &Scope,
+            filter: &ConnectionFilter,
+            page: &Page,
+            limit: i64,
+            since: i64,
+        ) -> StoreResult<Vec<ConnectionListRow>> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "SELECT c.id, c.organization_id, c.environment, c.platform_id, c.display_name, c.platform_account_id, \
+                        c.status, c.config_version, c.created_at, c.last_synced_at, c.status_reason, c.status_since, \
+                        c.rate_limited_until, \
+                        (SELECT MAX(s.version) FROM sync_configs s WHERE s.organization_id = c.organization_id \
+                            AND s.environment = c.environment AND s.integration_type = p.integration_type) AS current_version, \
+                        (SELECT r.status FROM sync_runs r WHERE r.connection_id = c.id AND r.status NOT IN ('queued', 'running') \
+                            ORDER BY r.id DESC LIMIT 1) AS last_run_status, \
+                        (SELECT COUNT(*) FROM sync_runs r WHERE r.connection_id = c.id AND r.status = 'failed' AND r.id >= ",
+            );
+            qb.push_bind(crate::ids::id_floor(crate::ids::prefix::SYNC_RUN, since));
+            qb.push(") AS failed_24h FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ");
+            qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
+            crate::server::store::sql::push_connection_filter(&mut qb, filter, true);
+            crate::server::store::sql::push_keyset(&mut qb, "c.id", page, limit);
+            let mut rows: Vec<ConnectionListRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+            if matches!(page, Page::After(_)) {
+                rows.reverse();
+            }
+            Ok(rows)
+        }
+
+        async fn connection_status_counts(&self, scope: &Scope, filter: &ConnectionFilter) -> StoreResult<Vec<(String, i64)>> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "SELECT c.status, COUNT(*) FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ",
+            );
+            qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
+            crate::server::store::sql::push_connection_filter(&mut qb, filter, false);
+            qb.push(" GROUP BY c.status");
             Ok(qb.build_query_as().fetch_all(&self.pool).await?)
         }
 

@@ -159,6 +159,20 @@ pub struct SyncRunQuery {
     pub limit: i64,
 }
 
+/// A connection the scheduler considers.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduleCandidate {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub platform_id: String,
+    pub config_version: i64,
+    /// When its last scheduled (or initial) sync was queued.
+    pub last_scheduled: Option<i64>,
+    /// Its runs queued or running now.
+    pub active: i64,
+}
+
 #[async_trait]
 pub trait SyncStore: Send + Sync {
     /// Creates a backfill, its connections and its runs, with the audit entry, in one
@@ -241,6 +255,17 @@ pub trait SyncStore: Send + Sync {
         scope: &Scope,
         integration_type: crate::domain::IntegrationType,
     ) -> StoreResult<Option<(i64, serde_json::Value)>>;
+    /// Healthy and degraded connections after `after` (by id), at most `limit`, for the
+    /// scheduler.
+    async fn schedule_candidates(&self, after: &str, limit: i64) -> StoreResult<Vec<ScheduleCandidate>>;
+    /// The settings of one configuration version.
+    async fn sync_config_version(
+        &self,
+        organization_id: &str,
+        environment: &str,
+        integration_type: crate::domain::IntegrationType,
+        version: i64,
+    ) -> StoreResult<Option<serde_json::Value>>;
     /// Webhook events of the scope (optionally of one connection), newest first.
     async fn list_events(
         &self,

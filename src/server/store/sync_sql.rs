@@ -93,7 +93,8 @@ macro_rules! impl_sync_store {
                 let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
                     "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
                      attempts = attempts + 1, progress = 0, log = '[]' \
-                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' ORDER BY id LIMIT $4 ",
+                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' \
+                     ORDER BY CASE WHEN trigger_kind = 'schedule' THEN 1 ELSE 0 END, id LIMIT $4 ",
                     $skip_locked,
                     ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
                      range_from, range_to, backfill_id, attempts"
@@ -607,6 +608,46 @@ macro_rules! impl_sync_store {
                 Ok(row.map(|(v, s)| (v, serde_json::from_str(&s).unwrap_or_default())))
             }
 
+            async fn schedule_candidates(
+                &self,
+                after: &str,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::sync::ScheduleCandidate>> {
+                Ok(sqlx::query_as(
+                    "SELECT c.id, c.organization_id, c.environment, c.platform_id, c.config_version, \
+                        (SELECT MAX(r.queued_at) FROM sync_runs r WHERE r.connection_id = c.id \
+                            AND r.trigger_kind IN ('schedule', 'connection')) AS last_scheduled, \
+                        (SELECT COUNT(*) FROM sync_runs r WHERE r.connection_id = c.id \
+                            AND r.status IN ('queued', 'running')) AS active \
+                     FROM connections c WHERE c.id > $1 AND c.status IN ('healthy', 'degraded') \
+                     ORDER BY c.id LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn sync_config_version(
+                &self,
+                organization_id: &str,
+                environment: &str,
+                integration_type: crate::domain::IntegrationType,
+                version: i64,
+            ) -> StoreResult<Option<serde_json::Value>> {
+                let settings: Option<String> = sqlx::query_scalar(
+                    "SELECT settings FROM sync_configs WHERE organization_id = $1 AND environment = $2 \
+                     AND integration_type = $3 AND version = $4",
+                )
+                .bind(organization_id)
+                .bind(environment)
+                .bind(integration_type.as_str())
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(settings.and_then(|s| serde_json::from_str(&s).ok()))
+            }
+
             async fn list_events(
                 &self,
                 scope: &Scope,
@@ -665,48 +706,27 @@ macro_rules! impl_sync_store {
 }
 pub(crate) use impl_sync_store;
 
-/// Inserts queued runs on an open transaction.
+/// Inserts queued runs on an open transaction. A run that would break a unique rule is skipped:
+/// at most one scheduled run per connection and object waits in the queue, so schedulers in
+/// several processes never queue the same sync twice.
 macro_rules! insert_runs_tx {
     ($db:ty, $tx:expr, $runs:expr) => {{
-        use crate::server::store::sql::bulk_insert;
-        bulk_insert!(
-            $db,
-            $tx,
-            "sync_runs",
-            [
-                id,
-                connection_id,
-                organization_id,
-                environment,
-                platform_id,
-                data_object,
-                kind,
-                status,
-                queued_at,
-                range_from,
-                range_to,
-                trigger_kind,
-                backfill_id,
-                triggered_by
-            ],
-            $runs,
-            |q, r| {
-                q.push_bind(&r.id)
-                    .push_bind(&r.connection_id)
-                    .push_bind(&r.organization_id)
-                    .push_bind(&r.environment)
-                    .push_bind(&r.platform_id)
-                    .push_bind(&r.data_object)
-                    .push_bind(&r.kind)
-                    .push_bind("queued")
-                    .push_bind(r.queued_at)
-                    .push_bind(r.range_from)
-                    .push_bind(r.range_to)
-                    .push_bind(&r.trigger_kind)
-                    .push_bind(&r.backfill_id)
+        let runs: &[crate::server::store::sync::NewSyncRun] = $runs;
+        for chunk in runs.chunks(crate::server::store::sql::MAX_PARAMS_PER_STATEMENT / 14) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO sync_runs (id, connection_id, organization_id, environment, platform_id, data_object, kind, \
+                 status, queued_at, range_from, range_to, trigger_kind, backfill_id, triggered_by) ",
+            );
+            qb.push_values(chunk.iter(), |mut q, r| {
+                q.push_bind(&r.id).push_bind(&r.connection_id).push_bind(&r.organization_id)
+                    .push_bind(&r.environment).push_bind(&r.platform_id).push_bind(&r.data_object)
+                    .push_bind(&r.kind).push_bind("queued").push_bind(r.queued_at).push_bind(r.range_from)
+                    .push_bind(r.range_to).push_bind(&r.trigger_kind).push_bind(&r.backfill_id)
                     .push_bind(&r.triggered_by);
-            }
-        );
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *$tx).await?;
+        }
     }};
 }
 pub(crate) use insert_runs_tx;

@@ -1,0 +1,127 @@
+import { test, expect, signIn, Page } from "./helpers";
+
+/** Opens the first connection on the list whose row mentions all of `words`. */
+async function openConnection(page: Page, ...words: string[]) {
+  await page.goto("/connections");
+  let rows = page.getByTestId("connections-table").locator("tbody tr");
+  for (const w of words) rows = rows.filter({ hasText: w });
+  const link = rows.first().locator("a").first();
+  const id = (await rows.first().locator("div.font-mono").innerText()).trim();
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/connections/${id}`));
+  return id;
+}
+
+test("a connection opens from the global search by its ID and shows each object's state", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  await page.goto("/connections");
+  const id = (await page.getByTestId("connections-table").locator("div.font-mono").first().innerText()).trim();
+  await page.getByLabel("Find a request or connection by ID").fill(` ${id} `);
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page).toHaveURL(new RegExp(`/connections/${id}$`));
+  await expect(page.getByTestId("object-table")).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Connection sections" }).getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
+});
+
+test("a failed run shows its cause, the raw platform error and the next step", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  const id = await openConnection(page, "Degraded");
+  await page.goto(`/connections/${id}?tab=history&status=failed`);
+  const history = page.getByTestId("sync-history");
+  await expect(history).toBeVisible();
+  await expect(history.getByTestId("run-next-step").first()).toContainText("Next step:");
+  await history.locator("tbody tr a").first().click();
+  await expect(page.getByTestId("run-error")).toContainText("Next step:");
+});
+
+test("a platform without sync history says so instead of an empty table", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  const id = await openConnection(page, "WooCommerce");
+  await page.goto(`/connections/${id}?tab=history`);
+  await expect(page.getByTestId("no-sync-history")).toContainText("does not report sync history");
+});
+
+test("the backfill form names what is wrong", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  const id = await openConnection(page, "QuickBooks Online", "Healthy");
+  await page.goto(`/backfills/new?connection=${id}&review=1&range=30d`);
+  await expect(page.getByTestId("backfill-error")).toContainText("Choose at least one data object");
+  await page.goto(`/backfills/new?connection=${id}&review=1&object=invoices&range=custom&from=2026-10-02T00:00&to=2026-10-01T00:00`);
+  await expect(page.getByTestId("backfill-error")).toContainText("start must be before its end");
+  await page.goto(`/backfills/new?connection=${id}&review=1&object=invoices&range=custom&from=2099-01-01T00:00&to=2099-02-01T00:00`);
+  await expect(page.getByTestId("backfill-error")).toContainText("in the future");
+});
+
+test("a developer triggers a backfill and watches it complete", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await signIn(page, "dev@acme.test");
+  const id = await openConnection(page, "Xero", "Healthy");
+  await page.getByRole("link", { name: "Backfill…" }).click();
+  await page.getByLabel("invoices").check();
+  await page.getByLabel("customers").check();
+  await page.getByLabel("Last 30 days").check();
+  await page.getByRole("button", { name: "Review backfill" }).click();
+  await expect(page.getByTestId("backfill-review")).toContainText("This queues 2 run(s) for 1 connection(s)");
+  await page.getByLabel("Reason (optional)").fill(`e2e ${testInfo.project.name}`);
+  await page.getByRole("button", { name: "Queue 2 run(s)" }).click();
+  await expect(page).toHaveURL(/\/backfills\/bf_/);
+  const progress = page.getByTestId("backfill-progress");
+  if (testInfo.project.name === "no-js") {
+    // Without JavaScript the page is a snapshot: reload until it is done.
+    await expect(async () => {
+      await page.reload();
+      await expect(progress).toContainText("2 of 2 runs done", { timeout: 1_000 });
+    }).toPass({ timeout: 90_000 });
+  } else {
+    // With JavaScript it updates itself.
+    await expect(progress).toContainText("2 of 2 runs done", { timeout: 90_000 });
+  }
+  await expect(page.getByTestId("backfill-matrix")).toContainText("invoices");
+  await page.goto(`/connections/${id}?tab=history&kind=backfill`);
+  await expect(page.getByTestId("sync-history").locator("tbody tr").first()).toBeVisible();
+});
+
+test("a running backfill can be cancelled", async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, "owner@acme.test");
+  const id = await openConnection(page, "QuickBooks Online", "Healthy");
+  const objects = ["accounts", "customers", "vendors", "invoices", "invoice_payments", "bills", "bill_payments", "expenses", "journal_entries"];
+  await page.goto(`/backfills/new?connection=${id}&review=1&range=full&${objects.map((o) => `object=${o}`).join("&")}`);
+  await page.getByRole("button", { name: /^Queue \d+ run\(s\)$/ }).click();
+  await expect(page).toHaveURL(/\/backfills\/bf_/);
+  await page.getByRole("button", { name: "Cancel backfill" }).click();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("backfill-status")).toHaveText("Cancelled", { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByRole("button", { name: "Cancel backfill" })).toHaveCount(0);
+});
+
+test("a viewer sees why they cannot start a backfill", async ({ page }) => {
+  await signIn(page, "viewer@acme.test");
+  const id = await openConnection(page, "Healthy");
+  await expect(page.getByTestId("backfill-not-allowed")).toContainText("Viewers can read sync history but not start backfills");
+  await page.goto(`/backfills/new?connection=${id}`);
+  await expect(page.getByTestId("backfill-not-allowed")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Review backfill" })).toBeDisabled();
+});
+
+test("another organization's backfill is not reachable by URL or server function", async ({ browser }) => {
+  const acme = await browser.newPage();
+  await signIn(acme, "owner@acme.test");
+  const id = await openConnection(acme, "Xero", "Healthy");
+  await acme.goto(`/backfills/new?connection=${id}&review=1&range=30d&object=accounts`);
+  await acme.getByRole("button", { name: "Queue 1 run(s)" }).click();
+  await expect(acme).toHaveURL(/\/backfills\/bf_/);
+  const backfill = acme.url().split("/backfills/")[1].split("?")[0];
+  await acme.close();
+
+  const globex = await browser.newPage();
+  await signIn(globex, "owner@globex.test");
+  const res = await globex.goto(`/backfills/${backfill}`);
+  expect(res?.status()).toBe(404);
+  await expect(globex.getByText(`No backfill ${backfill} was found`)).toBeVisible();
+  const api = await globex.request.get(`/api/get_backfill?id=${backfill}`);
+  expect(api.status()).toBe(404);
+  await globex.close();
+});

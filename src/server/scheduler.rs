@@ -1,0 +1,111 @@
+//! The scheduler: queues each connection's incremental syncs at the frequency its data sync
+//! configuration sets, so the demo (and a real deployment) is alive while the console is open.
+//!
+//! Each round walks the active connections in pages. A connection is due when nothing of it is
+//! queued or running and its last scheduled sync was queued at least one period ago (by the
+//! configuration version the connection runs, not the newest one: a change applies to existing
+//! connections only after they are backfilled). It gets one run per object that its version
+//! enables and its platform offers, queued together so `sync.completed` reports them as one.
+
+use super::clock::Clock;
+use super::store::sync::NewSyncRun;
+use super::store::Store;
+use crate::domain::{platform, IntegrationType};
+use crate::ids::{make_id, prefix};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The period of a configuration's `frequency`.
+pub fn period_ms(frequency: &str) -> i64 {
+    match frequency {
+        "15m" | "15min" => 15 * 60_000,
+        "1h" => 3_600_000,
+        "6h" => 6 * 3_600_000,
+        _ => 24 * 3_600_000,
+    }
+}
+
+/// One round; returns how many runs it queued.
+pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::store::StoreError> {
+    let now = clock.now_ms();
+    let mut after = String::new();
+    let mut configs: HashMap<(String, String, String, i64), serde_json::Value> = HashMap::new();
+    let mut queued = 0;
+    loop {
+        let batch = store.schedule_candidates(&after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id.clone();
+        let mut runs = vec![];
+        for c in &batch {
+            if c.active > 0 {
+                continue;
+            }
+            let Some(spec) = platform(&c.platform_id) else { continue };
+            let it: IntegrationType = spec.integration_type;
+            let key =
+                (c.organization_id.clone(), c.environment.clone(), it.as_str().to_string(), c.config_version);
+            if !configs.contains_key(&key) {
+                let settings = store
+                    .sync_config_version(&c.organization_id, &c.environment, it, c.config_version)
+                    .await?
+                    .unwrap_or_default();
+                configs.insert(key.clone(), settings);
+            }
+            let settings = &configs[&key];
+            let period = period_ms(settings["frequency"].as_str().unwrap_or("24h"));
+            if c.last_scheduled.is_some_and(|t| now - t < period) {
+                continue;
+            }
+            // Several processes may schedule at once: the database keeps at most one queued
+            // scheduled run per connection and object (a partial unique index), and the insert
+            // skips what another process queued first.
+            for object in spec.supported_objects() {
+                if !settings["objects"][object]["enabled"].as_bool().unwrap_or(true) {
+                    continue;
+                }
+                runs.push(NewSyncRun {
+                    id: make_id(prefix::SYNC_RUN, now, rand::random()),
+                    connection_id: c.id.clone(),
+                    organization_id: c.organization_id.clone(),
+                    environment: c.environment.clone(),
+                    platform_id: c.platform_id.clone(),
+                    data_object: object.to_string(),
+                    kind: "incremental".into(),
+                    queued_at: now,
+                    range_from: Some(c.last_scheduled.unwrap_or(now - period)),
+                    range_to: Some(now),
+                    trigger_kind: "schedule".into(),
+                    backfill_id: None,
+                    triggered_by: None,
+                });
+            }
+        }
+        if !runs.is_empty() {
+            queued += runs.len();
+            store.queue_runs(&runs, None).await?;
+        }
+    }
+    Ok(queued)
+}
+
+/// Runs a round every `every` until `shutdown` turns true.
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match tick(store.as_ref(), clock.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(runs = n, "scheduled incremental syncs"),
+            Err(e) => tracing::warn!(error = %e, "scheduling syncs failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
