@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 pub mod backfills;
 pub mod bench;
+pub mod bench_sync;
 pub mod cli;
 pub mod clock;
 pub mod config;

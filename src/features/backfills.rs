@@ -96,6 +96,7 @@ pub async fn new_backfill(
     #[server(default)] from: String,
     #[server(default)] to: String,
     #[server(default)] review: bool,
+    #[server(default)] matching: String,
 ) -> Result<NewBackfillView, AppError> {
     use crate::domain::platform;
     use crate::ids::{parse_id, prefix};
@@ -110,6 +111,28 @@ pub async fn new_backfill(
             parse_id(prefix::CONNECTION, &raw)
                 .map_err(|e| AppError::invalid(format!("{raw:?} is not a connection ID: {e}.")))?,
         );
+    }
+    if !matching.trim().is_empty() {
+        // "All matching the filters": the connections list's query, resolved to its connections.
+        let filter = crate::features::connections::ConnectionListQuery::from_query(&matching).to_filter()?;
+        let max = crate::server::backfills::MAX_CONNECTIONS as i64;
+        let found = state
+            .store
+            .search_connections(
+                &scope,
+                &filter,
+                &crate::server::store::Page::First,
+                max + 1,
+                state.clock.now_ms(),
+            )
+            .await
+            .map_err(internal)?;
+        if found.len() as i64 > max {
+            return Err(AppError::invalid(format!(
+                "More than {max} connections match these filters; narrow them so one backfill covers at most {max}."
+            )));
+        }
+        ids.extend(found.into_iter().map(|r| r.connection.id));
     }
     if ids.len() > crate::server::backfills::MAX_CONNECTIONS {
         return Err(AppError::invalid("A backfill covers at most 1,000 connections."));
@@ -515,10 +538,11 @@ pub fn NewBackfillPage() -> impl IntoView {
                 q.get("from").unwrap_or_default(),
                 q.get("to").unwrap_or_default(),
                 q.get("review").is_some(),
+                q.get("matching").unwrap_or_default(),
             )
         })
     };
-    let data = Resource::new(args, |(c, o, r, f, t, review)| new_backfill(c, o, r, f, t, review));
+    let data = Resource::new(args, |(c, o, r, f, t, review, m)| new_backfill(c, o, r, f, t, review, m));
     let start = ServerAction::<StartBackfill>::new();
     view! {
         <PageHeader title="New backfill" subtitle="Re-fetch data objects over a time range, under the current data sync configuration." />

@@ -92,6 +92,45 @@ pub struct ConnectionListQuery {
 }
 
 impl ConnectionListQuery {
+    /// Reads what [`ConnectionListQuery::to_query`] wrote (repeated `status`, URL-encoded values).
+    pub fn from_query(query: &str) -> Self {
+        let decode = |v: &str| {
+            let bytes = v.replace('+', " ").into_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' && i + 2 < bytes.len() {
+                    if let Ok(b) =
+                        u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+                    {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                }
+                out.push(bytes[i]);
+                i += 1;
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        let mut q = ConnectionListQuery::default();
+        let mut statuses = vec![];
+        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = decode(v);
+            match k {
+                "status" => statuses.push(v),
+                "platform" => q.platform = v,
+                "type" => q.r#type = v,
+                "q" => q.q = v,
+                "behind" => q.behind = !v.is_empty(),
+                _ => {}
+            }
+        }
+        q.status = statuses.join(",");
+        q
+    }
+
     /// `status=a&status=b&platform=…` for links.
     pub fn to_query(&self) -> String {
         let mut parts: Vec<String> =

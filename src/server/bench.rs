@@ -12,7 +12,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-async fn time_runs<F, Fut>(runs: usize, mut f: F) -> StoreResult<(f64, f64)>
+pub(crate) async fn time_runs<F, Fut>(runs: usize, mut f: F) -> StoreResult<(f64, f64)>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = StoreResult<()>>,

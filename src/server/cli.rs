@@ -66,6 +66,18 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Benchmark the worker (bulk backfill at zero latency) and the sync-history and
+    /// connections lists (seeds an empty database first).
+    BenchSync {
+        #[arg(long, default_value_t = 100_000)]
+        connections: usize,
+        #[arg(long, default_value_t = 1_000)]
+        backfill_connections: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        history: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Create a user (and the organization, if it does not exist yet).
     CreateUser {
         #[arg(long)]
@@ -197,6 +209,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::BenchRequestLogs { request_logs, runs } => {
             let store = store::open(&database_url).await?;
             super::bench::run(store.as_ref(), request_logs, runs.max(1)).await?;
+            Ok(())
+        }
+        Command::BenchSync { connections, backfill_connections, history, runs } => {
+            let store = store::open(&database_url).await?;
+            super::bench_sync::run(
+                store,
+                super::bench_sync::BenchSync {
+                    connections: connections.max(backfill_connections),
+                    backfill_connections,
+                    history,
+                    runs: runs.max(1),
+                },
+            )
+            .await?;
             Ok(())
         }
         Command::CreateUser { email, password, org, role, staff, name } => {
