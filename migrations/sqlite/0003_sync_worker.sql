@@ -63,6 +63,9 @@ ALTER TABLE backfills ADD COLUMN created_by_email TEXT;
 CREATE UNIQUE INDEX backfills_idempotency ON backfills (organization_id, idempotency_key);
 CREATE INDEX backfills_by_status ON backfills (organization_id, environment, status, id);
 
+-- The connections list finds a connection by its platform account ID.
+CREATE INDEX connections_by_account ON connections (organization_id, environment, platform_account_id);
+
 -- Why a connection has its status, and since when.
 ALTER TABLE connections ADD COLUMN status_reason TEXT;
 ALTER TABLE connections ADD COLUMN status_since BIGINT;

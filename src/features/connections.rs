@@ -50,6 +50,9 @@ impl From<crate::server::store::ConnectionRow> for ConnectionSummary {
     }
 }
 
+/// The server stops counting a status here (`store::COUNT_CAP`); beyond it the list says "10,000+".
+const COUNT_SHOWN: i64 = 10_000;
+
 /// Connections per page of the list.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -183,6 +186,7 @@ impl ConnectionListQuery {
             integration_type,
             text,
             behind: self.behind,
+            ids: vec![],
         })
     }
 }
@@ -362,7 +366,7 @@ fn StatusCounts(page: ConnectionListPage) -> impl IntoView {
                 let mut parts = base.clone();
                 parts.push(format!("status={s}"));
                 let label = ConnectionStatus::parse(&s).map(|x| x.label()).unwrap_or("?");
-                view! { <li><a class="inline-flex items-center gap-2 rounded-md bg-white px-3 py-1 ring-1 ring-slate-200 hover:bg-slate-50" href=format!("/connections?{}", parts.join("&"))><Badge tone=status_tone(&s)>{label}</Badge><span class="tabular-nums">{n}</span></a></li> }
+                view! { <li><a class="inline-flex items-center gap-2 rounded-md bg-white px-3 py-1 ring-1 ring-slate-200 hover:bg-slate-50" href=format!("/connections?{}", parts.join("&"))><Badge tone=status_tone(&s)>{label}</Badge><span class="tabular-nums">{if n > COUNT_SHOWN { "10,000+".to_string() } else { n.to_string() }}</span></a></li> }
             }).collect_view()}
         </ul>
     }

@@ -21,6 +21,9 @@ pub use sqlite::SqliteStore;
 
 use super::config::DatabaseUrl;
 
+/// Counts shown in lists stop here ("10,000+"): an exact count would read every row.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// At most this many rows in one page of any list, whatever the caller asks.
 pub const MAX_PAGE: i64 = 200;
 
@@ -405,6 +408,8 @@ pub struct ConnectionFilter {
     pub text: Option<String>,
     /// Only connections on an older configuration version than their type's current one.
     pub behind: bool,
+    /// Only these connections (set when the text matched IDs exactly).
+    pub ids: Vec<String>,
 }
 
 /// A connection with what the list shows about its health.
@@ -617,6 +622,13 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     ) -> StoreResult<Vec<(String, i64)>>;
     async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
 
+    /// A text search that is exactly a connection ID or platform account ID becomes a lookup of
+    /// those connections (an index probe) instead of a scan of names.
+    async fn exact_text_match(
+        &self,
+        scope: &Scope,
+        filter: &ConnectionFilter,
+    ) -> StoreResult<ConnectionFilter>;
     /// Which organization and environment an object belongs to. Only `server::access` calls
     /// this: it decides (and audits) whether the caller may look.
     async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>>;

@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
 
+/// How often a running run reports progress and extends its lease.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// Runs executed at once by this process.
@@ -152,7 +155,37 @@ impl Worker {
             tasks.spawn(async move {
                 let _permit = permit;
                 let platform_slots = me.platform_slots(&run.platform_id);
-                let Ok(_platform_permit) = platform_slots.acquire_owned().await else { return };
+                // Waiting for the platform's turn can outlast the lease: keep it alive meanwhile,
+                // or another round would requeue the run while it waits here.
+                let lease_ms = me.settings.lease.as_millis() as i64;
+                let acquire = platform_slots.acquire_owned();
+                tokio::pin!(acquire);
+                let _platform_permit = loop {
+                    tokio::select! {
+                        permit = &mut acquire => match permit {
+                            Ok(p) => break p,
+                            Err(_) => return,
+                        },
+                        _ = tokio::time::sleep(me.settings.lease / 3) => {
+                            match me.store.heartbeat_run(&run.id, &me.owner, me.clock.now_ms(), lease_ms, 0, "[]").await {
+                                Ok(Heartbeat::Continue) => {}
+                                Ok(Heartbeat::Cancel) => {
+                                    let result = RunResult {
+                                        status: "cancelled".into(),
+                                        error_message: Some("The backfill was cancelled before this run started.".into()),
+                                        log: "[]".into(),
+                                        ..Default::default()
+                                    };
+                                    let _ = me.store.finish_run(&run.id, &me.owner, me.clock.now_ms(), &result).await;
+                                    return;
+                                }
+                                // Lost (another worker has it) or the database is away: the
+                                // lease expires and the run is requeued.
+                                Ok(Heartbeat::Lost) | Err(_) => return,
+                            }
+                        }
+                    }
+                };
                 if let Err(e) = me.execute(&run).await {
                     // The lease expires and another round picks the run up again.
                     tracing::warn!(run = %run.id, error = %e, "sync run interrupted");
@@ -201,6 +234,7 @@ impl Worker {
         );
         let mut log: Vec<serde_json::Value> = vec![];
         let mut progress = 0i64;
+        let mut last_beat = std::time::Instant::now();
         for (i, step) in plan.pages.iter().enumerate() {
             if let Some(seconds) = step.rate_limited {
                 let mut entry = sandbox::page_log(spec, &run.data_object, i, 429, 0, 40);
@@ -222,6 +256,14 @@ impl Worker {
                 step.records,
                 self.settings.sandbox.page_delay.as_millis() as i64,
             ));
+            // Report progress (and learn of a cancel) about once a second, and after the last
+            // page: often enough for a live page, rare enough that a fast platform is not slowed
+            // by a write per page.
+            let last_page = i + 1 == plan.pages.len();
+            if !last_page && last_beat.elapsed() < HEARTBEAT_EVERY.min(self.settings.lease / 3) {
+                continue;
+            }
+            last_beat = std::time::Instant::now();
             let log_text = serde_json::Value::Array(log.clone()).to_string();
             match self
                 .store

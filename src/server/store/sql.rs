@@ -185,6 +185,14 @@ pub fn push_connection_filter<'a, DB: sqlx::Database>(
     if let Some(t) = &f.integration_type {
         qb.push(" AND p.integration_type = ").push_bind(t.clone());
     }
+    if !f.ids.is_empty() {
+        qb.push(" AND c.id IN (");
+        let mut sep = qb.separated(", ");
+        for id in f.ids.iter().take(1000) {
+            sep.push_bind(id.clone());
+        }
+        qb.push(")");
+    }
     if let Some(t) = &f.text {
         qb.push(" AND (c.id = ").push_bind(t.clone());
         qb.push(" OR c.platform_account_id = ").push_bind(t.clone());
@@ -848,6 +856,7 @@ macro_rules! impl_store {
             qb.push_bind(crate::ids::id_floor(crate::ids::prefix::SYNC_RUN, since));
             qb.push(") AS failed_24h FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ");
             qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
+            let filter = &self.exact_text_match(scope, filter).await?;
             crate::server::store::sql::push_connection_filter(&mut qb, filter, true);
             crate::server::store::sql::push_keyset(&mut qb, "c.id", page, limit);
             let mut rows: Vec<ConnectionListRow> = qb.build_query_as().fetch_all(&self.pool).await?;
@@ -857,14 +866,40 @@ macro_rules! impl_store {
             Ok(rows)
         }
 
+        async fn exact_text_match(&self, scope: &Scope, filter: &ConnectionFilter) -> StoreResult<ConnectionFilter> {
+            let Some(text) = filter.text.clone() else { return Ok(filter.clone()) };
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM connections WHERE organization_id = $1 AND environment = $2 AND id = $3 \
+                 UNION SELECT id FROM connections WHERE organization_id = $1 AND environment = $2 AND platform_account_id = $3",
+            )
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
+            .bind(&text)
+            .fetch_all(&self.pool)
+            .await?;
+            if ids.is_empty() {
+                return Ok(filter.clone());
+            }
+            Ok(ConnectionFilter { text: None, ids, ..filter.clone() })
+        }
+
         async fn connection_status_counts(&self, scope: &Scope, filter: &ConnectionFilter) -> StoreResult<Vec<(String, i64)>> {
-            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                "SELECT c.status, COUNT(*) FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ",
-            );
-            qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
-            crate::server::store::sql::push_connection_filter(&mut qb, filter, false);
-            qb.push(" GROUP BY c.status");
-            Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+            // One bounded count per status: counting stops at COUNT_CAP + 1 (shown as
+            // "10,000+"), so the counts cost the same on 10 and on 1,000,000 connections.
+            let filter = &self.exact_text_match(scope, filter).await?;
+            let mut out = vec![];
+            for status in crate::domain::ConnectionStatus::ALL {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ",
+                );
+                qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
+                qb.push(" AND c.status = ").push_bind(status.as_str().to_string());
+                crate::server::store::sql::push_connection_filter(&mut qb, filter, false);
+                qb.push(" LIMIT ").push_bind(crate::server::store::COUNT_CAP + 1).push(") counted");
+                let (n,): (i64,) = qb.build_query_as().fetch_one(&self.pool).await?;
+                out.push((status.as_str().to_string(), n));
+            }
+            Ok(out)
         }
 
         async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>> {

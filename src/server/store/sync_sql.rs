@@ -343,7 +343,7 @@ macro_rules! impl_sync_store {
                             })
                         })
                         .collect();
-                    events.push(event(
+                    let sync_completed = event(
                         "sync.completed",
                         serde_json::json!({
                             "connection_id": connection_id,
@@ -351,13 +351,16 @@ macro_rules! impl_sync_store {
                             "backfill_id": backfill_id,
                             "objects": objects,
                         }),
-                    ));
-                }
-                if let Some(b) = &backfill_id {
-                    if let Some(e) = finalize_backfill_tx!(tx, b, now, event) {
-                        events.push(e);
+                    );
+                    events.push(sync_completed);
+                    // The backfill can only have ended when one of its connections just did.
+                    if let Some(b) = &backfill_id {
+                        if let Some(e) = finalize_backfill_tx!(tx, b, now, event) {
+                            events.push(e);
+                        }
                     }
                 }
+
                 for (event_id, event_type, payload) in events {
                     let conn = if event_type == "backfill.completed" { None } else { Some(connection_id.clone()) };
                     sqlx::query(
@@ -403,6 +406,16 @@ macro_rules! impl_sync_store {
                 .execute(&mut *tx)
                 .await?;
                 insert_audit_tx!(tx, audit);
+                // Connections with nothing left to run (all their runs were still queued) end now.
+                sqlx::query(
+                    "UPDATE backfill_connections SET status = 'cancelled' WHERE backfill_id = $1 \
+                     AND status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM sync_runs r \
+                        WHERE r.backfill_id = $1 AND r.connection_id = backfill_connections.connection_id \
+                        AND r.status IN ('queued', 'running'))",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 let event = |event_type: &str, data: serde_json::Value| {
                     let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
                     let payload = serde_json::json!({
@@ -737,8 +750,10 @@ pub(crate) use insert_runs_tx;
 macro_rules! finalize_backfill_tx {
     ($tx:expr, $id:expr, $now:expr, $event:expr) => {{
         let id: &str = $id;
+        // Counted on its connections (a few per backfill), not its runs (thousands): a
+        // connection's status becomes final when its last run does.
         let remaining: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sync_runs WHERE backfill_id = $1 AND status IN ('queued', 'running')",
+            "SELECT COUNT(*) FROM backfill_connections WHERE backfill_id = $1 AND status IN ('queued', 'running')",
         )
         .bind(id)
         .fetch_one(&mut *$tx)
@@ -746,13 +761,6 @@ macro_rules! finalize_backfill_tx {
         if remaining > 0 {
             None
         } else {
-            // Connections whose runs were all cancelled before they started.
-            sqlx::query(
-                "UPDATE backfill_connections SET status = 'cancelled' WHERE backfill_id = $1 AND status IN ('queued', 'running')",
-            )
-            .bind(id)
-            .execute(&mut *$tx)
-            .await?;
             let parts: Vec<(String, i64)> =
                 sqlx::query_as("SELECT status, COUNT(*) FROM backfill_connections WHERE backfill_id = $1 GROUP BY status")
                     .bind(id)
