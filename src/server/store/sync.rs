@@ -304,3 +304,15 @@ pub const TERMINAL: &[&str] = &["succeeded", "partial", "failed", "not_supported
 pub fn event_status(status: &str) -> String {
     status.to_ascii_uppercase()
 }
+
+/// A webhook event as stored: its id, type and payload (`{"id", "type", "created_at", "data"}`).
+pub fn event_row(now: i64, event_type: &str, data: serde_json::Value) -> (String, String, String) {
+    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
+    let payload = serde_json::json!({
+        "id": event_id,
+        "type": event_type,
+        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
+        "data": data,
+    });
+    (event_id, event_type.to_string(), payload.to_string())
+}

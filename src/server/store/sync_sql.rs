@@ -220,14 +220,7 @@ macro_rules! impl_sync_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 let event = |event_type: &str, data: serde_json::Value| {
-                    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
-                    let payload = serde_json::json!({
-                        "id": event_id,
-                        "type": event_type,
-                        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
-                        "data": data,
-                    });
-                    (event_id, event_type.to_string(), payload.to_string())
+                    crate::server::store::sync::event_row(now, event_type, data)
                 };
                 let mut events = vec![];
                 if result.needs_reauth {
@@ -417,14 +410,7 @@ macro_rules! impl_sync_store {
                 .execute(&mut *tx)
                 .await?;
                 let event = |event_type: &str, data: serde_json::Value| {
-                    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
-                    let payload = serde_json::json!({
-                        "id": event_id,
-                        "type": event_type,
-                        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
-                        "data": data,
-                    });
-                    (event_id, event_type.to_string(), payload.to_string())
+                    crate::server::store::sync::event_row(now, event_type, data)
                 };
                 if let Some((event_id, event_type, payload)) = finalize_backfill_tx!(tx, id, now, event) {
                     sqlx::query(
