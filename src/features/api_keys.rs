@@ -46,23 +46,19 @@ pub async fn list_api_keys(
     #[server(default)] before: Option<String>,
     #[server(default)] after: Option<String>,
 ) -> Result<ApiKeysView, AppError> {
-    use crate::ids::{parse_id, prefix};
+    use crate::ids::prefix;
     use crate::server::access::own_scope;
     use crate::server::auth::cookie_value;
-    use crate::server::context::{internal, session};
+    use crate::server::context::{internal, page_from_cursors, session};
     use crate::server::reveal;
-    use crate::server::store::{keyset_window, Page};
+    use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
-    let cursor = |v: &str| {
-        parse_id(prefix::API_KEY, v)
-            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a key ID: {e}.")))
-    };
-    let page = match (before.as_deref().filter(|s| !s.is_empty()), after.as_deref().filter(|s| !s.is_empty()))
-    {
-        (Some(b), _) => Page::Before(cursor(b)?),
-        (None, Some(a)) => Page::After(cursor(a)?),
-        (None, None) => Page::First,
-    };
+    let page = page_from_cursors(
+        prefix::API_KEY,
+        "key",
+        before.as_deref().unwrap_or(""),
+        after.as_deref().unwrap_or(""),
+    )?;
     let rows =
         state.store.list_api_keys(&own_scope(&viewer), &page, PAGE_SIZE + 1).await.map_err(internal)?;
     let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |k| k.id.clone());

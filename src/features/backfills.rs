@@ -367,10 +367,10 @@ pub async fn list_backfills(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<BackfillList, AppError> {
-    use crate::ids::{parse_id, prefix};
+    use crate::ids::prefix;
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
-    use crate::server::store::{keyset_window, Page};
+    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
     let status = Some(status.trim()).filter(|s| !s.is_empty());
     if let Some(s) = status {
@@ -381,15 +381,7 @@ pub async fn list_backfills(
             )));
         }
     }
-    let cursor = |v: &str| {
-        parse_id(prefix::BACKFILL, v)
-            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a backfill ID: {e}.")))
-    };
-    let page = match (before.trim(), after.trim()) {
-        ("", "") => Page::First,
-        (b, _) if !b.is_empty() => Page::Before(cursor(b)?),
-        (_, a) => Page::After(cursor(a)?),
-    };
+    let page = page_from_cursors(prefix::BACKFILL, "backfill", before.trim(), after.trim())?;
     let rows = state.store.list_backfills(&own_scope(&viewer), status, &page, 51).await.map_err(internal)?;
     let (rows, newer, older) = keyset_window(rows, &page, 50, |b| b.id.clone());
     let link = |k: &str, c: String| match status {

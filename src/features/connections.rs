@@ -207,21 +207,17 @@ pub async fn list_connections(
     #[server(default)] before: Option<String>,
     #[server(default)] after: Option<String>,
 ) -> Result<ConnectionListPage, AppError> {
-    use crate::ids::{parse_id, prefix};
+    use crate::ids::prefix;
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
-    use crate::server::store::{keyset_window, Page};
+    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
-    let cursor = |v: &str| {
-        parse_id(prefix::CONNECTION, v)
-            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a connection ID: {e}.")))
-    };
-    let page = match (before.as_deref().filter(|s| !s.is_empty()), after.as_deref().filter(|s| !s.is_empty()))
-    {
-        (Some(b), _) => Page::Before(cursor(b)?),
-        (None, Some(a)) => Page::After(cursor(a)?),
-        (None, None) => Page::First,
-    };
+    let page = page_from_cursors(
+        prefix::CONNECTION,
+        "connection",
+        before.as_deref().unwrap_or(""),
+        after.as_deref().unwrap_or(""),
+    )?;
     let f = filter.to_filter()?;
     let scope = own_scope(&viewer);
     let since = state.clock.now_ms() - 86_400_000;

@@ -116,9 +116,9 @@ pub async fn list_sync_runs(
 ) -> Result<SyncHistoryPage, AppError> {
     use crate::ids::{id_floor, parse_id, prefix};
     use crate::server::access::scope_for;
-    use crate::server::context::{internal, session};
+    use crate::server::context::{internal, page_from_cursors, session};
     use crate::server::store::sync::SyncRunQuery;
-    use crate::server::store::{keyset_window, ObjectKind, Page};
+    use crate::server::store::{keyset_window, ObjectKind};
     let (state, viewer) = session()?;
     let connection = parse_id(prefix::CONNECTION, &connection)
         .map_err(|e| AppError::invalid(format!("{connection:?} is not a connection ID: {e}.")))?;
@@ -140,15 +140,7 @@ pub async fn list_sync_runs(
         }
     };
     let object_refs: Vec<&str> = objects.iter().map(String::as_str).collect();
-    let cursor = |v: &str| {
-        parse_id(prefix::SYNC_RUN, v)
-            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a run ID: {e}.")))
-    };
-    let page = match (before.trim(), after.trim()) {
-        ("", "") => Page::First,
-        (b, _) if !b.is_empty() => Page::Before(cursor(b)?),
-        (_, a) => Page::After(cursor(a)?),
-    };
+    let page = page_from_cursors(prefix::SYNC_RUN, "run", before.trim(), after.trim())?;
     let hours =
         match range.trim() {
             "" => None,

@@ -33,3 +33,23 @@ pub fn internal(err: StoreError) -> AppError {
     tracing::error!(error = %err, "store error");
     AppError::Internal
 }
+
+/// The page a keyset list's `before` / `after` cursors ask for. Each cursor must be an id of the
+/// listed kind (`prefix`); empty means absent, and `before` wins when both are given.
+pub fn page_from_cursors(
+    prefix: &'static str,
+    kind: &str,
+    before: &str,
+    after: &str,
+) -> Result<super::store::Page, AppError> {
+    use super::store::Page;
+    let cursor = |v: &str| {
+        crate::ids::parse_id(prefix, v)
+            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a {kind} ID: {e}.")))
+    };
+    Ok(match (before, after) {
+        ("", "") => Page::First,
+        (b, _) if !b.is_empty() => Page::Before(cursor(b)?),
+        (_, a) => Page::After(cursor(a)?),
+    })
+}
