@@ -37,16 +37,6 @@ pub struct ConnectionOverviewView {
     pub allowed: Result<(), String>,
 }
 
-#[cfg(feature = "ssr")]
-fn frequency_ms(f: &str) -> i64 {
-    match f {
-        "15m" | "15min" => 15 * 60_000,
-        "1h" => 3_600_000,
-        "6h" => 6 * 3_600_000,
-        _ => 24 * 3_600_000,
-    }
-}
-
 #[server(input = GetUrl, endpoint = "connection_overview")]
 pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, AppError> {
     use crate::domain::platform;
@@ -92,7 +82,10 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
                 updated: last.map(|r| r.records_updated).unwrap_or(0),
                 deleted: last.map(|r| r.records_deleted).unwrap_or(0),
                 next_sync: (enabled && supported && matches!(c.status.as_str(), "healthy" | "degraded"))
-                    .then(|| last.map(|r| r.queued_at).unwrap_or(now) + frequency_ms(&frequency)),
+                    .then(|| {
+                        last.map(|r| r.queued_at).unwrap_or(now)
+                            + crate::server::scheduler::period_ms(&frequency)
+                    }),
             }
         })
         .collect();

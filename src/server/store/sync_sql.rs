@@ -180,6 +180,16 @@ macro_rules! impl_sync_store {
                 result: &crate::server::store::sync::RunResult,
             ) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
+                // Runs of one connection finish one at a time: lock the connection's row first.
+                // Without it, two runs ending together on PostgreSQL would each see the other
+                // still running (neither commit visible to the other) and neither would end the
+                // batch or the backfill. On SQLite the single writer already serializes this.
+                sqlx::query(
+                    "UPDATE connections SET status = status WHERE id = (SELECT connection_id FROM sync_runs WHERE id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 let n = sqlx::query(
                     "UPDATE sync_runs SET status = $3, finished_at = $4, records_added = $5, records_updated = $6, \
                      records_deleted = $7, error_code = $8, error_message = $9, platform_error = $10, log = $11, \
@@ -348,6 +358,12 @@ macro_rules! impl_sync_store {
                     events.push(sync_completed);
                     // The backfill can only have ended when one of its connections just did.
                     if let Some(b) = &backfill_id {
+                        // Connections of one backfill end one at a time too (same reason): lock
+                        // the backfill's row, always after the connection's, so no deadlock.
+                        sqlx::query("UPDATE backfills SET status = status WHERE id = $1")
+                            .bind(b)
+                            .execute(&mut *tx)
+                            .await?;
                         if let Some(e) = finalize_backfill_tx!(tx, b, now, event) {
                             events.push(e);
                         }
