@@ -9,6 +9,7 @@ pub mod bench_sync;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod context;
 pub mod http;
 pub mod redact;

@@ -116,17 +116,18 @@ pub async fn new_backfill(
         // "All matching the filters": the connections list's query, resolved to its connections.
         let filter = crate::features::connections::ConnectionListQuery::from_query(&matching).to_filter()?;
         let max = crate::server::backfills::MAX_CONNECTIONS as i64;
-        let found = state
-            .store
-            .search_connections(
-                &scope,
-                &filter,
-                &crate::server::store::Page::First,
-                max + 1,
-                state.clock.now_ms(),
-            )
-            .await
-            .map_err(internal)?;
+        let found = crate::server::connections::search(
+            state.store.as_ref(),
+            &scope,
+            &filter,
+            &crate::server::store::Page::First,
+            max + 1,
+            state.clock.now_ms(),
+            false,
+        )
+        .await
+        .map_err(internal)?
+        .rows;
         if found.len() as i64 > max {
             return Err(AppError::invalid(format!(
                 "More than {max} connections match these filters; narrow them so one backfill covers at most {max}."

@@ -220,11 +220,19 @@ pub async fn list_connections(
     )?;
     let f = filter.to_filter()?;
     let scope = own_scope(&viewer);
-    let since = state.clock.now_ms() - 86_400_000;
-    let rows =
-        state.store.search_connections(&scope, &f, &page, PAGE_SIZE + 1, since).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.connection.id.clone());
-    let counts = state.store.connection_status_counts(&scope, &f).await.map_err(internal)?;
+    let found = crate::server::connections::search(
+        state.store.as_ref(),
+        &scope,
+        &f,
+        &page,
+        PAGE_SIZE + 1,
+        state.clock.now_ms(),
+        true,
+    )
+    .await
+    .map_err(internal)?;
+    let (rows, newer, older) = keyset_window(found.rows, &page, PAGE_SIZE, |r| r.connection.id.clone());
+    let counts = found.counts;
     let counts = ConnectionStatus::ALL
         .iter()
         .map(|s| {

@@ -212,7 +212,6 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
         let (p50, p95) = time_runs(b.runs, history(q)).await?;
         println!("{name:<52} {p50:>9.2} {p95:>9.2}");
     }
-    let since = now - 86_400_000;
     for (name, f) in [
         ("connections list, first page", ConnectionFilter::default()),
         (
@@ -243,7 +242,11 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
             let f = f.clone();
             let store = store.clone();
             let scope = scope.clone();
-            async move { store.search_connections(&scope, &f, &Page::First, 51, since).await.map(|_| ()) }
+            async move {
+                super::connections::search(store.as_ref(), &scope, &f, &Page::First, 51, now, false)
+                    .await
+                    .map(|_| ())
+            }
         })
         .await?;
         println!("{name:<52} {p50:>9.2} {p95:>9.2}");

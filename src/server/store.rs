@@ -422,6 +422,17 @@ pub struct ConnectionListRow {
     pub failed_24h: i64,
 }
 
+/// A keyset list query, named so its plan can be checked ([`AdminStore::explain`]): each is
+/// built by the same function the list itself runs.
+#[derive(Debug, Clone)]
+pub enum ListQuery {
+    RequestLogs(RequestLogQuery),
+    Connections { scope: Scope, filter: ConnectionFilter, page: Page, limit: i64, since: i64 },
+    ApiKeys { scope: Scope, page: Page, limit: i64 },
+    SyncRuns { scope: Scope, connection_id: String, query: sync::SyncRunQuery },
+    Backfills { scope: Scope, status: Option<String>, page: Page, limit: i64 },
+}
+
 /// Which page of a keyset-paginated list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Page {
@@ -513,23 +524,27 @@ pub struct SeedBatch {
 /// Idle sessions end after this long without a request, whatever their absolute lifetime.
 pub const SESSION_IDLE_MS: i64 = 12 * 3_600_000;
 
+/// Schema, catalog, bulk loads and diagnostics: what `migrate`, `seed-demo` and the benchmarks use.
 #[async_trait]
-pub trait Store: sync::SyncStore + Send + Sync + 'static {
+pub trait AdminStore: Send + Sync {
     fn backend(&self) -> Backend;
-
     /// Applies every migration not yet applied, in version order.
     async fn migrate(&self) -> StoreResult<()>;
-
     /// Writes the platform catalog (idempotent).
     async fn sync_platform_catalog(&self, platforms: &[PlatformSpec]) -> StoreResult<()>;
-
     /// Writes one batch of seed rows in a single transaction, parents before children. Request
     /// logs are redacted on the way in, as by [`Store::insert_request_logs`].
     async fn insert_seed_batch(&self, batch: &SeedBatch) -> StoreResult<()>;
+    /// The database's query plan for a list query, one line per step (the index-plan test and
+    /// the benchmarks).
+    async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>>;
+    /// Refreshes planner statistics after bulk loads.
+    async fn analyze(&self) -> StoreResult<()>;
+}
 
-    /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
-    async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()>;
-
+/// Organizations, users and memberships, and which organization an object belongs to.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn count_organizations(&self) -> StoreResult<i64>;
     /// Organizations by name, at most `limit`, optionally those whose name or slug starts with
     /// `prefix` (the staff organization picker).
@@ -540,7 +555,6 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     async fn create_organization(&self, org: &OrganizationRow) -> StoreResult<()>;
     /// Deletes an organization and everything it owns, except its audit log entries.
     async fn delete_organization(&self, id: &str) -> StoreResult<()>;
-
     async fn create_user(&self, user: &UserRow) -> StoreResult<()>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     /// Deletes a user with their memberships and sessions; audit entries about them remain.
@@ -555,7 +569,14 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     async fn remove_membership(&self, user_id: &str, organization_id: &str) -> StoreResult<()>;
     /// The user's memberships by organization name (at most 200).
     async fn memberships(&self, user_id: &str) -> StoreResult<Vec<MembershipRow>>;
+    /// Which organization and environment an object belongs to. Only `server::access` calls
+    /// this: it decides (and audits) whether the caller may look.
+    async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>>;
+}
 
+/// Browser sessions and one-time reveals.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     /// The live session with this token: not expired, used within [`SESSION_IDLE_MS`], and whose
     /// user still belongs to the selected organization (or is staff).
@@ -573,16 +594,21 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Deletes expired and idle sessions and expired one-time values; returns how many sessions.
     async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
-
     async fn put_reveal(&self, reveal: &NewReveal) -> StoreResult<()>;
     /// Returns and deletes (atomically) a live one-time value of this session.
     async fn take_reveal(&self, id: &str, session_token_hash: &str, now: i64) -> StoreResult<Option<String>>;
+}
 
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     async fn insert_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;
     async fn list_audit(&self, organization_id: &str, limit: i64) -> StoreResult<Vec<AuditRow>>;
+}
 
-    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
-
+/// API keys: only their hashes are stored.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
     /// API keys newest first, `limit` rows of `page`.
     async fn list_api_keys(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ApiKeyRow>>;
     /// Creates the key and its audit entry in one transaction.
@@ -595,7 +621,11 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
         now: i64,
         audit: &NewAuditEntry,
     ) -> StoreResult<bool>;
+}
 
+/// Connections and the connections list.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
     /// Connections newest first, `limit` rows of `page`.
     async fn list_connections(
         &self,
@@ -614,14 +644,6 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
         limit: i64,
         since: i64,
     ) -> StoreResult<Vec<ConnectionListRow>>;
-    /// How many connections match the filter (its status choice ignored), by status.
-    async fn connection_status_counts(
-        &self,
-        scope: &Scope,
-        filter: &ConnectionFilter,
-    ) -> StoreResult<Vec<(String, i64)>>;
-    async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
-
     /// A text search that is exactly a connection ID or platform account ID becomes a lookup of
     /// those connections (an index probe) instead of a scan of names.
     async fn exact_text_match(
@@ -629,16 +651,54 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
         scope: &Scope,
         filter: &ConnectionFilter,
     ) -> StoreResult<ConnectionFilter>;
-    /// Which organization and environment an object belongs to. Only `server::access` calls
-    /// this: it decides (and audits) whether the caller may look.
-    async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>>;
+    /// How many connections match the filter (its status choice ignored), by status.
+    async fn connection_status_counts(
+        &self,
+        scope: &Scope,
+        filter: &ConnectionFilter,
+    ) -> StoreResult<Vec<(String, i64)>>;
+    async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
+}
 
+/// Request logs and the overview counted from them.
+#[async_trait]
+pub trait RequestLogStore: Send + Sync {
+    /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
+    async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()>;
+    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
     async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>>;
-    /// The database's query plan for a request-log list query, one line per step (used by
-    /// the index test and the benchmark).
-    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>>;
-    /// Refreshes planner statistics after bulk loads.
-    async fn analyze(&self) -> StoreResult<()>;
+}
+
+/// Everything the app needs from its database: one `Arc<dyn Store>` per process, whose focused
+/// parts each context uses (`sync::SyncStore` for the worker and backfills, and so on).
+pub trait Store:
+    AdminStore
+    + AccountStore
+    + SessionStore
+    + AuditStore
+    + ApiKeyStore
+    + ConnectionStore
+    + RequestLogStore
+    + sync::SyncStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AdminStore
+        + AccountStore
+        + SessionStore
+        + AuditStore
+        + ApiKeyStore
+        + ConnectionStore
+        + RequestLogStore
+        + sync::SyncStore
+        + Send
+        + Sync
+        + 'static
+{
 }

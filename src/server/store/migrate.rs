@@ -21,6 +21,11 @@ pub const SQLITE: &[Migration] = &[
         name: "sync_worker",
         sql: include_str!("../../../migrations/sqlite/0003_sync_worker.sql"),
     },
+    Migration {
+        version: 4,
+        name: "list_indexes",
+        sql: include_str!("../../../migrations/sqlite/0004_list_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -34,6 +39,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "sync_worker",
         sql: include_str!("../../../migrations/postgres/0003_sync_worker.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "list_indexes",
+        sql: include_str!("../../../migrations/postgres/0004_list_indexes.sql"),
     },
 ];
 

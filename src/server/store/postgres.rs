@@ -1,7 +1,8 @@
 //! PostgreSQL, for production.
 
 use super::sql::{
-    impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
+    impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
+    run_migrations,
 };
 use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
 use super::*;
@@ -29,6 +30,7 @@ impl PgStore {
 }
 
 request_log_list_builder!(sqlx::Postgres, false);
+list_builders!(sqlx::Postgres);
 
 impl_store!(PgStore, sqlx::Postgres, {
     fn backend(&self) -> Backend {
@@ -43,13 +45,12 @@ impl_store!(PgStore, sqlx::Postgres, {
         sqlx::query("SELECT pg_advisory_unlock(7236011)").execute(&mut *lock).await?;
         result
     }
-    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>> {
+    async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>> {
         // With seq scans disabled the plan shows whether an index *can* serve the query: on a
         // small table the planner would otherwise rightly prefer a sequential scan.
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-        let rows: Vec<(String,)> =
-            build_request_log_list("EXPLAIN ", query).build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(String,)> = build_list("EXPLAIN ", query).build_query_as().fetch_all(&mut *tx).await?;
         tx.rollback().await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }

@@ -128,6 +128,146 @@ macro_rules! request_log_list_builder {
 }
 pub(crate) use request_log_list_builder;
 
+/// Builds the keyset list queries other than request logs, each with `prefix` in front
+/// (`EXPLAIN …` for the index-plan test), so the query a page runs and the query whose plan is
+/// checked are the same text. Expanded per database because `QueryBuilder` is typed by it.
+macro_rules! list_builders {
+    ($db:ty) => {
+        /// The connections list with each row's health. `filter` is already resolved by
+        /// `ConnectionStore::exact_text_match`.
+        pub(crate) fn build_connection_list<'a>(
+            prefix: &str,
+            scope: &Scope,
+            filter: &ConnectionFilter,
+            page: &'a Page,
+            limit: i64,
+            since: i64,
+        ) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(
+                "SELECT c.id, c.organization_id, c.environment, c.platform_id, c.display_name, c.platform_account_id, \
+                        c.status, c.config_version, c.created_at, c.last_synced_at, c.status_reason, c.status_since, \
+                        c.rate_limited_until, \
+                        (SELECT MAX(s.version) FROM sync_configs s WHERE s.organization_id = c.organization_id \
+                            AND s.environment = c.environment AND s.integration_type = p.integration_type) AS current_version, \
+                        (SELECT r.status FROM sync_runs r WHERE r.connection_id = c.id AND r.status NOT IN ('queued', 'running') \
+                            ORDER BY r.id DESC LIMIT 1) AS last_run_status, \
+                        (SELECT COUNT(*) FROM sync_runs r WHERE r.connection_id = c.id AND r.status = 'failed' AND r.id >= ",
+            );
+            qb.push_bind(crate::ids::id_floor(crate::ids::prefix::SYNC_RUN, since));
+            qb.push(") AS failed_24h FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ");
+            qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
+            crate::server::store::sql::push_connection_filter(&mut qb, filter, true);
+            crate::server::store::sql::push_keyset(&mut qb, "c.id", page, limit);
+            qb
+        }
+
+        pub(crate) fn build_api_key_list<'a>(
+            prefix: &str,
+            scope: &Scope,
+            page: &'a Page,
+            limit: i64,
+        ) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(
+                "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.key_hash, \
+                        u.email AS created_by_email, k.created_at, k.last_used_at, k.revoked_at \
+                 FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
+                 WHERE k.organization_id = ",
+            );
+            qb.push_bind(scope.organization_id.clone()).push(" AND k.environment = ").push_bind(scope.environment.clone());
+            crate::server::store::sql::push_keyset(&mut qb, "k.id", page, limit);
+            qb
+        }
+
+        /// A connection's sync history.
+        pub(crate) fn build_sync_run_list<'a>(
+            prefix: &str,
+            scope: &Scope,
+            connection_id: &str,
+            q: &'a crate::server::store::sync::SyncRunQuery,
+        ) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(format!(
+                "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by WHERE r.connection_id = ",
+                crate::server::store::sync::RUN_COLUMNS
+            ));
+            qb.push_bind(connection_id.to_string());
+            qb.push(" AND r.organization_id = ").push_bind(scope.organization_id.clone());
+            qb.push(" AND r.environment = ").push_bind(scope.environment.clone());
+            if let Some(v) = &q.data_object {
+                qb.push(" AND r.data_object = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.status {
+                qb.push(" AND r.status = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.kind {
+                qb.push(" AND r.kind = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.from_id {
+                qb.push(" AND r.id >= ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.to_id {
+                qb.push(" AND r.id < ").push_bind(v.clone());
+            }
+            crate::server::store::sql::push_keyset(&mut qb, "r.id", &q.page, q.limit);
+            qb
+        }
+
+        pub(crate) fn build_backfill_list<'a>(
+            prefix: &str,
+            scope: &Scope,
+            status: Option<&str>,
+            page: &'a Page,
+            limit: i64,
+        ) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(format!(
+                "SELECT {} FROM backfills b WHERE b.organization_id = ",
+                crate::server::store::sync::BACKFILL_COLUMNS
+            ));
+            qb.push_bind(scope.organization_id.clone()).push(" AND b.environment = ").push_bind(scope.environment.clone());
+            if let Some(s) = status {
+                qb.push(" AND b.status = ").push_bind(s.to_string());
+            }
+            crate::server::store::sql::push_keyset(&mut qb, "b.id", page, limit);
+            qb
+        }
+
+        /// Any list query, for `AdminStore::explain`.
+        pub(crate) fn build_list<'a>(prefix: &str, q: &'a ListQuery) -> sqlx::QueryBuilder<'a, $db> {
+            match q {
+                ListQuery::RequestLogs(q) => build_request_log_list(prefix, q),
+                ListQuery::Connections { scope, filter, page, limit, since } => {
+                    build_connection_list(prefix, scope, filter, page, *limit, *since)
+                }
+                ListQuery::ApiKeys { scope, page, limit } => build_api_key_list(prefix, scope, page, *limit),
+                ListQuery::SyncRuns { scope, connection_id, query } => {
+                    build_sync_run_list(prefix, scope, connection_id, query)
+                }
+                ListQuery::Backfills { scope, status, page, limit } => {
+                    build_backfill_list(prefix, scope, status.as_deref(), page, *limit)
+                }
+            }
+        }
+    };
+}
+pub(crate) use list_builders;
+
+/// Runs a keyset list query and returns its rows newest first: a page of newer rows is fetched
+/// oldest first (so the limit keeps those nearest the cursor) and turned around here.
+macro_rules! fetch_page {
+    ($qb:expr, $pool:expr, $page:expr) => {{
+        let mut qb = $qb;
+        let mut rows: Vec<_> = qb.build_query_as().fetch_all($pool).await?;
+        if matches!($page, Page::After(_)) {
+            rows.reverse();
+        }
+        Ok(rows)
+    }};
+}
+pub(crate) use fetch_page;
+
 /// `[prefix, successor)`: the rows whose value starts with `prefix`, as an index range.
 pub fn prefix_range(prefix: &str) -> (String, String) {
     let mut to = prefix.to_string();
@@ -317,7 +457,7 @@ pub(crate) use insert_request_logs_tx;
 macro_rules! impl_store {
     ($store:ty, $db:ty, { $($own:tt)* }) => {
         #[async_trait]
-        impl Store for $store {
+        impl AdminStore for $store {
         $($own)*
 
         async fn sync_platform_catalog(
@@ -431,13 +571,10 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()> {
-            let mut tx = self.pool.begin().await?;
-            insert_request_logs_tx!($db, tx, rows);
-            tx.commit().await?;
-            Ok(())
         }
 
+        #[async_trait]
+        impl AccountStore for $store {
         async fn count_organizations(&self) -> StoreResult<i64> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
                 .fetch_one(&self.pool)
@@ -580,6 +717,18 @@ macro_rules! impl_store {
             .await?)
         }
 
+        async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>> {
+            let sql = match kind {
+                ObjectKind::Request => "SELECT organization_id, environment FROM request_logs WHERE id = $1",
+                ObjectKind::Connection => "SELECT organization_id, environment FROM connections WHERE id = $1",
+            };
+            Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
+        }
+
+        }
+
+        #[async_trait]
+        impl SessionStore for $store {
         async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
             sqlx::query(
                 "INSERT INTO sessions (token_hash, user_id, organization_id, environment, created_at, expires_at, ip, user_agent, last_seen_at) \
@@ -693,6 +842,10 @@ macro_rules! impl_store {
             Ok(row.filter(|(_, expires_at)| *expires_at > now).map(|(c, _)| c))
         }
 
+        }
+
+        #[async_trait]
+        impl AuditStore for $store {
         async fn insert_audit(&self, e: &NewAuditEntry) -> StoreResult<()> {
             let mut tx = self.pool.begin().await?;
             insert_audit_tx!(tx, e);
@@ -711,51 +864,13 @@ macro_rules! impl_store {
             .await?)
         }
 
-        async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
-            let (organization_id, environment) = (&scope.organization_id, &scope.environment);
-            let since_id = crate::ids::id_floor(crate::ids::prefix::REQUEST, since_ms);
-            let (requests, failed_requests): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) \
-                 FROM request_logs WHERE organization_id = $1 AND environment = $2 AND id >= $3",
-            )
-            .bind(organization_id)
-            .bind(environment)
-            .bind(&since_id)
-            .fetch_one(&self.pool)
-            .await?;
-            let connections_by_status: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT status, COUNT(*) FROM connections WHERE organization_id = $1 AND environment = $2 GROUP BY status",
-            )
-            .bind(organization_id)
-            .bind(environment)
-            .fetch_all(&self.pool)
-            .await?;
-            let failed_syncs: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sync_runs WHERE organization_id = $1 AND environment = $2 \
-                 AND status = 'failed' AND queued_at >= $3",
-            )
-            .bind(organization_id)
-            .bind(environment)
-            .bind(since_ms)
-            .fetch_one(&self.pool)
-            .await?;
-            Ok(OverviewCounts { requests, failed_requests, connections_by_status, failed_syncs })
         }
 
+        #[async_trait]
+        impl ApiKeyStore for $store {
         async fn list_api_keys(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ApiKeyRow>> {
-            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.key_hash, \
-                        u.email AS created_by_email, k.created_at, k.last_used_at, k.revoked_at \
-                 FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
-                 WHERE k.organization_id = ",
-            );
-            qb.push_bind(&scope.organization_id).push(" AND k.environment = ").push_bind(&scope.environment);
-            crate::server::store::sql::push_keyset(&mut qb, "k.id", page, limit);
-            let mut rows: Vec<ApiKeyRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-            if matches!(page, Page::After(_)) {
-                rows.reverse();
-            }
-            Ok(rows)
+            let qb = build_api_key_list("", scope, page, limit);
+            crate::server::store::sql::fetch_page!(qb, &self.pool, page)
         }
 
         async fn create_api_key(&self, k: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()> {
@@ -801,6 +916,10 @@ macro_rules! impl_store {
             Ok(true)
         }
 
+        }
+
+        #[async_trait]
+        impl ConnectionStore for $store {
         async fn list_connections(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ConnectionRow>> {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
@@ -809,11 +928,7 @@ macro_rules! impl_store {
             );
             qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
             crate::server::store::sql::push_keyset(&mut qb, "id", page, limit);
-            let mut rows: Vec<ConnectionRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-            if matches!(page, Page::After(_)) {
-                rows.reverse();
-            }
-            Ok(rows)
+            crate::server::store::sql::fetch_page!(qb, &self.pool, page)
         }
 
         async fn connections_by_ids(&self, scope: &Scope, ids: &[String]) -> StoreResult<Vec<ConnectionRow>> {
@@ -843,27 +958,8 @@ macro_rules! impl_store {
             limit: i64,
             since: i64,
         ) -> StoreResult<Vec<ConnectionListRow>> {
-            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                "SELECT c.id, c.organization_id, c.environment, c.platform_id, c.display_name, c.platform_account_id, \
-                        c.status, c.config_version, c.created_at, c.last_synced_at, c.status_reason, c.status_since, \
-                        c.rate_limited_until, \
-                        (SELECT MAX(s.version) FROM sync_configs s WHERE s.organization_id = c.organization_id \
-                            AND s.environment = c.environment AND s.integration_type = p.integration_type) AS current_version, \
-                        (SELECT r.status FROM sync_runs r WHERE r.connection_id = c.id AND r.status NOT IN ('queued', 'running') \
-                            ORDER BY r.id DESC LIMIT 1) AS last_run_status, \
-                        (SELECT COUNT(*) FROM sync_runs r WHERE r.connection_id = c.id AND r.status = 'failed' AND r.id >= ",
-            );
-            qb.push_bind(crate::ids::id_floor(crate::ids::prefix::SYNC_RUN, since));
-            qb.push(") AS failed_24h FROM connections c JOIN platforms p ON p.id = c.platform_id WHERE c.organization_id = ");
-            qb.push_bind(scope.organization_id.clone()).push(" AND c.environment = ").push_bind(scope.environment.clone());
-            let filter = &self.exact_text_match(scope, filter).await?;
-            crate::server::store::sql::push_connection_filter(&mut qb, filter, true);
-            crate::server::store::sql::push_keyset(&mut qb, "c.id", page, limit);
-            let mut rows: Vec<ConnectionListRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-            if matches!(page, Page::After(_)) {
-                rows.reverse();
-            }
-            Ok(rows)
+            let qb = build_connection_list("", scope, filter, page, limit, since);
+            crate::server::store::sql::fetch_page!(qb, &self.pool, page)
         }
 
         async fn exact_text_match(&self, scope: &Scope, filter: &ConnectionFilter) -> StoreResult<ConnectionFilter> {
@@ -886,7 +982,6 @@ macro_rules! impl_store {
         async fn connection_status_counts(&self, scope: &Scope, filter: &ConnectionFilter) -> StoreResult<Vec<(String, i64)>> {
             // One bounded count per status: counting stops at COUNT_CAP + 1 (shown as
             // "10,000+"), so the counts cost the same on 10 and on 1,000,000 connections.
-            let filter = &self.exact_text_match(scope, filter).await?;
             let mut out = vec![];
             for status in crate::domain::ConnectionStatus::ALL {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
@@ -915,23 +1010,51 @@ macro_rules! impl_store {
             .await?)
         }
 
-        async fn locate(&self, kind: ObjectKind, id: &str) -> StoreResult<Option<Scope>> {
-            let sql = match kind {
-                ObjectKind::Request => "SELECT organization_id, environment FROM request_logs WHERE id = $1",
-                ObjectKind::Connection => "SELECT organization_id, environment FROM connections WHERE id = $1",
-            };
-            Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
+        }
+
+        #[async_trait]
+        impl RequestLogStore for $store {
+        async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()> {
+            let mut tx = self.pool.begin().await?;
+            insert_request_logs_tx!($db, tx, rows);
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
+            let (organization_id, environment) = (&scope.organization_id, &scope.environment);
+            let since_id = crate::ids::id_floor(crate::ids::prefix::REQUEST, since_ms);
+            let (requests, failed_requests): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) \
+                 FROM request_logs WHERE organization_id = $1 AND environment = $2 AND id >= $3",
+            )
+            .bind(organization_id)
+            .bind(environment)
+            .bind(&since_id)
+            .fetch_one(&self.pool)
+            .await?;
+            let connections_by_status: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT status, COUNT(*) FROM connections WHERE organization_id = $1 AND environment = $2 GROUP BY status",
+            )
+            .bind(organization_id)
+            .bind(environment)
+            .fetch_all(&self.pool)
+            .await?;
+            let failed_syncs: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sync_runs WHERE organization_id = $1 AND environment = $2 \
+                 AND status = 'failed' AND queued_at >= $3",
+            )
+            .bind(organization_id)
+            .bind(environment)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(OverviewCounts { requests, failed_requests, connections_by_status, failed_syncs })
         }
 
         async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
-            let mut rows: Vec<RequestLogSummaryRow> = build_request_log_list("", query)
-                .build_query_as()
-                .fetch_all(&self.pool)
-                .await?;
-            if matches!(query.page, Page::After(_)) {
-                rows.reverse();
-            }
-            Ok(rows)
+            let qb = build_request_log_list("", query);
+            crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page)
         }
 
         async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>> {
@@ -948,6 +1071,7 @@ macro_rules! impl_store {
             .fetch_optional(&self.pool)
             .await?)
         }
+
         }
     };
 }

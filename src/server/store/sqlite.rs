@@ -1,7 +1,8 @@
 //! The embedded default: SQLite in WAL mode with foreign keys on.
 
 use super::sql::{
-    impl_store, insert_audit_tx, insert_request_logs_tx, request_log_list_builder, run_migrations,
+    impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
+    run_migrations,
 };
 use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
 use super::*;
@@ -47,6 +48,7 @@ impl SqliteStore {
 }
 
 request_log_list_builder!(sqlx::Sqlite, true);
+list_builders!(sqlx::Sqlite);
 
 impl_store!(SqliteStore, sqlx::Sqlite, {
     fn backend(&self) -> Backend {
@@ -56,11 +58,9 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
     async fn migrate(&self) -> StoreResult<()> {
         run_migrations!(&self.pool, super::migrate::SQLITE)
     }
-    async fn explain_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<String>> {
-        let rows: Vec<(i64, i64, i64, String)> = build_request_log_list("EXPLAIN QUERY PLAN ", query)
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await?;
+    async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>> {
+        let rows: Vec<(i64, i64, i64, String)> =
+            build_list("EXPLAIN QUERY PLAN ", query).build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.3).collect())
     }
 

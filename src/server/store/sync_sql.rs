@@ -453,21 +453,8 @@ macro_rules! impl_sync_store {
                 page: &Page,
                 limit: i64,
             ) -> StoreResult<Vec<crate::server::store::sync::BackfillSummaryRow>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT {} FROM backfills b WHERE b.organization_id = ",
-                    crate::server::store::sync::BACKFILL_COLUMNS
-                ));
-                qb.push_bind(&scope.organization_id).push(" AND b.environment = ").push_bind(&scope.environment);
-                if let Some(s) = status {
-                    qb.push(" AND b.status = ").push_bind(s.to_string());
-                }
-                crate::server::store::sql::push_keyset(&mut qb, "b.id", page, limit);
-                let mut rows: Vec<crate::server::store::sync::BackfillSummaryRow> =
-                    qb.build_query_as().fetch_all(&self.pool).await?;
-                if matches!(page, Page::After(_)) {
-                    rows.reverse();
-                }
-                Ok(rows)
+                let qb = build_backfill_list("", scope, status, page, limit);
+                crate::server::store::sql::fetch_page!(qb, &self.pool, page)
             }
 
             async fn get_backfill(
@@ -516,35 +503,8 @@ macro_rules! impl_sync_store {
                 connection_id: &str,
                 q: &crate::server::store::sync::SyncRunQuery,
             ) -> StoreResult<Vec<crate::server::store::sync::SyncRunDetailRow>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by WHERE r.connection_id = ",
-                    crate::server::store::sync::RUN_COLUMNS
-                ));
-                qb.push_bind(connection_id.to_string());
-                qb.push(" AND r.organization_id = ").push_bind(scope.organization_id.clone());
-                qb.push(" AND r.environment = ").push_bind(scope.environment.clone());
-                if let Some(v) = &q.data_object {
-                    qb.push(" AND r.data_object = ").push_bind(v.clone());
-                }
-                if let Some(v) = &q.status {
-                    qb.push(" AND r.status = ").push_bind(v.clone());
-                }
-                if let Some(v) = &q.kind {
-                    qb.push(" AND r.kind = ").push_bind(v.clone());
-                }
-                if let Some(v) = &q.from_id {
-                    qb.push(" AND r.id >= ").push_bind(v.clone());
-                }
-                if let Some(v) = &q.to_id {
-                    qb.push(" AND r.id < ").push_bind(v.clone());
-                }
-                crate::server::store::sql::push_keyset(&mut qb, "r.id", &q.page, q.limit);
-                let mut rows: Vec<crate::server::store::sync::SyncRunDetailRow> =
-                    qb.build_query_as().fetch_all(&self.pool).await?;
-                if matches!(q.page, Page::After(_)) {
-                    rows.reverse();
-                }
-                Ok(rows)
+                let qb = build_sync_run_list("", scope, connection_id, q);
+                crate::server::store::sql::fetch_page!(qb, &self.pool, &q.page)
             }
 
             async fn get_sync_run(
@@ -679,11 +639,7 @@ macro_rules! impl_sync_store {
                     qb.push(" AND connection_id = ").push_bind(c.to_string());
                 }
                 crate::server::store::sql::push_keyset(&mut qb, "id", page, limit);
-                let mut rows: Vec<crate::server::store::WebhookEventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                if matches!(page, Page::After(_)) {
-                    rows.reverse();
-                }
-                Ok(rows)
+                crate::server::store::sql::fetch_page!(qb, &self.pool, page)
             }
 
             async fn audit_for_target(

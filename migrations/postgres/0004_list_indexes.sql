@@ -1,0 +1,25 @@
+-- Indexes for the lists' plans (version 4), found by the index-plan test (tests/it/plans.rs).
+--
+-- The backfills list counts each backfill's runs by status (total, done, failed): with the
+-- status beside the backfill id every count is an index-only range instead of a visit of each
+-- run.
+CREATE INDEX sync_runs_by_backfill_status ON sync_runs (backfill_id, status);
+
+-- Ids are COLLATE "C" (byte order, as they sort); the columns that refer to them were created
+-- with the database's default collation. A comparison of the two has no common collation, and
+-- PostgreSQL then cannot use an index for it: `r.backfill_id = b.id` scanned every run. The
+-- columns that joins compare with an id take the ids' collation.
+ALTER TABLE backfill_connections ALTER COLUMN backfill_id TYPE TEXT COLLATE "C";
+ALTER TABLE backfill_connections ALTER COLUMN connection_id TYPE TEXT COLLATE "C";
+ALTER TABLE sync_runs ALTER COLUMN connection_id TYPE TEXT COLLATE "C";
+ALTER TABLE sync_runs ALTER COLUMN backfill_id TYPE TEXT COLLATE "C";
+ALTER TABLE sync_runs ALTER COLUMN triggered_by TYPE TEXT COLLATE "C";
+ALTER TABLE sync_runs ALTER COLUMN platform_id TYPE TEXT COLLATE "C";
+ALTER TABLE connections ALTER COLUMN platform_id TYPE TEXT COLLATE "C";
+ALTER TABLE api_keys ALTER COLUMN created_by TYPE TEXT COLLATE "C";
+ALTER TABLE backfills ALTER COLUMN created_by TYPE TEXT COLLATE "C";
+ALTER TABLE webhook_events ALTER COLUMN connection_id TYPE TEXT COLLATE "C";
+ALTER TABLE memberships ALTER COLUMN user_id TYPE TEXT COLLATE "C";
+ALTER TABLE memberships ALTER COLUMN organization_id TYPE TEXT COLLATE "C";
+ALTER TABLE sessions ALTER COLUMN user_id TYPE TEXT COLLATE "C";
+ALTER TABLE sessions ALTER COLUMN organization_id TYPE TEXT COLLATE "C";
