@@ -215,7 +215,7 @@ fn choices(rows: &[crate::server::store::ConnectionRow]) -> Vec<ConnectionChoice
             platform_name: crate::domain::platform(&c.platform_id)
                 .map(|p| p.name.to_string())
                 .unwrap_or_default(),
-            status: c.status.clone(),
+            status: c.status.into(),
         })
         .collect()
 }
@@ -323,7 +323,7 @@ impl From<crate::server::store::sync::BackfillSummaryRow> for BackfillSummary {
         BackfillSummary {
             data_objects: serde_json::from_str(&b.data_objects).unwrap_or_default(),
             id: b.id,
-            status: b.status,
+            status: b.status.into(),
             range_from: b.range_from,
             range_to: b.range_to,
             created_by: b.created_by_email,
@@ -469,7 +469,7 @@ pub async fn get_backfill(id: String, #[server(default)] after: String) -> Resul
                         runs.iter().find(|r| &r.connection_id == cid && &r.data_object == o).map(|r| {
                             MatrixCell {
                                 run_id: r.id.clone(),
-                                status: r.status.clone(),
+                                status: r.status.into(),
                                 records: r.records_added + r.records_updated,
                                 progress: r.progress,
                                 error_code: r.error_code.clone(),

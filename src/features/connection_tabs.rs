@@ -76,7 +76,7 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
                 enabled,
                 supported,
                 last_success: st.and_then(|(_, s)| *s),
-                last_status: last.map(|r| r.status.clone()),
+                last_status: last.map(|r| r.status.into()),
                 last_run_id: last.map(|r| r.id.clone()),
                 added: last.map(|r| r.records_added).unwrap_or(0),
                 updated: last.map(|r| r.records_updated).unwrap_or(0),
@@ -102,7 +102,7 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
         _ => c.rate_limited_until.filter(|t| *t > now).map(|t| format!("{} is rate-limiting this connection until {}.", spec.name, format_time_utc(t))),
     };
     Ok(ConnectionOverviewView {
-        status: c.status,
+        status: c.status.into(),
         status_reason: c.status_reason,
         status_since: c.status_since,
         failed_runs_24h,

@@ -41,7 +41,7 @@ impl From<crate::server::store::ConnectionRow> for ConnectionSummary {
             display_name: c.display_name,
             platform_id: c.platform_id,
             platform_account_id: c.platform_account_id,
-            status: c.status,
+            status: c.status.into(),
             config_version: c.config_version,
             created_at: c.created_at,
             last_synced_at: c.last_synced_at,

@@ -7,7 +7,7 @@ use super::auth::{audit_entry, Viewer};
 use super::clock::Clock;
 use super::store::sync::{NewBackfill, NewSyncRun};
 use super::store::{ConnectionRow, Scope, Store};
-use crate::domain::{platform, IntegrationType, Role, StaffRole};
+use crate::domain::{platform, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind};
 use crate::error::AppError;
 use crate::ids::{make_id, prefix};
 
@@ -156,7 +156,7 @@ pub async fn plan(
     let mut skipped = vec![];
     for c in connections {
         let spec = platform(&c.platform_id).expect("known platform");
-        if c.status == "disabled" {
+        if c.status == ConnectionStatus::Disabled {
             if single {
                 return Err(AppError::invalid(format!(
                     "{} is disabled: its credentials are not used, so there is nothing to backfill. Re-enable it first.",
@@ -189,7 +189,7 @@ pub async fn plan(
                 environment: c.environment.clone(),
                 platform_id: c.platform_id.clone(),
                 data_object: o.clone(),
-                kind: "backfill".into(),
+                kind: SyncRunKind::Backfill,
                 queued_at: now,
                 range_from: Some(range_from),
                 range_to: Some(range_to),
@@ -295,7 +295,7 @@ pub async fn sync_now(
             spec.name
         )));
     }
-    if c.status == "disabled" {
+    if c.status == ConnectionStatus::Disabled {
         return Err(AppError::invalid(format!(
             "{} is disabled: re-enable it before syncing.",
             c.display_name
@@ -309,7 +309,7 @@ pub async fn sync_now(
         environment: c.environment.clone(),
         platform_id: c.platform_id.clone(),
         data_object: data_object.to_string(),
-        kind: "incremental".into(),
+        kind: SyncRunKind::Incremental,
         queued_at: now,
         range_from: c.last_synced_at.or(Some(now - DAY_MS)),
         range_to: Some(now),

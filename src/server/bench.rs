@@ -45,7 +45,7 @@ pub async fn run(store: &dyn Store, request_logs: u64, runs: usize) -> StoreResu
         )
         .await?
         .into_iter()
-        .find(|c| c.status == "healthy")
+        .find(|c| c.status == crate::domain::ConnectionStatus::Healthy)
         .expect("a healthy connection");
     let base = RequestLogQuery {
         organization_id: acme.id.clone(),

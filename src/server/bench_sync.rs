@@ -50,7 +50,11 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 platform_id: "quickbooks_online".into(),
                 display_name: format!("Bench customer {i}"),
                 platform_account_id: format!("realm-bench-{i}"),
-                status: if i % 10 == 0 { "degraded".into() } else { "healthy".into() },
+                status: if i % 10 == 0 {
+                    crate::domain::ConnectionStatus::Degraded
+                } else {
+                    crate::domain::ConnectionStatus::Healthy
+                },
                 config_version: 1 + (i % 2) as i64,
                 created_at: created,
                 last_synced_at: Some(now - 3_600_000),
@@ -78,7 +82,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 environment: "production".into(),
                 platform_id: "quickbooks_online".into(),
                 data_object: o.to_string(),
-                kind: "backfill".into(),
+                kind: crate::domain::SyncRunKind::Backfill,
                 queued_at: now,
                 range_from: Some(now - 30 * 86_400_000),
                 range_to: Some(now),
@@ -159,8 +163,12 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 organization_id: acme.id.clone(),
                 environment: "production".into(),
                 data_object: OBJECTS[rng.gen_range(0..OBJECTS.len())].into(),
-                kind: "incremental".into(),
-                status: if failed { "failed".into() } else { "succeeded".into() },
+                kind: crate::domain::SyncRunKind::Incremental,
+                status: if failed {
+                    crate::domain::SyncRunStatus::Failed
+                } else {
+                    crate::domain::SyncRunStatus::Succeeded
+                },
                 queued_at: at,
                 started_at: Some(at + 1_000),
                 finished_at: Some(at + 20_000),

@@ -72,7 +72,7 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
                     environment: c.environment.clone(),
                     platform_id: c.platform_id.clone(),
                     data_object: object.to_string(),
-                    kind: "incremental".into(),
+                    kind: crate::domain::SyncRunKind::Incremental,
                     queued_at: now,
                     range_from: Some(c.last_scheduled.unwrap_or(now - period)),
                     range_to: Some(now),

@@ -15,7 +15,7 @@ use super::clock::Clock;
 use super::sandbox::{self, Outcome, SandboxSettings};
 use super::store::sync::{ClaimedRun, Heartbeat, RunResult};
 use super::store::{Scope, Store};
-use crate::domain::{platform, ConnectionStatus, SyncRunKind};
+use crate::domain::{platform, ConnectionStatus, SyncRunStatus};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -171,10 +171,9 @@ impl Worker {
                                 Ok(Heartbeat::Continue) => {}
                                 Ok(Heartbeat::Cancel) => {
                                     let result = RunResult {
-                                        status: "cancelled".into(),
                                         error_message: Some("The backfill was cancelled before this run started.".into()),
                                         log: "[]".into(),
-                                        ..Default::default()
+                                        ..RunResult::ended(SyncRunStatus::Cancelled)
                                     };
                                     let _ = me.store.finish_run(&run.id, &me.owner, me.clock.now_ms(), &result).await;
                                     return;
@@ -202,20 +201,16 @@ impl Worker {
         let connection = self.store.get_connection(&scope, &run.connection_id).await?;
         let Some(spec) = platform(&run.platform_id) else {
             let result = RunResult {
-                status: "failed".into(),
                 error_code: Some("internal-error".into()),
                 error_message: Some(format!("Unknown platform {}", run.platform_id)),
                 log: "[]".into(),
-                ..Default::default()
+                ..RunResult::ended(SyncRunStatus::Failed)
             };
             self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
             return Ok(());
         };
-        let status = connection
-            .as_ref()
-            .and_then(|c| ConnectionStatus::parse(&c.status))
-            .unwrap_or(ConnectionStatus::Healthy);
-        let kind = SyncRunKind::parse(&run.kind).unwrap_or(SyncRunKind::Incremental);
+        let status = connection.as_ref().map(|c| c.status).unwrap_or(ConnectionStatus::Healthy);
+        let kind = run.kind;
         let range_ms = match (run.range_from, run.range_to) {
             (Some(f), Some(t)) => t - f,
             _ => 24 * 30 * 86_400_000,
@@ -274,14 +269,13 @@ impl Worker {
                 Heartbeat::Lost => return Ok(()),
                 Heartbeat::Cancel => {
                     let result = RunResult {
-                        status: "cancelled".into(),
                         records_added: progress.min(plan.added),
                         error_message: Some(
                             "The backfill was cancelled while this run was in progress.".into(),
                         ),
                         log: log_text,
                         progress,
-                        ..Default::default()
+                        ..RunResult::ended(SyncRunStatus::Cancelled)
                     };
                     self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
                     return Ok(());
@@ -294,16 +288,14 @@ impl Worker {
         };
         let result = match plan.outcome {
             Outcome::Succeeded => RunResult {
-                status: "succeeded".into(),
                 records_added: plan.added,
                 records_updated: plan.updated,
                 records_deleted: plan.deleted,
                 log: log_text(&mut log, None),
                 progress,
-                ..Default::default()
+                ..RunResult::ended(SyncRunStatus::Succeeded)
             },
             Outcome::Partial { rejected, code, message } => RunResult {
-                status: "partial".into(),
                 records_added: plan.added,
                 records_updated: plan.updated,
                 records_deleted: plan.deleted,
@@ -315,13 +307,13 @@ impl Worker {
                 ),
                 log: log_text(&mut log, None),
                 progress,
-                ..Default::default()
+                ..RunResult::ended(SyncRunStatus::Partial)
             },
             Outcome::Failed { code, message, platform_error, needs_reauth } => {
                 let status = if needs_reauth { 401 } else { 503 };
                 let entry = sandbox::page_log(spec, &run.data_object, plan.pages.len(), status, 0, 80);
                 RunResult {
-                    status: "failed".into(),
+                    status: SyncRunStatus::Failed,
                     records_added: plan.added,
                     records_updated: plan.updated,
                     records_deleted: plan.deleted,
@@ -334,11 +326,10 @@ impl Worker {
                 }
             }
             Outcome::NotSupported { message } => RunResult {
-                status: "not_supported".into(),
                 error_code: Some("not_supported".into()),
                 error_message: Some(message),
                 log: log_text(&mut log, None),
-                ..Default::default()
+                ..RunResult::ended(SyncRunStatus::NotSupported)
             },
         };
         self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;

@@ -33,7 +33,7 @@ async fn demo_seed_is_complete_and_scoped() {
         let prod = db.store.list_connections(&acme_prod, &Page::First, 200).await.unwrap();
         let platforms: std::collections::HashSet<_> = prod.iter().map(|c| c.platform_id.as_str()).collect();
         assert_eq!(platforms.len(), PLATFORMS.len(), "{}: Acme production covers the whole catalog", db.name);
-        for status in ["initializing", "healthy", "degraded", "needs_reauth", "disabled"] {
+        for status in switchboard::domain::ConnectionStatus::ALL.iter().copied() {
             assert!(prod.iter().any(|c| c.status == status), "{}: no {status} connection", db.name);
         }
         assert!(

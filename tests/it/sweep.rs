@@ -135,7 +135,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
         environment: "production".into(),
         platform_id: conn.platform_id.clone(),
         data_object: "invoices".into(),
-        kind: "backfill".into(),
+        kind: switchboard::domain::SyncRunKind::Backfill,
         queued_at: now,
         range_from: Some(now - 86_400_000),
         range_to: Some(now),

@@ -4,6 +4,7 @@
 use crate::helpers::{self, TestDb};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use switchboard::domain::{ConnectionStatus, SyncRunKind, SyncRunStatus};
 use switchboard::ids::{make_id, prefix};
 use switchboard::server::auth::{audit_entry, now_ms};
 use switchboard::server::store::sync::{NewBackfill, NewSyncRun};
@@ -59,7 +60,7 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
         .filter(|c| {
             c.platform_id == "quickbooks_online" || c.platform_id == "xero" || c.platform_id == "netsuite"
         })
-        .filter(|c| c.status != "disabled")
+        .filter(|c| c.status != ConnectionStatus::Disabled)
         .collect();
     assert!(!conns.is_empty());
     let now = now_ms();
@@ -75,7 +76,7 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
                 environment: c.environment.clone(),
                 platform_id: c.platform_id.clone(),
                 data_object: o.into(),
-                kind: "backfill".into(),
+                kind: SyncRunKind::Backfill,
                 queued_at: now,
                 range_from: Some(now - 2 * 365 * 86_400_000),
                 range_to: Some(now),
@@ -144,7 +145,7 @@ async fn a_backfill_survives_kill_9_with_nothing_lost_or_doubled() {
                 .await
                 .unwrap()
                 .iter()
-                .any(|r| r.status == "running");
+                .any(|r| r.status == SyncRunStatus::Running);
             (b.runs_done >= 1 && running && b.runs_done < b.runs_total).then_some(())
         })
         .await;
@@ -184,7 +185,7 @@ async fn a_backfill_survives_kill_9_with_nothing_lost_or_doubled() {
         assert!(runs
             .iter()
             .filter(|r| r.data_object == "balance_sheets" && r.platform_id == "netsuite")
-            .all(|r| r.status == "not_supported"));
+            .all(|r| r.status == SyncRunStatus::NotSupported));
         // Each effect happened once: one backfill.completed, one sync.completed per connection.
         let events = helpers::events(&db, &scope).await;
         let completed = events.iter().filter(|(t, p)| t == "backfill.completed" && p.contains(&id)).count();
@@ -198,7 +199,7 @@ async fn a_backfill_survives_kill_9_with_nothing_lost_or_doubled() {
             .await
             .unwrap()
         {
-            let failed = runs.iter().any(|r| r.connection_id == c.id && r.status == "failed");
+            let failed = runs.iter().any(|r| r.connection_id == c.id && r.status == SyncRunStatus::Failed);
             if !failed {
                 assert_eq!(c.config_version, 2, "{}: {} stays behind", db.name, c.display_name);
             }

@@ -164,7 +164,7 @@ pub fn compare_platform_data(
 #[server(input = GetUrl, endpoint = "get_request_log")]
 pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     use super::guidance::{next_step, Failure};
-    use crate::domain::{error_code, platform};
+    use crate::domain::{error_code, platform, SyncRunStatus};
     use crate::ids::{parse_id, prefix};
     use crate::server::access::scope_for;
     use crate::server::context::{internal, session};
@@ -239,12 +239,12 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
             let states = state.store.object_states(&scope, &c.id).await.map_err(internal)?;
             let objects_failing: Vec<String> = states
                 .iter()
-                .filter(|(r, _)| r.status == "failed" || r.status == "partial")
+                .filter(|(r, _)| matches!(r.status, SyncRunStatus::Failed | SyncRunStatus::Partial))
                 .map(|(r, _)| r.data_object.clone())
                 .collect();
-            let objects_ok = states.iter().filter(|(r, _)| r.status == "succeeded").count();
+            let objects_ok = states.iter().filter(|(r, _)| r.status == SyncRunStatus::Succeeded).count();
             Some(ConnectionHealth {
-                status: c.status.clone(),
+                status: c.status.into(),
                 objects_ok,
                 objects_failing,
                 last_synced_at: c.last_synced_at,

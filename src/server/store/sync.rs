@@ -23,7 +23,7 @@ pub struct NewSyncRun {
     pub environment: String,
     pub platform_id: String,
     pub data_object: String,
-    pub kind: String,
+    pub kind: crate::domain::SyncRunKind,
     pub queued_at: i64,
     pub range_from: Option<i64>,
     pub range_to: Option<i64>,
@@ -59,7 +59,7 @@ pub struct ClaimedRun {
     pub environment: String,
     pub platform_id: String,
     pub data_object: String,
-    pub kind: String,
+    pub kind: crate::domain::SyncRunKind,
     pub range_from: Option<i64>,
     pub range_to: Option<i64>,
     pub backfill_id: Option<String>,
@@ -78,9 +78,9 @@ pub enum Heartbeat {
 }
 
 /// How a run ended, as the worker reports it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunResult {
-    pub status: String,
+    pub status: crate::domain::SyncRunStatus,
     pub records_added: i64,
     pub records_updated: i64,
     pub records_deleted: i64,
@@ -94,6 +94,25 @@ pub struct RunResult {
     pub needs_reauth: bool,
 }
 
+impl RunResult {
+    /// A run that ended with `status` and nothing else to report yet; the fields that apply
+    /// are set with struct update syntax.
+    pub fn ended(status: crate::domain::SyncRunStatus) -> Self {
+        RunResult {
+            status,
+            records_added: 0,
+            records_updated: 0,
+            records_deleted: 0,
+            error_code: None,
+            error_message: None,
+            platform_error: None,
+            log: "[]".into(),
+            progress: 0,
+            needs_reauth: false,
+        }
+    }
+}
+
 /// A sync run with everything the console shows about it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SyncRunDetailRow {
@@ -103,8 +122,8 @@ pub struct SyncRunDetailRow {
     pub environment: String,
     pub platform_id: String,
     pub data_object: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: crate::domain::SyncRunKind,
+    pub status: crate::domain::SyncRunStatus,
     pub queued_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
@@ -129,7 +148,7 @@ pub struct BackfillSummaryRow {
     pub id: String,
     pub organization_id: String,
     pub environment: String,
-    pub status: String,
+    pub status: crate::domain::BackfillStatus,
     pub data_objects: String,
     pub range_from: Option<i64>,
     pub range_to: Option<i64>,

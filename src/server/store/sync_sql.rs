@@ -251,7 +251,7 @@ macro_rules! impl_sync_store {
                         ));
                     }
                 }
-                if result.status == "succeeded" || result.status == "partial" {
+                if matches!(result.status, crate::domain::SyncRunStatus::Succeeded | crate::domain::SyncRunStatus::Partial) {
                     sqlx::query("UPDATE connections SET last_synced_at = $2 WHERE id = $1")
                         .bind(&connection_id)
                         .bind(now)
