@@ -5,7 +5,7 @@
 //! the choices in the URL shows the review (or what is wrong), and the confirm button posts.
 
 use super::ui::{
-    format_time_utc, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager, TableHead,
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, TableHead,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -776,15 +776,7 @@ pub fn BackfillPage() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! { <BackfillBody d cancel hydrated /> }.into_any(),
-                    Err(AppError::NotFound(msg)) => view! { <NotFoundNotice what=msg /> }.into_any(),
-                    Err(e) => view! { <PageHeader title="Backfill" /> <ErrorNotice error=e /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DetailLoader resource=detail title="Backfill" render=move |d| view! { <BackfillBody d cancel hydrated /> } />
     }
 }
 

@@ -3,7 +3,7 @@
 use super::connection_tabs::{ActivityTab, OverviewTab, WebhooksTab};
 use super::sync_runs::SyncHistoryTab;
 use super::ui::{
-    format_time_utc, status_tone, Badge, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager,
+    format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager,
     TableHead, Time,
 };
 use crate::domain::ConnectionStatus;
@@ -442,15 +442,7 @@ pub fn ConnectionPage() -> impl IntoView {
     let params = use_params_map();
     let connection = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), get_connection);
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match connection.await {
-                    Ok(c) => view! { <ConnectionDetail c /> }.into_any(),
-                    Err(AppError::NotFound(msg)) => view! { <NotFoundNotice what=msg /> }.into_any(),
-                    Err(e) => view! { <PageHeader title="Connection" /> <ErrorNotice error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <DetailLoader resource=connection title="Connection" render=|c| view! { <ConnectionDetail c /> } />
     }
 }
 

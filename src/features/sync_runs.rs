@@ -2,7 +2,7 @@
 //! page with its upstream calls, the cause of a failure and what to do next.
 
 use super::backfills::{status_label, RunStatus};
-use super::ui::{format_time_utc, Card, ErrorNotice, Loading, NotFoundNotice, PageHeader, Pager};
+use super::ui::{format_time_utc, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -111,9 +111,12 @@ pub async fn list_sync_runs(
     #[server(default)] status: String,
     #[server(default)] kind: String,
     #[server(default)] range: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<SyncHistoryPage, AppError> {
+    use crate::features::requests::filter::parse_time;
     use crate::ids::{id_floor, parse_id, prefix};
     use crate::server::access::scope_for;
     use crate::server::context::{internal, page_from_cursors, session};
@@ -148,12 +151,26 @@ pub async fn list_sync_runs(
                 AppError::invalid(format!("Unknown time range {r:?}: choose 24h, 7d or 30d."))
             })?),
         };
+    // A custom from–to wins over the preset range; either bound may be left open.
+    let bound = |name: &str, v: &str| (!v.trim().is_empty()).then(|| parse_time(name, v)).transpose();
+    let (from_ms, to_ms) = (bound("from", &from)?, bound("to", &to)?);
+    if let (Some(f), Some(t)) = (from_ms, to_ms) {
+        if f > t {
+            return Err(AppError::invalid(
+                "The start of the time range (from) is after its end (to): swap them or change one.",
+            ));
+        }
+    }
+    let from_id = match (from_ms, to_ms) {
+        (None, None) => hours.map(|h| id_floor(prefix::SYNC_RUN, state.clock.now_ms() - h * 3_600_000)),
+        (f, _) => f.map(|f| id_floor(prefix::SYNC_RUN, f)),
+    };
     let q = SyncRunQuery {
         data_object: pick("object", &object, &object_refs)?,
         status: pick("status", &status, RUN_STATUSES)?,
         kind: pick("kind", &kind, KINDS)?,
-        from_id: hours.map(|h| id_floor(prefix::SYNC_RUN, state.clock.now_ms() - h * 3_600_000)),
-        to_id: None,
+        from_id,
+        to_id: to_ms.map(|t| id_floor(prefix::SYNC_RUN, t)),
         page: page.clone(),
         limit: 51,
     };
@@ -165,7 +182,14 @@ pub async fn list_sync_runs(
     let (rows, newer, older) = keyset_window(rows, &page, 50, |r| r.id.clone());
     let base = {
         let mut parts = vec![format!("tab=history")];
-        for (k, v) in [("object", &object), ("status", &status), ("kind", &kind), ("range", &range)] {
+        for (k, v) in [
+            ("object", &object),
+            ("status", &status),
+            ("kind", &kind),
+            ("range", &range),
+            ("from", &from),
+            ("to", &to),
+        ] {
             if !v.trim().is_empty() {
                 parts.push(format!("{k}={}", v.trim()));
             }
@@ -263,17 +287,31 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
         move || {
             query.with(|q| {
                 let g = |k: &str| q.get(k).unwrap_or_default();
-                (conn.clone(), g("object"), g("status"), g("kind"), g("range"), g("before"), g("after"))
+                (
+                    conn.clone(),
+                    [
+                        g("object"),
+                        g("status"),
+                        g("kind"),
+                        g("range"),
+                        g("from"),
+                        g("to"),
+                        g("before"),
+                        g("after"),
+                    ],
+                )
             })
         },
-        |(c, o, s, k, r, b, a)| list_sync_runs(c, o, s, k, r, b, a),
+        |(c, [o, s, k, r, f, t, b, a])| list_sync_runs(c, o, s, k, r, f, t, b, a),
     );
     let g = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
     let (object, status, kind, range) = (g("object"), g("status"), g("kind"), g("range"));
+    let (from, to) = (g("from"), g("to"));
     view! {
         <Suspense fallback=Loading>
             {move || {
                 let (object, status, kind, range, connection) = (object.clone(), status.clone(), kind.clone(), range.clone(), connection.clone());
+                let (from, to) = (from.clone(), to.clone());
                 Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -290,6 +328,12 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
                                 <FilterSelect id="h-status" name="status" label="Status" any="Any status" options=RUN_STATUSES.iter().map(|s| s.to_string()).collect() selected=status.clone() />
                                 <FilterSelect id="h-kind" name="kind" label="Kind" any="Any kind" options=KINDS.iter().map(|s| s.to_string()).collect() selected=kind.clone() />
                                 <FilterSelect id="h-range" name="range" label="Time" any="Any time" options=RANGES.iter().map(|r| r.0.to_string()).collect() selected=range.clone() />
+                                <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"From (UTC)"
+                                    <input type="datetime-local" name="from" value=from.clone() data-testid="h-from" class="rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900" />
+                                </label>
+                                <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"To (UTC)"
+                                    <input type="datetime-local" name="to" value=to.clone() data-testid="h-to" class="rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900" />
+                                </label>
                                 <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Apply"</button>
                                 <a class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100" href=format!("/connections/{connection}?tab=history")>"Reset"</a>
                             </Form>
@@ -372,15 +416,7 @@ pub fn SyncRunPage() -> impl IntoView {
     let params = use_params_map();
     let run = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), get_sync_run);
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match run.await {
-                    Ok(v) => view! { <SyncRunBody v /> }.into_any(),
-                    Err(AppError::NotFound(m)) => view! { <NotFoundNotice what=m /> }.into_any(),
-                    Err(e) => view! { <PageHeader title="Sync run" /> <ErrorNotice error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <DetailLoader resource=run title="Sync run" render=|v| view! { <SyncRunBody v /> } />
     }
 }
 

@@ -232,3 +232,34 @@ pub fn Pager(newer: Option<String>, older: Option<String>) -> impl IntoView {
         </nav>
     }
 }
+
+/// A detail page's one load: while loading, the spinner; then the object rendered by `render`,
+/// or the not-found notice (with a 404 status) when it does not exist or is not visible, or the
+/// error with the page's title. A `Transition`, so a refetch (a polled page, a new id) keeps the
+/// current content on screen instead of flashing the spinner.
+#[component]
+pub fn DetailLoader<T, F, V>(
+    resource: Resource<Result<T, AppError>>,
+    title: &'static str,
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=Loading>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(AppError::NotFound(msg)) => view! { <NotFoundNotice what=msg /> }.into_any(),
+                        Err(e) => view! { <PageHeader title=title /> <ErrorNotice error=e /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

@@ -1,7 +1,7 @@
 //! One request: what was asked, what came back, why it failed and what to do next.
 
 use crate::error::AppError;
-use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, NotFoundNotice, PageHeader, Time};
+use crate::features::ui::{Badge, Card, CopyButton, DetailLoader, PageHeader, Time};
 use crate::platform_data::{normalized_fields, source_field, NullReason};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -300,15 +300,7 @@ pub fn RequestLogPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), get_request_log);
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! { <Detail d /> }.into_any(),
-                    Err(AppError::NotFound(msg)) => view! { <NotFoundNotice what=msg /> }.into_any(),
-                    Err(e) => view! { <PageHeader title="Request" /> <ErrorNotice error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <DetailLoader resource=detail title="Request" render=|d| view! { <Detail d /> } />
     }
 }
 

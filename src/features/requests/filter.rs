@@ -47,6 +47,26 @@ pub const RANGES: &[(&str, &str, i64)] = &[
     ("30d", "Last 30 days", 30 * 86_400_000),
 ];
 
+/// The URL key of each filter field, written once: reading a field by key (`get`) and writing
+/// it (`slot`) are both generated from this one table.
+macro_rules! filter_fields {
+    ($($key:literal => $field:ident),+ $(,)?) => {
+        fn slot(&mut self, key: &str) -> Option<&mut Option<String>> {
+            match key {
+                $($key => Some(&mut self.$field),)+
+                _ => None,
+            }
+        }
+
+        pub fn get(&self, key: &str) -> Option<&str> {
+            match key {
+                $($key => self.$field.as_deref(),)+
+                _ => None,
+            }
+        }
+    };
+}
+
 impl RequestFilter {
     /// Reads the filter from URL query pairs; empty values count as absent.
     pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, String)>) -> Self {
@@ -63,40 +83,19 @@ impl RequestFilter {
         f
     }
 
-    fn slot(&mut self, key: &str) -> Option<&mut Option<String>> {
-        Some(match key {
-            "request_id" => &mut self.request_id,
-            "connection" => &mut self.connection,
-            "platform" => &mut self.platform,
-            "status" => &mut self.status,
-            "error_code" => &mut self.error_code,
-            "method" => &mut self.method,
-            "path" => &mut self.path,
-            "range" => &mut self.range,
-            "from" => &mut self.from,
-            "to" => &mut self.to,
-            "before" => &mut self.before,
-            "after" => &mut self.after,
-            _ => return None,
-        })
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        match key {
-            "request_id" => self.request_id.as_deref(),
-            "connection" => self.connection.as_deref(),
-            "platform" => self.platform.as_deref(),
-            "status" => self.status.as_deref(),
-            "error_code" => self.error_code.as_deref(),
-            "method" => self.method.as_deref(),
-            "path" => self.path.as_deref(),
-            "range" => self.range.as_deref(),
-            "from" => self.from.as_deref(),
-            "to" => self.to.as_deref(),
-            "before" => self.before.as_deref(),
-            "after" => self.after.as_deref(),
-            _ => None,
-        }
+    filter_fields! {
+        "request_id" => request_id,
+        "connection" => connection,
+        "platform" => platform,
+        "status" => status,
+        "error_code" => error_code,
+        "method" => method,
+        "path" => path,
+        "range" => range,
+        "from" => from,
+        "to" => to,
+        "before" => before,
+        "after" => after,
     }
 
     /// The same filters on the first page (a new filter always starts from the newest rows).
