@@ -12,6 +12,7 @@ pub mod ids;
 pub mod platform_data;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod url;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -216,65 +216,76 @@ pub struct ActivityItem {
     pub details: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConnectionFeedsView {
-    pub events: Vec<EventItem>,
-    pub activity: Vec<ActivityItem>,
+/// The connection's latest webhook events (50), for its Webhooks tab.
+#[server(input = GetUrl, endpoint = "connection_events")]
+pub async fn connection_events(id: String) -> Result<Vec<EventItem>, AppError> {
+    use crate::server::store::Page;
+    let (state, scope, id) = connection_scope(id).await?;
+    let events = state.store.list_events(&scope, Some(&id), &Page::First, 50).await.map_err(internal)?;
+    Ok(events
+        .into_iter()
+        .map(|e| EventItem {
+            payload: serde_json::from_str::<serde_json::Value>(&e.payload)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or(e.payload),
+            id: e.id,
+            event_type: e.event_type,
+            created_at: e.created_at,
+        })
+        .collect())
 }
 
-/// The connection's latest webhook events and audit entries (50 each).
-#[server(input = GetUrl, endpoint = "connection_feeds")]
-pub async fn connection_feeds(id: String) -> Result<ConnectionFeedsView, AppError> {
+/// The audit entries about the connection (50), for its Activity tab.
+#[server(input = GetUrl, endpoint = "connection_activity")]
+pub async fn connection_activity(id: String) -> Result<Vec<ActivityItem>, AppError> {
+    let (state, scope, id) = connection_scope(id).await?;
+    let activity = state.store.audit_for_target(&scope.organization_id, &id, 50).await.map_err(internal)?;
+    Ok(activity
+        .into_iter()
+        .map(|a| ActivityItem {
+            action: a.action,
+            actor: a.actor_email,
+            at: a.created_at,
+            details: a.details,
+        })
+        .collect())
+}
+
+#[cfg(feature = "ssr")]
+use crate::server::context::internal;
+
+/// The signed-in viewer's scope for one connection id (checked, and audited for staff).
+#[cfg(feature = "ssr")]
+async fn connection_scope(
+    id: String,
+) -> Result<(crate::server::AppState, crate::server::store::Scope, String), AppError> {
     use crate::ids::{parse_id, prefix};
     use crate::server::access::scope_for;
-    use crate::server::context::{internal, session};
-    use crate::server::store::{ObjectKind, Page};
+    use crate::server::context::session;
+    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
     let id = parse_id(prefix::CONNECTION, &id)
         .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
     let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
-    let events = state.store.list_events(&scope, Some(&id), &Page::First, 50).await.map_err(internal)?;
-    let activity = state.store.audit_for_target(&scope.organization_id, &id, 50).await.map_err(internal)?;
-    Ok(ConnectionFeedsView {
-        events: events
-            .into_iter()
-            .map(|e| EventItem {
-                payload: serde_json::from_str::<serde_json::Value>(&e.payload)
-                    .ok()
-                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                    .unwrap_or(e.payload),
-                id: e.id,
-                event_type: e.event_type,
-                created_at: e.created_at,
-            })
-            .collect(),
-        activity: activity
-            .into_iter()
-            .map(|a| ActivityItem {
-                action: a.action,
-                actor: a.actor_email,
-                at: a.created_at,
-                details: a.details,
-            })
-            .collect(),
-    })
+    Ok((state, scope, id))
 }
 
 #[component]
 pub fn WebhooksTab(connection: String) -> impl IntoView {
-    let data = Resource::new(move || connection.clone(), connection_feeds);
+    let data = Resource::new(move || connection.clone(), connection_events);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(f) => view! {
+                    Ok(events) => view! {
                         <Card>
                             <ul class="divide-y divide-slate-100" data-testid="connection-events">
-                                {if f.events.is_empty() {
+                                {if events.is_empty() {
                                     view! { <li class="px-5 py-4 text-sm text-slate-600">"No webhook events for this connection yet."</li> }.into_any()
                                 } else {
-                                    f.events.into_iter().map(|e| view! {
+                                    events.into_iter().map(|e| view! {
                                         <li class="px-5 py-3 text-sm">
                                             <details>
                                                 <summary class="cursor-pointer"><span class="font-mono font-medium">{e.event_type}</span> " · " {format_time_utc(e.created_at)} " · " <span class="font-mono text-xs text-slate-600">{e.id}</span></summary>
@@ -294,19 +305,19 @@ pub fn WebhooksTab(connection: String) -> impl IntoView {
 
 #[component]
 pub fn ActivityTab(connection: String) -> impl IntoView {
-    let data = Resource::new(move || connection.clone(), connection_feeds);
+    let data = Resource::new(move || connection.clone(), connection_activity);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(f) => view! {
+                    Ok(activity) => view! {
                         <Card>
                             <ul class="divide-y divide-slate-100 text-sm" data-testid="connection-activity">
-                                {if f.activity.is_empty() {
+                                {if activity.is_empty() {
                                     view! { <li class="px-5 py-4 text-slate-600">"No recorded activity for this connection yet."</li> }.into_any()
                                 } else {
-                                    f.activity.into_iter().map(|a| view! {
+                                    activity.into_iter().map(|a| view! {
                                         <li class="px-5 py-3"><span class="font-mono text-xs font-medium">{a.action}</span> " by " {a.actor} " · " {format_time_utc(a.at)}</li>
                                     }).collect_view().into_any()
                                 }}

@@ -97,25 +97,7 @@ pub struct ConnectionListQuery {
 impl ConnectionListQuery {
     /// Reads what [`ConnectionListQuery::to_query`] wrote (repeated `status`, URL-encoded values).
     pub fn from_query(query: &str) -> Self {
-        let decode = |v: &str| {
-            let bytes = v.replace('+', " ").into_bytes();
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                if bytes[i] == b'%' && i + 2 < bytes.len() {
-                    if let Ok(b) =
-                        u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
-                    {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                }
-                out.push(bytes[i]);
-                i += 1;
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        };
+        let decode = |v: &str| crate::url::percent_decode(v, crate::url::Plus::Space);
         let mut q = ConnectionListQuery::default();
         let mut statuses = vec![];
         for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
@@ -140,7 +122,7 @@ impl ConnectionListQuery {
             self.status.split(',').filter(|s| !s.is_empty()).map(|s| format!("status={s}")).collect();
         for (k, v) in [("platform", &self.platform), ("type", &self.r#type), ("q", &self.q)] {
             if !v.is_empty() {
-                parts.push(format!("{k}={}", urlencode(v)));
+                parts.push(format!("{k}={}", crate::url::encode_component(v)));
             }
         }
         if self.behind {
@@ -189,15 +171,6 @@ impl ConnectionListQuery {
             ids: vec![],
         })
     }
-}
-
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One page of the environment's connections matching the filters, newest first (keyset).
@@ -379,7 +352,7 @@ fn StatusCounts(page: ConnectionListPage) -> impl IntoView {
 #[component]
 fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
     let (newer, older) = (page.newer.clone(), page.older.clone());
-    let all_href = format!("/backfills/new?matching={}", urlencode(&page.filter_query));
+    let all_href = format!("/backfills/new?matching={}", crate::url::encode_component(&page.filter_query));
     let can_backfill = page.can_backfill;
     view! {
         // The selection is a GET form to the backfill page: it works without JavaScript.

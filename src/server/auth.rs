@@ -190,8 +190,11 @@ pub async fn require_sign_in(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let target = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let location =
-        if target == "/" { "/sign-in".to_string() } else { format!("/sign-in?next={}", urlencode(target)) };
+    let location = if target == "/" {
+        "/sign-in".to_string()
+    } else {
+        format!("/sign-in?next={}", crate::url::encode_path(target))
+    };
     Redirect::to(&location).into_response()
 }
 
@@ -216,17 +219,6 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// The place to return to after sign-in, if it is a path on this site; `/` otherwise.
 ///
 /// Accepted: printable ASCII only (no controls, spaces or other characters that browsers strip
@@ -249,7 +241,11 @@ pub fn safe_next(next: Option<&str>) -> String {
     let mut current = n.to_string();
     for _ in 0..3 {
         // Decoded, it may carry bytes that are not text or not printable: refuse those too.
-        let Ok(decoded) = String::from_utf8(percent_decode_bytes(&current)) else { return "/".into() };
+        let Ok(decoded) =
+            String::from_utf8(crate::url::percent_decode_bytes(&current, crate::url::Plus::Literal))
+        else {
+            return "/".into();
+        };
         if decoded == current {
             break;
         }
@@ -265,25 +261,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn percent_decode_bytes(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
 #[derive(Deserialize)]
 pub struct SignInForm {
     pub email: String,
@@ -292,8 +269,12 @@ pub struct SignInForm {
 }
 
 fn sign_in_redirect(error: &str, email: &str, next: &str) -> Response {
-    Redirect::to(&format!("/sign-in?error={error}&email={}&next={}", urlencode(email), urlencode(next)))
-        .into_response()
+    Redirect::to(&format!(
+        "/sign-in?error={error}&email={}&next={}",
+        crate::url::encode_path(email),
+        crate::url::encode_path(next)
+    ))
+    .into_response()
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: Duration) -> String {

@@ -193,7 +193,11 @@ async fn search(Query(query): Query<SearchQuery>) -> Response {
     }
     let mut params = HashMap::new();
     params.insert("q", raw);
-    let qs = params.iter().map(|(k, v)| format!("{k}={}", auth::urlencode(v))).collect::<Vec<_>>().join("&");
+    let qs = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::url::encode_path(v)))
+        .collect::<Vec<_>>()
+        .join("&");
     Redirect::to(&format!("/search/help?{qs}")).into_response()
 }
 

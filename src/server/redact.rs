@@ -300,14 +300,14 @@ pub fn query(raw: &str, path: &str, r: &mut Redactions) -> String {
         }
         match pair.split_once('=') {
             Some((k, v)) => {
-                let name = percent_decode(k);
+                let name = crate::url::percent_decode(k, crate::url::Plus::Space);
                 if is_secret_param(&name) && !v.is_empty() && v != REDACTED {
                     r.add(format!("{path}.{name}"));
                     out.push_str(k);
                     out.push('=');
                     out.push_str(REDACTED);
                 } else {
-                    let decoded = percent_decode(v);
+                    let decoded = crate::url::percent_decode(v, crate::url::Plus::Space);
                     if is_card_number(&decoded) {
                         r.add(format!("{path}.{name}"));
                         out.push_str(k);
@@ -563,30 +563,6 @@ pub fn is_card_number(s: &str) -> bool {
         })
         .sum();
     sum.is_multiple_of(10)
-}
-
-fn percent_decode(s: &str) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

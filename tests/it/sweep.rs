@@ -37,7 +37,8 @@ const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/list_sync_runs", &["connection", "before", "after"]),
     ("/api/get_sync_run", &["id"]),
     ("/api/connection_overview", &["id"]),
-    ("/api/connection_feeds", &["id"]),
+    ("/api/connection_events", &["id"]),
+    ("/api/connection_activity", &["id"]),
 ];
 
 struct Victim {
