@@ -34,6 +34,28 @@ test("a failed run shows its cause, the raw platform error and the next step", a
   await expect(page.getByTestId("run-error")).toContainText("Next step:");
 });
 
+test("the sync history filters by a custom from–to range and names a reversed one", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  const id = await openConnection(page, "Healthy", "QuickBooks");
+  await page.goto(`/connections/${id}?tab=history`);
+  const minute = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 16);
+  const [from, to] = [minute(20), minute(10)];
+  await page.getByTestId("h-from").fill(from);
+  await page.getByTestId("h-to").fill(to);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/from=.*&to=/);
+  const queued = page.getByTestId("sync-history").locator("tbody tr td:nth-child(4)");
+  await expect(queued.first()).toBeVisible();
+  const times = await queued.allInnerTexts();
+  expect(times.length).toBeGreaterThan(0);
+  for (const t of times) {
+    const at = t.trim().slice(0, 16).replace(" ", "T");
+    expect(at >= from && at <= to, `${at} within ${from} – ${to}`).toBeTruthy();
+  }
+  await page.goto(`/connections/${id}?tab=history&from=${to}&to=${from}`);
+  await expect(page.getByText("The start of the time range (from) is after its end (to)")).toBeVisible();
+});
+
 test("a platform without sync history says so instead of an empty table", async ({ page }) => {
   await signIn(page, "dev@acme.test");
   const id = await openConnection(page, "WooCommerce");

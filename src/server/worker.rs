@@ -65,6 +65,9 @@ pub struct Worker {
     settings: WorkerSettings,
     /// This process's name in leases: readable in the database, unique per start.
     owner: String,
+    /// When expired leases were last requeued (ms): at most once a second, so a busy worker
+    /// does not take SQLite's write lock for it between every claim.
+    last_requeue: std::sync::atomic::AtomicI64,
     slots: Arc<Semaphore>,
     platforms: Mutex<HashMap<String, Arc<Semaphore>>>,
     waker: WorkerWaker,
@@ -85,6 +88,7 @@ impl Worker {
             clock,
             settings,
             owner,
+            last_requeue: std::sync::atomic::AtomicI64::new(i64::MIN),
             platforms: Mutex::new(HashMap::new()),
             waker,
         })
@@ -128,10 +132,14 @@ impl Worker {
     /// were claimed.
     pub async fn tick(self: Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) -> usize {
         let now = self.clock.now_ms();
-        match self.store.requeue_expired(now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(runs = n, "requeued runs whose worker stopped"),
-            Err(e) => tracing::warn!(error = %e, "requeueing expired runs failed"),
+        let last = self.last_requeue.load(std::sync::atomic::Ordering::Relaxed);
+        if now.saturating_sub(last) >= 1_000 || now < last {
+            self.last_requeue.store(now, std::sync::atomic::Ordering::Relaxed);
+            match self.store.requeue_expired(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, "requeued runs whose worker stopped"),
+                Err(e) => tracing::warn!(error = %e, "requeueing expired runs failed"),
+            }
         }
         let free = self.slots.available_permits();
         if free == 0 {
@@ -188,6 +196,12 @@ impl Worker {
                 if let Err(e) = me.execute(&run).await {
                     // The lease expires and another round picks the run up again.
                     tracing::warn!(run = %run.id, error = %e, "sync run interrupted");
+                }
+                // Once half the slots are free, claim the next runs now rather than at the next
+                // poll; waiting for half keeps claims batched (one write claims many runs).
+                drop(_permit);
+                if me.slots.available_permits() >= (me.settings.concurrency / 2).max(1) {
+                    me.waker.wake();
                 }
             });
         }

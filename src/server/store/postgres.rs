@@ -27,6 +27,11 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
+
+    /// PostgreSQL has row locks and many writers: no turn to wait for.
+    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
 }
 
 request_log_list_builder!(sqlx::Postgres, false);

@@ -26,6 +26,7 @@ macro_rules! impl_sync_store {
                 if let Some(id) = existing().await? {
                     return Ok((id, false));
                 }
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 let inserted = sqlx::query(
                     "INSERT INTO backfills (id, organization_id, environment, status, data_objects, range_from, range_to, \
@@ -73,6 +74,7 @@ macro_rules! impl_sync_store {
                 runs: &[crate::server::store::sync::NewSyncRun],
                 audit: Option<&NewAuditEntry>,
             ) -> StoreResult<()> {
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 insert_runs_tx!($db, tx, runs);
                 if let Some(a) = audit {
@@ -89,6 +91,7 @@ macro_rules! impl_sync_store {
                 lease_ms: i64,
                 limit: i64,
             ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
                     "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
@@ -123,6 +126,7 @@ macro_rules! impl_sync_store {
             }
 
             async fn requeue_expired(&self, now: i64) -> StoreResult<u64> {
+                let _writer = self.writer().await;
                 Ok(sqlx::query(
                     "UPDATE sync_runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL \
                      WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1)",
@@ -157,6 +161,7 @@ macro_rules! impl_sync_store {
                 if cancelled_at.is_some() {
                     return Ok(Heartbeat::Cancel);
                 }
+                let _writer = self.writer().await;
                 let n = sqlx::query(
                     "UPDATE sync_runs SET lease_expires_at = $3, progress = $4, log = $5 \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
@@ -179,6 +184,7 @@ macro_rules! impl_sync_store {
                 now: i64,
                 result: &crate::server::store::sync::RunResult,
             ) -> StoreResult<bool> {
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 // Runs of one connection finish one at a time: lock the connection's row first.
                 // Without it, two runs ending together on PostgreSQL would each see the other
@@ -391,6 +397,7 @@ macro_rules! impl_sync_store {
             }
 
             async fn cancel_backfill(&self, scope: &Scope, id: &str, now: i64, audit: &NewAuditEntry) -> StoreResult<bool> {
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 let n = sqlx::query(
                     "UPDATE backfills SET cancelled_at = $4 WHERE id = $1 AND organization_id = $2 AND environment = $3 \
