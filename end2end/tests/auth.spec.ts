@@ -17,7 +17,7 @@ test("sign in and sign out", async ({ page, context }) => {
   expect(cookie?.httpOnly).toBe(true);
   expect(cookie?.sameSite).toBe("Lax");
 
-  await page.getByLabel("User menu").click();
+  await page.locator("summary").filter({ hasText: "User menu" }).click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   await expect(page.getByText("You have been signed out.")).toBeVisible();

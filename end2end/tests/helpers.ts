@@ -1,4 +1,5 @@
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, expect, Page, TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 
 export { expect };
 export type { Page };
@@ -6,13 +7,61 @@ export type { Page };
 export const PASSWORD = "switchboard-demo";
 
 /**
+ * Pages already checked by axe in this worker and project, keyed by route (IDs folded to `:id`,
+ * the `tab` parameter kept because each tab is a different page). Checking each route once per
+ * worker keeps the suite's cost to a few seconds while still covering every page any test visits.
+ */
+const axeChecked = new Set<string>();
+
+/** `/connections/conn_01J…?tab=history&status=failed` → `/connections/:id?tab=history`. */
+export function routeKey(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  // Server-function URLs answer no-JS form posts; they are not pages to open again.
+  if (!u.protocol.startsWith("http") || u.pathname.startsWith("/api/")) return null;
+  const path = u.pathname
+    .split("/")
+    .map((s) => (/\d/.test(s) && s.length >= 8 ? ":id" : s))
+    .join("/");
+  const tab = u.searchParams.get("tab");
+  return tab ? `${path}?tab=${tab}` : path;
+}
+
+/**
+ * Runs axe-core's WCAG 2 A and AA rules on the page as it is now and returns the serious and
+ * critical violations, one line each with the elements involved.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}) on ${page.url()}: ${v.help}; ` +
+        v.nodes
+          .slice(0, 5)
+          .map((n) => `${n.target.join(" ")}${n.failureSummary ? ` [${n.failureSummary.replace(/\s+/g, " ")}]` : ""}`)
+          .join(" | "),
+    );
+}
+
+/**
  * Every test's page fails the test on a Content-Security-Policy violation or an uncaught error
- * in the browser: the policy allows only the app's own scripts and styles, and a page that
- * needs more would silently lose its interactivity.
+ * in the browser (the policy allows only the app's own scripts and styles, and a page that needs
+ * more would silently lose its interactivity), and on a serious or critical accessibility
+ * violation on any page the test visited: after the test, each visited route not yet checked in
+ * this worker is opened again in the same session and checked with axe-core (JavaScript project).
  */
 export const test = base.extend<{ page: Page }>({
-  page: async ({ page }, use) => {
+  page: async ({ page }, use, testInfo: TestInfo) => {
     const problems: string[] = [];
+    const visited: string[] = [];
     page.on("console", (m) => {
       const text = m.text();
       if (m.type() === "error" && /Content Security Policy|Refused to (execute|load|apply|evaluate|compile)/i.test(text)) {
@@ -20,8 +69,32 @@ export const test = base.extend<{ page: Page }>({
       }
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) visited.push(frame.url());
+    });
     await use(page);
     expect(problems, "the browser reported CSP violations or errors").toEqual([]);
+    if (testInfo.status !== "passed") return;
+
+    // axe runs as a script in the page, so it checks the hydrated page in the JavaScript
+    // project. The page a browser without JavaScript shows is the same server-rendered HTML
+    // before hydration (hydration adds no markup), so checking it again would double the cost
+    // and find nothing new.
+    if (testInfo.project.use.javaScriptEnabled === false) return;
+    const accessibility: string[] = [];
+    for (const url of visited) {
+      const key = routeKey(url);
+      const scope = `${testInfo.project.name} ${key}`;
+      if (!key || axeChecked.has(scope)) continue;
+      axeChecked.add(scope);
+      // Each check opens the page again: give it its own time beside the test's.
+      testInfo.setTimeout(testInfo.timeout + 15_000);
+      const response = await page.goto(url).catch(() => null);
+      if (!response) continue;
+      await page.waitForLoadState("networkidle").catch(() => {});
+      accessibility.push(...(await axeViolations(page)));
+    }
+    expect(accessibility, "axe-core found serious or critical WCAG 2 A/AA violations").toEqual([]);
   },
 });
 

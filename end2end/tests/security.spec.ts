@@ -50,7 +50,7 @@ test("an owner revokes an API key after confirming", async ({ page }, testInfo) 
 
 test("staff open an organization by slug, and it is recorded", async ({ page }) => {
   await signIn(page, "support@switchboard.test");
-  await page.getByLabel("User menu").click();
+  await page.locator("summary").filter({ hasText: "User menu" }).click();
   await page.getByLabel("Open organization (slug or ID)").fill("globex");
   await page.getByRole("button", { name: "Open", exact: true }).click();
   await expect(page.getByText("Globex Corporation · Production · last 24 hours")).toBeVisible();

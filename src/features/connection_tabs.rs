@@ -178,7 +178,7 @@ pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
                                                             <ActionForm action=sync>
                                                                 <input type="hidden" name="connection" value=connection.clone() />
                                                                 <input type="hidden" name="object" value=r.object.clone() />
-                                                                <button aria-label=format!("Sync {} now", r.object) class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-50">"Sync now"</button>
+                                                                <button aria-label=format!("Sync now: {}", r.object) class="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-50">"Sync now"</button>
                                                             </ActionForm>
                                                         })}
                                                     </td>

@@ -40,10 +40,10 @@ pub fn AppShell() -> impl IntoView {
                 </a>
                 <nav aria-label="Main" class="flex-1 space-y-1 px-3">
                     {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=SIDEBAR_LINK /> }).collect_view()}
-                    <p class="px-3 pt-6 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-500">"Settings"</p>
+                    <p class="px-3 pt-6 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-400">"Settings"</p>
                     <NavLink href="/settings/api-keys" label="API keys" class=SIDEBAR_LINK />
                 </nav>
-                <p class="px-5 py-4 text-xs text-slate-500">"Unified API operations console"</p>
+                <p class="px-5 py-4 text-xs text-slate-400">"Unified API operations console"</p>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
                 <header class="border-b border-slate-200 bg-white">
@@ -147,8 +147,9 @@ fn UserMenu(viewer: ViewerInfo) -> impl IntoView {
     let initial = viewer.email.chars().next().unwrap_or('?').to_ascii_uppercase();
     view! {
         <details class="relative">
-            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-100" aria-label="User menu">
-                <span class="inline-flex h-7 w-7 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700">{initial.to_string()}</span>
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-100">
+                <span class="sr-only">"User menu"</span>
+                <span aria-hidden="true" class="inline-flex h-7 w-7 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700">{initial.to_string()}</span>
                 <span class="hidden text-slate-700 lg:inline" data-testid="user-email">{viewer.email.clone()}</span>
             </summary>
             <div class="absolute right-0 z-20 mt-2 w-64 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg">

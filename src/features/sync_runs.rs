@@ -104,6 +104,9 @@ pub const RUN_STATUSES: &[&str] =
 pub const RANGES: &[(&str, &str, i64)] =
     &[("24h", "Last 24 hours", 24), ("7d", "Last 7 days", 168), ("30d", "Last 30 days", 720)];
 
+// Each argument is one field of the tab's URL query (filters and cursors), read as strings so a
+// hand-edited link gets a message naming the field rather than a decoding error.
+#[allow(clippy::too_many_arguments)]
 #[server(input = GetUrl, endpoint = "list_sync_runs")]
 pub async fn list_sync_runs(
     connection: String,
