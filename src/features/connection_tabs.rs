@@ -21,6 +21,8 @@ pub struct ObjectRow {
     pub updated: i64,
     pub deleted: i64,
     pub next_sync: Option<i64>,
+    /// The next sync's time has passed: the scheduler queues it on its next pass.
+    pub next_due: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +73,10 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
             let enabled = settings["objects"][*o]["enabled"].as_bool().unwrap_or(true);
             let supported = spec.supported_objects().any(|s| s == *o);
             let last = st.map(|(r, _)| r);
+            let next =
+                (enabled && supported && matches!(c.status.as_str(), "healthy" | "degraded")).then(|| {
+                    last.map(|r| r.queued_at).unwrap_or(now) + crate::server::scheduler::period_ms(&frequency)
+                });
             ObjectRow {
                 object: o.to_string(),
                 enabled,
@@ -81,11 +87,8 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
                 added: last.map(|r| r.records_added).unwrap_or(0),
                 updated: last.map(|r| r.records_updated).unwrap_or(0),
                 deleted: last.map(|r| r.records_deleted).unwrap_or(0),
-                next_sync: (enabled && supported && matches!(c.status.as_str(), "healthy" | "degraded"))
-                    .then(|| {
-                        last.map(|r| r.queued_at).unwrap_or(now)
-                            + crate::server::scheduler::period_ms(&frequency)
-                    }),
+                next_sync: next,
+                next_due: next.is_some_and(|t| t <= now),
             }
         })
         .collect();
@@ -172,7 +175,7 @@ pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
                                                         _ => view! { <span class="text-xs text-slate-600">"—"</span> }.into_any(),
                                                     }}</td>
                                                     <td class="px-3 py-2 text-right text-xs tabular-nums">{format!("{} / {} / {}", r.added, r.updated, r.deleted)}</td>
-                                                    <td class="px-3 py-2 text-xs">{r.next_sync.map(format_time_utc).unwrap_or_else(|| "—".into())}</td>
+                                                    <td class="px-3 py-2 text-xs">{if r.next_due { "Due now".to_string() } else { r.next_sync.map(format_time_utc).unwrap_or_else(|| "—".into()) }}</td>
                                                     <td class="px-3 py-2 text-right">
                                                         {(allowed && r.supported).then(|| view! {
                                                             <ActionForm action=sync>

@@ -331,11 +331,11 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
                                 <FilterSelect id="h-status" name="status" label="Status" any="Any status" options=RUN_STATUSES.iter().map(|s| s.to_string()).collect() selected=status.clone() />
                                 <FilterSelect id="h-kind" name="kind" label="Kind" any="Any kind" options=KINDS.iter().map(|s| s.to_string()).collect() selected=kind.clone() />
                                 <FilterSelect id="h-range" name="range" label="Time" any="Any time" options=RANGES.iter().map(|r| r.0.to_string()).collect() selected=range.clone() />
-                                <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"From (UTC)"
-                                    <input type="datetime-local" name="from" value=from.clone() data-testid="h-from" class="rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900" />
+                                <label class="flex flex-col text-slate-700">"From (UTC)"
+                                    <input type="datetime-local" name="from" value=from.clone() data-testid="h-from" class="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-slate-900" />
                                 </label>
-                                <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"To (UTC)"
-                                    <input type="datetime-local" name="to" value=to.clone() data-testid="h-to" class="rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900" />
+                                <label class="flex flex-col text-slate-700">"To (UTC)"
+                                    <input type="datetime-local" name="to" value=to.clone() data-testid="h-to" class="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-slate-900" />
                                 </label>
                                 <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Apply"</button>
                                 <a class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100" href=format!("/connections/{connection}?tab=history")>"Reset"</a>
