@@ -29,3 +29,7 @@ ALTER TABLE memberships ALTER COLUMN user_id TYPE TEXT COLLATE "C";
 ALTER TABLE memberships ALTER COLUMN organization_id TYPE TEXT COLLATE "C";
 ALTER TABLE sessions ALTER COLUMN user_id TYPE TEXT COLLATE "C";
 ALTER TABLE sessions ALTER COLUMN organization_id TYPE TEXT COLLATE "C";
+
+-- A search that is exactly a platform account ID is an index probe (SQLite has had this index
+-- since version 3; PostgreSQL scanned the environment's connections for it).
+CREATE INDEX connections_by_account ON connections (organization_id, environment, platform_account_id);
