@@ -119,7 +119,7 @@ pub async fn list_sync_runs(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<SyncHistoryPage, AppError> {
-    use crate::features::requests::filter::parse_time;
+    use crate::features::requests::filter::parse_time_range;
     use crate::ids::{id_floor, parse_id, prefix};
     use crate::server::access::scope_for;
     use crate::server::context::{internal, page_from_cursors, session};
@@ -155,15 +155,7 @@ pub async fn list_sync_runs(
             })?),
         };
     // A custom from–to wins over the preset range; either bound may be left open.
-    let bound = |name: &str, v: &str| (!v.trim().is_empty()).then(|| parse_time(name, v)).transpose();
-    let (from_ms, to_ms) = (bound("from", &from)?, bound("to", &to)?);
-    if let (Some(f), Some(t)) = (from_ms, to_ms) {
-        if f > t {
-            return Err(AppError::invalid(
-                "The start of the time range (from) is after its end (to): swap them or change one.",
-            ));
-        }
-    }
+    let (from_ms, to_ms) = parse_time_range(Some(&from), Some(&to))?;
     let from_id = match (from_ms, to_ms) {
         (None, None) => hours.map(|h| id_floor(prefix::SYNC_RUN, state.clock.now_ms() - h * 3_600_000)),
         (f, _) => f.map(|f| id_floor(prefix::SYNC_RUN, f)),
@@ -173,7 +165,8 @@ pub async fn list_sync_runs(
         status: pick("status", &status, RUN_STATUSES)?,
         kind: pick("kind", &kind, KINDS)?,
         from_id,
-        to_id: to_ms.map(|t| id_floor(prefix::SYNC_RUN, t)),
+        // `to` is inclusive to the millisecond, as in the request log.
+        to_id: to_ms.map(|t| id_floor(prefix::SYNC_RUN, t + 1)),
         page: page.clone(),
         limit: 51,
     };

@@ -672,7 +672,8 @@ pub trait RequestLogStore: Send + Sync {
 }
 
 /// Everything the app needs from its database: one `Arc<dyn Store>` per process, whose focused
-/// parts each context uses (`sync::SyncStore` for the worker and backfills, and so on).
+/// parts each context uses (`sync::SyncStore` for the worker and backfills, and so on). Each
+/// database's store declares it (`impl Store for SqliteStore {}`) once it implements the parts.
 pub trait Store:
     AdminStore
     + AccountStore
@@ -685,20 +686,5 @@ pub trait Store:
     + Send
     + Sync
     + 'static
-{
-}
-
-impl<T> Store for T where
-    T: AdminStore
-        + AccountStore
-        + SessionStore
-        + AuditStore
-        + ApiKeyStore
-        + ConnectionStore
-        + RequestLogStore
-        + sync::SyncStore
-        + Send
-        + Sync
-        + 'static
 {
 }

@@ -175,6 +175,26 @@ pub fn parse_status(s: &str) -> Result<StatusFilter, AppError> {
     }
 }
 
+/// Parses a custom `from`–`to` range (either bound may be absent or empty) and refuses one whose
+/// start is after its end.
+pub fn parse_time_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>), AppError> {
+    let bound = |name: &str, v: Option<&str>| {
+        v.filter(|v| !v.trim().is_empty()).map(|v| parse_time(name, v)).transpose()
+    };
+    let (from, to) = (bound("from", from)?, bound("to", to)?);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(AppError::invalid(
+                "The start of the time range (from) is after its end (to): swap them or change one.",
+            ));
+        }
+    }
+    Ok((from, to))
+}
+
 /// Parses a time bound: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
 pub fn parse_time(name: &str, s: &str) -> Result<i64, AppError> {
     let s = s.trim();
@@ -278,15 +298,7 @@ impl RequestFilter {
             })?;
             q.path_range = Some((v.clone(), upper));
         }
-        let from = self.from.as_deref().map(|s| parse_time("from", s)).transpose()?;
-        let to = self.to.as_deref().map(|s| parse_time("to", s)).transpose()?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(AppError::invalid(
-                    "The start of the time range (from) is after its end (to): swap them or change one.",
-                ));
-            }
-        }
+        let (from, to) = parse_time_range(self.from.as_deref(), self.to.as_deref())?;
         if from.is_some() || to.is_some() {
             q.from_id = from.map(|t| id_floor(prefix::REQUEST, t));
             // `to` is inclusive to the millisecond.

@@ -67,3 +67,5 @@ impl_store!(PgStore, sqlx::Postgres, {
 });
 
 impl_sync_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+
+impl Store for PgStore {}

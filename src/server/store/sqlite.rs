@@ -89,3 +89,5 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
 });
 
 impl_sync_store!(SqliteStore, sqlx::Sqlite, "");
+
+impl Store for SqliteStore {}
