@@ -1,7 +1,8 @@
 //! The document shell and the route table.
 
 use crate::features::{
-    api_keys, backfills, connections, overview, placeholder, requests, search, shell, sign_in, sync_runs, ui,
+    api_keys, audit, backfills, connections, overview, placeholder, requests, search, shell, sign_in,
+    sync_config, sync_runs, ui,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -50,10 +51,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("backfills/new") view=backfills::NewBackfillPage ssr=SsrMode::Async />
                     <Route path=path!("backfills/:id") view=backfills::BackfillPage ssr=SsrMode::Async />
                     <Route path=path!("sync-runs/:id") view=sync_runs::SyncRunPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration") view=placeholder::SyncConfigSoon ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration") view=sync_config::SyncConfigPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/edit") view=sync_config::EditSyncConfigPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/versions") view=sync_config::SyncConfigHistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/versions/:version") view=sync_config::SyncConfigVersionPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/apply") view=sync_config::ApplySyncConfigPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks") view=placeholder::WebhooksSoon ssr=SsrMode::Async />
                     <Route path=path!("errors") view=placeholder::ErrorsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("search/help") view=search::SearchHelpPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -9,9 +9,24 @@ use std::fmt;
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
+
+        // Serialized as its text too (`"15m"`, `"needs_reauth"`), the same spelling as everywhere.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                $name::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{text:?} is not a {}", stringify!($name)))
+                })
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -134,6 +149,31 @@ string_enum!(
         Cancelled => "cancelled",
     }
 );
+
+string_enum!(
+    /// How often the scheduler queues a connection's incremental syncs.
+    Frequency { Every15Minutes => "15m", Hourly => "1h", Every6Hours => "6h", Daily => "24h" }
+);
+
+impl Frequency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Frequency::Every15Minutes => "every 15 minutes",
+            Frequency::Hourly => "every hour",
+            Frequency::Every6Hours => "every 6 hours",
+            Frequency::Daily => "every 24 hours",
+        }
+    }
+
+    pub fn period_ms(self) -> i64 {
+        match self {
+            Frequency::Every15Minutes => 15 * 60_000,
+            Frequency::Hourly => 3_600_000,
+            Frequency::Every6Hours => 6 * 3_600_000,
+            Frequency::Daily => 24 * 3_600_000,
+        }
+    }
+}
 
 impl Environment {
     pub fn label(self) -> &'static str {

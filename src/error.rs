@@ -21,6 +21,9 @@ pub enum AppError {
     /// The input names a problem the user can fix.
     #[error("{0}")]
     Invalid(String),
+    /// Someone else changed the object since this request's version of it was read.
+    #[error("{0}")]
+    Conflict(String),
     #[error("Something went wrong on our side. Try again; if it keeps happening, contact support.")]
     Internal,
     /// Transport or encoding failure between the browser and the server.
@@ -50,6 +53,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,6 +1,7 @@
 //! Product features, each owning its wire types, server functions and components.
 
 pub mod api_keys;
+pub mod audit;
 pub mod backfills;
 pub mod connection_tabs;
 pub mod connections;
@@ -11,5 +12,6 @@ pub mod search;
 pub mod session;
 pub mod shell;
 pub mod sign_in;
+pub mod sync_config;
 pub mod sync_runs;
 pub mod ui;

@@ -4,6 +4,10 @@
 //! WebAssembly front-end. `features/` holds one module per product feature (its wire types,
 //! server functions and components); `server/` holds what only the server has.
 
+// Leptos views are nested generic types; the larger forms (the configuration editor) need a
+// deeper type-layout query than the default 128 in the optimized WebAssembly build.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod domain;
 pub mod error;

@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod seed;
 pub mod store;
+pub mod sync_config;
 pub mod worker;
 
 use axum::extract::FromRef;

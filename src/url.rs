@@ -47,6 +47,15 @@ pub fn encode_path(s: &str) -> String {
     encode(s, b"/")
 }
 
+/// The `key=value` pairs of a query string or form body (a leading `?` is skipped), both sides
+/// decoded, in order; a repeated key appears once per value.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (percent_decode(k, Plus::Space), percent_decode(v, Plus::Space))
+    })
+}
+
 fn encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -72,6 +81,11 @@ mod tests {
         assert_eq!(percent_decode("%41%42", Plus::Literal), "AB");
         assert_eq!(encode_component("a b/ü"), "a%20b%2F%C3%BC");
         assert_eq!(encode_path("/requests?x=1"), "/requests%3Fx%3D1");
+        let pairs: Vec<_> = query_pairs("?a=1&b&a=x+y%26z&").collect();
+        assert_eq!(
+            pairs,
+            [("a".into(), "1".into()), ("b".into(), String::new()), ("a".into(), "x y&z".into())]
+        );
         for s in ["plain", "with space", "ümlaut/slash?&=", "100% sure"] {
             assert_eq!(percent_decode(&encode_component(s), Plus::Literal), s);
         }

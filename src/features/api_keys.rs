@@ -104,15 +104,6 @@ pub async fn list_api_keys(
     })
 }
 
-#[cfg(feature = "ssr")]
-fn wants_html() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
-}
-
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
     use crate::ids::{make_id, prefix};
@@ -155,7 +146,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
     );
     state.store.create_api_key(&key, &audit).await.map_err(internal)?;
     let created = CreatedKey { name, secret };
-    if wants_html() {
+    if crate::server::context::wants_html() {
         // Without JavaScript the browser is redirected back to the list, which shows the key
         // once (see `server::reveal`): never in the URL, never in plain text in the database.
         let json = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
@@ -199,7 +190,7 @@ pub async fn revoke_api_key(id: String) -> Result<String, AppError> {
     if !revoked {
         return Err(AppError::not_found(format!("No active API key {id} in this environment.")));
     }
-    if wants_html() {
+    if crate::server::context::wants_html() {
         leptos_axum::redirect(PAGE_PATH);
     }
     Ok(id)

@@ -50,8 +50,9 @@ pub struct NewBackfillView {
     pub submission_key: String,
 }
 
+/// The ids of a comma- (or space-) separated form value.
 #[cfg(feature = "ssr")]
-fn split_list(s: &str) -> Vec<String> {
+pub(crate) fn split_list(s: &str) -> Vec<String> {
     s.split([',', ' ']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
 }
 

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct ObjectRow {
     pub object: String,
     pub enabled: bool,
+    /// Whether `enabled` comes from the platform's override rather than the type's setting.
+    pub from_override: bool,
     pub supported: bool,
     pub last_success: Option<i64>,
     pub last_status: Option<String>,
@@ -31,8 +33,16 @@ pub struct ConnectionOverviewView {
     pub status_reason: Option<String>,
     pub status_since: Option<i64>,
     pub failed_runs_24h: i64,
+    /// The version the connection runs and the newest one.
+    pub config_version: i64,
     pub current_config_version: i64,
+    pub integration_type: String,
+    pub platform_name: String,
     pub frequency: String,
+    pub frequency_from_override: bool,
+    pub history_months: i64,
+    /// Behind after an apply's backfill failed for it: that backfill and the failure.
+    pub failed_apply: Option<(String, Option<String>)>,
     pub objects: Vec<ObjectRow>,
     pub next_step: Option<String>,
     /// `Err(why)` when this viewer may not start syncs or backfills.
@@ -56,31 +66,24 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
         })?;
     let spec = platform(&c.platform_id).ok_or(AppError::Internal)?;
     let now = state.clock.now_ms();
-    let (version, settings) = state
-        .store
-        .current_sync_config(&scope, spec.integration_type)
-        .await
-        .map_err(internal)?
-        .unwrap_or((c.config_version, serde_json::json!({})));
-    let frequency = settings["frequency"].as_str().unwrap_or("24h").to_string();
+    let config = crate::server::sync_config::for_connection(state.store.as_ref(), &scope, &c).await?;
+    let effective = &config.effective;
+    let period = effective.frequency.period_ms();
     let states = state.store.object_states(&scope, &id).await.map_err(internal)?;
-    let objects = spec
-        .integration_type
-        .data_objects()
+    let objects = effective
+        .objects
         .iter()
-        .map(|o| {
-            let st = states.iter().find(|(r, _)| r.data_object == *o);
-            let enabled = settings["objects"][*o]["enabled"].as_bool().unwrap_or(true);
-            let supported = spec.supported_objects().any(|s| s == *o);
+        .map(|eo| {
+            let o = eo.name;
+            let st = states.iter().find(|(r, _)| r.data_object == o);
             let last = st.map(|(r, _)| r);
-            let next =
-                (enabled && supported && matches!(c.status.as_str(), "healthy" | "degraded")).then(|| {
-                    last.map(|r| r.queued_at).unwrap_or(now) + crate::server::scheduler::period_ms(&frequency)
-                });
+            let next = (eo.enabled && eo.supported && matches!(c.status.as_str(), "healthy" | "degraded"))
+                .then(|| last.map(|r| r.queued_at).unwrap_or(now) + period);
             ObjectRow {
                 object: o.to_string(),
-                enabled,
-                supported,
+                enabled: eo.enabled,
+                from_override: eo.source == crate::server::sync_config::settings::Source::PlatformOverride,
+                supported: eo.supported,
                 last_success: st.and_then(|(_, s)| *s),
                 last_status: last.map(|r| r.status.into()),
                 last_run_id: last.map(|r| r.id.clone()),
@@ -109,8 +112,15 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
         status_reason: c.status_reason,
         status_since: c.status_since,
         failed_runs_24h,
-        current_config_version: version,
-        frequency,
+        config_version: config.version,
+        current_config_version: config.current_version,
+        integration_type: spec.integration_type.as_str().to_string(),
+        platform_name: spec.name.to_string(),
+        frequency: effective.frequency.label().to_string(),
+        frequency_from_override: effective.frequency_source
+            == crate::server::sync_config::settings::Source::PlatformOverride,
+        history_months: effective.history_months,
+        failed_apply: config.failed_apply,
         objects,
         next_step,
         allowed: crate::server::backfills::may_trigger(&viewer),
@@ -118,7 +128,7 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
 }
 
 #[component]
-pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
+pub fn OverviewTab(connection: String) -> impl IntoView {
     let id = connection.clone();
     let data = Resource::new(move || id.clone(), connection_overview);
     let sync = ServerAction::<SyncNow>::new();
@@ -132,7 +142,16 @@ pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
                     Ok(o) => {
                         let allowed = o.allowed.is_ok();
                         let backfill_href = format!("/backfills/new?connection={connection}");
+                        let config_version = o.config_version;
                         let behind = config_version < o.current_config_version;
+                        let source = {
+                            let (p, t) = (o.platform_name.clone(), o.integration_type.clone());
+                            move |from_override: bool| if from_override { format!("{p} override") } else { format!("{t} default") }
+                        };
+                        let frequency_source = format!(" ({})", source(o.frequency_from_override));
+                        let lookback_source = format!(" ({})", source(false));
+                        let config_href = format!("/sync-configuration?type={}", o.integration_type);
+                        let version_href = format!("/sync-configuration/{}/versions/{config_version}", o.integration_type);
                         view! {
                             {o.next_step.clone().map(|n| view! {
                                 <div role="note" data-testid="connection-next-step" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-950">
@@ -143,11 +162,24 @@ pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
                                 <dl class="grid gap-3 text-sm sm:grid-cols-3">
                                     <div><dt class="text-slate-600">"Status"</dt><dd data-testid="status-reason">{status_label(&o.status)}{o.status_reason.clone().map(|r| format!(": {r}"))}{o.status_since.map(|t| format!(" (since {})", format_time_utc(t)))}</dd></div>
                                     <div><dt class="text-slate-600">"Failed runs, last 24 h"</dt><dd class="tabular-nums">{o.failed_runs_24h}</dd></div>
-                                    <div><dt class="text-slate-600">"Configuration"</dt><dd>
-                                        {format!("v{config_version} (current v{}, every {})", o.current_config_version, o.frequency)}
+                                    <div><dt class="text-slate-600">"Configuration"</dt><dd data-testid="connection-config">
+                                        <a class="font-medium text-indigo-700 underline" href=version_href>{format!("v{config_version}")}</a>
+                                        {format!(" of the {} configuration (current ", o.integration_type)}
+                                        <a class="text-indigo-700 underline" href=config_href>{format!("v{}", o.current_config_version)}</a>")"
                                         {behind.then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">"behind"</span> })}
                                     </dd></div>
+                                    <div><dt class="text-slate-600">"Sync frequency"</dt><dd data-testid="effective-frequency">{o.frequency.clone()}<span class="text-xs text-slate-600">{frequency_source}</span></dd></div>
+                                    <div><dt class="text-slate-600">"Initial lookback"</dt><dd>{format!("{} months", o.history_months)}<span class="text-xs text-slate-600">{lookback_source}</span></dd></div>
                                 </dl>
+                                {behind.then(|| view! {
+                                    <p class="mt-3 text-sm text-slate-700" data-testid="behind-note">
+                                        {format!("This connection syncs under v{config_version}: changes since then apply to it only after a backfill. ")}
+                                        {match o.failed_apply.clone() {
+                                            Some((bf, why)) => view! { <span class="text-red-800">"Its last backfill to the current version failed"{why.map(|w| format!(": {w}"))}". "<a class="underline" href=format!("/backfills/{bf}")>"Open the backfill"</a></span> }.into_any(),
+                                            None => view! { <a class="font-medium text-indigo-700 underline" href=format!("/sync-configuration?type={}#drift", o.integration_type)>"Apply the current version"</a> }.into_any(),
+                                        }}
+                                    </p>
+                                })}
                                 <div class="mt-4 flex flex-wrap items-center gap-3">
                                     {if allowed {
                                         view! { <a href=backfill_href.clone() class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Backfill\u{2026}"</a> }.into_any()
@@ -168,7 +200,7 @@ pub fn OverviewTab(connection: String, config_version: i64) -> impl IntoView {
                                                 view! {
                                                 <tr>
                                                     <td class="px-3 py-2 font-mono text-xs">{r.object.clone()}</td>
-                                                    <td class="px-3 py-2 text-xs">{if !r.supported { "not offered by the platform" } else if r.enabled { "enabled" } else { "disabled" }}</td>
+                                                    <td class="px-3 py-2 text-xs">{if !r.supported { "not offered by the platform".to_string() } else { format!("{} ({})", if r.enabled { "enabled" } else { "disabled" }, source(r.from_override)) }}</td>
                                                     <td class="px-3 py-2 text-xs">{r.last_success.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
                                                     <td class="px-3 py-2">{match (r.last_status.clone(), r.last_run_id.clone()) {
                                                         (Some(s), Some(run)) => view! { <a href=format!("/sync-runs/{run}")><RunStatus status=s /></a> }.into_any(),

@@ -97,13 +97,10 @@ pub struct ConnectionListQuery {
 impl ConnectionListQuery {
     /// Reads what [`ConnectionListQuery::to_query`] wrote (repeated `status`, URL-encoded values).
     pub fn from_query(query: &str) -> Self {
-        let decode = |v: &str| crate::url::percent_decode(v, crate::url::Plus::Space);
         let mut q = ConnectionListQuery::default();
         let mut statuses = vec![];
-        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = decode(v);
-            match k {
+        for (k, v) in crate::url::query_pairs(query) {
+            match k.as_str() {
                 "status" => statuses.push(v),
                 "platform" => q.platform = v,
                 "type" => q.r#type = v,
@@ -441,7 +438,6 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
         ("Last successful sync", c.last_synced_at.map(format_time_utc).unwrap_or_else(|| "never".into())),
     ];
     let id = c.id.clone();
-    let version = c.config_version;
     view! {
         <PageHeader title=c.display_name.clone() subtitle=format!("{} connection", c.platform_name)>
             <StatusBadge status=c.status.clone() />
@@ -475,7 +471,7 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
                 "requests" => view! { <RequestsTab connection=id /> }.into_any(),
                 "webhooks" => view! { <WebhooksTab connection=id /> }.into_any(),
                 "activity" => view! { <ActivityTab connection=id /> }.into_any(),
-                _ => view! { <OverviewTab connection=id config_version=version /> }.into_any(),
+                _ => view! { <OverviewTab connection=id /> }.into_any(),
             }
         }}
     }

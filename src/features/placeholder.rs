@@ -17,11 +17,6 @@ fn ComingSoon(#[prop(into)] title: String, #[prop(into)] what: String) -> impl I
 }
 
 #[component]
-pub fn SyncConfigSoon() -> impl IntoView {
-    view! { <ComingSoon title="Sync Configuration" what="Which data objects sync, how much history the initial sync fetches, how often incremental syncs run, every saved version with its diff, and which connections are behind the current version." /> }
-}
-
-#[component]
 pub fn WebhooksSoon() -> impl IntoView {
     view! { <ComingSoon title="Webhooks" what="Endpoint configuration, signing secrets, and the webhook log with every delivery attempt and a resend button." /> }
 }

@@ -53,3 +53,13 @@ pub fn page_from_cursors(
         (_, a) => Page::After(cursor(a)?),
     })
 }
+
+/// Whether this server function call is a plain form post (no JavaScript): its answer is then
+/// a redirect to a page, since the browser would show a bare JSON body.
+pub fn wants_html() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}

@@ -10,6 +10,7 @@
 use super::clock::Clock;
 use super::store::sync::NewSyncRun;
 use super::store::Store;
+use super::sync_config::settings::SyncSettings;
 use crate::domain::{platform, IntegrationType};
 use crate::ids::{make_id, prefix};
 use std::collections::HashMap;
@@ -17,21 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// The period of a configuration's `frequency`.
-pub fn period_ms(frequency: &str) -> i64 {
-    match frequency {
-        "15m" | "15min" => 15 * 60_000,
-        "1h" => 3_600_000,
-        "6h" => 6 * 3_600_000,
-        _ => 24 * 3_600_000,
-    }
-}
-
 /// One round; returns how many runs it queued.
 pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::store::StoreError> {
     let now = clock.now_ms();
     let mut after = String::new();
-    let mut configs: HashMap<(String, String, String, i64), serde_json::Value> = HashMap::new();
+    let mut configs: HashMap<(String, String, IntegrationType, i64), SyncSettings> = HashMap::new();
     let mut queued = 0;
     loop {
         let batch = store.schedule_candidates(&after, 500).await?;
@@ -44,27 +35,24 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
             }
             let Some(spec) = platform(&c.platform_id) else { continue };
             let it: IntegrationType = spec.integration_type;
-            let key =
-                (c.organization_id.clone(), c.environment.clone(), it.as_str().to_string(), c.config_version);
+            let key = (c.organization_id.clone(), c.environment.clone(), it, c.config_version);
             if !configs.contains_key(&key) {
-                let settings = store
+                let stored = store
                     .sync_config_version(&c.organization_id, &c.environment, it, c.config_version)
                     .await?
                     .unwrap_or_default();
-                configs.insert(key.clone(), settings);
+                configs.insert(key.clone(), SyncSettings::from_stored(it, &stored));
             }
-            let settings = &configs[&key];
-            let period = period_ms(settings["frequency"].as_str().unwrap_or("24h"));
+            // The connection's effective configuration: its platform's override, else the type's.
+            let effective = configs[&key].effective(spec);
+            let period = effective.frequency.period_ms();
             if c.last_scheduled.is_some_and(|t| now - t < period) {
                 continue;
             }
             // Several processes may schedule at once: the database keeps at most one queued
             // scheduled run per connection and object (a partial unique index), and the insert
             // skips what another process queued first.
-            for object in spec.supported_objects() {
-                if !settings["objects"][object]["enabled"].as_bool().unwrap_or(true) {
-                    continue;
-                }
+            for object in effective.synced_objects() {
                 runs.push(NewSyncRun {
                     id: make_id(prefix::SYNC_RUN, now, rand::random()),
                     connection_id: c.id.clone(),

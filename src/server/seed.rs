@@ -4,7 +4,9 @@
 
 use super::auth::hash_password;
 use super::store::*;
-use crate::domain::{ConnectionStatus, Environment, IntegrationType, PlatformSpec, ERROR_CODES, PLATFORMS};
+use crate::domain::{
+    ConnectionStatus, Environment, Frequency, IntegrationType, PlatformSpec, ERROR_CODES, PLATFORMS,
+};
 use crate::ids::{make_id, prefix};
 use crate::platform_data::{normalized_fields, source_field};
 use rand::rngs::SmallRng;
@@ -15,6 +17,7 @@ pub const DEFAULT_REQUEST_LOGS: u64 = 200_000;
 pub const DEMO_PASSWORD: &str = "switchboard-demo";
 pub const DEMO_USERS: &[(&str, &str)] = &[
     ("owner@acme.test", "owner of Acme Corp"),
+    ("admin@acme.test", "admin at Acme Corp"),
     ("dev@acme.test", "developer at Acme Corp"),
     ("viewer@acme.test", "viewer at Acme Corp"),
     ("owner@globex.test", "owner of Globex"),
@@ -151,11 +154,14 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         if org.slug == "acme" {
             users.push((make_id(prefix::USER, created + 1, rng.gen()), "dev@acme.test".into(), "developer"));
             users.push((make_id(prefix::USER, created + 2, rng.gen()), "viewer@acme.test".into(), "viewer"));
+            // A fixed id rather than the next random number, so the rest of the seed stays as it was.
+            users.push((make_id(prefix::USER, created + 3, 0x0A11_CE00), "admin@acme.test".into(), "admin"));
         }
         for (id, email, role) in users {
             let name = match role {
                 "owner" => format!("{} Owner", org.name),
                 "developer" => "Dana Developer".into(),
+                "admin" => "Ada Admin".into(),
                 _ => "Vic Viewer".into(),
             };
             batch.users.push(UserRow {
@@ -174,17 +180,21 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
             // Configuration: version 1 for every integration type; Acme production changed its
             // accounting and commerce configuration ten days ago, so older connections drift.
             let mut current_version = [1i64; 3];
+            let owner_email = format!("owner@{}.test", org.slug);
             for (ti, it) in IntegrationType::ALL.iter().enumerate() {
-                let v1 = sync_settings(*it, 24, "6h", &[]);
-                batch.sync_configs.push(SyncConfigRow {
+                let v1 = sync_settings(*it, 24, Frequency::Every6Hours, &[]);
+                batch.sync_configs.push(config::SyncConfigVersionRow {
                     id: make_id(prefix::SYNC_CONFIG, created, rng.gen()),
                     organization_id: org_id.clone(),
                     environment: env_key.into(),
-                    integration_type: it.as_str().into(),
+                    integration_type: *it,
                     version: 1,
-                    settings: v1.to_string(),
+                    settings: v1.to_json(),
                     diff: "[]".into(),
                     author_user_id: Some(owner_id.clone()),
+                    author_email: Some(owner_email.clone()),
+                    comment: "Initial configuration".into(),
+                    restored_from: None,
                     created_at: created,
                 });
                 if org.slug == "acme"
@@ -192,26 +202,27 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
                     && *it != IntegrationType::Payments
                 {
                     let changed_at = anchor - 10 * DAY;
-                    let (months, disabled): (i64, &[&str]) = if *it == IntegrationType::Accounting {
-                        (36, &["balance_sheets"])
+                    let (months, disabled, comment): (i64, &[&str], &str) = if *it
+                        == IntegrationType::Accounting
+                    {
+                        (36, &["balance_sheets"], "Three years of history for the audit product; balance sheets come from the reporting API")
                     } else {
-                        (24, &["inventory"])
+                        (24, &["inventory"], "Inventory moved to the warehouse integration")
                     };
-                    let v2 = sync_settings(*it, months, "1h", disabled);
-                    let diff = json!([
-                        {"path": "history_months", "before": 24, "after": months},
-                        {"path": "frequency", "before": "6h", "after": "1h"},
-                        {"path": format!("objects.{}.enabled", disabled[0]), "before": true, "after": false},
-                    ]);
-                    batch.sync_configs.push(SyncConfigRow {
+                    let v2 = sync_settings(*it, months, Frequency::Hourly, disabled);
+                    let diff = super::sync_config::settings::diff(*it, &v1, &v2);
+                    batch.sync_configs.push(config::SyncConfigVersionRow {
                         id: make_id(prefix::SYNC_CONFIG, changed_at, rng.gen()),
                         organization_id: org_id.clone(),
                         environment: env_key.into(),
-                        integration_type: it.as_str().into(),
+                        integration_type: *it,
                         version: 2,
-                        settings: v2.to_string(),
-                        diff: diff.to_string(),
+                        settings: v2.to_json(),
+                        diff: serde_json::to_string(&diff).unwrap_or_else(|_| "[]".into()),
                         author_user_id: Some(owner_id.clone()),
+                        author_email: Some(owner_email.clone()),
+                        comment: comment.into(),
+                        restored_from: None,
                         created_at: changed_at,
                     });
                     current_version[ti] = 2;
@@ -354,18 +365,21 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
     Ok(())
 }
 
-fn sync_settings(it: IntegrationType, months: i64, frequency: &str, disabled: &[&str]) -> Value {
-    let objects: Map<String, Value> = it
-        .data_objects()
-        .iter()
-        .map(|o| {
-            (
-                o.to_string(),
-                json!({"enabled": !disabled.contains(o), "history": {"kind": "months", "months": months}}),
-            )
-        })
-        .collect();
-    json!({"frequency": frequency, "objects": objects})
+fn sync_settings(
+    it: IntegrationType,
+    months: i64,
+    frequency: Frequency,
+    disabled: &[&str],
+) -> super::sync_config::settings::SyncSettings {
+    let mut s = super::sync_config::settings::SyncSettings::default_for(it);
+    s.history_months = months;
+    s.frequency = frequency;
+    for o in disabled {
+        if let Some(x) = s.objects.get_mut(*o) {
+            x.enabled = false;
+        }
+    }
+    s
 }
 
 fn platform_account_id(platform: &str, rng: &mut SmallRng) -> String {

@@ -5,6 +5,8 @@
 //! Times are stored as `BIGINT` milliseconds since the epoch in both databases: the same SQL then
 //! runs on both, comparisons are integer comparisons, and no time zone is ever stored by mistake.
 
+pub mod config;
+mod config_sql;
 mod migrate;
 mod postgres;
 mod sql;
@@ -224,19 +226,6 @@ pub struct ConnectionRow {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SyncConfigRow {
-    pub id: String,
-    pub organization_id: String,
-    pub environment: String,
-    pub integration_type: String,
-    pub version: i64,
-    pub settings: String,
-    pub diff: String,
-    pub author_user_id: Option<String>,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SyncRunRow {
     pub id: String,
     pub connection_id: String,
@@ -431,6 +420,17 @@ pub enum ListQuery {
     ApiKeys { scope: Scope, page: Page, limit: i64 },
     SyncRuns { scope: Scope, connection_id: String, query: sync::SyncRunQuery },
     Backfills { scope: Scope, status: Option<String>, page: Page, limit: i64 },
+    Audit(AuditQuery),
+}
+
+/// The audit log page's query: one organization's entries, optionally of one action or person.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub organization_id: String,
+    pub action: Option<String>,
+    pub actor_email: Option<String>,
+    pub page: Page,
+    pub limit: i64,
 }
 
 /// Which page of a keyset-paginated list.
@@ -509,7 +509,7 @@ pub struct SeedBatch {
     pub organizations: Vec<OrganizationRow>,
     pub users: Vec<UserRow>,
     pub memberships: Vec<(String, String, String)>,
-    pub sync_configs: Vec<SyncConfigRow>,
+    pub sync_configs: Vec<config::SyncConfigVersionRow>,
     pub connections: Vec<ConnectionRow>,
     pub backfills: Vec<BackfillRow>,
     pub backfill_connections: Vec<(String, String, String)>,
@@ -604,6 +604,8 @@ pub trait SessionStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn insert_audit(&self, entry: &NewAuditEntry) -> StoreResult<()>;
     async fn list_audit(&self, organization_id: &str, limit: i64) -> StoreResult<Vec<AuditRow>>;
+    /// A page of the audit log page, newest first.
+    async fn audit_page(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>>;
 }
 
 /// API keys: only their hashes are stored.
@@ -683,6 +685,7 @@ pub trait Store:
     + ConnectionStore
     + RequestLogStore
     + sync::SyncStore
+    + config::SyncConfigStore
     + Send
     + Sync
     + 'static

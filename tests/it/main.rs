@@ -7,4 +7,5 @@ mod http;
 mod plans;
 mod store_contract;
 mod sweep;
+mod sync_config;
 mod worker;

@@ -8,7 +8,7 @@ use switchboard::ids::{id_floor, prefix};
 use switchboard::server::auth::now_ms;
 use switchboard::server::seed;
 use switchboard::server::store::sync::SyncRunQuery;
-use switchboard::server::store::{ConnectionFilter, ListQuery, Page, RequestLogQuery, Scope};
+use switchboard::server::store::{AuditQuery, ConnectionFilter, ListQuery, Page, RequestLogQuery, Scope};
 
 fn request_log_shapes(org: &str) -> Vec<(&'static str, ListQuery)> {
     let base = RequestLogQuery {
@@ -76,6 +76,15 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         scope: scope.clone(),
         connection_id: connection_id.to_string(),
         query: SyncRunQuery { limit: 51, ..query },
+    };
+    let audit = |action: Option<&str>, actor: Option<&str>, page: Page| {
+        ListQuery::Audit(AuditQuery {
+            organization_id: scope.organization_id.clone(),
+            action: action.map(str::to_string),
+            actor_email: actor.map(str::to_string),
+            page,
+            limit: 51,
+        })
     };
     let backfills = |status: Option<&str>, page: Page| ListQuery::Backfills {
         scope: scope.clone(),
@@ -152,6 +161,17 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         ("backfills: status", backfills(Some("running"), Page::First)),
         ("backfills: older page", backfills(None, Page::Before(id_floor(prefix::BACKFILL, now_ms())))),
         ("api keys", ListQuery::ApiKeys { scope: scope.clone(), page: Page::First, limit: 51 }),
+        ("audit: no filter", audit(None, None, Page::First)),
+        ("audit: action", audit(Some("sync_config.save"), None, Page::First)),
+        ("audit: person", audit(None, Some("owner@acme.test"), Page::First)),
+        (
+            "audit: action and person, older page",
+            audit(
+                Some("backfill.create"),
+                Some("dev@acme.test"),
+                Page::Before(id_floor(prefix::AUDIT, now_ms())),
+            ),
+        ),
     ]
 }
 

@@ -39,6 +39,15 @@ const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/connection_overview", &["id"]),
     ("/api/connection_events", &["id"]),
     ("/api/connection_activity", &["id"]),
+    ("/api/sync_config_page", &["integration_type"]),
+    ("/api/sync_config_edit", &["integration_type", "search"]),
+    ("/api/save_sync_config", &["integration_type", "values"]),
+    ("/api/sync_config_history", &["integration_type", "before"]),
+    ("/api/sync_config_version", &["integration_type", "version"]),
+    ("/api/restore_sync_config", &["integration_type", "version"]),
+    ("/api/sync_config_apply_review", &["integration_type", "connections"]),
+    ("/api/apply_sync_config", &["integration_type", "connections", "key"]),
+    ("/api/audit_log", &["actor", "before", "after"]),
 ];
 
 struct Victim {

@@ -26,6 +26,11 @@ pub const SQLITE: &[Migration] = &[
         name: "list_indexes",
         sql: include_str!("../../../migrations/sqlite/0004_list_indexes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "sync_config",
+        sql: include_str!("../../../migrations/sqlite/0005_sync_config.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -44,6 +49,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "list_indexes",
         sql: include_str!("../../../migrations/postgres/0004_list_indexes.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "sync_config",
+        sql: include_str!("../../../migrations/postgres/0005_sync_config.sql"),
     },
 ];
 

@@ -1,5 +1,6 @@
 //! PostgreSQL, for production.
 
+use super::config_sql::impl_config_store;
 use super::sql::{
     impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
     run_migrations,
@@ -67,5 +68,7 @@ impl_store!(PgStore, sqlx::Postgres, {
 });
 
 impl_sync_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+
+impl_config_store!(PgStore, sqlx::Postgres);
 
 impl Store for PgStore {}

@@ -234,6 +234,23 @@ macro_rules! list_builders {
             qb
         }
 
+        pub(crate) fn build_audit_list<'a>(prefix: &str, q: &'a AuditQuery) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
+            qb.push(
+                "SELECT a.id, a.organization_id, a.actor_email, a.action, a.target_type, a.target_id, a.ip, a.details, \
+                 a.created_at FROM audit_log a WHERE a.organization_id = ",
+            );
+            qb.push_bind(q.organization_id.clone());
+            if let Some(v) = &q.action {
+                qb.push(" AND a.action = ").push_bind(v.clone());
+            }
+            if let Some(v) = &q.actor_email {
+                qb.push(" AND a.actor_email = ").push_bind(v.clone());
+            }
+            crate::server::store::sql::push_keyset(&mut qb, "a.id", &q.page, q.limit);
+            qb
+        }
+
         /// Any list query, for `AdminStore::explain`.
         pub(crate) fn build_list<'a>(prefix: &str, q: &'a ListQuery) -> sqlx::QueryBuilder<'a, $db> {
             match q {
@@ -248,6 +265,7 @@ macro_rules! list_builders {
                 ListQuery::Backfills { scope, status, page, limit } => {
                     build_backfill_list(prefix, scope, status.as_deref(), page, *limit)
                 }
+                ListQuery::Audit(q) => build_audit_list(prefix, q),
             }
         }
     };
@@ -515,10 +533,11 @@ macro_rules! impl_store {
             bulk_insert!($db, tx, "memberships", [user_id, organization_id, role, created_at], &batch.memberships, |b, r| {
                 b.push_bind(&r.0).push_bind(&r.1).push_bind(&r.2).push_bind(0i64);
             });
-            bulk_insert!($db, tx, "sync_configs", [id, organization_id, environment, integration_type, version, settings, diff, author_user_id, created_at], &batch.sync_configs, |b, r| {
+            bulk_insert!($db, tx, "sync_configs", [id, organization_id, environment, integration_type, version, settings, diff, author_user_id, author_email, comment, restored_from, created_at], &batch.sync_configs, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
-                    .push_bind(&r.integration_type).push_bind(r.version).push_bind(&r.settings)
-                    .push_bind(&r.diff).push_bind(&r.author_user_id).push_bind(r.created_at);
+                    .push_bind(r.integration_type).push_bind(r.version).push_bind(&r.settings)
+                    .push_bind(&r.diff).push_bind(&r.author_user_id).push_bind(&r.author_email)
+                    .push_bind(&r.comment).push_bind(r.restored_from).push_bind(r.created_at);
             });
             bulk_insert!($db, tx, "connections", [id, organization_id, environment, platform_id, display_name, platform_account_id, status, config_version, created_at, last_synced_at], &batch.connections, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
@@ -851,6 +870,11 @@ macro_rules! impl_store {
             insert_audit_tx!(tx, e);
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn audit_page(&self, q: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
+            let qb = build_audit_list("", q);
+            crate::server::store::sql::fetch_page!(qb, &self.pool, &q.page)
         }
 
         async fn list_audit(&self, organization_id: &str, limit: i64) -> StoreResult<Vec<AuditRow>> {

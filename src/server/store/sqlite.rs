@@ -1,5 +1,6 @@
 //! The embedded default: SQLite in WAL mode with foreign keys on.
 
+use super::config_sql::impl_config_store;
 use super::sql::{
     impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
     run_migrations,
@@ -89,5 +90,7 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
 });
 
 impl_sync_store!(SqliteStore, sqlx::Sqlite, "");
+
+impl_config_store!(SqliteStore, sqlx::Sqlite);
 
 impl Store for SqliteStore {}

@@ -1,0 +1,171 @@
+//! The organization's audit log at `/settings/audit`: who did what and when (configuration
+//! saves, restores and applies, API keys, backfills, staff access), for owners and admins.
+//! Filters are in the URL and the form is a GET, so it works without JavaScript.
+
+use super::ui::{format_time_utc, Card, ErrorNotice, Loading, PageHeader, Pager};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The actions the filter offers, in the order people look for them.
+pub const ACTIONS: &[&str] = &[
+    "sync_config.save",
+    "sync_config.restore",
+    "sync_config.apply",
+    "backfill.create",
+    "backfill.cancel",
+    "connection.sync_now",
+    "api_key.create",
+    "api_key.revoke",
+    "staff.backfill.create",
+    "staff.open_organization",
+    "staff.switch_organization",
+    "staff.view_sync_config",
+    "staff.view_connection",
+    "staff.view_request",
+    "staff.view_sync_run",
+    "staff.view_backfill",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub id: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: Option<String>,
+    pub details: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub items: Vec<AuditItem>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+/// Entries per page.
+pub const PAGE_SIZE: i64 = 50;
+
+#[server(input = GetUrl, endpoint = "audit_log")]
+pub async fn audit_log(
+    #[server(default)] action: String,
+    #[server(default)] actor: String,
+    #[server(default)] before: String,
+    #[server(default)] after: String,
+) -> Result<AuditView, AppError> {
+    use crate::ids::prefix;
+    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::store::{keyset_window, AuditQuery};
+    let (state, viewer) = session()?;
+    if !viewer.role.is_some_and(crate::domain::Role::can_administer) {
+        return Err(AppError::forbidden("The audit log is for the organization's owners and admins."));
+    }
+    let action = action.trim().to_string();
+    if !action.is_empty() && !ACTIONS.contains(&action.as_str()) {
+        return Err(AppError::invalid(format!(
+            "Unknown action {action:?}: choose one from the list, or all actions."
+        )));
+    }
+    let actor = actor.trim().to_lowercase();
+    if actor.chars().count() > 200 {
+        return Err(AppError::invalid("The person filter is an email address of at most 200 characters."));
+    }
+    let page = page_from_cursors(prefix::AUDIT, "audit entry", &before, &after)?;
+    let q = AuditQuery {
+        organization_id: viewer.organization_id.clone(),
+        action: (!action.is_empty()).then(|| action.clone()),
+        actor_email: (!actor.is_empty()).then(|| actor.clone()),
+        page: page.clone(),
+        limit: PAGE_SIZE + 1,
+    };
+    let rows = state.store.audit_page(&q).await.map_err(internal)?;
+    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.id.clone());
+    let filters: String = [("action", &action), ("actor", &actor)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}&", crate::url::encode_component(v)))
+        .collect();
+    Ok(AuditView {
+        items: rows
+            .into_iter()
+            .map(|r| AuditItem {
+                id: r.id,
+                at: r.created_at,
+                actor: r.actor_email,
+                action: r.action,
+                target: format!("{} {}", r.target_type, r.target_id),
+                ip: r.ip,
+                details: r.details,
+            })
+            .collect(),
+        newer: newer.map(|c| format!("/settings/audit?{filters}after={c}")),
+        older: older.map(|c| format!("/settings/audit?{filters}before={c}")),
+    })
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let args = move || {
+        query.with(|q| {
+            let g = |k: &str| q.get(k).unwrap_or_default();
+            (g("action"), g("actor"), g("before"), g("after"))
+        })
+    };
+    let data = Resource::new(args, |(a, p, b, af)| audit_log(a, p, b, af));
+    let (action, actor) =
+        query.with_untracked(|q| (q.get("action").unwrap_or_default(), q.get("actor").unwrap_or_default()));
+    view! {
+        <PageHeader title="Audit log" subtitle="Every change to configuration, keys and backfills in this organization, and every look by Switchboard staff, newest first." />
+        <Card class="mb-4 p-4">
+            <form method="get" action="/settings/audit" class="flex flex-wrap items-end gap-4 text-sm" aria-label="Filter the audit log">
+                <label class="flex flex-col text-slate-700">"Action"
+                    <select name="action" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
+                        <option value="" selected=action.is_empty()>"All actions"</option>
+                        {ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == action>{*a}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="flex flex-col text-slate-700">"Person (email)"
+                    <input name="actor" type="email" value=actor.clone() placeholder="name@example.com" class="mt-1 w-64 rounded-md border border-slate-300 px-2 py-1.5" />
+                </label>
+                <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Filter"</button>
+                <a href="/settings/audit" class="py-1.5 text-indigo-700 underline">"Clear"</a>
+            </form>
+        </Card>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(v) if v.items.is_empty() => view! { <Card class="p-6"><p class="text-sm text-slate-700" data-testid="audit-empty">"No audit entries match these filters."</p></Card> }.into_any(),
+                    Ok(v) => view! {
+                        <Card>
+                            <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Audit entries">
+                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-table">
+                                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
+                                        <tr><th class="px-4 py-2">"When (UTC)"</th><th class="px-4 py-2">"Who"</th><th class="px-4 py-2">"Action"</th><th class="px-4 py-2">"On"</th><th class="px-4 py-2">"Details"</th></tr>
+                                    </thead>
+                                    <tbody class="divide-y divide-slate-100">
+                                        {v.items.into_iter().map(|i| view! {
+                                            <tr class="align-top">
+                                                <td class="whitespace-nowrap px-4 py-2 text-xs">{format_time_utc(i.at)}</td>
+                                                <td class="px-4 py-2 text-xs">{i.actor.clone()}{i.ip.clone().map(|ip| view! { <span class="block text-slate-600">{ip}</span> })}</td>
+                                                <td class="px-4 py-2 font-mono text-xs">{i.action.clone()}</td>
+                                                <td class="px-4 py-2 font-mono text-xs">{i.target.clone()}</td>
+                                                <td class="max-w-md break-words px-4 py-2 font-mono text-xs text-slate-700">{i.details.clone()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Pager newer=v.newer.clone() older=v.older.clone() />
+                        </Card>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
