@@ -2,7 +2,7 @@
 
 use crate::features::{
     api_keys, audit, backfills, connections, overview, placeholder, requests, search, shell, sign_in,
-    sync_config, sync_runs, ui,
+    sync_config, sync_runs, ui, webhook_deliveries, webhooks,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -56,7 +56,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sync-configuration/:type/versions") view=sync_config::SyncConfigHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration/:type/versions/:version") view=sync_config::SyncConfigVersionPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration/:type/apply") view=sync_config::ApplySyncConfigPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks") view=placeholder::WebhooksSoon ssr=SsrMode::Async />
+                    <Route path=path!("webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/new") view=webhooks::NewEndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/deliveries") view=webhook_deliveries::DeliveryLogPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/deliveries/:id") view=webhook_deliveries::DeliveryPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id") view=webhooks::EndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id/edit") view=webhooks::EditEndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id/recover") view=webhooks::RecoverPage ssr=SsrMode::Async />
                     <Route path=path!("errors") view=placeholder::ErrorsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />

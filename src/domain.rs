@@ -387,3 +387,22 @@ pub fn error_code(code: &str) -> Option<&'static ErrorCodeSpec> {
 
 /// HTTP methods the unified API accepts.
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The webhook event catalog: every type an endpoint can subscribe to, and when it is sent.
+pub const EVENT_TYPES: &[(&str, &str)] = &[
+    ("connection.created", "A customer linked a platform account."),
+    ("connection.initial_sync_completed", "A new connection finished its first sync."),
+    (
+        "connection.needs_reauth",
+        "The platform refused the connection's credentials: the customer must link it again.",
+    ),
+    ("connection.disabled", "A connection was disabled."),
+    ("connection.deleted", "A connection was deleted."),
+    (
+        "sync.completed",
+        "A sync finished; the payload lists each data object's status, failed ones as FAILED.",
+    ),
+    ("backfill.completed", "A backfill ended: succeeded, partly failed or cancelled."),
+    ("endpoint.disabled", "A webhook endpoint was disabled automatically (410 Gone, or failing for 5 days)."),
+    ("webhook.test", "A test event sent from the console."),
+];

@@ -15,3 +15,5 @@ pub mod sign_in;
 pub mod sync_config;
 pub mod sync_runs;
 pub mod ui;
+pub mod webhook_deliveries;
+pub mod webhooks;

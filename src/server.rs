@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backfills;
 pub mod bench;
 pub mod bench_sync;
+pub mod bench_webhooks;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -16,9 +17,11 @@ pub mod redact;
 pub mod reveal;
 pub mod sandbox;
 pub mod scheduler;
+pub mod secrets;
 pub mod seed;
 pub mod store;
 pub mod sync_config;
+pub mod webhooks;
 pub mod worker;
 
 use axum::extract::FromRef;
@@ -36,4 +39,6 @@ pub struct AppState {
     pub clock: Arc<dyn clock::Clock>,
     /// Wakes the in-process worker when work was just queued.
     pub worker_waker: worker::WorkerWaker,
+    /// The webhook HTTP client and delivery settings (test events are sent from a page).
+    pub webhooks: Arc<webhooks::Webhooks>,
 }

@@ -40,4 +40,10 @@ test("every page of the console meets WCAG 2 A and AA", async ({ page }, testInf
   await page.getByRole("button", { name: /^Queue \d+ run\(s\)$/ }).click();
   await expect(page).toHaveURL(/\/backfills\/bf_/);
   await visit("/backfills");
+  // Webhooks: the list, an endpoint with its form and recovery, the log and a delivery.
+  const endpoint = await firstLink(page, "/webhooks", "endpoints");
+  for (const url of [endpoint, `${endpoint}/edit`, `${endpoint}/recover`, "/webhooks/new", "/webhooks/deliveries"]) {
+    await visit(url);
+  }
+  await visit(await firstLink(page, "/webhooks/deliveries", "deliveries"));
 });

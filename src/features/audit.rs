@@ -19,7 +19,17 @@ pub const ACTIONS: &[&str] = &[
     "connection.sync_now",
     "api_key.create",
     "api_key.revoke",
+    "webhook_endpoint.create",
+    "webhook_endpoint.update",
+    "webhook_endpoint.enable",
+    "webhook_endpoint.disable",
+    "webhook_endpoint.delete",
+    "webhook_endpoint.rotate_secret",
+    "webhook_endpoint.reveal_secret",
+    "webhook_endpoint.recover",
+    "webhook_delivery.resend",
     "staff.backfill.create",
+    "staff.webhook_delivery.resend",
     "staff.open_organization",
     "staff.switch_organization",
     "staff.view_sync_config",
@@ -27,6 +37,8 @@ pub const ACTIONS: &[&str] = &[
     "staff.view_request",
     "staff.view_sync_run",
     "staff.view_backfill",
+    "staff.view_webhook_endpoint",
+    "staff.view_webhook_delivery",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -308,8 +308,13 @@ async fn connection_scope(
 
 #[component]
 pub fn WebhooksTab(connection: String) -> impl IntoView {
+    let base = format!("/connections/{connection}?tab=webhooks");
+    let fixed = connection.clone();
     let data = Resource::new(move || connection.clone(), connection_events);
     view! {
+        <h2 class="mb-2 text-sm font-semibold text-slate-900">"Deliveries to your endpoints"</h2>
+        <super::webhook_deliveries::DeliveryLog base fixed_connection=fixed hidden=("tab", "webhooks") />
+        <h2 class="mb-2 mt-6 text-sm font-semibold text-slate-900">"Events of this connection"</h2>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

@@ -1,25 +1,8 @@
-//! Sections whose full views come in later issues. Each says so plainly instead of showing
-//! anything invented; the Errors page is already real: the catalog of normalized error codes.
+//! The Errors page: the catalog of normalized error codes.
 
 use super::ui::{Card, PageHeader};
 use crate::domain::ERROR_CODES;
 use leptos::prelude::*;
-
-#[component]
-fn ComingSoon(#[prop(into)] title: String, #[prop(into)] what: String) -> impl IntoView {
-    view! {
-        <PageHeader title=title />
-        <Card class="p-8">
-            <p class="text-sm font-semibold text-indigo-600">"Coming soon"</p>
-            <p class="mt-2 max-w-2xl text-slate-700">{what}</p>
-        </Card>
-    }
-}
-
-#[component]
-pub fn WebhooksSoon() -> impl IntoView {
-    view! { <ComingSoon title="Webhooks" what="Endpoint configuration, signing secrets, and the webhook log with every delivery attempt and a resend button." /> }
-}
 
 /// The normalized error codes, what each means and what to do next.
 #[component]

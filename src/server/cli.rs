@@ -4,6 +4,7 @@ use super::auth::{hash_password, now_ms};
 use super::clock::SystemClock;
 use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, PublicUrl, Settings};
 use super::store::{self, OrganizationRow, UserRow};
+use super::webhooks::delivery::DeliverySettings;
 use super::worker::{Worker, WorkerSettings, WorkerWaker};
 use super::{http, seed};
 use crate::domain::{Role, StaffRole};
@@ -78,6 +79,18 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Benchmark webhook delivery: throughput to a local receiver, event to first attempt, and
+    /// the delivery log's first page on a large table (prints figures).
+    BenchWebhooks {
+        #[arg(long, default_value_t = 20_000)]
+        deliveries: usize,
+        #[arg(long, default_value_t = 200)]
+        latency_events: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        log_rows: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Create a user (and the organization, if it does not exist yet).
     CreateUser {
         #[arg(long)]
@@ -112,6 +125,14 @@ pub enum CliError {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let database_url = DatabaseUrl::parse("DATABASE_URL (--database-url)", &cli.database_url)?;
+    // Webhook signing secrets are sealed at rest under this key (`server::secrets`).
+    match super::secrets::load_key(&database_url)? {
+        Some(key) => super::secrets::install(key),
+        None if matches!(database_url, DatabaseUrl::Postgres(_)) => eprintln!(
+            "warning: SWITCHBOARD_SECRET_KEY is not set: webhook signing secrets are stored unsealed"
+        ),
+        None => {}
+    }
     match cli.command {
         Command::Serve { addr, demo, site_root, public_url, no_worker, allow_private_webhook_urls } => {
             let addr = parse_addr("SWITCHBOARD_ADDR (--addr)", &addr)?;
@@ -137,6 +158,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 database_url: database_url.clone(),
                 public_url: public_url.clone(),
                 allow_private_webhook_urls,
+                delivery: delivery_settings(allow_private_webhook_urls)?,
                 site_root,
             };
             println!(
@@ -158,14 +180,21 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     let (store, clock) = (store.clone(), state.clock.clone());
                     tokio::spawn(super::scheduler::run(store, clock, SCHEDULER_EVERY, stopped.clone()));
                 }
+                let engine = super::webhooks::delivery::Engine::new(
+                    store.clone(),
+                    state.clock.clone(),
+                    state.webhooks.settings.clone(),
+                );
+                let deliveries = tokio::spawn(engine.run(stopped.clone()));
                 let w =
                     Worker::new(store, state.clock.clone(), worker_settings()?, state.worker_waker.clone());
-                Some(tokio::spawn(w.run(stopped)))
+                Some((tokio::spawn(w.run(stopped)), deliveries))
             };
             let served = http::serve(state).await;
             let _ = stop.send(true);
-            if let Some(w) = worker {
+            if let Some((w, d)) = worker {
                 let _ = w.await;
+                let _ = d.await;
             }
             served?;
             Ok(())
@@ -177,6 +206,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 let clock = Arc::new(SystemClock);
                 tokio::spawn(super::scheduler::run(store.clone(), clock, SCHEDULER_EVERY, stopped.clone()));
             }
+            let allow_private = match std::env::var("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS") {
+                Ok(v) => parse_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", &v)?,
+                Err(_) => false,
+            };
+            let engine = super::webhooks::delivery::Engine::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                delivery_settings(allow_private)?,
+            );
+            let deliveries = tokio::spawn(engine.run(stopped.clone()));
             let worker =
                 Worker::new(store, Arc::new(SystemClock), worker_settings()?, WorkerWaker::default());
             println!("Switchboard worker {} is running (database: {database_url}).", worker.owner());
@@ -184,6 +223,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             http::shutdown_signal().await;
             let _ = stop.send(true);
             let _ = handle.await;
+            let _ = deliveries.await;
             Ok(())
         }
         Command::Migrate => {
@@ -219,6 +259,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     connections: connections.max(backfill_connections),
                     backfill_connections,
                     history,
+                    runs: runs.max(1),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        Command::BenchWebhooks { deliveries, latency_events, log_rows, runs } => {
+            let store = store::open(&database_url).await?;
+            super::bench_webhooks::run(
+                store,
+                super::bench_webhooks::BenchWebhooks {
+                    deliveries,
+                    latency_events,
+                    log_rows,
                     runs: runs.max(1),
                 },
             )
@@ -320,6 +374,36 @@ fn worker_settings() -> Result<WorkerSettings, CliError> {
         w.concurrency = (n as usize).max(1);
     }
     Ok(w)
+}
+
+/// Webhook delivery settings: the standard schedule, adjustable by environment variables
+/// (tests shorten the schedule and the timeout).
+fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, CliError> {
+    let mut d = DeliverySettings::standard(allow_private);
+    if let Ok(v) = std::env::var("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE") {
+        if !v.trim().is_empty() {
+            d.schedule = DeliverySettings::parse_schedule(&v)
+                .map_err(|e| ConfigError::new("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", &v, &e))?;
+            d.jitter = 0.0;
+        }
+    }
+    let ms = |name: &str| -> Result<Option<u64>, CliError> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ConfigError::new(name, &v, "a whole number of milliseconds").into()),
+            _ => Ok(None),
+        }
+    };
+    if let Some(t) = ms("SWITCHBOARD_WEBHOOK_TIMEOUT_MS")? {
+        d.timeout = std::time::Duration::from_millis(t.max(100));
+    }
+    if let Some(l) = ms("SWITCHBOARD_WEBHOOK_LEASE_MS")? {
+        d.lease = std::time::Duration::from_millis(l.max(200));
+    }
+    Ok(d)
 }
 
 async fn find_or_create_org(

@@ -196,6 +196,9 @@ pub struct Settings {
     pub public_url: PublicUrl,
     /// Let webhook endpoints point at loopback and private networks (tests, local development).
     pub allow_private_webhook_urls: bool,
+    /// Webhook delivery: retry schedule, timeout, concurrency (its `allow_private` follows
+    /// `allow_private_webhook_urls`).
+    pub delivery: super::webhooks::delivery::DeliverySettings,
     /// Directory with the built front-end (`target/site` after a build).
     pub site_root: String,
 }

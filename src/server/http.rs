@@ -36,6 +36,7 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
     AppState {
         leptos_options: leptos_options(&settings),
         store,
+        webhooks: Arc::new(super::webhooks::Webhooks::new(settings.delivery.clone())),
         settings: Arc::new(settings),
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
         clock: Arc::new(super::clock::SystemClock),

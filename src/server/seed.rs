@@ -627,7 +627,13 @@ fn webhook_endpoints(env: &Env, org_slug: &str, anchor: i64, rng: &mut SmallRng)
             previous_secret: None,
             previous_secret_expires_at: None,
             disabled_reason: reason.map(str::to_string),
+            disabled_kind: reason.map(|_| "automatic".to_string()),
+            disabled_at: reason.map(|_| anchor - 3 * DAY),
+            // The billing endpoint has been failing since yesterday (its deliveries below).
+            failing_since: (enabled && k == 1).then_some(anchor - DAY),
+            deleted_at: None,
             created_at: created,
+            updated_at: created,
         })
         .collect()
 }
@@ -636,9 +642,12 @@ fn webhook_endpoints(env: &Env, org_slug: &str, anchor: i64, rng: &mut SmallRng)
 /// DOMAIN.md (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
 fn deliveries(b: &mut SeedBatch, endpoints: &[WebhookEndpointRow], anchor: i64, rng: &mut SmallRng) {
     const BACKOFF: [i64; 8] = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
-    let events: Vec<(String, String, i64)> =
-        b.webhook_events.iter().map(|e| (e.id.clone(), e.event_type.clone(), e.created_at)).collect();
-    for (event_id, event_type, t) in events {
+    let events: Vec<(String, String, i64, Option<String>)> = b
+        .webhook_events
+        .iter()
+        .map(|e| (e.id.clone(), e.event_type.clone(), e.created_at, e.connection_id.clone()))
+        .collect();
+    for (event_id, event_type, t, connection_id) in events {
         for (k, ep) in endpoints.iter().enumerate() {
             let subscribed =
                 k == 0 || event_type == "sync.completed" || event_type == "connection.needs_reauth";
@@ -687,6 +696,17 @@ fn deliveries(b: &mut SeedBatch, endpoints: &[WebhookEndpointRow], anchor: i64, 
                         None => None,
                     },
                     failure: failure.map(str::to_string),
+                    failure_detail: failure.map(|f| {
+                        match f {
+                            "timeout" => "No response within the timeout.",
+                            "connection_refused" => {
+                                "Connection refused: nothing is listening at that address and port."
+                            }
+                            _ => "The endpoint answered with an error status.",
+                        }
+                        .to_string()
+                    }),
+                    request_headers: None,
                 });
             }
             let status = if delivered {
@@ -702,8 +722,20 @@ fn deliveries(b: &mut SeedBatch, endpoints: &[WebhookEndpointRow], anchor: i64, 
                 endpoint_id: ep.id.clone(),
                 status: status.into(),
                 attempt_count: outcomes.len() as i64,
+                round_attempts: outcomes.len() as i64,
                 next_attempt_at: (status == "retrying").then(|| at + BACKOFF[outcomes.len().min(7)]),
                 last_attempt_at: Some(at),
+                organization_id: ep.organization_id.clone(),
+                environment: ep.environment.clone(),
+                event_type: event_type.clone(),
+                connection_id: connection_id.clone(),
+                created_at: t,
+                last_status: outcomes.last().and_then(|o| o.0),
+                status_class: Some(
+                    crate::server::store::webhooks::status_class(outcomes.last().and_then(|o| o.0))
+                        .to_string(),
+                ),
+                last_failure: outcomes.last().and_then(|o| o.1).map(str::to_string),
             });
         }
     }

@@ -13,6 +13,8 @@ mod sql;
 mod sqlite;
 pub mod sync;
 mod sync_sql;
+pub mod webhooks;
+mod webhooks_sql;
 
 use crate::domain::PlatformSpec;
 use async_trait::async_trait;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow};
 
 use super::config::DatabaseUrl;
 
@@ -77,6 +80,8 @@ impl Scope {
 pub enum ObjectKind {
     Request,
     Connection,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl ObjectKind {
@@ -84,6 +89,18 @@ impl ObjectKind {
         match self {
             ObjectKind::Request => "request",
             ObjectKind::Connection => "connection",
+            ObjectKind::WebhookEndpoint => "webhook endpoint",
+            ObjectKind::WebhookDelivery => "webhook delivery",
+        }
+    }
+
+    /// The name in audit entries (`staff.view_{code}`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ObjectKind::Request => "request",
+            ObjectKind::Connection => "connection",
+            ObjectKind::WebhookEndpoint => "webhook_endpoint",
+            ObjectKind::WebhookDelivery => "webhook_delivery",
         }
     }
 }
@@ -336,56 +353,6 @@ pub struct RequestLogSummaryRow {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WebhookEndpointRow {
-    pub id: String,
-    pub organization_id: String,
-    pub environment: String,
-    pub url: String,
-    pub description: String,
-    pub event_types: String,
-    pub enabled: bool,
-    pub secret: String,
-    pub previous_secret: Option<String>,
-    pub previous_secret_expires_at: Option<i64>,
-    pub disabled_reason: Option<String>,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WebhookEventRow {
-    pub id: String,
-    pub organization_id: String,
-    pub environment: String,
-    pub event_type: String,
-    pub connection_id: Option<String>,
-    pub payload: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WebhookDeliveryRow {
-    pub id: String,
-    pub event_id: String,
-    pub endpoint_id: String,
-    pub status: String,
-    pub attempt_count: i64,
-    pub next_attempt_at: Option<i64>,
-    pub last_attempt_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WebhookAttemptRow {
-    pub id: String,
-    pub delivery_id: String,
-    pub attempt_number: i64,
-    pub attempted_at: i64,
-    pub response_status: Option<i64>,
-    pub latency_ms: Option<i64>,
-    pub response_body: Option<String>,
-    pub failure: Option<String>,
-}
-
 /// The connections list's filters; all optional, combined with AND.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionFilter {
@@ -421,6 +388,7 @@ pub enum ListQuery {
     SyncRuns { scope: Scope, connection_id: String, query: sync::SyncRunQuery },
     Backfills { scope: Scope, status: Option<String>, page: Page, limit: i64 },
     Audit(AuditQuery),
+    WebhookDeliveries(webhooks::DeliveryQuery),
 }
 
 /// The audit log page's query: one organization's entries, optionally of one action or person.
@@ -686,6 +654,7 @@ pub trait Store:
     + RequestLogStore
     + sync::SyncStore
     + config::SyncConfigStore
+    + webhooks::WebhookStore
     + Send
     + Sync
     + 'static

@@ -346,7 +346,10 @@ impl Worker {
                 ..RunResult::ended(SyncRunStatus::NotSupported)
             },
         };
-        self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
+        if self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await? {
+            // Finishing a run records its webhook events: deliver them now, not at the next poll.
+            super::webhooks::delivery::wake();
+        }
         Ok(())
     }
 }

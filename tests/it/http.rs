@@ -18,6 +18,7 @@ pub fn settings(db: &TestDb, public_url: &str) -> Settings {
         database_url: db.url.clone(),
         public_url: PublicUrl::parse("test", public_url).unwrap(),
         allow_private_webhook_urls: true,
+        delivery: switchboard::server::webhooks::delivery::DeliverySettings::standard(true),
         site_root: "target/site".into(),
     }
 }

@@ -8,4 +8,5 @@ mod plans;
 mod store_contract;
 mod sweep;
 mod sync_config;
+mod webhooks;
 mod worker;

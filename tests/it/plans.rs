@@ -8,6 +8,7 @@ use switchboard::ids::{id_floor, prefix};
 use switchboard::server::auth::now_ms;
 use switchboard::server::seed;
 use switchboard::server::store::sync::SyncRunQuery;
+use switchboard::server::store::webhooks::DeliveryQuery;
 use switchboard::server::store::{AuditQuery, ConnectionFilter, ListQuery, Page, RequestLogQuery, Scope};
 
 fn request_log_shapes(org: &str) -> Vec<(&'static str, ListQuery)> {
@@ -92,6 +93,19 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         page,
         limit: 51,
     };
+    let dq = DeliveryQuery {
+        scope: scope.clone(),
+        endpoint_id: None,
+        event_types: vec![],
+        connection_id: None,
+        status: None,
+        status_class: None,
+        from_id: None,
+        to_id: None,
+        page: Page::First,
+        limit: 51,
+    };
+    let deliveries = ListQuery::WebhookDeliveries;
     vec![
         ("connections: no filter", connections(ConnectionFilter::default(), Page::First)),
         (
@@ -161,6 +175,48 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         ("backfills: status", backfills(Some("running"), Page::First)),
         ("backfills: older page", backfills(None, Page::Before(id_floor(prefix::BACKFILL, now_ms())))),
         ("api keys", ListQuery::ApiKeys { scope: scope.clone(), page: Page::First, limit: 51 }),
+        ("deliveries: no filter", deliveries(DeliveryQuery { ..dq.clone() })),
+        (
+            "deliveries: endpoint",
+            deliveries(DeliveryQuery { endpoint_id: Some("ep_x".into()), ..dq.clone() }),
+        ),
+        (
+            "deliveries: event type",
+            deliveries(DeliveryQuery { event_types: vec!["sync.completed".into()], ..dq.clone() }),
+        ),
+        (
+            "deliveries: several event types",
+            deliveries(DeliveryQuery {
+                event_types: vec!["sync.completed".into(), "backfill.completed".into()],
+                ..dq.clone()
+            }),
+        ),
+        (
+            "deliveries: connection",
+            deliveries(DeliveryQuery { connection_id: Some(connection_id.into()), ..dq.clone() }),
+        ),
+        ("deliveries: status", deliveries(DeliveryQuery { status: Some("failed".into()), ..dq.clone() })),
+        (
+            "deliveries: response class",
+            deliveries(DeliveryQuery { status_class: Some("5xx".into()), ..dq.clone() }),
+        ),
+        (
+            "deliveries: time range",
+            deliveries(DeliveryQuery {
+                from_id: Some(id_floor(prefix::DELIVERY, now_ms() - 86_400_000)),
+                to_id: Some(id_floor(prefix::DELIVERY, now_ms())),
+                ..dq.clone()
+            }),
+        ),
+        (
+            "deliveries: connection and status, older page",
+            deliveries(DeliveryQuery {
+                connection_id: Some(connection_id.into()),
+                status: Some("retrying".into()),
+                page: Page::Before(id_floor(prefix::DELIVERY, now_ms())),
+                ..dq.clone()
+            }),
+        ),
         ("audit: no filter", audit(None, None, Page::First)),
         ("audit: action", audit(Some("sync_config.save"), None, Page::First)),
         ("audit: person", audit(None, Some("owner@acme.test"), Page::First)),

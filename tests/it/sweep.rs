@@ -48,6 +48,20 @@ const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/sync_config_apply_review", &["integration_type", "connections"]),
     ("/api/apply_sync_config", &["integration_type", "connections", "key"]),
     ("/api/audit_log", &["actor", "before", "after"]),
+    ("/api/list_webhook_endpoints", &[]),
+    ("/api/webhook_endpoint_form", &["id"]),
+    ("/api/save_webhook_endpoint", &["id"]),
+    ("/api/get_webhook_endpoint", &["id", "test"]),
+    ("/api/set_webhook_endpoint_enabled", &["id"]),
+    ("/api/delete_webhook_endpoint", &["id"]),
+    ("/api/rotate_webhook_secret", &["id"]),
+    ("/api/reveal_webhook_secret", &["id"]),
+    ("/api/send_webhook_test", &["id"]),
+    ("/api/webhook_recover_preview", &["id"]),
+    ("/api/recover_webhook_endpoint", &["id"]),
+    ("/api/list_webhook_deliveries", &["filters[endpoint]", "filters[connection]", "before", "after"]),
+    ("/api/get_webhook_delivery", &["id"]),
+    ("/api/resend_webhook_delivery", &["id"]),
 ];
 
 struct Victim {
@@ -188,6 +202,28 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
     ids.push(backfill_id);
     ids.push(run.id.clone());
     markers.push(reason);
+    // Their webhook endpoints (URLs and secrets) and deliveries.
+    for env in ["production", "sandbox"] {
+        let scope = Scope::new(acme.id.clone(), env);
+        for e in db.store.list_endpoints(&scope, true).await.unwrap() {
+            ids.push(e.id.clone());
+            markers.push(e.url.clone());
+            markers.push(e.secret.clone());
+        }
+        let q = switchboard::server::store::webhooks::DeliveryQuery {
+            scope: scope.clone(),
+            endpoint_id: None,
+            event_types: vec![],
+            connection_id: None,
+            status: None,
+            status_class: None,
+            from_id: None,
+            to_id: None,
+            page: Page::First,
+            limit: 2,
+        };
+        ids.extend(db.store.list_deliveries(&q).await.unwrap().into_iter().map(|d| d.delivery.id));
+    }
     Victim { ids, markers }
 }
 

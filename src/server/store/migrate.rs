@@ -31,6 +31,11 @@ pub const SQLITE: &[Migration] = &[
         name: "sync_config",
         sql: include_str!("../../../migrations/sqlite/0005_sync_config.sql"),
     },
+    Migration {
+        version: 6,
+        name: "webhook_delivery",
+        sql: include_str!("../../../migrations/sqlite/0006_webhook_delivery.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -54,6 +59,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "sync_config",
         sql: include_str!("../../../migrations/postgres/0005_sync_config.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "webhook_delivery",
+        sql: include_str!("../../../migrations/postgres/0006_webhook_delivery.sql"),
     },
 ];
 

@@ -6,6 +6,9 @@ use super::sql::{
     run_migrations,
 };
 use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
+use super::webhooks_sql::{
+    delivery_list_builder, fail_queued_tx, impl_webhook_store, missed_events_query, record_event_tx,
+};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::ConnectOptions;
@@ -37,6 +40,7 @@ impl PgStore {
 
 request_log_list_builder!(sqlx::Postgres, false);
 list_builders!(sqlx::Postgres);
+delivery_list_builder!(sqlx::Postgres, false);
 
 impl_store!(PgStore, sqlx::Postgres, {
     fn backend(&self) -> Backend {
@@ -70,5 +74,7 @@ impl_store!(PgStore, sqlx::Postgres, {
 impl_sync_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
 
 impl_config_store!(PgStore, sqlx::Postgres);
+
+impl_webhook_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
 
 impl Store for PgStore {}

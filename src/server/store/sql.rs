@@ -266,6 +266,7 @@ macro_rules! list_builders {
                     build_backfill_list(prefix, scope, status.as_deref(), page, *limit)
                 }
                 ListQuery::Audit(q) => build_audit_list(prefix, q),
+                ListQuery::WebhookDeliveries(q) => build_delivery_list(prefix, q),
             }
         }
     };
@@ -564,27 +565,33 @@ macro_rules! impl_store {
                     .push_bind(&r.backfill_id).push_bind(&r.triggered_by);
             });
             insert_request_logs_tx!($db, tx, &batch.request_logs);
-            bulk_insert!($db, tx, "webhook_endpoints", [id, organization_id, environment, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at, disabled_reason, created_at], &batch.webhook_endpoints, |b, r| {
+            bulk_insert!($db, tx, "webhook_endpoints", [id, organization_id, environment, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at, disabled_reason, disabled_kind, disabled_at, failing_since, deleted_at, created_at, updated_at], &batch.webhook_endpoints, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
                     .push_bind(&r.url).push_bind(&r.description).push_bind(&r.event_types)
-                    .push_bind(r.enabled).push_bind(&r.secret).push_bind(&r.previous_secret)
+                    .push_bind(r.enabled).push_bind(crate::server::secrets::seal(&r.secret))
+                    .push_bind(r.previous_secret.as_deref().map(crate::server::secrets::seal))
                     .push_bind(r.previous_secret_expires_at).push_bind(&r.disabled_reason)
-                    .push_bind(r.created_at);
+                    .push_bind(&r.disabled_kind).push_bind(r.disabled_at).push_bind(r.failing_since)
+                    .push_bind(r.deleted_at).push_bind(r.created_at).push_bind(r.updated_at);
             });
             bulk_insert!($db, tx, "webhook_events", [id, organization_id, environment, event_type, connection_id, payload, created_at], &batch.webhook_events, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
                     .push_bind(&r.event_type).push_bind(&r.connection_id).push_bind(&r.payload)
                     .push_bind(r.created_at);
             });
-            bulk_insert!($db, tx, "webhook_deliveries", [id, event_id, endpoint_id, status, attempt_count, next_attempt_at, last_attempt_at], &batch.webhook_deliveries, |b, r| {
+            bulk_insert!($db, tx, "webhook_deliveries", [id, event_id, endpoint_id, organization_id, environment, event_type, connection_id, created_at, status, attempt_count, round_attempts, next_attempt_at, last_attempt_at, last_status, status_class, last_failure], &batch.webhook_deliveries, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.event_id).push_bind(&r.endpoint_id)
-                    .push_bind(&r.status).push_bind(r.attempt_count).push_bind(r.next_attempt_at)
-                    .push_bind(r.last_attempt_at);
+                    .push_bind(&r.organization_id).push_bind(&r.environment).push_bind(&r.event_type)
+                    .push_bind(&r.connection_id).push_bind(r.created_at)
+                    .push_bind(&r.status).push_bind(r.attempt_count).push_bind(r.round_attempts)
+                    .push_bind(r.next_attempt_at).push_bind(r.last_attempt_at).push_bind(r.last_status)
+                    .push_bind(&r.status_class).push_bind(&r.last_failure);
             });
-            bulk_insert!($db, tx, "webhook_attempts", [id, delivery_id, attempt_number, attempted_at, response_status, latency_ms, response_body, failure], &batch.webhook_attempts, |b, r| {
+            bulk_insert!($db, tx, "webhook_attempts", [id, delivery_id, attempt_number, attempted_at, response_status, latency_ms, response_body, failure, failure_detail, request_headers], &batch.webhook_attempts, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.delivery_id).push_bind(r.attempt_number)
                     .push_bind(r.attempted_at).push_bind(r.response_status).push_bind(r.latency_ms)
-                    .push_bind(&r.response_body).push_bind(&r.failure);
+                    .push_bind(&r.response_body).push_bind(&r.failure).push_bind(&r.failure_detail)
+                    .push_bind(&r.request_headers);
             });
             tx.commit().await?;
             Ok(())
@@ -740,6 +747,12 @@ macro_rules! impl_store {
             let sql = match kind {
                 ObjectKind::Request => "SELECT organization_id, environment FROM request_logs WHERE id = $1",
                 ObjectKind::Connection => "SELECT organization_id, environment FROM connections WHERE id = $1",
+                ObjectKind::WebhookEndpoint => {
+                    "SELECT organization_id, environment FROM webhook_endpoints WHERE id = $1"
+                }
+                ObjectKind::WebhookDelivery => {
+                    "SELECT organization_id, environment FROM webhook_deliveries WHERE id = $1"
+                }
             };
             Ok(sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?)
         }

@@ -6,6 +6,9 @@ use super::sql::{
     run_migrations,
 };
 use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
+use super::webhooks_sql::{
+    delivery_list_builder, fail_queued_tx, impl_webhook_store, missed_events_query, record_event_tx,
+};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
@@ -64,6 +67,7 @@ impl SqliteStore {
 
 request_log_list_builder!(sqlx::Sqlite, true);
 list_builders!(sqlx::Sqlite);
+delivery_list_builder!(sqlx::Sqlite, true);
 
 impl_store!(SqliteStore, sqlx::Sqlite, {
     fn backend(&self) -> Backend {
@@ -92,5 +96,7 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
 impl_sync_store!(SqliteStore, sqlx::Sqlite, "");
 
 impl_config_store!(SqliteStore, sqlx::Sqlite);
+
+impl_webhook_store!(SqliteStore, sqlx::Sqlite, "");
 
 impl Store for SqliteStore {}

@@ -378,19 +378,18 @@ macro_rules! impl_sync_store {
 
                 for (event_id, event_type, payload) in events {
                     let conn = if event_type == "backfill.completed" { None } else { Some(connection_id.clone()) };
-                    sqlx::query(
-                        "INSERT INTO webhook_events (id, organization_id, environment, event_type, connection_id, payload, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&event_id)
-                    .bind(&organization_id)
-                    .bind(&environment)
-                    .bind(&event_type)
-                    .bind(conn)
-                    .bind(&payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    let event = crate::server::store::webhooks::NewEvent {
+                        id: event_id,
+                        organization_id: organization_id.clone(),
+                        environment: environment.clone(),
+                        event_type,
+                        connection_id: conn,
+                        payload,
+                        created_at: now,
+                        only_endpoint: None,
+                        lease: None,
+                    };
+                    record_event_tx!(tx, &event);
                 }
                 tx.commit().await?;
                 Ok(true)
@@ -436,18 +435,18 @@ macro_rules! impl_sync_store {
                     crate::server::store::sync::event_row(now, event_type, data)
                 };
                 if let Some((event_id, event_type, payload)) = finalize_backfill_tx!(tx, id, now, event) {
-                    sqlx::query(
-                        "INSERT INTO webhook_events (id, organization_id, environment, event_type, connection_id, payload, created_at) \
-                         VALUES ($1, $2, $3, $4, NULL, $5, $6)",
-                    )
-                    .bind(&event_id)
-                    .bind(&scope.organization_id)
-                    .bind(&scope.environment)
-                    .bind(&event_type)
-                    .bind(&payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    let event = crate::server::store::webhooks::NewEvent {
+                        id: event_id,
+                        organization_id: scope.organization_id.clone(),
+                        environment: scope.environment.clone(),
+                        event_type,
+                        connection_id: None,
+                        payload,
+                        created_at: now,
+                        only_endpoint: None,
+                        lease: None,
+                    };
+                    record_event_tx!(tx, &event);
                 }
                 tx.commit().await?;
                 Ok(true)

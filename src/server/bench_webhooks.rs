@@ -1,0 +1,305 @@
+//! `switchboard bench-webhooks`: webhook delivery throughput to a local receiver that answers
+//! 200 at once, the time from an event being recorded to its first attempt, and the delivery
+//! log's first page on a large table. A benchmark, not a test: it prints figures and never fails
+//! on them. Run it on an empty database; it creates its own organization.
+
+use super::auth::now_ms;
+use super::bench::time_runs;
+use super::clock::SystemClock;
+use super::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
+use super::store::{
+    OrganizationRow, Page, Scope, SeedBatch, Store, StoreResult, WebhookDeliveryRow, WebhookEventRow,
+};
+use super::webhooks::delivery::{self, DeliverySettings, Engine};
+use crate::ids::{make_id, prefix};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct BenchWebhooks {
+    /// Deliveries for the throughput run.
+    pub deliveries: usize,
+    /// Events recorded one by one for the latency run.
+    pub latency_events: usize,
+    /// Rows in the delivery log for the list timing.
+    pub log_rows: usize,
+    pub runs: usize,
+}
+
+/// Endpoints the throughput run spreads over (each with its own concurrency limit).
+const ENDPOINTS: usize = 8;
+
+pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
+    let now = now_ms();
+    let org = OrganizationRow {
+        id: make_id(prefix::ORGANIZATION, now, rand::random()),
+        name: "Webhook bench".into(),
+        slug: format!("webhook-bench-{}", rand::random::<u32>()),
+        created_at: now,
+    };
+    store.create_organization(&org).await?;
+    let scope = Scope::new(org.id.clone(), "production");
+
+    // The receiver: answers 200 at once and notes when each event first arrived.
+    let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let received = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| super::store::StoreError::Database(sqlx::Error::Io(e)))?;
+    let addr = listener.local_addr().map_err(|e| super::store::StoreError::Database(sqlx::Error::Io(e)))?;
+    let (a, r) = (arrivals.clone(), received.clone());
+    let app = axum::Router::new().route(
+        "/{n}",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let (a, r) = (a.clone(), r.clone());
+            async move {
+                r.fetch_add(1, Ordering::Relaxed);
+                if let Some(id) = headers.get("webhook-id").and_then(|v| v.to_str().ok()) {
+                    a.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .entry(id.to_string())
+                        .or_insert_with(Instant::now);
+                }
+                "ok"
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut endpoints = vec![];
+    for n in 0..ENDPOINTS {
+        let row = WebhookEndpointRow {
+            id: make_id(prefix::WEBHOOK_ENDPOINT, now, rand::random()),
+            organization_id: org.id.clone(),
+            environment: "production".into(),
+            url: format!("http://{addr}/{n}"),
+            description: format!("bench {n}"),
+            event_types: "[\"*\"]".into(),
+            enabled: true,
+            secret: super::webhooks::signing::generate_secret(),
+            previous_secret: None,
+            previous_secret_expires_at: None,
+            disabled_reason: None,
+            disabled_kind: None,
+            disabled_at: None,
+            failing_since: None,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = super::auth::audit_entry(
+            Some(&org.id),
+            None,
+            "bench",
+            "webhook_endpoint.create",
+            "webhook_endpoint",
+            &row.id,
+            None,
+            serde_json::json!({}),
+        );
+        store.create_endpoint(&row, &audit).await?;
+        endpoints.push(row);
+    }
+    let settings = DeliverySettings {
+        concurrency: 256,
+        per_endpoint: 32,
+        poll: Duration::from_millis(50),
+        ..DeliverySettings::standard(true)
+    };
+    println!("Backend: {:?}; receiver http://{addr}; {} endpoints", store.backend(), ENDPOINTS);
+
+    // 1. Throughput: events recorded up front (each fans out to every endpoint), then drained.
+    let events = (b.deliveries / ENDPOINTS).max(1);
+    let t = Instant::now();
+    let mut batch = SeedBatch::default();
+    for i in 0..events {
+        let at = now + i as i64;
+        let id = make_id(prefix::EVENT, at, rand::random());
+        batch.webhook_events.push(WebhookEventRow {
+            payload: serde_json::json!({"id": id, "type": "sync.completed", "data": {"connection_id": "conn_bench", "objects": [{"name": "invoices", "status": "SUCCEEDED"}]}}).to_string(),
+            id: id.clone(),
+            organization_id: org.id.clone(),
+            environment: "production".into(),
+            event_type: "sync.completed".into(),
+            connection_id: None,
+            created_at: at,
+        });
+        for e in &endpoints {
+            batch.webhook_deliveries.push(delivery_row(&id, &e.id, &org.id, at, "pending", Some(at)));
+        }
+        if batch.webhook_deliveries.len() >= 20_000 {
+            store.insert_seed_batch(&std::mem::take(&mut batch)).await?;
+        }
+    }
+    store.insert_seed_batch(&batch).await?;
+    let total = events * ENDPOINTS;
+    println!("Queued {total} deliveries in {:.1} s.", t.elapsed().as_secs_f64());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine = Engine::new(store.clone(), Arc::new(SystemClock), settings.clone());
+    let t = Instant::now();
+    let handle = tokio::spawn(engine.run(stopped.clone()));
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let left = store.queued_deliveries(&scope, &endpoints[0].id, 1).await?
+            + store.queued_deliveries(&scope, &endpoints[ENDPOINTS - 1].id, 1).await?;
+        if left == 0 && received.load(Ordering::Relaxed) >= total {
+            // Outcomes are written in batches: wait for the last ones.
+            let mut pending = 0;
+            for e in &endpoints {
+                pending += store.queued_deliveries(&scope, &e.id, 1).await?;
+            }
+            if pending == 0 {
+                break;
+            }
+        }
+        if t.elapsed() > Duration::from_secs(600) {
+            println!("Gave up after 10 minutes.");
+            break;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "Throughput: {total} deliveries recorded as delivered in {secs:.2} s = {:.0} deliveries/s (goal >= 2,000/s on SQLite)",
+        total as f64 / secs
+    );
+
+    // 2. Event to first attempt, with the engine idle and waiting: one event at a time.
+    let mut latencies = vec![];
+    for i in 0..b.latency_events {
+        let at = now_ms();
+        let id = make_id(prefix::EVENT, at, rand::random());
+        let started = Instant::now();
+        store
+            .record_event(&NewEvent {
+                payload: format!(
+                    "{{\"id\":\"{id}\",\"type\":\"backfill.completed\",\"data\":{{\"n\":{i}}}}}"
+                ),
+                id: id.clone(),
+                organization_id: org.id.clone(),
+                environment: "production".into(),
+                event_type: "backfill.completed".into(),
+                connection_id: None,
+                created_at: at,
+                only_endpoint: Some(endpoints[i % ENDPOINTS].id.clone()),
+                lease: None,
+            })
+            .await?;
+        delivery::wake();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(arrived) = arrivals.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+                latencies.push(arrived.duration_since(started).as_secs_f64() * 1000.0);
+                break;
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN)
+    };
+    println!(
+        "Event recorded to first attempt ({} events): p50 {:.1} ms, p95 {:.1} ms (goal p95 <= 50 ms)",
+        latencies.len(),
+        pct(0.5),
+        pct(0.95)
+    );
+    let _ = stop.send(true);
+    let _ = handle.await;
+
+    // 3. The delivery log's first page on a large table.
+    let have = total + b.latency_events;
+    let add = b.log_rows.saturating_sub(have);
+    let t = Instant::now();
+    let mut batch = SeedBatch::default();
+    let statuses = ["delivered", "delivered", "delivered", "delivered", "failed", "retrying"];
+    for i in 0..add {
+        let at = now - 30 * 86_400_000 + (i as i64 * 2_000);
+        let id = make_id(prefix::EVENT, at, rand::random());
+        batch.webhook_events.push(WebhookEventRow {
+            payload: "{}".into(),
+            id: id.clone(),
+            organization_id: org.id.clone(),
+            environment: "production".into(),
+            event_type: if i % 7 == 0 { "backfill.completed" } else { "sync.completed" }.into(),
+            connection_id: None,
+            created_at: at,
+        });
+        let e = &endpoints[i % ENDPOINTS];
+        let status = statuses[i % statuses.len()];
+        batch.webhook_deliveries.push(delivery_row(&id, &e.id, &org.id, at, status, None));
+        if batch.webhook_deliveries.len() >= 20_000 {
+            store.insert_seed_batch(&std::mem::take(&mut batch)).await?;
+        }
+    }
+    store.insert_seed_batch(&batch).await?;
+    store.analyze().await?;
+    println!("Delivery log grown to about {} rows in {:.0} s.", have + add, t.elapsed().as_secs_f64());
+    let base = DeliveryQuery {
+        scope: scope.clone(),
+        endpoint_id: None,
+        event_types: vec![],
+        connection_id: None,
+        status: None,
+        status_class: None,
+        from_id: None,
+        to_id: None,
+        page: Page::First,
+        limit: 51,
+    };
+    println!("{:<40} {:>9} {:>9}", "delivery log first page", "p50 ms", "p95 ms");
+    let shapes = [
+        ("no filter", base.clone()),
+        ("endpoint", DeliveryQuery { endpoint_id: Some(endpoints[3].id.clone()), ..base.clone() }),
+        ("event type", DeliveryQuery { event_types: vec!["backfill.completed".into()], ..base.clone() }),
+        ("status failed", DeliveryQuery { status: Some("failed".into()), ..base.clone() }),
+        (
+            "endpoint + failed",
+            DeliveryQuery {
+                endpoint_id: Some(endpoints[3].id.clone()),
+                status: Some("failed".into()),
+                ..base.clone()
+            },
+        ),
+    ];
+    for (name, q) in &shapes {
+        let (p50, p95) = time_runs(b.runs, || async { store.list_deliveries(q).await.map(|_| ()) }).await?;
+        println!("{name:<40} {p50:>9.2} {p95:>9.2}");
+    }
+    Ok(())
+}
+
+fn delivery_row(
+    event: &str,
+    endpoint: &str,
+    org: &str,
+    at: i64,
+    status: &str,
+    next: Option<i64>,
+) -> WebhookDeliveryRow {
+    let done = status != "pending";
+    WebhookDeliveryRow {
+        id: make_id(prefix::DELIVERY, at, rand::random()),
+        event_id: event.to_string(),
+        endpoint_id: endpoint.to_string(),
+        organization_id: org.to_string(),
+        environment: "production".into(),
+        event_type: "sync.completed".into(),
+        connection_id: None,
+        created_at: at,
+        status: status.into(),
+        attempt_count: done as i64,
+        round_attempts: done as i64,
+        next_attempt_at: next.or(if status == "retrying" { Some(at + 86_400_000 * 365) } else { None }),
+        last_attempt_at: done.then_some(at + 500),
+        last_status: done.then_some(if status == "delivered" { 200 } else { 500 }),
+        status_class: done.then(|| if status == "delivered" { "2xx" } else { "5xx" }.to_string()),
+        last_failure: (status != "delivered" && done).then(|| "non_2xx".to_string()),
+    }
+}

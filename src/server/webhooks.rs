@@ -1,0 +1,509 @@
+//! Webhooks: endpoint configuration, signing secrets, test events, resend and recovery. The
+//! operations behind the webhook pages (and later the HTTP API): each checks who may do it,
+//! validates with messages that name the field, writes the change with its audit entry in one
+//! transaction, and wakes the delivery engine (`delivery`) when something became due.
+
+pub mod delivery;
+pub mod destination;
+pub mod signing;
+
+use super::auth::{audit_entry, Viewer};
+use super::context::internal;
+use super::store::webhooks::{
+    ClaimedDelivery, DeliveryOutcome, EndpointChange, NewEvent, WebhookEndpointRow,
+};
+use super::store::Scope;
+use super::AppState;
+use crate::domain::{Role, StaffRole, EVENT_TYPES};
+use crate::error::AppError;
+use crate::ids::{make_id, prefix};
+use delivery::DeliverySettings;
+
+/// The old secret keeps signing this long after a rotation.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 3_600_000;
+/// At most this many deliveries are queued by one recovery.
+pub const MAX_RECOVER: i64 = 10_000;
+/// Longest description.
+pub const MAX_DESCRIPTION: usize = 200;
+
+/// What every process that delivers or sends test events shares.
+pub struct Webhooks {
+    pub settings: DeliverySettings,
+    pub client: reqwest::Client,
+}
+
+impl Webhooks {
+    pub fn new(settings: DeliverySettings) -> Self {
+        Webhooks { client: delivery::http_client(&settings), settings }
+    }
+}
+
+/// Whether this viewer may create and change endpoints, and if not, why.
+pub fn may_edit(viewer: &Viewer) -> Result<(), String> {
+    match (viewer.role, viewer.staff_role) {
+        (Some(Role::Owner | Role::Admin | Role::Developer), _) => Ok(()),
+        (Some(Role::Viewer), _) => Err("Viewers can read webhook configuration and deliveries but not change them. Ask a developer, admin or owner of your organization.".into()),
+        (None, Some(_)) => Err("Staff can read this organization's webhooks but not change its endpoints.".into()),
+        _ => Err("You cannot change webhooks in this organization.".into()),
+    }
+}
+
+/// Whether this viewer may resend deliveries and recover an endpoint's failed deliveries.
+pub fn may_resend(viewer: &Viewer) -> Result<(), String> {
+    match (viewer.role, viewer.staff_role) {
+        (Some(Role::Owner | Role::Admin | Role::Developer), _) => Ok(()),
+        (_, Some(StaffRole::Support | StaffRole::SupportAdmin)) => Ok(()),
+        (Some(Role::Viewer), _) => {
+            Err("Viewers cannot resend webhooks. Ask a developer, admin or owner of your organization."
+                .into())
+        }
+        _ => Err("You cannot resend webhooks in this organization.".into()),
+    }
+}
+
+/// Only owners and admins of the organization see signing secrets; never staff or viewers.
+pub fn may_reveal(viewer: &Viewer) -> Result<(), String> {
+    match viewer.role {
+        Some(Role::Owner | Role::Admin) => Ok(()),
+        Some(_) => Err("Only owners and admins can see or rotate the signing secret.".into()),
+        None => Err("Staff never see customers' signing secrets.".into()),
+    }
+}
+
+/// An endpoint as typed in the form.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointInput {
+    pub url: String,
+    pub description: String,
+    /// Catalog event types, or `*` for all.
+    pub event_types: Vec<String>,
+}
+
+/// Validates the form; every problem is named with its field.
+pub fn validate(input: &EndpointInput, allow_private: bool) -> Result<EndpointChange, AppError> {
+    let url = destination::check_url(&input.url, allow_private)
+        .map_err(|e| AppError::invalid(format!("URL: {e}")))?;
+    let description = input.description.trim().to_string();
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(AppError::invalid(format!(
+            "Description: at most {MAX_DESCRIPTION} characters ({} given).",
+            description.chars().count()
+        )));
+    }
+    let mut types: Vec<String> =
+        input.event_types.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    types.sort();
+    types.dedup();
+    if types.is_empty() {
+        return Err(AppError::invalid("Event types: choose at least one event type, or all events."));
+    }
+    if let Some(bad) =
+        types.iter().find(|t| t.as_str() != "*" && !EVENT_TYPES.iter().any(|e| e.0 == t.as_str()))
+    {
+        return Err(AppError::invalid(format!(
+            "Event types: {bad:?} is not an event Switchboard sends. Choose from: {}.",
+            EVENT_TYPES.iter().map(|e| e.0).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if types.iter().any(|t| t == "*") {
+        types = vec!["*".into()];
+    }
+    Ok(EndpointChange {
+        url: url.to_string(),
+        description,
+        event_types: serde_json::to_string(&types).unwrap_or_else(|_| "[\"*\"]".into()),
+    })
+}
+
+fn scope_of(viewer: &Viewer) -> Scope {
+    super::access::own_scope(viewer)
+}
+
+fn audit(
+    viewer: &Viewer,
+    action: &str,
+    target_type: &str,
+    id: &str,
+    details: serde_json::Value,
+) -> super::store::NewAuditEntry {
+    audit_entry(
+        Some(&viewer.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        action,
+        target_type,
+        id,
+        viewer.ip.as_deref(),
+        details,
+    )
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::not_found(format!("No webhook endpoint {id} was found in this environment."))
+}
+
+/// A live endpoint of the viewer's own scope.
+pub async fn own_endpoint(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<WebhookEndpointRow, AppError> {
+    let id = crate::ids::parse_id(prefix::WEBHOOK_ENDPOINT, id)
+        .map_err(|e| AppError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
+    state
+        .store
+        .get_endpoint(&scope_of(viewer), &id)
+        .await
+        .map_err(internal)?
+        .filter(|e| e.deleted_at.is_none())
+        .ok_or_else(|| not_found(&id))
+}
+
+pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> Result<String, AppError> {
+    may_edit(viewer).map_err(AppError::Forbidden)?;
+    let change = validate(input, state.webhooks.settings.allow_private)?;
+    let now = state.clock.now_ms();
+    let row = WebhookEndpointRow {
+        id: make_id(prefix::WEBHOOK_ENDPOINT, now, rand::random()),
+        organization_id: viewer.organization_id.clone(),
+        environment: viewer.environment.as_str().to_string(),
+        url: change.url.clone(),
+        description: change.description.clone(),
+        event_types: change.event_types.clone(),
+        enabled: true,
+        secret: signing::generate_secret(),
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        disabled_reason: None,
+        disabled_kind: None,
+        disabled_at: None,
+        failing_since: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let entry = audit(
+        viewer,
+        "webhook_endpoint.create",
+        "webhook_endpoint",
+        &row.id,
+        serde_json::json!({"url": row.url, "event_types": serde_json::from_str::<serde_json::Value>(&row.event_types).ok(), "environment": row.environment}),
+    );
+    state.store.create_endpoint(&row, &entry).await.map_err(internal)?;
+    Ok(row.id)
+}
+
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    input: &EndpointInput,
+) -> Result<(), AppError> {
+    may_edit(viewer).map_err(AppError::Forbidden)?;
+    let before = own_endpoint(state, viewer, id).await?;
+    let change = validate(input, state.webhooks.settings.allow_private)?;
+    let entry = audit(
+        viewer,
+        "webhook_endpoint.update",
+        "webhook_endpoint",
+        &before.id,
+        serde_json::json!({
+            "before": {"url": before.url, "description": before.description, "event_types": serde_json::from_str::<serde_json::Value>(&before.event_types).ok()},
+            "after": {"url": change.url, "description": change.description, "event_types": serde_json::from_str::<serde_json::Value>(&change.event_types).ok()},
+        }),
+    );
+    let done = state
+        .store
+        .update_endpoint(&scope_of(viewer), &before.id, &change, state.clock.now_ms(), &entry)
+        .await
+        .map_err(internal)?;
+    if !done {
+        return Err(not_found(&before.id));
+    }
+    Ok(())
+}
+
+/// Enables or disables an endpoint. Enabling an endpoint that was disabled automatically is
+/// the moment to recover what it missed: the page offers it.
+pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: bool) -> Result<(), AppError> {
+    may_edit(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    let (action, reason) = if enabled {
+        ("webhook_endpoint.enable", None)
+    } else {
+        ("webhook_endpoint.disable", Some(format!("Disabled by {}.", viewer.email)))
+    };
+    let entry = audit(
+        viewer,
+        action,
+        "webhook_endpoint",
+        &ep.id,
+        serde_json::json!({"url": ep.url, "was_disabled": ep.disabled_reason}),
+    );
+    let changed = state
+        .store
+        .set_endpoint_enabled(
+            &scope_of(viewer),
+            &ep.id,
+            enabled,
+            reason.as_deref(),
+            state.clock.now_ms(),
+            &entry,
+        )
+        .await
+        .map_err(internal)?;
+    if !changed {
+        return Err(AppError::Conflict(format!(
+            "The endpoint is already {}.",
+            if enabled { "enabled" } else { "disabled" }
+        )));
+    }
+    Ok(())
+}
+
+pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), AppError> {
+    may_edit(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    let entry = audit(
+        viewer,
+        "webhook_endpoint.delete",
+        "webhook_endpoint",
+        &ep.id,
+        serde_json::json!({"url": ep.url}),
+    );
+    if !state
+        .store
+        .delete_endpoint(&scope_of(viewer), &ep.id, state.clock.now_ms(), &entry)
+        .await
+        .map_err(internal)?
+    {
+        return Err(not_found(&ep.id));
+    }
+    Ok(())
+}
+
+/// A new secret; the old one keeps signing for 24 hours so receivers can switch without
+/// losing a message.
+pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), AppError> {
+    may_reveal(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    let now = state.clock.now_ms();
+    let expires = now + ROTATION_OVERLAP_MS;
+    let entry = audit(
+        viewer,
+        "webhook_endpoint.rotate_secret",
+        "webhook_endpoint",
+        &ep.id,
+        serde_json::json!({"previous_secret_valid_until": chrono::DateTime::from_timestamp_millis(expires).map(|d| d.to_rfc3339())}),
+    );
+    let secret = signing::generate_secret();
+    if !state
+        .store
+        .rotate_secret(&scope_of(viewer), &ep.id, &secret, expires, now, &entry)
+        .await
+        .map_err(internal)?
+    {
+        return Err(not_found(&ep.id));
+    }
+    Ok(())
+}
+
+/// The endpoint's current signing secret, for owners and admins; every reveal is audited.
+pub async fn reveal(state: &AppState, viewer: &Viewer, id: &str) -> Result<String, AppError> {
+    may_reveal(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    state
+        .store
+        .insert_audit(&audit(
+            viewer,
+            "webhook_endpoint.reveal_secret",
+            "webhook_endpoint",
+            &ep.id,
+            serde_json::json!({}),
+        ))
+        .await
+        .map_err(internal)?;
+    Ok(ep.secret)
+}
+
+/// What a test event got, shown on the endpoint page.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    pub delivery_id: String,
+    pub status: Option<u16>,
+    pub latency_ms: i64,
+    pub body: Option<String>,
+    pub failure: Option<(String, String)>,
+}
+
+/// Sends a `webhook.test` event to one endpoint now and waits for the answer. It is recorded
+/// like any delivery (visible in the log) but never retried.
+pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> Result<TestOutcome, AppError> {
+    may_edit(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    let now = state.clock.now_ms();
+    let event_id = make_id(prefix::EVENT, now, rand::random());
+    let payload = serde_json::json!({
+        "id": event_id,
+        "type": "webhook.test",
+        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
+        "data": {"endpoint_id": ep.id, "message": format!("A test event sent from the Switchboard console by {}.", viewer.email)},
+    })
+    .to_string();
+    let owner = format!("test:{}", viewer.user_id);
+    let lease_until = now + state.webhooks.settings.lease.as_millis() as i64;
+    let event = NewEvent {
+        id: event_id.clone(),
+        organization_id: ep.organization_id.clone(),
+        environment: ep.environment.clone(),
+        event_type: "webhook.test".into(),
+        connection_id: None,
+        payload: payload.clone(),
+        created_at: now,
+        only_endpoint: Some(ep.id.clone()),
+        lease: Some((owner.clone(), lease_until)),
+    };
+    let ids = state.store.record_event(&event).await.map_err(internal)?;
+    let delivery_id = ids.into_iter().next().ok_or_else(|| not_found(&ep.id))?;
+    let claimed = ClaimedDelivery {
+        id: delivery_id.clone(),
+        event_id,
+        endpoint_id: ep.id.clone(),
+        url: ep.url.clone(),
+        secret: ep.secret.clone(),
+        previous_secret: ep.previous_secret.clone(),
+        previous_secret_expires_at: ep.previous_secret_expires_at,
+        payload,
+        attempt_count: 0,
+        round_attempts: 0,
+    };
+    let hooks = &state.webhooks;
+    let result = delivery::attempt(&hooks.client, hooks.settings.allow_private, &claimed, now).await;
+    let at = state.clock.now_ms();
+    let (status, next, _) = delivery::decide(&result, 0, &hooks.settings, at, Some(1));
+    let outcome = DeliveryOutcome {
+        delivery_id: delivery_id.clone(),
+        endpoint_id: ep.id.clone(),
+        owner,
+        attempt: delivery::attempt_row(&delivery_id, &result, at),
+        status: status.to_string(),
+        next_attempt_at: next,
+        // A test never disables the endpoint: the person is trying it out.
+        gone: false,
+    };
+    state
+        .store
+        .complete_deliveries(
+            std::slice::from_ref(&outcome),
+            at,
+            hooks.settings.disable_after.as_millis() as i64,
+        )
+        .await
+        .map_err(internal)?;
+    Ok(TestOutcome {
+        delivery_id,
+        status: result.status,
+        latency_ms: result.latency_ms,
+        body: result.body,
+        failure: result.failure.map(|(k, d)| (k.to_string(), d)),
+    })
+}
+
+/// Queues one delivery for an attempt now (its retry schedule starts over).
+pub async fn resend(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: &Scope,
+    delivery_id: &str,
+) -> Result<(), AppError> {
+    may_resend(viewer).map_err(AppError::Forbidden)?;
+    let d = state.store.get_delivery(scope, delivery_id).await.map_err(internal)?.ok_or_else(|| {
+        AppError::not_found(format!("No webhook delivery {delivery_id} was found in this environment."))
+    })?;
+    let ep = state.store.get_endpoint(scope, &d.delivery.endpoint_id).await.map_err(internal)?;
+    match ep {
+        Some(e) if e.deleted_at.is_some() => {
+            return Err(AppError::invalid(
+                "The endpoint of this delivery was deleted: there is nowhere to resend it.",
+            ))
+        }
+        Some(e) if !e.enabled => {
+            return Err(AppError::invalid("The endpoint is disabled: enable it first, then resend."))
+        }
+        None => return Err(AppError::not_found(format!("No webhook delivery {delivery_id} was found."))),
+        Some(_) => {}
+    }
+    let action =
+        if viewer.role.is_none() { "staff.webhook_delivery.resend" } else { "webhook_delivery.resend" };
+    let entry = audit_entry(
+        Some(&scope.organization_id),
+        Some(&viewer.user_id),
+        &viewer.email,
+        action,
+        "webhook_delivery",
+        delivery_id,
+        viewer.ip.as_deref(),
+        serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}),
+    );
+    if !state
+        .store
+        .resend_delivery(scope, delivery_id, state.clock.now_ms(), &entry)
+        .await
+        .map_err(internal)?
+    {
+        return Err(AppError::not_found(format!("No webhook delivery {delivery_id} was found.")));
+    }
+    delivery::wake();
+    Ok(())
+}
+
+/// What recovering an endpoint since `since` would queue: failed deliveries and missed events.
+pub async fn recover_preview(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    since: i64,
+) -> Result<(i64, i64), AppError> {
+    may_resend(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    check_since(state, since)?;
+    state.store.recoverable(&scope_of(viewer), &ep.id, since, MAX_RECOVER).await.map_err(internal)
+}
+
+fn check_since(state: &AppState, since: i64) -> Result<(), AppError> {
+    let now = state.clock.now_ms();
+    if since > now {
+        return Err(AppError::invalid("Since: the time is in the future; choose a time in the past."));
+    }
+    if since < now - 30 * 86_400_000 {
+        return Err(AppError::invalid("Since: recovery reaches back at most 30 days."));
+    }
+    Ok(())
+}
+
+/// Queues the endpoint's failed deliveries and missed events since `since` (at most
+/// [`MAX_RECOVER`] of each). Returns how many were queued.
+pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) -> Result<i64, AppError> {
+    may_resend(viewer).map_err(AppError::Forbidden)?;
+    let ep = own_endpoint(state, viewer, id).await?;
+    check_since(state, since)?;
+    if !ep.enabled {
+        return Err(AppError::invalid(
+            "The endpoint is disabled: enable it first, then recover what it missed.",
+        ));
+    }
+    let entry = audit(
+        viewer,
+        "webhook_endpoint.recover",
+        "webhook_endpoint",
+        &ep.id,
+        serde_json::json!({"since": chrono::DateTime::from_timestamp_millis(since).map(|d| d.to_rfc3339())}),
+    );
+    let n = state
+        .store
+        .recover(&scope_of(viewer), &ep.id, since, state.clock.now_ms(), MAX_RECOVER, &entry)
+        .await
+        .map_err(internal)?;
+    delivery::wake();
+    Ok(n)
+}
