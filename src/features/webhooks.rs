@@ -46,12 +46,13 @@ impl EndpointSummary {
         }
     }
 
+    /// Delivered out of every delivery of the last 24 hours: one still retrying has not
+    /// succeeded yet, and an endpoint that fails everything reads 0%, not "no data".
     fn success_rate(&self) -> String {
-        let ended = self.delivered_24h + self.failed_24h;
-        if ended == 0 {
+        if self.deliveries_24h == 0 {
             "—".into()
         } else {
-            format!("{:.1}%", self.delivered_24h as f64 * 100.0 / ended as f64)
+            format!("{:.1}%", self.delivered_24h as f64 * 100.0 / self.deliveries_24h as f64)
         }
     }
 
