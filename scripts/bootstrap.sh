@@ -39,7 +39,7 @@ _sb_install() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     _sb_apt_install nodejs npm
   fi
-  _sb_apt_install chromium postgresql ca-certificates curl python3
+  _sb_apt_install chromium postgresql ca-certificates curl python3 python3-venv
 
   # 1. The wasm32 standard library.
   local libdir
@@ -89,6 +89,18 @@ _sb_install() {
     _sb_log "installing npm packages"
     (cd "$_sb_root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund >/dev/null)
     echo "$want" > "$stamp"
+  fi
+
+  # 5. schemathesis (PyPI), pinned, in a virtual environment of the checkout: the property-based
+  # fuzzer the test command runs against the HTTP API (scripts/api-fuzz.sh).
+  local venv="$_sb_root/.tools/schemathesis" req="$_sb_root/scripts/api-fuzz-requirements.txt"
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [[ ! -f "$venv/.sb-hash" || "$(cat "$venv/.sb-hash")" != "$want" ]]; then
+    _sb_log "installing schemathesis"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" > "$venv/.sb-hash"
   fi
 }
 

@@ -2,6 +2,7 @@
 //! demo data and the command line.
 
 pub mod access;
+pub mod api;
 pub mod auth;
 pub mod backfills;
 pub mod bench;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod connections;
 pub mod context;
 pub mod http;
+pub mod ingest;
 pub mod redact;
 pub mod reveal;
 pub mod sandbox;
@@ -41,4 +43,6 @@ pub struct AppState {
     pub worker_waker: worker::WorkerWaker,
     /// The webhook HTTP client and delivery settings (test events are sent from a page).
     pub webhooks: Arc<webhooks::Webhooks>,
+    /// The API's rate limits and key-usage marks.
+    pub api: Arc<api::keys::ApiGuards>,
 }

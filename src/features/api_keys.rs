@@ -1,5 +1,7 @@
 //! API keys of the selected organization and environment. Owners and admins create them; the
-//! secret is shown once and only its SHA-256 and prefix are stored.
+//! secret is shown once and only its SHA-256 and prefix are stored. A key's scope says what it
+//! may call: `ingest` keys are the data plane's (`/api/v1/ingest/...`), `read` keys are for
+//! customers' own tooling (`GET /api/v1/...`).
 
 use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader, Pager, TableHead};
 use crate::error::AppError;
@@ -13,6 +15,7 @@ pub struct ApiKeySummary {
     pub id: String,
     pub name: String,
     pub prefix: String,
+    pub scope: String,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
@@ -68,6 +71,7 @@ pub async fn list_api_keys(
             id: k.id,
             name: k.name,
             prefix: k.prefix,
+            scope: k.scope,
             created_by: k.created_by_email,
             created_at: k.created_at,
             last_used_at: k.last_used_at,
@@ -105,9 +109,10 @@ pub async fn list_api_keys(
 }
 
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
+pub async fn create_api_key(name: String, #[server(default)] scope: String) -> Result<CreatedKey, AppError> {
     use crate::ids::{make_id, prefix};
-    use crate::server::auth::{audit_entry, hash_token, now_ms, random_token};
+    use crate::server::api::keys::{generate, KeyScope};
+    use crate::server::auth::{audit_entry, hash_token, now_ms};
     use crate::server::context::{internal, session};
     use crate::server::reveal;
     use crate::server::store::NewApiKey;
@@ -121,15 +126,16 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
             "Give the key a name of 1 to 80 characters, such as \"billing-service\".",
         ));
     }
-    let kind = if viewer.environment.as_str() == "production" { "live" } else { "test" };
-    let secret = format!("sk_{kind}_{}", random_token(20));
+    let scope = KeyScope::parse(&scope).map_err(AppError::invalid)?;
+    let (secret, key_prefix) = generate(scope);
     let now = now_ms();
     let key = NewApiKey {
         id: make_id(prefix::API_KEY, now, rand::random()),
         organization_id: viewer.organization_id.clone(),
         environment: viewer.environment.as_str().to_string(),
         name: name.clone(),
-        prefix: secret[..12].to_string(),
+        prefix: key_prefix,
+        scope: scope.as_str().to_string(),
         key_hash: hash_token(&secret),
         created_by: Some(viewer.user_id.clone()),
         created_at: now,
@@ -142,7 +148,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedKey, AppError> {
         "api_key",
         &key.id,
         viewer.ip.as_deref(),
-        serde_json::json!({"name": name, "prefix": key.prefix, "environment": key.environment}),
+        serde_json::json!({"name": name, "prefix": key.prefix, "scope": key.scope, "environment": key.environment}),
     );
     state.store.create_api_key(&key, &audit).await.map_err(internal)?;
     let created = CreatedKey { name, secret };
@@ -212,7 +218,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         |(_, _, (before, after))| list_api_keys(before, after),
     );
     view! {
-        <PageHeader title="API keys" subtitle="Keys authenticate your calls to the unified API. Each key belongs to one environment." />
+        <PageHeader title="API keys" subtitle="Keys authenticate calls to the Switchboard API: ingest keys for your data plane, read keys for your own tooling. Each key belongs to one environment." />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match keys.await {
@@ -259,6 +265,13 @@ fn ApiKeysBody(
                             <input id="key-name" name="name" required maxlength="80" placeholder="billing-service"
                                 class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
                         </div>
+                        <div>
+                            <label for="key-scope" class="block text-sm font-medium text-slate-700">"Scope"</label>
+                            <select id="key-scope" name="scope" class="mt-1 block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">
+                                <option value="read" selected>"read: request logs, connections, syncs, deliveries"</option>
+                                <option value="ingest">"ingest: the data plane sends logs, runs and events"</option>
+                            </select>
+                        </div>
                         <button class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
                             {format!("Create {env} key")}
                         </button>
@@ -275,10 +288,10 @@ fn ApiKeysBody(
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm">
-                    <TableHead columns=&["Name", "Key", "Created", "Created by", "Status", ""] />
+                    <TableHead columns=&["Name", "Key", "Scope", "Created", "Created by", "Last used", "Status", ""] />
                     <tbody class="divide-y divide-slate-100">
                         {if v.keys.is_empty() {
-                            view! { <tr><td colspan="6" class="px-4 py-6 text-center text-slate-600">"No API keys in this environment yet."</td></tr> }.into_any()
+                            view! { <tr><td colspan="8" class="px-4 py-6 text-center text-slate-600">"No API keys in this environment yet."</td></tr> }.into_any()
                         } else {
                             v.keys.into_iter().map(|k| {
                                 let label = format!("Revoke {}", k.name);
@@ -286,8 +299,10 @@ fn ApiKeysBody(
                                 <tr>
                                     <td class="px-4 py-2 font-medium">{k.name}</td>
                                     <td class="px-4 py-2 font-mono text-xs">{k.prefix} "…"</td>
+                                    <td class="px-4 py-2">{k.scope}</td>
                                     <td class="px-4 py-2 text-slate-600">{format_time_utc(k.created_at)}</td>
                                     <td class="px-4 py-2 text-slate-600">{k.created_by.unwrap_or_else(|| "—".into())}</td>
+                                    <td class="px-4 py-2 text-slate-600">{k.last_used_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
                                     <td class="px-4 py-2">
                                         {if k.revoked {
                                             view! { <Badge tone="bg-slate-100 text-slate-600 ring-slate-500/20">"Revoked"</Badge> }.into_any()

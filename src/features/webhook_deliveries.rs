@@ -123,6 +123,68 @@ impl DeliveryFilters {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl DeliveryFilters {
+    /// Validates the type, status, response-class and time filters into a first-page store
+    /// query of `scope` (the caller resolves the endpoint and connection ids, whose scope it
+    /// checks, and the page).
+    pub fn to_store_query(
+        &self,
+        scope: crate::server::store::Scope,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<crate::server::store::webhooks::DeliveryQuery, AppError> {
+        use crate::features::requests::filter::parse_time_range;
+        use crate::ids::{id_floor, prefix};
+        use crate::server::store::webhooks::DeliveryQuery;
+        let f = self;
+        let pick = |label: &str, v: &str, allowed: &[&str]| -> Result<Option<String>, AppError> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            if allowed.contains(&v) {
+                Ok(Some(v.to_string()))
+            } else {
+                Err(AppError::invalid(format!("{label}: {v:?} is not one of {}.", allowed.join(", "))))
+            }
+        };
+        let mut types = vec![];
+        for t in f.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !crate::domain::EVENT_TYPES.iter().any(|e| e.0 == t) {
+                return Err(AppError::invalid(format!(
+                    "Event type: {t:?} is not an event Switchboard sends."
+                )));
+            }
+            types.push(t.to_string());
+        }
+        let classes: Vec<&str> = CLASSES.iter().map(|c| c.0).collect();
+        let hours = match f.range.trim() {
+            "" => None,
+            r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
+                AppError::invalid(format!("Time: {r:?} is not a range; choose 1h, 24h, 7d or 30d."))
+            })?),
+        };
+        let (from_ms, to_ms) = parse_time_range(Some(&f.from), Some(&f.to))?;
+        let from_id = match (from_ms, to_ms) {
+            (None, None) => hours.map(|h| id_floor(prefix::DELIVERY, now_ms - h * 3_600_000)),
+            (from, _) => from.map(|t| id_floor(prefix::DELIVERY, t)),
+        };
+        Ok(DeliveryQuery {
+            scope,
+            endpoint_id: None,
+            event_types: types,
+            connection_id: None,
+            status: pick("Status", &f.status, STATUSES)?,
+            status_class: pick("Response", &f.class, &classes)?,
+            from_id,
+            to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
+            page: crate::server::store::Page::First,
+            limit,
+        })
+    }
+}
+
 /// One page of the delivery log. `base` is the page's path (with its own fixed query, such as
 /// a connection tab's `?tab=webhooks`), for the pager's links.
 #[server(input = GetUrl, endpoint = "list_webhook_deliveries")]
@@ -132,11 +194,9 @@ pub async fn list_webhook_deliveries(
     #[server(default)] after: String,
     #[server(default)] base: String,
 ) -> Result<DeliveryLogPage, AppError> {
-    use crate::features::requests::filter::parse_time_range;
-    use crate::ids::{id_floor, parse_id, prefix};
+    use crate::ids::{parse_id, prefix};
     use crate::server::access::{own_scope, scope_for};
     use crate::server::context::{internal, page_from_cursors, session};
-    use crate::server::store::webhooks::DeliveryQuery;
     use crate::server::store::{keyset_window, ObjectKind};
     let (state, viewer) = session()?;
     // The pager's links stay on this site whatever a hand-made call says.
@@ -164,49 +224,11 @@ pub async fn list_webhook_deliveries(
         (None, Some(e)) => scope_for(&state, &viewer, ObjectKind::WebhookEndpoint, e).await?,
         _ => own_scope(&viewer),
     };
-    let pick = |label: &str, v: &str, allowed: &[&str]| -> Result<Option<String>, AppError> {
-        let v = v.trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        if allowed.contains(&v) {
-            Ok(Some(v.to_string()))
-        } else {
-            Err(AppError::invalid(format!("{label}: {v:?} is not one of {}.", allowed.join(", "))))
-        }
-    };
-    let mut types = vec![];
-    for t in f.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if !crate::domain::EVENT_TYPES.iter().any(|e| e.0 == t) {
-            return Err(AppError::invalid(format!("Event type: {t:?} is not an event Switchboard sends.")));
-        }
-        types.push(t.to_string());
-    }
-    let classes: Vec<&str> = CLASSES.iter().map(|c| c.0).collect();
-    let hours = match f.range.trim() {
-        "" => None,
-        r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
-            AppError::invalid(format!("Time: {r:?} is not a range; choose 1h, 24h, 7d or 30d."))
-        })?),
-    };
-    let (from_ms, to_ms) = parse_time_range(Some(&f.from), Some(&f.to))?;
-    let from_id = match (from_ms, to_ms) {
-        (None, None) => hours.map(|h| id_floor(prefix::DELIVERY, state.clock.now_ms() - h * 3_600_000)),
-        (from, _) => from.map(|t| id_floor(prefix::DELIVERY, t)),
-    };
     let page = page_from_cursors(prefix::DELIVERY, "delivery", before.trim(), after.trim())?;
-    let q = DeliveryQuery {
-        scope: scope.clone(),
-        endpoint_id: endpoint,
-        event_types: types,
-        connection_id: connection,
-        status: pick("Status", &f.status, STATUSES)?,
-        status_class: pick("Response", &f.class, &classes)?,
-        from_id,
-        to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
-        page: page.clone(),
-        limit: PAGE_SIZE + 1,
-    };
+    let mut q = filters.to_store_query(scope.clone(), state.clock.now_ms(), PAGE_SIZE + 1)?;
+    q.endpoint_id = endpoint;
+    q.connection_id = connection;
+    q.page = page.clone();
     let rows = state.store.list_deliveries(&q).await.map_err(internal)?;
     let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.delivery.id.clone());
     let endpoints = state

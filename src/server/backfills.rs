@@ -216,6 +216,32 @@ pub async fn plan(
     })
 }
 
+/// Who starts a backfill: a person signed in to the console, or an API key.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user, for people; `None` for an API key.
+    pub user_id: Option<String>,
+    /// What the audit log and the backfill page show as its author.
+    pub email: String,
+    pub ip: Option<String>,
+    /// Staff acting inside a customer's organization (audited as `staff.*`).
+    pub staff: bool,
+    /// Scopes the idempotency key: the same key from two authors is two backfills.
+    pub idempotency_scope: String,
+}
+
+impl Actor {
+    pub fn person(viewer: &Viewer) -> Self {
+        Actor {
+            user_id: Some(viewer.user_id.clone()),
+            email: viewer.email.clone(),
+            ip: viewer.ip.clone(),
+            staff: viewer.role.is_none() && viewer.staff_role.is_some(),
+            idempotency_scope: viewer.user_id.clone(),
+        }
+    }
+}
+
 /// Queues a backfill. Returns its id and whether it was created now (`false`: this form was
 /// already submitted, and that backfill is returned).
 pub async fn create(
@@ -226,6 +252,17 @@ pub async fn create(
     req: &BackfillRequest,
 ) -> Result<(String, bool), AppError> {
     may_trigger(viewer).map_err(AppError::Forbidden)?;
+    create_as(store, clock, &Actor::person(viewer), scope, req).await
+}
+
+/// Queues a backfill for an actor already allowed to (the API checks its key's scope).
+pub async fn create_as(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    scope: &Scope,
+    req: &BackfillRequest,
+) -> Result<(String, bool), AppError> {
     let key = req.idempotency_key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::invalid(
@@ -237,7 +274,7 @@ pub async fn create(
     let id = make_id(prefix::BACKFILL, now, rand::random());
     for r in &mut plan.runs {
         r.backfill_id = Some(id.clone());
-        r.triggered_by = Some(viewer.user_id.clone());
+        r.triggered_by = actor.user_id.clone();
     }
     let backfill = NewBackfill {
         id: id.clone(),
@@ -247,22 +284,21 @@ pub async fn create(
         range_from: Some(plan.range_from),
         range_to: Some(plan.range_to),
         config_version: plan.config_version,
-        created_by: Some(viewer.user_id.clone()),
-        created_by_email: Some(viewer.email.clone()),
+        created_by: actor.user_id.clone(),
+        created_by_email: Some(actor.email.clone()),
         created_at: now,
-        idempotency_key: format!("{}:{key}", viewer.user_id),
+        idempotency_key: format!("{}:{key}", actor.idempotency_scope),
         reason: req.reason.clone().filter(|r| !r.trim().is_empty()),
         connection_ids: plan.connections.iter().map(|c| c.id.clone()).collect(),
     };
-    let staff = viewer.role.is_none() && viewer.staff_role.is_some();
     let audit = audit_entry(
         Some(&scope.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        if staff { "staff.backfill.create" } else { "backfill.create" },
+        actor.user_id.as_deref(),
+        &actor.email,
+        if actor.staff { "staff.backfill.create" } else { "backfill.create" },
         "backfill",
         &id,
-        viewer.ip.as_deref(),
+        actor.ip.as_deref(),
         serde_json::json!({
             "connections": backfill.connection_ids,
             "objects": req.data_objects,

@@ -91,6 +91,20 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Create an API key for an organization's environment and print it (it is shown once).
+    CreateApiKey {
+        /// Organization slug or id.
+        #[arg(long)]
+        org: String,
+        /// sandbox or production.
+        #[arg(long, default_value = "sandbox")]
+        environment: String,
+        /// ingest (the data plane) or read (customers' tooling).
+        #[arg(long)]
+        scope: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
     /// Create a user (and the organization, if it does not exist yet).
     CreateUser {
         #[arg(long)]
@@ -159,6 +173,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 public_url: public_url.clone(),
                 allow_private_webhook_urls,
                 delivery: delivery_settings(allow_private_webhook_urls)?,
+                api_limits: api_limits()?,
                 site_root,
             };
             println!(
@@ -277,6 +292,27 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )
             .await?;
+            Ok(())
+        }
+        Command::CreateApiKey { org, environment, scope, name } => {
+            let key_scope = super::api::keys::KeyScope::parse(&scope).map_err(CliError::Usage)?;
+            let env = crate::domain::Environment::parse(&environment).ok_or_else(|| {
+                CliError::Usage(format!("--environment {environment:?} must be sandbox or production"))
+            })?;
+            let store = store::open(&database_url).await?;
+            let organization = store
+                .get_organization(&org)
+                .await?
+                .ok_or_else(|| CliError::Usage(format!("--org {org:?}: no such organization")))?;
+            let key = super::api::keys::issue(
+                store.as_ref(),
+                &store::Scope::new(organization.id, env.as_str()),
+                key_scope,
+                &name,
+                "cli",
+            )
+            .await?;
+            println!("{key}");
             Ok(())
         }
         Command::CreateUser { email, password, org, role, staff, name } => {
@@ -404,6 +440,28 @@ fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, CliError> 
         d.lease = std::time::Duration::from_millis(l.max(200));
     }
     Ok(d)
+}
+
+/// Per-key API rate limits: the defaults, or `SWITCHBOARD_API_INGEST_RATE` and
+/// `SWITCHBOARD_API_READ_RATE` (calls per second).
+fn api_limits() -> Result<super::api::limits::RateLimits, CliError> {
+    let mut l = super::api::limits::RateLimits::default();
+    for (name, slot) in [
+        ("SWITCHBOARD_API_INGEST_RATE", &mut l.ingest_per_second),
+        ("SWITCHBOARD_API_READ_RATE", &mut l.read_per_second),
+    ] {
+        if let Ok(v) = std::env::var(name) {
+            if !v.trim().is_empty() {
+                *slot = v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .ok_or_else(|| ConfigError::new(name, &v, "a positive number of calls per second"))?;
+            }
+        }
+    }
+    Ok(l)
 }
 
 async fn find_or_create_org(

@@ -199,6 +199,8 @@ pub struct Settings {
     /// Webhook delivery: retry schedule, timeout, concurrency (its `allow_private` follows
     /// `allow_private_webhook_urls`).
     pub delivery: super::webhooks::delivery::DeliverySettings,
+    /// Calls per second per API key, by scope.
+    pub api_limits: super::api::limits::RateLimits,
     /// Directory with the built front-end (`target/site` after a build).
     pub site_root: String,
 }

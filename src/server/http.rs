@@ -37,6 +37,10 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
         leptos_options: leptos_options(&settings),
         store,
         webhooks: Arc::new(super::webhooks::Webhooks::new(settings.delivery.clone())),
+        api: Arc::new(super::api::keys::ApiGuards {
+            limiter: super::api::limits::RateLimiter::new(settings.api_limits),
+            usage: Default::default(),
+        }),
         settings: Arc::new(settings),
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),
         clock: Arc::new(super::clock::SystemClock),
@@ -64,7 +68,9 @@ pub fn router(state: AppState) -> Router {
     for (path, _, handler) in plain_routes() {
         router = router.route(path, handler);
     }
-    router
+    // The console: cookie sessions, the origin check and the sign-in redirect. The HTTP API is
+    // nested beside it with its own authentication (bearer keys), so neither sees the other's.
+    let console = router
         .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -76,7 +82,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(auth::require_sign_in))
         .layer(middleware::from_fn_with_state(state.clone(), auth::check_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::load_viewer))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::load_viewer));
+    Router::new()
+        .nest("/api/v1", super::api::router(state.clone()))
+        .merge(console)
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

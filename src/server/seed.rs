@@ -899,6 +899,7 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
             response_truncated: false, upstream_calls: "[]".into(), idempotency_key: None, user_agent: Some(ua.into()),
             source_ip: Some(env.ips[rng.gen_range(0..env.ips.len())].clone()), created_at: t,
             redacted_fields: "[]".into(),
+        content_hash: None,
         };
     };
     let platform = conn.platform;
@@ -1059,6 +1060,7 @@ fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng) -> Request
         source_ip: Some(env.ips[rng.gen_range(0..env.ips.len())].clone()),
         created_at: t,
         redacted_fields: "[]".into(),
+        content_hash: None,
     }
 }
 

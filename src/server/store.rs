@@ -42,6 +42,13 @@ pub enum StoreError {
     Migration { version: i64, message: String },
 }
 
+impl StoreError {
+    /// A unique-key violation: two writers raced to insert the same id.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +209,8 @@ pub struct ApiKeyRow {
     pub environment: String,
     pub name: String,
     pub prefix: String,
+    /// `ingest` (the data plane writes) or `read` (customers' tooling reads).
+    pub scope: String,
     pub key_hash: String,
     pub created_by_email: Option<String>,
     pub created_at: i64,
@@ -216,6 +225,7 @@ pub struct NewApiKey {
     pub environment: String,
     pub name: String,
     pub prefix: String,
+    pub scope: String,
     pub key_hash: String,
     pub created_by: Option<String>,
     pub created_at: i64,
@@ -312,9 +322,58 @@ pub struct RequestLogRow {
     pub created_at: i64,
     /// JSON array of the paths whose values the redaction replaced; set by the store on insert.
     pub redacted_fields: String,
+    /// SHA-256 of the redacted content, for idempotent ingestion (set by the store; `None` for
+    /// rows the seed and the built-in data plane write).
+    #[sqlx(default)]
+    pub content_hash: Option<String>,
 }
 
 impl RequestLogRow {
+    /// SHA-256 of everything an ingested item carries, after redaction: two deliveries of the
+    /// same item hash the same, and the hash is never derived from a secret.
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let opt = |h: &mut Sha256, v: &Option<String>| match v {
+            Some(s) => {
+                h.update(b"\x01");
+                h.update((s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+            None => h.update(b"\x00"),
+        };
+        for v in [
+            &self.organization_id,
+            &self.environment,
+            &self.method,
+            &self.path,
+            &self.request_headers,
+            &self.upstream_calls,
+        ] {
+            opt(&mut h, &Some(v.clone()));
+        }
+        for v in [
+            &self.connection_id,
+            &self.api_key_prefix,
+            &self.query,
+            &self.error_code,
+            &self.error_message,
+            &self.platform_error,
+            &self.error_confidence,
+            &self.request_body,
+            &self.response_body,
+            &self.idempotency_key,
+            &self.user_agent,
+            &self.source_ip,
+        ] {
+            opt(&mut h, v);
+        }
+        for n in [self.status_code, self.latency_ms, self.created_at, self.response_truncated as i64] {
+            h.update(n.to_le_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+
     /// Replaces every secret in the row before it is stored (`server::redact`). The store calls
     /// this on every insert path; callers never need to.
     pub fn redact(&mut self) {
@@ -583,6 +642,10 @@ pub trait ApiKeyStore: Send + Sync {
     async fn list_api_keys(&self, scope: &Scope, page: &Page, limit: i64) -> StoreResult<Vec<ApiKeyRow>>;
     /// Creates the key and its audit entry in one transaction.
     async fn create_api_key(&self, key: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()>;
+    /// The key with this SHA-256 hash, revoked or not (the API tells the two apart).
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRow>>;
+    /// Records that the key was used (the API calls this at most once a minute per key).
+    async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()>;
     /// Revokes a live key of the scope, with its audit entry; `false` when there is none.
     async fn revoke_api_key(
         &self,
@@ -628,6 +691,18 @@ pub trait ConnectionStore: Send + Sync {
         filter: &ConnectionFilter,
     ) -> StoreResult<Vec<(String, i64)>>;
     async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>>;
+    /// The data plane's view of connections' health, in one transaction; a report older than the
+    /// status already recorded is ignored, so retries and reordering are harmless.
+    async fn report_connection_status(&self, scope: &Scope, reports: &[StatusReport]) -> StoreResult<()>;
+}
+
+/// A connection status reported through the ingestion API.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub connection_id: String,
+    pub status: crate::domain::ConnectionStatus,
+    pub reason: Option<String>,
+    pub at: i64,
 }
 
 /// Request logs and the overview counted from them.
@@ -635,6 +710,11 @@ pub trait ConnectionStore: Send + Sync {
 pub trait RequestLogStore: Send + Sync {
     /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
     async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()>;
+    /// Ingestion: redacts each row, hashes its content, and inserts those whose id is new, in one
+    /// transaction. Returns the positions of rows whose id was already stored with another
+    /// content (or in another environment): the conflicts. Rows stored before with the same
+    /// content are neither inserted again nor conflicts.
+    async fn ingest_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>>;
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;

@@ -19,6 +19,7 @@ pub fn settings(db: &TestDb, public_url: &str) -> Settings {
         public_url: PublicUrl::parse("test", public_url).unwrap(),
         allow_private_webhook_urls: true,
         delivery: switchboard::server::webhooks::delivery::DeliverySettings::standard(true),
+        api_limits: Default::default(),
         site_root: "target/site".into(),
     }
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary: the store contract and the HTTP surface, each run against
 //! SQLite and, when TEST_DATABASE_URL is set, PostgreSQL.
 
+mod api;
 mod cli;
 mod helpers;
 mod http;

@@ -303,7 +303,8 @@ async fn a_change_and_its_audit_entry_commit_together() {
             organization_id: org.id.clone(),
             environment: "production".into(),
             name: "k".into(),
-            prefix: "sk_live_abcd".into(),
+            prefix: "sb_read_abcd1234".into(),
+            scope: "read".into(),
             key_hash: "hash-1".into(),
             created_by: Some(user.id.clone()),
             created_at: now,
@@ -499,6 +500,7 @@ async fn secrets_are_redacted_before_storage_whoever_writes() {
             source_ip: Some("203.0.113.9".into()),
             created_at: now,
             redacted_fields: "[]".into(),
+        content_hash: None,
         };
         db.store.insert_request_logs(std::slice::from_ref(&row)).await.unwrap();
         let raw = helpers::raw_contents(&db).await;

@@ -121,6 +121,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
             source_ip: None,
             created_at: now - 1_000,
             redacted_fields: "[]".into(),
+            content_hash: None,
         };
         db.store.insert_request_logs(std::slice::from_ref(&row)).await.unwrap();
         ids.push(row.id.clone());

@@ -36,6 +36,7 @@ pub const SQLITE: &[Migration] = &[
         name: "webhook_delivery",
         sql: include_str!("../../../migrations/sqlite/0006_webhook_delivery.sql"),
     },
+    Migration { version: 7, name: "api", sql: include_str!("../../../migrations/sqlite/0007_api.sql") },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -65,6 +66,7 @@ pub const POSTGRES: &[Migration] = &[
         name: "webhook_delivery",
         sql: include_str!("../../../migrations/postgres/0006_webhook_delivery.sql"),
     },
+    Migration { version: 7, name: "api", sql: include_str!("../../../migrations/postgres/0007_api.sql") },
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

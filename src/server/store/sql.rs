@@ -21,8 +21,13 @@ pub fn map_unique(what: &str, err: sqlx::Error) -> super::StoreError {
 /// Inserts `rows` into `table` in multi-row statements on an open transaction.
 macro_rules! bulk_insert {
     ($db:ty, $tx:expr, $table:literal, [$($col:ident),+ $(,)?], $rows:expr, |$b:ident, $r:ident| $push:block) => {{
+        crate::server::store::sql::bulk_insert!($db, $tx, $table, [$($col),+], $rows, "", |$b, $r| $push)
+    }};
+    // With a suffix (`ON CONFLICT (id) DO NOTHING`); evaluates to the number of rows inserted.
+    ($db:ty, $tx:expr, $table:literal, [$($col:ident),+ $(,)?], $rows:expr, $suffix:expr, |$b:ident, $r:ident| $push:block) => {{
         const COLUMNS: &[&str] = &[$(stringify!($col)),+];
         let rows = $rows;
+        let mut inserted: u64 = 0;
         if !rows.is_empty() {
             let per_statement = (crate::server::store::sql::MAX_PARAMS_PER_STATEMENT / COLUMNS.len()).max(1);
             for chunk in rows.chunks(per_statement) {
@@ -30,9 +35,11 @@ macro_rules! bulk_insert {
                     "INSERT INTO ", $table, " (", stringify!($($col),+), ") "
                 ));
                 qb.push_values(chunk.iter(), |mut $b, $r| $push);
-                qb.build().execute(&mut *$tx).await?;
+                qb.push($suffix);
+                inserted += qb.build().execute(&mut *$tx).await?.rows_affected();
             }
         }
+        inserted
     }};
 }
 pub(crate) use bulk_insert;
@@ -170,7 +177,7 @@ macro_rules! list_builders {
         ) -> sqlx::QueryBuilder<'a, $db> {
             let mut qb = sqlx::QueryBuilder::<$db>::new(prefix);
             qb.push(
-                "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.key_hash, \
+                "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.scope, k.key_hash, \
                         u.email AS created_by_email, k.created_at, k.last_used_at, k.revoked_at \
                  FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
                  WHERE k.organization_id = ",
@@ -396,7 +403,6 @@ pub(crate) use insert_audit_tx;
 /// (`RequestLogRow::redact`) before its values are bound.
 macro_rules! insert_request_logs_tx {
     ($db:ty, $tx:expr, $rows:expr) => {{
-        use crate::server::store::sql::bulk_insert;
         let rows: Vec<RequestLogRow> = $rows
             .iter()
             .cloned()
@@ -405,6 +411,12 @@ macro_rules! insert_request_logs_tx {
                 r
             })
             .collect();
+        crate::server::store::sql::insert_request_logs_tx!($db, $tx, redacted & rows, "")
+    }};
+    // Rows already redacted; `$suffix` follows the VALUES (ingestion: `ON CONFLICT DO NOTHING`).
+    ($db:ty, $tx:expr, redacted $rows:expr, $suffix:expr) => {{
+        use crate::server::store::sql::bulk_insert;
+        let rows: &[RequestLogRow] = $rows;
         bulk_insert!(
             $db,
             $tx,
@@ -435,9 +447,11 @@ macro_rules! insert_request_logs_tx {
                 user_agent,
                 source_ip,
                 created_at,
-                redacted_fields
+                redacted_fields,
+                content_hash
             ],
-            &rows,
+            rows,
+            $suffix,
             |b, r| {
                 b.push_bind(&r.id)
                     .push_bind(&r.organization_id)
@@ -464,9 +478,10 @@ macro_rules! insert_request_logs_tx {
                     .push_bind(&r.user_agent)
                     .push_bind(&r.source_ip)
                     .push_bind(r.created_at)
-                    .push_bind(&r.redacted_fields);
+                    .push_bind(&r.redacted_fields)
+                    .push_bind(&r.content_hash);
             }
-        );
+        )
     }};
 }
 pub(crate) use insert_request_logs_tx;
@@ -913,8 +928,8 @@ macro_rules! impl_store {
         async fn create_api_key(&self, k: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()> {
             let mut tx = self.pool.begin().await?;
             sqlx::query(
-                "INSERT INTO api_keys (id, organization_id, environment, name, prefix, key_hash, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO api_keys (id, organization_id, environment, name, prefix, key_hash, created_by, created_at, scope) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&k.id)
             .bind(&k.organization_id)
@@ -924,10 +939,31 @@ macro_rules! impl_store {
             .bind(&k.key_hash)
             .bind(&k.created_by)
             .bind(k.created_at)
+            .bind(&k.scope)
             .execute(&mut *tx)
             .await?;
             insert_audit_tx!(tx, audit);
             tx.commit().await?;
+            Ok(())
+        }
+
+        async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRow>> {
+            Ok(sqlx::query_as(
+                "SELECT k.id, k.organization_id, k.environment, k.name, k.prefix, k.scope, k.key_hash, \
+                        NULL AS created_by_email, k.created_at, k.last_used_at, k.revoked_at \
+                 FROM api_keys k WHERE k.key_hash = $1",
+            )
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?)
+        }
+
+        async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()> {
+            sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
             Ok(())
         }
 
@@ -1034,6 +1070,32 @@ macro_rules! impl_store {
             Ok(out)
         }
 
+        async fn report_connection_status(
+            &self,
+            scope: &Scope,
+            reports: &[crate::server::store::StatusReport],
+        ) -> StoreResult<()> {
+            let _writer = self.writer().await;
+            let mut tx = self.pool.begin().await?;
+            for r in reports {
+                sqlx::query(
+                    "UPDATE connections SET status = $4, status_reason = $5, status_since = $6 \
+                     WHERE id = $1 AND organization_id = $2 AND environment = $3 \
+                     AND (status_since IS NULL OR status_since <= $6)",
+                )
+                .bind(&r.connection_id)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .bind(r.status)
+                .bind(&r.reason)
+                .bind(r.at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn get_connection(&self, scope: &Scope, id: &str) -> StoreResult<Option<ConnectionRow>> {
             Ok(sqlx::query_as(
                 "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
@@ -1056,6 +1118,56 @@ macro_rules! impl_store {
             insert_request_logs_tx!($db, tx, rows);
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn ingest_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>> {
+            // Redaction and hashing are CPU work: done before the transaction, so SQLite's one
+            // writer is held only for the inserts.
+            let rows: Vec<RequestLogRow> = rows
+                .iter()
+                .cloned()
+                .map(|mut r| {
+                    r.redact();
+                    r.content_hash = Some(r.content_digest());
+                    r
+                })
+                .collect();
+            let _writer = self.writer().await;
+            let mut tx = self.pool.begin().await?;
+            let inserted =
+                insert_request_logs_tx!($db, tx, redacted &rows, " ON CONFLICT (id) DO NOTHING");
+            let mut conflicts = vec![];
+            if inserted as usize != rows.len() {
+                // Some ids were there already (a retry, or a reused id): compare what is stored.
+                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+                let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
+                    std::collections::HashMap::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let found: Vec<(String, String, String, Option<String>)> =
+                        qb.build_query_as().fetch_all(&mut *tx).await?;
+                    for (id, org, env, hash) in found {
+                        stored.insert(id, (org, env, hash));
+                    }
+                }
+                for (i, r) in rows.iter().enumerate() {
+                    let same = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                        *org == r.organization_id && *env == r.environment && hash.as_ref() == r.content_hash.as_ref()
+                    });
+                    if !same {
+                        conflicts.push(i);
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(conflicts)
         }
 
         async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {

@@ -109,6 +109,20 @@ pub struct NewEvent {
     pub lease: Option<(String, i64)>,
 }
 
+impl NewEvent {
+    /// SHA-256 of what an ingested event carries (see `RequestLogRow::content_digest`).
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [&self.organization_id, &self.environment, &self.event_type, &self.payload] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        h.update(self.connection_id.as_deref().unwrap_or("").as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
 /// A delivery a process holds the lease of, with what it needs to attempt it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedDelivery {
@@ -254,6 +268,9 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Records an event with its deliveries (module docs); returns the deliveries' ids.
     async fn record_event(&self, event: &NewEvent) -> StoreResult<Vec<String>>;
+    /// Ingestion: records each event whose id is new (with its deliveries) in one transaction.
+    /// Returns the positions of events whose id was already recorded with other content.
+    async fn ingest_events(&self, events: &[NewEvent]) -> StoreResult<Vec<usize>>;
     /// Leases up to `limit` due deliveries, oldest due first, at most `per_endpoint` of one
     /// endpoint and none of the endpoints in `exclude` (busy in this process).
     async fn claim_deliveries(

@@ -417,6 +417,38 @@ macro_rules! impl_webhook_store {
                 Ok(ids)
             }
 
+            async fn ingest_events(&self, events: &[crate::server::store::webhooks::NewEvent]) -> StoreResult<Vec<usize>> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await?;
+                let mut conflicts = vec![];
+                for (i, event) in events.iter().enumerate() {
+                    let hash = event.content_digest();
+                    let stored: Option<(String, String, Option<String>)> = sqlx::query_as(
+                        "SELECT organization_id, environment, content_hash FROM webhook_events WHERE id = $1",
+                    )
+                    .bind(&event.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match stored {
+                        Some((org, env, h)) => {
+                            if org != event.organization_id || env != event.environment || h.as_deref() != Some(hash.as_str()) {
+                                conflicts.push(i);
+                            }
+                        }
+                        None => {
+                            record_event_tx!(tx, event);
+                            sqlx::query("UPDATE webhook_events SET content_hash = $2 WHERE id = $1")
+                                .bind(&event.id)
+                                .bind(&hash)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(conflicts)
+            }
+
             async fn claim_deliveries(
                 &self,
                 owner: &str,

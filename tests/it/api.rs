@@ -1,0 +1,564 @@
+//! The HTTP API (`/api/v1`) end to end, in process, on both databases: keys and scopes,
+//! ingestion (idempotency, per-item rejections, conflicts, redaction on the way in), every read
+//! endpoint (and that another organization's key reaches none of it), rate limits, and the
+//! OpenAPI document covering every route.
+
+use crate::helpers::{self, TestDb};
+use crate::http::{app, body, send, HOST};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use serde_json::{json, Value};
+use switchboard::ids::{make_id, prefix};
+use switchboard::server::api::keys::{issue, KeyScope};
+use switchboard::server::store::{Page, Scope};
+
+struct Keys {
+    ingest: String,
+    read: String,
+    /// Globex's read key: must never see Acme's data.
+    other_read: String,
+    scope: Scope,
+}
+
+async fn keys(db: &TestDb) -> Keys {
+    let org = |slug: &'static str| async move { db.store.get_organization(slug).await.unwrap().unwrap().id };
+    let acme = Scope::new(org("acme").await, "production");
+    let globex = Scope::new(org("globex").await, "production");
+    let s = db.store.as_ref();
+    Keys {
+        ingest: issue(s, &acme, KeyScope::Ingest, "data plane", "test").await.unwrap(),
+        read: issue(s, &acme, KeyScope::Read, "support script", "test").await.unwrap(),
+        other_read: issue(s, &globex, KeyScope::Read, "theirs", "test").await.unwrap(),
+        scope: acme,
+    }
+}
+
+fn call(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path).header(header::HOST, HOST);
+    if let Some(k) = key {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    match body {
+        Some(v) => {
+            b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap()
+        }
+        None => b.body(Body::empty()).unwrap(),
+    }
+}
+
+async fn json_of(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = send(app, req).await;
+    let status = res.status();
+    let text = body(res).await;
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
+}
+
+/// Asserts the unified API's error body with its code and a request id.
+fn assert_error(v: &Value, code: &str) {
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert!(v["error"]["request_id"].as_str().is_some_and(|r| r.starts_with("req_")), "{v}");
+    assert!(v["error"].get("platform_error").is_some(), "{v}");
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn log_item(id: &str, extra: Value) -> Value {
+    let mut item = json!({
+        "id": id,
+        "occurred_at": now_rfc3339(),
+        "method": "POST",
+        "path": "/accounting/invoices",
+        "status": 400,
+        "latency_ms": 231,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        item[k] = v.clone();
+    }
+    item
+}
+
+fn new_req_id() -> String {
+    make_id(prefix::REQUEST, chrono::Utc::now().timestamp_millis(), rand::random())
+}
+
+#[tokio::test]
+async fn keys_are_checked_and_errors_have_the_documented_body() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let (s, v) = json_of(&app, call("GET", "/api/v1/request-logs", None, None)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.name);
+        assert_error(&v, "unauthorized");
+        let (s, v) = json_of(&app, call("GET", "/api/v1/request-logs", Some("sb_read_nope"), None)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_error(&v, "unauthorized");
+        let wrong = format!("{}x", &k.read[..k.read.len() - 1]);
+        let (s, _) = json_of(&app, call("GET", "/api/v1/request-logs", Some(&wrong), None)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Wrong scope either way.
+        let (s, v) = json_of(&app, call("GET", "/api/v1/request-logs", Some(&k.ingest), None)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_error(&v, "forbidden");
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&k.read),
+                Some(json!({"items": [log_item(&new_req_id(), json!({}))]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(v["error"]["message"].as_str().unwrap().contains("ingest key"), "{v}");
+        // A working key, then revoked.
+        let (s, _) = json_of(&app, call("GET", "/api/v1/connections?limit=1", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        let keys = db.store.list_api_keys(&k.scope, &Page::First, 50).await.unwrap();
+        let read_key = keys.iter().find(|r| k.read.starts_with(&r.prefix)).unwrap();
+        assert!(read_key.last_used_at.is_some(), "{}: use is recorded", db.name);
+        assert_eq!(read_key.scope, "read");
+        let audit = switchboard::server::auth::audit_entry(
+            Some(&k.scope.organization_id),
+            None,
+            "t",
+            "api_key.revoke",
+            "api_key",
+            &read_key.id,
+            None,
+            json!({}),
+        );
+        assert!(db.store.revoke_api_key(&k.scope, &read_key.id, 1, &audit).await.unwrap());
+        let (s, v) = json_of(&app, call("GET", "/api/v1/connections", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(v["error"]["message"].as_str().unwrap().contains("revoked"), "{v}");
+        // Unknown routes under /api/v1 answer with the same body, not the console's page.
+        let (s, v) = json_of(&app, call("GET", "/api/v1/nothing-here", Some(&k.ingest), None)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_error(&v, "not-found");
+        // No key material in the database: only hashes.
+        let raw = helpers::raw_contents(&db).await;
+        assert!(
+            !raw.contains(&k.ingest) && !raw.contains(&k.other_read),
+            "{}: a full key was stored",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn request_logs_are_ingested_idempotently_item_by_item_and_redacted() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let conn = db.store.list_connections(&k.scope, &Page::First, 1).await.unwrap().remove(0);
+        let (a, b, c) = (new_req_id(), new_req_id(), new_req_id());
+        let secret = "sk_live_SECRETvalue0123456789";
+        let good_a = log_item(
+            &a,
+            json!({
+                "connection_id": conn.id,
+                "query": format!("expand=platform_data&access_token={secret}"),
+                "request_headers": {"Authorization": format!("Bearer {secret}"), "Content-Type": "application/json"},
+                "request_body": json!({"customer": "c_1", "password": secret}).to_string(),
+                "response_body": "{\"error\": \"bad\"}",
+                "error": {"code": "invalid-params", "message": "due_date is invalid", "platform_error": {"Detail": "bad date"}, "confidence": "high"},
+                "upstream_calls": [{"method": "POST", "url": format!("https://api.xero.com/x?token={secret}"), "status": 400, "latency_ms": 200, "response": "{}"}],
+                "idempotency_key": "idem-1",
+                "api_key_prefix": "sk_live_abcd",
+                "user_agent": "curl/8",
+                "source_ip": "203.0.113.9"
+            }),
+        );
+        let batch = json!({"items": [
+            good_a,
+            log_item(&b, json!({"status": 200})),
+            {"id": "req_bad", "occurred_at": now_rfc3339(), "method": "GET", "path": "/x", "status": 200, "latency_ms": 1},
+            log_item(&c, json!({"status": "200"})),
+            log_item(&c, json!({"method": "BREW"})),
+            log_item(&new_req_id(), json!({"connection_id": make_id(prefix::CONNECTION, 1, 1)})),
+            log_item(&new_req_id(), json!({"error": {"code": "no-such-code"}})),
+            "not an object",
+        ]});
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), Some(batch.clone())))
+                .await;
+        assert_eq!(s, StatusCode::OK, "{}: {v}", db.name);
+        assert_eq!(v["accepted"], 2, "{v}");
+        let rejected: Vec<(u64, String)> = v["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (2, "id".into()),
+                (3, "status".into()),
+                (4, "method".into()),
+                (5, "connection_id".into()),
+                (6, "error.code".into()),
+                (7, "".into())
+            ],
+            "{v}"
+        );
+        // The same batch again: accepted again, stored once.
+        let (s, v2) =
+            json_of(&app, call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), Some(batch.clone())))
+                .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v2, v, "a retried batch gets the same answer");
+        let (_, list) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs?request_id={a}"), Some(&k.read), None))
+                .await;
+        assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+        // The same id with different content: 409 naming it; the good item beside it is kept.
+        let d = new_req_id();
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&k.ingest),
+                Some(json!({"items": [log_item(&b, json!({"status": 201})), log_item(&d, json!({}))]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_error(&v, "conflict");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("item 0") && msg.contains(&b), "{msg}");
+        let (s, _) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{d}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK, "the good item of a conflicting batch is stored");
+        let (_, kept) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{b}"), Some(&k.read), None)).await;
+        assert_eq!(kept["status"], 200, "the first content stays");
+
+        // Read back: redacted, with the connection's platform filled in.
+        let (s, r) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{a}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(r["platform"], conn.platform_id.as_str());
+        assert_eq!(r["error"]["code"], "invalid-params");
+        assert_eq!(r["error"]["platform_error"]["Detail"], "bad date");
+        assert_eq!(r["request_headers"]["content-type"], "application/json");
+        assert!(r["request_headers"]["authorization"].as_str().unwrap().starts_with("Bearer "), "{r}");
+        assert!(!r.to_string().contains(secret), "{}: secret in {r}", db.name);
+        assert!(!r["redacted_fields"].as_array().unwrap().is_empty());
+        let raw = helpers::raw_contents(&db).await;
+        assert!(!raw.contains(secret), "{}: the secret reached the database", db.name);
+
+        // Batches that are not batches.
+        let too_many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
+        for (body, status) in [
+            (json!({"items": []}), StatusCode::BAD_REQUEST),
+            (json!({"items": too_many}), StatusCode::BAD_REQUEST),
+            (json!({"things": []}), StatusCode::BAD_REQUEST),
+        ] {
+            let (s, v) =
+                json_of(&app, call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), Some(body))).await;
+            assert_eq!(s, status, "{v}");
+            assert_error(&v, "invalid-params");
+        }
+        let mut req = call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), None);
+        *req.body_mut() = Body::from("{\"items\": [");
+        req.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        let (s, v) = json_of(&app, req).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&v, "invalid-params");
+        let mut req = call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), None);
+        *req.body_mut() = Body::from("{}");
+        let (s, _) = json_of(&app, req).await;
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let huge = "x".repeat(6 << 20);
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&k.ingest),
+                Some(json!({"items": [log_item(&new_req_id(), json!({"request_body": huge}))]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_error(&v, "payload-too-large");
+    }
+}
+
+#[tokio::test]
+async fn status_and_events_are_ingested() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let conn = db.store.list_connections(&k.scope, &Page::First, 1).await.unwrap().remove(0);
+        let at = chrono::Utc::now();
+        let status = |s: &str, t: chrono::DateTime<chrono::Utc>| json!({"connection_id": conn.id, "status": s, "reason": format!("reported {s}"), "occurred_at": t.to_rfc3339()});
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/connection-status",
+                Some(&k.ingest),
+                Some(json!({"items": [status("needs_reauth", at), status("broken", at), status("healthy", at - chrono::Duration::minutes(5))]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["accepted"], 2);
+        assert_eq!(v["rejected"][0]["field"], "status");
+        let (_, c) =
+            json_of(&app, call("GET", &format!("/api/v1/connections/{}", conn.id), Some(&k.read), None))
+                .await;
+        assert_eq!(
+            c["status"], "needs_reauth",
+            "{}: an older report does not overwrite a newer one",
+            db.name
+        );
+        assert_eq!(c["status_reason"], "reported needs_reauth");
+
+        let evt = make_id(prefix::EVENT, at.timestamp_millis(), rand::random());
+        let item = json!({"id": evt, "type": "connection.needs_reauth", "occurred_at": at.to_rfc3339(), "connection_id": conn.id, "data": {"connection_id": conn.id}});
+        let batch = json!({"items": [item, {"id": make_id(prefix::EVENT, 1, 2), "type": "no.such", "occurred_at": at.to_rfc3339(), "data": {}}]});
+        for _ in 0..2 {
+            let (s, v) =
+                json_of(&app, call("POST", "/api/v1/ingest/events", Some(&k.ingest), Some(batch.clone())))
+                    .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!(v["accepted"], 1);
+            assert_eq!(v["rejected"][0]["field"], "type");
+        }
+        let events = helpers::events(&db, &k.scope).await;
+        assert_eq!(
+            events.iter().filter(|(_, payload)| payload.contains(&evt)).count(),
+            1,
+            "{}: one event, however often sent",
+            db.name
+        );
+        let changed = json!({"items": [{"id": evt, "type": "connection.needs_reauth", "occurred_at": at.to_rfc3339(), "data": {"other": 1}}]});
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/ingest/events", Some(&k.ingest), Some(changed))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn every_read_endpoint_pages_and_stays_inside_its_organization() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        // Request logs: keyset pages of 2 cover distinct rows, newest first.
+        let (s, p1) = json_of(&app, call("GET", "/api/v1/request-logs?limit=2", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK, "{p1}");
+        let cursor = p1["next_cursor"].as_str().expect("more than one page").to_string();
+        let (_, p2) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/request-logs?limit=2&before={cursor}"), Some(&k.read), None),
+        )
+        .await;
+        let ids = |p: &Value| {
+            p["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (i1, i2) = (ids(&p1), ids(&p2));
+        assert_eq!(i1.len(), 2);
+        assert!(i1[1] > i2[0], "{i1:?} then {i2:?}");
+        let (_, back) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/request-logs?limit=2&after={}", i2[0]), Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(ids(&back), i1);
+        // Filters as in the console, and their errors.
+        let (s, f) = json_of(
+            &app,
+            call("GET", "/api/v1/request-logs?status=4xx&method=post&limit=5", Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        for r in f["data"].as_array().unwrap() {
+            assert!(r["status"].as_i64().unwrap() / 100 == 4 && r["method"] == "POST", "{r}");
+        }
+        for bad in [
+            "status=7xx",
+            "platform=nope",
+            "limit=0",
+            "limit=201",
+            "before=xyz",
+            "limit=abc",
+            "before=req_x&after=req_y",
+        ] {
+            let (s, v) =
+                json_of(&app, call("GET", &format!("/api/v1/request-logs?{bad}"), Some(&k.read), None)).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+            assert_error(&v, "invalid-params");
+        }
+        let one = &i1[0];
+        let (s, r) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{one}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(&r["id"], one);
+        let (s, _) = json_of(&app, call("GET", "/api/v1/request-logs/not-an-id", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // Connections and a connection's sync runs.
+        let (s, cl) = json_of(&app, call("GET", "/api/v1/connections?limit=3", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(cl["data"].as_array().unwrap().len(), 3);
+        let conn = cl["data"][0]["id"].as_str().unwrap().to_string();
+        let (s, _) =
+            json_of(&app, call("GET", &format!("/api/v1/connections/{conn}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, runs) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/connections/{conn}/sync-runs?limit=2"), Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{runs}");
+
+        // A backfill: created (201), the same Idempotency-Key returns it (200), then read.
+        let backfill = json!({"connection_ids": [conn], "data_objects": ["invoices"], "range": "last_30_days", "reason": "API test"});
+        let platform = cl["data"][0]["platform"].as_str().unwrap();
+        let object = switchboard::domain::platform(platform).unwrap().integration_type.data_objects()[0];
+        let backfill = json!({"connection_ids": backfill["connection_ids"], "data_objects": [object], "range": "last_30_days"});
+        let mut req = call("POST", "/api/v1/backfills", Some(&k.read), Some(backfill.clone()));
+        req.headers_mut().insert("idempotency-key", "bf-1".parse().unwrap());
+        let (s, b) = json_of(&app, req).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["runs_total"], 1);
+        assert!(b["created_by"].as_str().unwrap().starts_with("API key sb_read_"), "{b}");
+        let mut req = call("POST", "/api/v1/backfills", Some(&k.read), Some(backfill.clone()));
+        req.headers_mut().insert("idempotency-key", "bf-1".parse().unwrap());
+        let (s, again) = json_of(&app, req).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(again["id"], b["id"]);
+        let bf = b["id"].as_str().unwrap().to_string();
+        let (s, _) =
+            json_of(&app, call("GET", &format!("/api/v1/backfills/{bf}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/backfills",
+                Some(&k.read),
+                Some(json!({"connection_ids": [], "data_objects": ["invoices"]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+        // Deliveries.
+        let (s, d) = json_of(
+            &app,
+            call("GET", "/api/v1/webhook-deliveries?limit=2&status=delivered", Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        for r in d["data"].as_array().unwrap() {
+            assert_eq!(r["status"], "delivered");
+        }
+        let (s, _) =
+            json_of(&app, call("GET", "/api/v1/webhook-deliveries?status=lost", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // Another organization's key: every one of Acme's ids is "not found", and its lists hold
+        // none of Acme's rows.
+        let o = Some(k.other_read.as_str());
+        for path in [
+            format!("/api/v1/request-logs/{one}"),
+            format!("/api/v1/connections/{conn}"),
+            format!("/api/v1/connections/{conn}/sync-runs"),
+            format!("/api/v1/backfills/{bf}"),
+        ] {
+            let (s, v) = json_of(&app, call("GET", &path, o, None)).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{}: {path} with another organization's key: {v}", db.name);
+            assert_error(&v, "not-found");
+        }
+        let (s, v) = json_of(&app, call("POST", "/api/v1/backfills", o, Some(backfill))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        for path in [
+            format!("/api/v1/request-logs?request_id={one}"),
+            format!("/api/v1/request-logs?connection={conn}"),
+            format!("/api/v1/webhook-deliveries?connection={conn}"),
+            "/api/v1/connections?limit=200".to_string(),
+            "/api/v1/request-logs?limit=200".to_string(),
+        ] {
+            let (s, v) = json_of(&app, call("GET", &path, o, None)).await;
+            assert_eq!(s, StatusCode::OK);
+            let text = v.to_string();
+            assert!(!text.contains(one.as_str()) && !text.contains(conn.as_str()), "{path}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_limit_is_told_when_to_retry() {
+    let db = helpers::sqlite().await;
+    switchboard::server::seed::seed_demo(db.store.as_ref(), 50).await.unwrap();
+    let mut settings = crate::http::settings(&db, &format!("http://{HOST}"));
+    settings.api_limits.read_per_second = 1.0;
+    let app =
+        switchboard::server::http::router(switchboard::server::http::app_state(settings, db.store.clone()));
+    let k = keys(&db).await;
+    let mut limited = None;
+    for _ in 0..5 {
+        let res = send(&app, call("GET", "/api/v1/connections?limit=1", Some(&k.read), None)).await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(res);
+            break;
+        }
+    }
+    let res = limited.expect("the fifth call within a second is over a limit of 1/s with bursts of 2");
+    let retry: u64 = res.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry));
+    let v: Value = serde_json::from_str(&body(res).await).unwrap();
+    assert_error(&v, "rate-limited");
+    // Another key is not slowed by this one.
+    let (s, _) = json_of(&app, call("GET", "/api/v1/connections?limit=1", Some(&k.other_read), None)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_the_reference_renders_it() {
+    let db = helpers::sqlite().await;
+    let app = app(&db).await;
+    let (s, doc) = json_of(&app, call("GET", "/api/v1/openapi.json", None, None)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/ingest/request-logs", "post"),
+        ("/api/v1/ingest/connection-status", "post"),
+        ("/api/v1/ingest/events", "post"),
+        ("/api/v1/request-logs", "get"),
+        ("/api/v1/request-logs/{id}", "get"),
+        ("/api/v1/connections", "get"),
+        ("/api/v1/connections/{id}", "get"),
+        ("/api/v1/connections/{id}/sync-runs", "get"),
+        ("/api/v1/backfills", "post"),
+        ("/api/v1/backfills/{id}", "get"),
+        ("/api/v1/webhook-deliveries", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not documented");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let res = send(&app, call("GET", "/api/v1/reference", None, None)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = body(res).await;
+    assert!(
+        html.contains("/api/v1/request-logs/{id}") && html.contains("RequestLogItem"),
+        "{}",
+        &html[..500]
+    );
+}
