@@ -10,6 +10,7 @@ connections=${1:-100000}
 history=${2:-1000000}
 runs=${3:-200}
 source scripts/bootstrap.sh
+source scripts/leptos-env.sh
 cargo build --release --features ssr --bin switchboard
 dir="$PWD/target/bench-sync"
 rm -rf "$dir" && mkdir -p "$dir"

@@ -10,6 +10,7 @@ deliveries=${1:-20000}
 log_rows=${2:-1000000}
 runs=${3:-200}
 source scripts/bootstrap.sh
+source scripts/leptos-env.sh
 cargo build --release --features ssr --bin switchboard
 dir="$PWD/target/bench-webhooks"
 rm -rf "$dir" && mkdir -p "$dir"

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 n=${1:-10000000}
 runs=${2:-200}
 source scripts/bootstrap.sh
+source scripts/leptos-env.sh
 cargo build --release --features ssr --bin switchboard
 dir="$PWD/target/bench"
 mkdir -p "$dir"

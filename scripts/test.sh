@@ -34,13 +34,14 @@ echo "== release build"
 cargo leptos build --release
 
 echo "== Rust tests (SQLite and PostgreSQL)"
-# The same profile and the same LEPTOS_* variables cargo-leptos sets for its server build (some
-# are read at compile time), so the tests reuse every crate that build compiled, and the server
-# binary they build is the one the browser tests below run.
-LEPTOS_OUTPUT_NAME=switchboard LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
-  LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false \
-  cargo test --release --features ssr
+# The same profile and the same LEPTOS_* variables cargo-leptos sets for its server build, so the
+# tests reuse every crate that build compiled, and the server binary they build is the one the
+# browser tests below run.
+source scripts/leptos-env.sh
+cargo test --release --features ssr
+
+echo "== API fuzzing (schemathesis against the live server)"
+bash scripts/api-fuzz.sh
 
 echo "== Playwright (JavaScript on and off)"
 db="$work/e2e.db"

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod backfills;
 pub mod bench;
+pub mod bench_ingest;
 pub mod bench_sync;
 pub mod bench_webhooks;
 pub mod cli;

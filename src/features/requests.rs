@@ -50,6 +50,15 @@ pub struct RequestLogPage {
     pub connections: Vec<ConnectionOption>,
     /// The environment has more connections than the picker lists.
     pub more_connections: bool,
+    /// The filters were checked on a bounded number of rows and this page came back short:
+    /// how many were checked and the time of the oldest. `older` then continues from there.
+    pub window: Option<ScanWindow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanWindow {
+    pub checked: i64,
+    pub until_ms: i64,
 }
 
 /// Connections offered in the request-log filter's picker; the list is bounded, so a large
@@ -71,7 +80,20 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
     let more_connections = picker.len() as i64 > PICKER_SIZE;
     picker.truncate(PICKER_SIZE as usize);
     let rows = state.store.list_request_logs(&query).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &query.page, PAGE_SIZE, |r| r.id.clone());
+    let short = rows.len() as i64 <= PAGE_SIZE;
+    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, PAGE_SIZE, |r| r.id.clone());
+    let mut window = None;
+    if short {
+        if let (Some(boundary), Some(checked)) =
+            (state.store.scan_boundary(&query).await.map_err(internal)?, query.window())
+        {
+            window = crate::ids::id_time_ms(&boundary).map(|until_ms| ScanWindow { checked, until_ms });
+            match query.page {
+                Page::After(_) => newer = Some(boundary),
+                _ => older = Some(boundary),
+            }
+        }
+    }
     // Names of the connections on this page and of the selected one: one bounded lookup.
     let mut wanted: Vec<String> = rows.iter().filter_map(|r| r.connection_id.clone()).collect();
     wanted.extend(query.connection_id.clone());
@@ -108,5 +130,5 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
             name: c.display_name,
         })
         .collect();
-    Ok(RequestLogPage { rows, newer, older, connections, more_connections })
+    Ok(RequestLogPage { rows, newer, older, connections, more_connections, window })
 }

@@ -91,6 +91,16 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Benchmark ingestion over HTTP: concurrent clients send batches of request logs to a
+    /// `serve` process of its own while a reader times the request log's first page.
+    BenchIngest {
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        #[arg(long, default_value_t = 200)]
+        batches: usize,
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+    },
     /// Create an API key for an organization's environment and print it (it is shown once).
     CreateApiKey {
         /// Organization slug or id.
@@ -275,6 +285,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     backfill_connections,
                     history,
                     runs: runs.max(1),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        Command::BenchIngest { clients, batches, batch_size } => {
+            let store = store::open(&database_url).await?;
+            super::bench_ingest::run(
+                store,
+                database_url.as_str(),
+                super::bench_ingest::BenchIngest {
+                    clients: clients.max(1),
+                    batches: batches.max(1),
+                    batch_size: batch_size.clamp(1, 1000),
                 },
             )
             .await?;

@@ -192,24 +192,13 @@ fn capped(field: &str, s: Option<String>, max: usize) -> Result<Option<String>, 
     }
 }
 
-/// The millisecond time inside a ULID id.
-fn id_time(id: &str) -> Option<i64> {
-    let ulid = id.split_once('_')?.1;
-    let alphabet = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let mut v: i64 = 0;
-    for c in ulid.bytes().take(10) {
-        v = v * 32 + alphabet.iter().position(|a| *a == c)? as i64;
-    }
-    Some(v)
-}
-
 /// How far an item's `occurred_at` may be from the time in its id.
 const CLOCK_SKEW_MS: i64 = 3_600_000;
 
 fn request_log_row(scope: &Scope, item: RequestLogItem) -> Result<RequestLogRow, Bad> {
     let id = id_of("id", prefix::REQUEST, &item.id)?;
     let created_at = time("occurred_at", &item.occurred_at)?;
-    if id_time(&id).is_some_and(|t| (t - created_at).abs() > CLOCK_SKEW_MS) {
+    if crate::ids::id_time_ms(&id).is_some_and(|t| (t - created_at).abs() > CLOCK_SKEW_MS) {
         return Err(bad(
             "occurred_at",
             "differs from the time in the id by more than an hour: mint the req_ id (a ULID) when the request arrives",
@@ -582,6 +571,6 @@ mod tests {
     #[test]
     fn the_time_in_an_id_is_read() {
         let id = crate::ids::make_id(prefix::REQUEST, 1_764_000_000_123, 99);
-        assert_eq!(id_time(&id), Some(1_764_000_000_123));
+        assert_eq!(crate::ids::id_time_ms(&id), Some(1_764_000_000_123));
     }
 }

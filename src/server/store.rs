@@ -519,6 +519,60 @@ pub struct RequestLogQuery {
     pub to_id: Option<String>,
     pub page: Page,
     pub limit: i64,
+    /// Read every row of the driving index instead of the newest [`SCAN_WINDOW`] (benchmarks
+    /// compare the two).
+    pub unbounded: bool,
+    /// The end of the bounded search (set by the store from `scan_boundary`).
+    pub bound: Option<String>,
+    /// Rows the bounded search reads; 0 means [`SCAN_WINDOW`] (tests use small windows).
+    pub window_rows: i64,
+}
+
+/// How many rows of its driving index a request-log query with more than one filter reads for a
+/// page before it stops and offers to search further (see `build_request_log_list`).
+pub const SCAN_WINDOW: i64 = 20_000;
+
+impl RequestLogQuery {
+    /// The filter whose index the query reads in id order: the most selective one present, in
+    /// the order request id, connection, error code, exact status, platform, status class,
+    /// method. The path prefix never drives: its index would return rows in path order, to be
+    /// sorted by id, where an id-ordered index and a check per row stop after one page.
+    pub fn driving_filter(&self) -> Option<&'static str> {
+        if self.request_id.is_some() {
+            Some("id")
+        } else if self.connection_id.is_some() {
+            Some("connection_id")
+        } else if self.error_code.is_some() {
+            Some("error_code")
+        } else if self.status_code.is_some() {
+            Some("status_code")
+        } else if self.platform_id.is_some() {
+            Some("platform_id")
+        } else if self.status_class.is_some() {
+            Some("status_class")
+        } else if self.method.is_some() {
+            Some("method")
+        } else {
+            None
+        }
+    }
+
+    /// The bound on rows read, when filters beside the driving one are checked row by row.
+    pub fn window(&self) -> Option<i64> {
+        let filters = [
+            self.request_id.is_some(),
+            self.connection_id.is_some(),
+            self.error_code.is_some(),
+            self.status_code.is_some(),
+            self.platform_id.is_some(),
+            self.status_class.is_some(),
+            self.method.is_some(),
+            self.path_range.is_some(),
+        ];
+        let residual = filters.iter().filter(|f| **f).count() > usize::from(self.driving_filter().is_some());
+        let rows = if self.window_rows > 0 { self.window_rows } else { SCAN_WINDOW };
+        (residual && !self.unbounded && self.request_id.is_none()).then_some(rows)
+    }
 }
 
 /// Counts for the Overview page.
@@ -718,6 +772,9 @@ pub trait RequestLogStore: Send + Sync {
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
+    /// For a windowed query (`RequestLogQuery::window`) whose page came back short: the id
+    /// where its window ended, to search further from; `None` when the window saw every row.
+    async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>>;
     async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>>;
 }
 

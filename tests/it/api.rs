@@ -562,3 +562,202 @@ async fn the_openapi_document_describes_every_route_and_the_reference_renders_it
         &html[..500]
     );
 }
+
+/// `switchboard serve` as its own process on the test's database: the API only.
+fn spawn_server(db: &TestDb) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--database-url")
+        .arg(db.url.as_str())
+        .arg("serve")
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--no-worker")
+        .env("SWITCHBOARD_SCHEDULER", "off")
+        .env("SWITCHBOARD_API_INGEST_RATE", "100000")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start switchboard serve");
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// A batch acknowledged with 2xx is committed; batches cut off by `kill -9` are sent again with
+/// the same ids after the restart; in the end every item is stored exactly once.
+#[tokio::test]
+async fn batches_survive_kill_9_and_retries_store_each_item_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    const BATCHES: usize = 80;
+    const PER_BATCH: usize = 250;
+    for db in helpers::all().await {
+        // An organization of its own, so its request count is exactly what the test sent.
+        let now = chrono::Utc::now().timestamp_millis();
+        let org = switchboard::server::store::OrganizationRow {
+            id: make_id(prefix::ORGANIZATION, now, rand::random()),
+            name: "Durable".into(),
+            slug: format!("durable-{}", rand::random::<u32>()),
+            created_at: now,
+        };
+        db.store.create_organization(&org).await.unwrap();
+        let scope = Scope::new(org.id.clone(), "production");
+        let key = issue(db.store.as_ref(), &scope, KeyScope::Ingest, "plane", "test").await.unwrap();
+        let batches: Vec<Value> = (0..BATCHES)
+            .map(|_| {
+                let items: Vec<Value> = (0..PER_BATCH)
+                    .map(|_| log_item(&new_req_id(), json!({"request_body": "{\"customer\": \"c_1\", \"amount\": 1250}", "response_body": "{\"id\": \"inv_1\"}"})))
+                    .collect();
+                json!({ "items": items })
+            })
+            .collect();
+        let (first, url) = spawn_server(&db);
+        let base = Arc::new(Mutex::new(url));
+        let first = Arc::new(Mutex::new(Some(first)));
+        let acked = Arc::new(AtomicUsize::new(0));
+        let next = Arc::new(AtomicUsize::new(0));
+        let failures = Arc::new(AtomicUsize::new(0));
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let mut senders = vec![];
+        for _ in 0..4 {
+            let (batches, base, acked, next, failures, client, key) = (
+                batches.clone(),
+                base.clone(),
+                acked.clone(),
+                next.clone(),
+                failures.clone(),
+                client.clone(),
+                key.clone(),
+            );
+            senders.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= BATCHES {
+                        return;
+                    }
+                    // Until acknowledged: the same batch, the same ids.
+                    helpers::wait_until("the batch acknowledged", Duration::from_secs(120), || {
+                        let url = format!("{}/api/v1/ingest/request-logs", base.lock().unwrap());
+                        let req = client
+                            .post(url)
+                            .bearer_auth(&key)
+                            .header("content-type", "application/json")
+                            .body(batches[i].to_string());
+                        let (acked, failures) = (acked.clone(), failures.clone());
+                        async move {
+                            match req.send().await {
+                                Ok(r) if r.status().is_success() => {
+                                    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+                                    assert_eq!(v["accepted"], PER_BATCH as u64, "{v}");
+                                    acked.fetch_add(1, Ordering::SeqCst);
+                                    true
+                                }
+                                Ok(r) => panic!("unexpected answer {}", r.status()),
+                                Err(_) => {
+                                    failures.fetch_add(1, Ordering::SeqCst);
+                                    false
+                                }
+                            }
+                        }
+                    })
+                    .await;
+                }
+            }));
+        }
+        helpers::wait_until("a few batches acknowledged", Duration::from_secs(60), || {
+            let n = acked.load(Ordering::SeqCst);
+            async move { n >= 10 }
+        })
+        .await;
+        let mut child = first.lock().unwrap().take().unwrap();
+        child.kill().unwrap(); // SIGKILL, with batches in flight.
+        child.wait().unwrap();
+        let at_kill = acked.load(Ordering::SeqCst);
+        assert!(at_kill < BATCHES, "{}: the kill came too late to prove anything", db.name);
+        let (second, url) = spawn_server(&db);
+        *base.lock().unwrap() = url;
+        for s in senders {
+            s.await.unwrap();
+        }
+        let mut second = second;
+        second.kill().unwrap();
+        second.wait().unwrap();
+        assert!(failures.load(Ordering::SeqCst) > 0, "{}: no call was cut off by the kill", db.name);
+        let stored = db.store.overview(&scope, 0).await.unwrap().requests;
+        assert_eq!(stored, (BATCHES * PER_BATCH) as i64, "{}: every item exactly once", db.name);
+    }
+}
+
+/// A rare combination of filters reads a bounded window, says where it stopped, and paging on
+/// from there finds exactly what an unbounded scan finds.
+#[tokio::test]
+async fn a_bounded_search_continues_to_the_same_answer_as_a_full_scan() {
+    use switchboard::server::store::RequestLogQuery;
+    for db in helpers::all().await {
+        switchboard::server::seed::seed_demo(db.store.as_ref(), 3_000).await.unwrap();
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let base = RequestLogQuery {
+            organization_id: acme.id.clone(),
+            environment: "production".into(),
+            limit: 6,
+            window_rows: 40,
+            ..Default::default()
+        };
+        for q in [
+            RequestLogQuery { status_class: Some(4), method: Some("POST".into()), ..base.clone() },
+            RequestLogQuery {
+                platform_id: Some("stripe".into()),
+                path_range: Some(("/accounting".into(), "/accountinh".into())),
+                ..base.clone()
+            },
+            RequestLogQuery {
+                path_range: Some(("/accounting/invoices".into(), "/accounting/invoicet".into())),
+                ..base.clone()
+            },
+        ] {
+            assert!(q.window().is_some());
+            let mut all = vec![];
+            let mut page = q.clone();
+            let mut stops = 0;
+            for _ in 0..10_000 {
+                let rows = db.store.list_request_logs(&page).await.unwrap();
+                let short = rows.len() < page.limit as usize;
+                let last = rows.last().map(|r| r.id.clone());
+                all.extend(rows.into_iter().map(|r| r.id));
+                let next = if short {
+                    match db.store.scan_boundary(&page).await.unwrap() {
+                        Some(b) => {
+                            stops += 1;
+                            b
+                        }
+                        None => break,
+                    }
+                } else {
+                    last.unwrap()
+                };
+                // A boundary id itself was checked: continuing strictly below it skips nothing.
+                page.page = Page::Before(next);
+            }
+            let mut full = vec![];
+            let mut p = RequestLogQuery { unbounded: true, limit: 200, ..q.clone() };
+            loop {
+                let rows = db.store.list_request_logs(&p).await.unwrap();
+                let n = rows.len();
+                if let Some(l) = rows.last() {
+                    p.page = Page::Before(l.id.clone());
+                }
+                full.extend(rows.into_iter().map(|r| r.id));
+                if n < 200 {
+                    break;
+                }
+            }
+            assert_eq!(
+                all, full,
+                "{}: paging through bounded windows finds every match once, in order",
+                db.name
+            );
+            assert!(stops > 0, "{}: the window was small enough to stop", db.name);
+        }
+    }
+}

@@ -114,3 +114,33 @@ pub async fn events(db: &TestDb, scope: &switchboard::server::store::Scope) -> V
         .map(|e| (e.event_type, e.payload))
         .collect()
 }
+
+/// Polls `check` until it yields a value, failing the test after `limit` (tests never sleep for
+/// a fixed time: they wait for what they need, with a deadline).
+pub async fn wait_for<T, F, Fut>(what: &str, limit: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// [`wait_for`] a condition.
+pub async fn wait_until<F, Fut>(what: &str, limit: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    wait_for(what, limit, || {
+        let f = check();
+        async move { f.await.then_some(()) }
+    })
+    .await
+}

@@ -4,14 +4,14 @@
 //! down or failing, 410 and five days of failures disabling the endpoint, leases that never let
 //! two processes take one delivery, and `kill -9` of the serving process losing nothing.
 
-use crate::helpers::{self, TestDb};
+use crate::helpers::{self, wait_until, TestDb};
 use crate::http::{app, body, post_form, send, sign_in, HOST};
 use axum::http::{header, HeaderMap, StatusCode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use switchboard::ids::{make_id, prefix};
 use switchboard::server::auth::now_ms;
 use switchboard::server::clock::{Clock, ManualClock, SystemClock};
@@ -230,18 +230,6 @@ async fn count_status(db: &TestDb, scope: &Scope, endpoint: &str, status: &str) 
 }
 
 /// Polls `check` every 25 ms until it holds, or fails after `limit`.
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 fn run_engine(
     db: &TestDb,
     clock: Arc<dyn Clock>,

@@ -1,9 +1,9 @@
 //! The worker against real processes: a backfill survives `kill -9` of the serving process,
 //! and every (backfill, connection, object) ends with exactly one terminal run, once.
 
-use crate::helpers::{self, TestDb};
+use crate::helpers::{self, wait_for, TestDb};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use switchboard::domain::{ConnectionStatus, SyncRunKind, SyncRunStatus};
 use switchboard::ids::{make_id, prefix};
 use switchboard::server::auth::{audit_entry, now_ms};
@@ -32,20 +32,6 @@ fn spawn(db: &TestDb, command: &str) -> Child {
 }
 
 /// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
     switchboard::server::seed::seed_demo(db.store.as_ref(), 100).await.unwrap();

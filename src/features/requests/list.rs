@@ -176,6 +176,26 @@ fn ActiveFilters(filter: RequestFilter) -> impl IntoView {
 
 #[component]
 fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
+    // A rare combination of filters: say how far the search went and offer to go on.
+    let window_note = page.window.clone().map(|w| {
+        let older = page.older.clone().map(|c| filter.first_page().with("before", &c).href());
+        let newer_dir = filter.after.is_some();
+        view! {
+            <div role="status" data-testid="scan-window" class="mb-3 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+                <span>
+                    {format!("No {}matches among the {} most recent requests checked for these filters, back to ", if page.rows.is_empty() { "" } else { "more " }, crate::features::ui::format_count(w.checked))}
+                    <Time ms=w.until_ms />"."
+                </span>
+                {(!newer_dir).then(|| older.map(|href| view! {
+                    <a href=href class="font-semibold text-amber-900 underline">"Search older requests"</a>
+                }))}
+            </div>
+        }
+    });
+    if page.rows.is_empty() && window_note.is_some() {
+        let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
+        return view! { {window_note} <Card><Pager newer older=None /></Card> }.into_any();
+    }
     if page.rows.is_empty() {
         let active = filter.active();
         let described =
@@ -200,6 +220,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
     let older = page.older.map(|c| filter.first_page().with("before", &c).href());
     view! {
+        {window_note}
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="request-table">

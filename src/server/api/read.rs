@@ -109,6 +109,10 @@ pub struct RequestLogList {
     pub data: Vec<RequestLogSummary>,
     /// Pass as `before` for older requests; null on the last page.
     pub next_cursor: Option<String>,
+    /// Set when several filters were checked on a bounded number of recent rows (20,000 of the
+    /// most selective filter's) and the page came back short: how far back the search went.
+    /// `next_cursor` continues from there; the page is not necessarily the last.
+    pub searched_until: Option<String>,
     /// Pass as `after` for newer requests; null on the first page.
     pub previous_cursor: Option<String>,
 }
@@ -186,8 +190,20 @@ pub async fn list_request_logs(
     let mut query = filter.to_store_query(&caller.scope.organization_id, &caller.scope.environment)?;
     query.limit = limit + 1;
     let rows = state.store.list_request_logs(&query).await.map_err(ApiError::store)?;
-    let (rows, newer, older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
+    let short = rows.len() as i64 <= limit;
+    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
+    let mut searched_until = None;
+    if short {
+        if let Some(boundary) = state.store.scan_boundary(&query).await.map_err(ApiError::store)? {
+            searched_until = crate::ids::id_time_ms(&boundary).map(rfc3339);
+            match query.page {
+                Page::After(_) => newer = Some(boundary),
+                _ => older = Some(boundary),
+            }
+        }
+    }
     Ok(Json(RequestLogList {
+        searched_until,
         data: rows
             .into_iter()
             .map(|r| RequestLogSummary {

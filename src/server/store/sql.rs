@@ -68,21 +68,7 @@ macro_rules! request_log_list_builder {
             );
             qb.push_bind(&q.organization_id);
             qb.push(" AND environment = ").push_bind(&q.environment);
-            let driving = if q.request_id.is_some() {
-                "id"
-            } else if q.connection_id.is_some() {
-                "connection_id"
-            } else if q.error_code.is_some() {
-                "error_code"
-            } else if q.status_code.is_some() {
-                "status_code"
-            } else if q.platform_id.is_some() {
-                "platform_id"
-            } else if q.status_class.is_some() {
-                "status_class"
-            } else {
-                "method"
-            };
+            let driving = q.driving_filter().unwrap_or("method");
             let col = |name: &'static str| -> String {
                 if $hint && name != driving { format!("+{name}") } else { name.to_string() }
             };
@@ -117,6 +103,11 @@ macro_rules! request_log_list_builder {
             if let Some(v) = &q.to_id {
                 qb.push(" AND id < ").push_bind(v);
             }
+            // The bounded search (`RequestLogQuery::window`): no further than the last row of
+            // the window in the page's direction.
+            if let Some(b) = &q.bound {
+                qb.push(if matches!(q.page, Page::After(_)) { " AND id <= " } else { " AND id >= " }).push_bind(b);
+            }
             match &q.page {
                 Page::First => {
                     qb.push(" ORDER BY id DESC");
@@ -129,6 +120,36 @@ macro_rules! request_log_list_builder {
                 }
             }
             qb.push(" LIMIT ").push_bind(q.limit);
+            qb
+        }
+
+        /// Where a bounded search stops: the `window`-th row of the driving filter's index in
+        /// the page's direction (an index-only walk), or nothing when there are fewer rows.
+        pub(crate) fn build_request_log_boundary<'a>(q: &'a RequestLogQuery) -> sqlx::QueryBuilder<'a, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM request_logs WHERE organization_id = ");
+            qb.push_bind(&q.organization_id);
+            qb.push(" AND environment = ").push_bind(&q.environment);
+            match q.driving_filter() {
+                Some("connection_id") => qb.push(" AND connection_id = ").push_bind(q.connection_id.as_ref()),
+                Some("error_code") => qb.push(" AND error_code = ").push_bind(q.error_code.as_ref()),
+                Some("status_code") => qb.push(" AND status_code = ").push_bind(q.status_code),
+                Some("platform_id") => qb.push(" AND platform_id = ").push_bind(q.platform_id.as_ref()),
+                Some("status_class") => qb.push(" AND status_class = ").push_bind(q.status_class),
+                Some("method") => qb.push(" AND method = ").push_bind(q.method.as_ref()),
+                _ => &mut qb,
+            };
+            if let Some(v) = &q.from_id {
+                qb.push(" AND id >= ").push_bind(v);
+            }
+            if let Some(v) = &q.to_id {
+                qb.push(" AND id < ").push_bind(v);
+            }
+            match &q.page {
+                Page::First => qb.push(" ORDER BY id DESC"),
+                Page::Before(id) => qb.push(" AND id < ").push_bind(id).push(" ORDER BY id DESC"),
+                Page::After(id) => qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC"),
+            };
+            qb.push(" LIMIT 1 OFFSET ").push_bind(q.window().unwrap_or(1) - 1);
             qb
         }
     };
@@ -1202,8 +1223,22 @@ macro_rules! impl_store {
         }
 
         async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
+            let bounded = match query.window() {
+                Some(_) if query.bound.is_none() => {
+                    Some(RequestLogQuery { bound: self.scan_boundary(query).await?, ..query.clone() })
+                }
+                _ => None,
+            };
+            let query = bounded.as_ref().unwrap_or(query);
             let qb = build_request_log_list("", query);
             crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page)
+        }
+
+        async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>> {
+            if query.window().is_none() {
+                return Ok(None);
+            }
+            Ok(build_request_log_boundary(query).build_query_scalar().fetch_optional(&self.pool).await?)
         }
 
         async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>> {
