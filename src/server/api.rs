@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ingest/request-logs", post(ingest::request_logs))
         .route("/ingest/connection-status", post(ingest::connection_status))
         .route("/ingest/events", post(ingest::events))
+        .route("/ingest/sync-runs", post(ingest::sync_runs))
+        .route("/ingest/sync-runs/claim", post(ingest::claim_sync_runs))
         .route("/request-logs", get(read::list_request_logs))
         .route("/request-logs/{id}", get(read::get_request_log))
         .route("/connections", get(read::list_connections))
@@ -140,6 +142,8 @@ impl utoipa::Modify for SecurityAddon {
         ingest::request_logs,
         ingest::connection_status,
         ingest::events,
+        ingest::sync_runs,
+        ingest::claim_sync_runs,
         read::list_request_logs,
         read::get_request_log,
         read::list_connections,

@@ -79,6 +79,7 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
 }
 
 pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> StoreResult<()> {
+    store.sync_platform_catalog(crate::domain::PLATFORMS).await?;
     let now = now_ms();
     let org = OrganizationRow {
         id: make_id(prefix::ORGANIZATION, now, rand::random()),

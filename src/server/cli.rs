@@ -52,6 +52,23 @@ enum Command {
     /// Run only the worker (sync runs and backfills against the sandbox data plane); any number
     /// of workers and servers can share one database.
     Worker,
+    /// Run the sandbox data plane as its own process: it claims the sync runs of its key's
+    /// environment over the HTTP API, executes them against the simulated platforms, and
+    /// reports runs and request logs back over the API. Needs no database.
+    Sandbox {
+        /// Switchboard's address, such as http://127.0.0.1:3000.
+        #[arg(long)]
+        url: String,
+        /// An ingest key (sb_ingest_...) of the environment to serve.
+        #[arg(long, env = "SWITCHBOARD_SANDBOX_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// This process's name in leases (default: host and process id).
+        #[arg(long)]
+        worker: Option<String>,
+        /// Runs executed at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Seed deterministic demo data into an empty database.
@@ -211,8 +228,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     state.webhooks.settings.clone(),
                 );
                 let deliveries = tokio::spawn(engine.run(stopped.clone()));
-                let w =
-                    Worker::new(store, state.clock.clone(), worker_settings()?, state.worker_waker.clone());
+                let mut ws = worker_settings()?;
+                if demo {
+                    // The demo's data plane is the sandbox over the HTTP API, as a real deployment's
+                    // is: this process's worker only requeues runs whose lease expired.
+                    ws.execute_runs = false;
+                    let local = format!("http://127.0.0.1:{}", addr.port());
+                    for key in demo_plane_keys(store.as_ref()).await? {
+                        let settings =
+                            plane_settings(local.clone(), key, format!("demo-{}", std::process::id()))?;
+                        let plane = super::sandbox::plane::Client::new(settings);
+                        let stopped = stopped.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = plane.run(stopped).await {
+                                tracing::error!(error = %e, "the built-in sandbox data plane stopped");
+                            }
+                        });
+                    }
+                }
+                let w = Worker::new(store, state.clock.clone(), ws, state.worker_waker.clone());
                 Some((tokio::spawn(w.run(stopped)), deliveries))
             };
             let served = http::serve(state).await;
@@ -250,6 +284,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _ = handle.await;
             let _ = deliveries.await;
             Ok(())
+        }
+        Command::Sandbox { url, api_key, worker, concurrency } => {
+            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "sandbox".into());
+            let worker = worker.unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    host.chars().filter(|c| c.is_ascii_alphanumeric()).take(40).collect::<String>(),
+                    std::process::id()
+                )
+            });
+            let mut settings = plane_settings(url, api_key, worker)?;
+            settings.concurrency = concurrency.max(1);
+            println!("Sandbox data plane {} serving {} (Ctrl-C to stop).", settings.worker, settings.url);
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let mut plane = tokio::spawn(super::sandbox::plane::Client::new(settings).run(stopped));
+            let ended = tokio::select! {
+                _ = http::shutdown_signal() => {
+                    let _ = stop.send(true);
+                    (&mut plane).await
+                }
+                ended = &mut plane => ended,
+            };
+            match ended {
+                Ok(Err(e)) => Err(CliError::Usage(e.to_string())),
+                _ => Ok(()),
+            }
         }
         Command::Migrate => {
             store::open(&database_url).await?;
@@ -464,6 +524,63 @@ fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, CliError> 
         d.lease = std::time::Duration::from_millis(l.max(200));
     }
     Ok(d)
+}
+
+/// The data plane's settings: the worker's sandbox timings (`SWITCHBOARD_SANDBOX_*`) and lease.
+fn plane_settings(
+    url: String,
+    api_key: String,
+    worker: String,
+) -> Result<super::sandbox::plane::PlaneSettings, CliError> {
+    let w = worker_settings()?;
+    Ok(super::sandbox::plane::PlaneSettings {
+        url,
+        api_key,
+        worker,
+        concurrency: w.concurrency,
+        lease: w.lease.max(std::time::Duration::from_secs(5)),
+        poll: w.poll,
+        sandbox: w.sandbox,
+    })
+}
+
+/// Ingest keys for the built-in data plane of `serve --demo`, one per organization and
+/// environment, made at each start (the previous start's are revoked: their secrets were only
+/// ever in that process's memory).
+async fn demo_plane_keys(store: &dyn store::Store) -> Result<Vec<String>, CliError> {
+    const NAME: &str = "Built-in sandbox data plane";
+    let mut keys = vec![];
+    for org in store.list_organizations(None, 200).await? {
+        for env in crate::domain::Environment::ALL {
+            let scope = store::Scope::new(org.id.clone(), env.as_str());
+            for old in store.list_api_keys(&scope, &store::Page::First, 200).await? {
+                if old.name == NAME && old.revoked_at.is_none() {
+                    let audit = super::auth::audit_entry(
+                        Some(&org.id),
+                        None,
+                        "serve --demo",
+                        "api_key.revoke",
+                        "api_key",
+                        &old.id,
+                        None,
+                        serde_json::json!({"environment": env.as_str(), "reason": "replaced at start"}),
+                    );
+                    store.revoke_api_key(&scope, &old.id, now_ms(), &audit).await?;
+                }
+            }
+            keys.push(
+                super::api::keys::issue(
+                    store,
+                    &scope,
+                    super::api::keys::KeyScope::Ingest,
+                    NAME,
+                    "serve --demo",
+                )
+                .await?,
+            );
+        }
+    }
+    Ok(keys)
 }
 
 /// Per-key API rate limits: the defaults, or `SWITCHBOARD_API_INGEST_RATE` and

@@ -40,6 +40,7 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
         api: Arc::new(super::api::keys::ApiGuards {
             limiter: super::api::limits::RateLimiter::new(settings.api_limits),
             usage: Default::default(),
+            ingest: tokio::sync::Semaphore::new(1),
         }),
         settings: Arc::new(settings),
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),

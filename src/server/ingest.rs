@@ -378,14 +378,22 @@ async fn platforms_of(
 
 /// `POST /api/v1/ingest/request-logs`.
 pub async fn request_logs(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResult<Outcome> {
-    let mut rejected = vec![];
-    let mut rows: Vec<(usize, RequestLogRow)> = Vec::with_capacity(batch.items.len());
-    for (index, v) in batch.items.into_iter().enumerate() {
-        match read_item::<RequestLogItem>(v).and_then(|item| request_log_row(scope, item)) {
-            Ok(row) => rows.push((index, row)),
-            Err(b) => rejected.push(Rejection { index, field: b.field, reason: b.reason }),
+    // Reading and checking a thousand items is CPU work: on a blocking thread, so the async
+    // threads keep serving pages meanwhile.
+    let s = scope.clone();
+    let (mut rows, mut rejected) = tokio::task::spawn_blocking(move || {
+        let mut rejected = vec![];
+        let mut rows: Vec<(usize, RequestLogRow)> = Vec::with_capacity(batch.items.len());
+        for (index, v) in batch.items.into_iter().enumerate() {
+            match read_item::<RequestLogItem>(v).and_then(|item| request_log_row(&s, item)) {
+                Ok(row) => rows.push((index, row)),
+                Err(b) => rejected.push(Rejection { index, field: b.field, reason: b.reason }),
+            }
         }
-    }
+        (rows, rejected)
+    })
+    .await
+    .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
     let platforms =
         platforms_of(store, scope, rows.iter().filter_map(|(_, r)| r.connection_id.clone()).collect())
             .await?;
@@ -407,8 +415,9 @@ pub async fn request_logs(store: &dyn Store, scope: &Scope, batch: Batch) -> Sto
         },
     });
     let (indexes, rows): (Vec<usize>, Vec<RequestLogRow>) = rows.into_iter().unzip();
-    let conflicted = if rows.is_empty() { vec![] } else { store.ingest_request_logs(&rows).await? };
-    finish(indexes, rows.iter().map(|r| r.id.clone()).collect(), conflicted, rejected)
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let conflicted = if rows.is_empty() { vec![] } else { store.ingest_request_logs(rows).await? };
+    finish(indexes, ids, conflicted, rejected)
 }
 
 /// Turns what the store refused as conflicts into the outcome.
@@ -573,4 +582,363 @@ mod tests {
         let id = crate::ids::make_id(prefix::REQUEST, 1_764_000_000_123, 99);
         assert_eq!(crate::ids::id_time_ms(&id), Some(1_764_000_000_123));
     }
+}
+
+// ---------------------------------------------------------------- sync runs
+
+/// Leases the data plane may ask for.
+pub const MIN_LEASE_SECONDS: i64 = 5;
+pub const MAX_LEASE_SECONDS: i64 = 600;
+
+/// `POST /api/v1/ingest/sync-runs/claim`: take queued runs (backfills, "sync now", the
+/// scheduler's) of the key's environment to execute.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// The data plane process asking (1 to 64 letters, digits, `-`, `_`, `.`); its reports on
+    /// the runs it gets must name it.
+    pub worker: String,
+    /// Runs to take, 1 to 100 (default 10).
+    pub limit: Option<i64>,
+    /// How long the runs are held without a report, 5 to 600 s (default 60): a run whose
+    /// worker stops reporting goes back to the queue for another.
+    pub lease_seconds: Option<i64>,
+}
+
+/// A run to execute.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimedRunItem {
+    pub id: String,
+    pub connection_id: String,
+    pub platform: String,
+    pub data_object: String,
+    /// `initial`, `incremental` or `backfill`.
+    pub kind: String,
+    /// The time range to fetch (backfills), RFC 3339.
+    pub range_from: Option<String>,
+    pub range_to: Option<String>,
+    pub backfill_id: Option<String>,
+    /// Earlier tries of this run (a worker that stopped reporting).
+    pub attempt: i64,
+    /// Report before this time, RFC 3339, or the run goes back to the queue.
+    pub lease_expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimResult {
+    pub runs: Vec<ClaimedRunItem>,
+}
+
+/// A report on a sync run. `queued` registers a run the data plane scheduled itself (it can
+/// then be claimed); `started` and `progress` extend the lease of a claimed run; `finished`
+/// ends it, with its counts and error.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRunItem {
+    /// `run_` followed by a ULID.
+    pub id: String,
+    /// `queued`, `started`, `progress` or `finished`.
+    pub event: String,
+    /// The worker that claimed the run (`started`, `progress`, `finished`).
+    pub worker: Option<String>,
+    /// `queued`: the connection, the data object and `initial` or `incremental`.
+    pub connection_id: Option<String>,
+    pub data_object: Option<String>,
+    pub kind: Option<String>,
+    /// `progress`: records fetched so far.
+    pub records_processed: Option<i64>,
+    /// `finished`: `succeeded`, `partial`, `failed`, `not_supported` or `cancelled`.
+    pub status: Option<String>,
+    pub records_added: Option<i64>,
+    pub records_updated: Option<i64>,
+    pub records_deleted: Option<i64>,
+    pub error: Option<RequestErrorItem>,
+    /// `finished`: the platform refused the connection's credentials.
+    pub needs_reauth: Option<bool>,
+    /// The platform calls the run made, for the run's page (JSON array, at most 256 KB).
+    #[schema(value_type = Vec<Object>)]
+    pub log: Option<Vec<Value>>,
+}
+
+/// The answer to sync-run reports: what was recorded, and what the worker must stop.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SyncRunResult {
+    pub accepted: usize,
+    pub rejected: Vec<Rejection>,
+    /// Runs whose backfill was cancelled: stop them and report them `finished` as `cancelled`.
+    pub cancel: Vec<String>,
+    /// Runs this worker no longer holds (the lease expired and the run went back to the
+    /// queue, or it was never claimed by this worker): stop them without reporting.
+    pub lost: Vec<String>,
+}
+
+fn worker_name(field: &str, w: Option<&str>) -> Result<String, Bad> {
+    let w = w.ok_or_else(|| bad(field, "name the worker that claimed the run"))?;
+    if w.is_empty() || w.len() > 64 || !w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        return Err(bad(field, "1 to 64 letters, digits, -, _ or ."));
+    }
+    Ok(w.to_string())
+}
+
+/// The lease owner a key's worker holds runs under: two keys (two organizations) never share one.
+pub fn lease_owner(key_id: &str, worker: &str) -> String {
+    format!("api:{key_id}:{worker}")
+}
+
+/// Claims runs for the key's data plane.
+pub async fn claim(
+    store: &dyn Store,
+    scope: &Scope,
+    key_id: &str,
+    now: i64,
+    req: &ClaimRequest,
+) -> Result<ClaimResult, crate::error::AppError> {
+    use crate::error::AppError;
+    let worker = worker_name("worker", Some(&req.worker))
+        .map_err(|b| AppError::invalid(format!("{}: {}", b.field, b.reason)))?;
+    let limit = req.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid("limit: take 1 to 100 runs at a time."));
+    }
+    let lease = req.lease_seconds.unwrap_or(60);
+    if !(MIN_LEASE_SECONDS..=MAX_LEASE_SECONDS).contains(&lease) {
+        return Err(AppError::invalid(format!("lease_seconds: {MIN_LEASE_SECONDS} to {MAX_LEASE_SECONDS}.")));
+    }
+    let lease_ms = lease * 1000;
+    let runs = store
+        .claim_runs_in(scope, &lease_owner(key_id, &worker), now, lease_ms, limit)
+        .await
+        .map_err(crate::server::context::internal)?;
+    let at =
+        |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+    Ok(ClaimResult {
+        runs: runs
+            .into_iter()
+            .map(|r| ClaimedRunItem {
+                id: r.id,
+                connection_id: r.connection_id,
+                platform: r.platform_id,
+                data_object: r.data_object,
+                kind: r.kind.as_str().to_string(),
+                range_from: r.range_from.map(at),
+                range_to: r.range_to.map(at),
+                backfill_id: r.backfill_id,
+                attempt: r.attempts,
+                lease_expires_at: at(now + lease_ms),
+            })
+            .collect(),
+    })
+}
+
+/// Applies sync-run reports in order. Each `started`/`progress` extends the lease by
+/// `lease_ms`. A `finished` report retried after it was recorded is accepted again.
+pub async fn sync_runs(
+    store: &dyn Store,
+    scope: &Scope,
+    key_id: &str,
+    now: i64,
+    lease_ms: i64,
+    batch: Batch,
+) -> StoreResult<SyncRunResult> {
+    use crate::domain::{SyncRunKind, SyncRunStatus};
+    use crate::server::store::sync::{Heartbeat, NewSyncRun, RunResult};
+    let mut out = SyncRunResult::default();
+    let reject = |out: &mut SyncRunResult, index: usize, b: Bad| {
+        out.rejected.push(Rejection { index, field: b.field, reason: b.reason })
+    };
+    for (index, v) in batch.items.into_iter().enumerate() {
+        let item = match read_item::<SyncRunItem>(v) {
+            Ok(i) => i,
+            Err(b) => {
+                reject(&mut out, index, b);
+                continue;
+            }
+        };
+        let id = match id_of("id", prefix::SYNC_RUN, &item.id) {
+            Ok(id) => id,
+            Err(b) => {
+                reject(&mut out, index, b);
+                continue;
+            }
+        };
+        match item.event.as_str() {
+            "queued" => {
+                let parsed = (|| {
+                    let conn = id_of(
+                        "connection_id",
+                        prefix::CONNECTION,
+                        item.connection_id.as_deref().unwrap_or(""),
+                    )?;
+                    let kind = item.kind.as_deref().and_then(SyncRunKind::parse).filter(|k| *k != SyncRunKind::Backfill)
+                        .ok_or_else(|| bad("kind", "initial or incremental (backfills are created in the console or with POST /api/v1/backfills)"))?;
+                    let object = item
+                        .data_object
+                        .clone()
+                        .ok_or_else(|| bad("data_object", "name the data object, such as invoices"))?;
+                    Ok::<_, Bad>((conn, kind, object))
+                })();
+                let (conn, kind, object) = match parsed {
+                    Ok(p) => p,
+                    Err(b) => {
+                        reject(&mut out, index, b);
+                        continue;
+                    }
+                };
+                if store.get_sync_run(scope, &id).await?.is_some() {
+                    out.accepted += 1; // Already registered: a retry.
+                    continue;
+                }
+                let Some(c) = store.get_connection(scope, &conn).await? else {
+                    reject(
+                        &mut out,
+                        index,
+                        bad("connection_id", format!("no connection {conn} in this environment")),
+                    );
+                    continue;
+                };
+                let supported = crate::domain::platform(&c.platform_id)
+                    .map(|p| p.integration_type.data_objects().contains(&object.as_str()))
+                    .unwrap_or(false);
+                if !supported {
+                    reject(
+                        &mut out,
+                        index,
+                        bad("data_object", format!("{object} is not a data object of {}", c.platform_id)),
+                    );
+                    continue;
+                }
+                let run = NewSyncRun {
+                    id: id.clone(),
+                    connection_id: conn,
+                    organization_id: scope.organization_id.clone(),
+                    environment: scope.environment.clone(),
+                    platform_id: c.platform_id,
+                    data_object: object,
+                    kind,
+                    queued_at: now,
+                    range_from: None,
+                    range_to: None,
+                    trigger_kind: "schedule".into(),
+                    backfill_id: None,
+                    triggered_by: None,
+                };
+                match store.queue_runs(&[run], None).await {
+                    Ok(()) => out.accepted += 1,
+                    Err(e) if e.is_unique_violation() => {
+                        reject(&mut out, index, bad("id", "this run id is already used"));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            "started" | "progress" => {
+                let worker = match worker_name("worker", item.worker.as_deref()) {
+                    Ok(w) => w,
+                    Err(b) => {
+                        reject(&mut out, index, b);
+                        continue;
+                    }
+                };
+                let records = item.records_processed.unwrap_or(0);
+                if records < 0 {
+                    reject(&mut out, index, bad("records_processed", "must not be negative"));
+                    continue;
+                }
+                let log = item.log.map(|l| Value::Array(l).to_string()).unwrap_or_else(|| "[]".into());
+                if log.len() > 256 * 1024 {
+                    reject(&mut out, index, bad("log", "larger than 256 KB"));
+                    continue;
+                }
+                match store
+                    .heartbeat_run(&id, &lease_owner(key_id, &worker), now, lease_ms, records, &log)
+                    .await?
+                {
+                    Heartbeat::Continue => out.accepted += 1,
+                    Heartbeat::Cancel => {
+                        out.accepted += 1;
+                        out.cancel.push(id);
+                    }
+                    Heartbeat::Lost => out.lost.push(id),
+                }
+            }
+            "finished" => {
+                let parsed = (|| {
+                    let worker = worker_name("worker", item.worker.as_deref())?;
+                    let status = item
+                        .status
+                        .as_deref()
+                        .and_then(SyncRunStatus::parse)
+                        .filter(|s| crate::server::store::sync::TERMINAL.contains(&s.as_str()))
+                        .ok_or_else(|| {
+                            bad("status", "succeeded, partial, failed, not_supported or cancelled")
+                        })?;
+                    let count = |field: &str, v: Option<i64>| match v {
+                        Some(n) if n < 0 => Err(bad(field, "must not be negative")),
+                        other => Ok(other.unwrap_or(0)),
+                    };
+                    // Sync errors have their own vocabulary (`platform-unavailable`,
+                    // `not_supported`, ...): any short code is kept as sent.
+                    let error = match &item.error {
+                        Some(e)
+                            if e.code.is_empty()
+                                || e.code.len() > 64
+                                || !e
+                                    .code
+                                    .bytes()
+                                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
+                        {
+                            return Err(bad("error.code", "1 to 64 letters, digits, -, _ or ."))
+                        }
+                        e => e.clone(),
+                    };
+                    let log =
+                        item.log.clone().map(|l| Value::Array(l).to_string()).unwrap_or_else(|| "[]".into());
+                    if log.len() > 256 * 1024 {
+                        return Err(bad("log", "larger than 256 KB"));
+                    }
+                    Ok::<_, Bad>((
+                        worker,
+                        RunResult {
+                            status,
+                            records_added: count("records_added", item.records_added)?,
+                            records_updated: count("records_updated", item.records_updated)?,
+                            records_deleted: count("records_deleted", item.records_deleted)?,
+                            error_code: error.as_ref().map(|e| e.code.clone()),
+                            error_message: error.as_ref().and_then(|e| e.message.clone()),
+                            platform_error: error.as_ref().and_then(|e| match &e.platform_error {
+                                None | Some(Value::Null) => None,
+                                Some(Value::String(s)) => Some(s.clone()),
+                                Some(v) => Some(v.to_string()),
+                            }),
+                            log,
+                            progress: item.records_added.unwrap_or(0) + item.records_updated.unwrap_or(0),
+                            needs_reauth: item.needs_reauth.unwrap_or(false),
+                        },
+                    ))
+                })();
+                let (worker, result) = match parsed {
+                    Ok(p) => p,
+                    Err(b) => {
+                        reject(&mut out, index, b);
+                        continue;
+                    }
+                };
+                if store.finish_run(&id, &lease_owner(key_id, &worker), now, &result).await? {
+                    out.accepted += 1;
+                    super::webhooks::delivery::wake();
+                } else {
+                    // Not held: already finished by this report (a retry), or lost.
+                    match store.get_sync_run(scope, &id).await? {
+                        Some(r) if r.status == result.status => out.accepted += 1,
+                        _ => out.lost.push(id),
+                    }
+                }
+            }
+            other => reject(
+                &mut out,
+                index,
+                bad("event", format!("\u{201c}{other}\u{201d}: use queued, started, progress or finished")),
+            ),
+        }
+    }
+    Ok(out)
 }

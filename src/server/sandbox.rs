@@ -9,7 +9,10 @@
 //! [`plan`] decides a run's course up front; the worker (`server::worker`) executes it page by
 //! page, so progress, heartbeats and cancellation happen between pages.
 
+pub mod plane;
+
 use crate::domain::{ConnectionStatus, PlatformSpec, SyncRunKind};
+use crate::server::store::sync::{Heartbeat, RunResult};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -259,6 +262,134 @@ fn raw_auth_error(platform: &str) -> Value {
 }
 
 /// How long to wait for a `Retry-After` of `seconds`, in this sandbox.
+/// Where a run executed by the sandbox reports: the store directly (the worker inside
+/// `serve` and `switchboard worker`) or the ingestion API (`switchboard sandbox`).
+#[async_trait::async_trait]
+pub trait RunReporter: Send + Sync {
+    type Error: Send;
+    /// Records progress and extends the lease; says whether to go on.
+    async fn progress(&self, progress: i64, log: &str) -> Result<Heartbeat, Self::Error>;
+    /// Ends the run (nothing is written if the lease was lost meanwhile).
+    async fn finish(&self, result: &RunResult) -> Result<(), Self::Error>;
+}
+
+/// Executes a planned run page by page, as a data plane pages through a platform's API: waits
+/// out the platform's 429s, reports progress about every `heartbeat_every` and after the last
+/// page (often enough for a live page, rare enough that a fast platform is not slowed by a
+/// write per page), stops when told the backfill was cancelled or the lease was lost, and
+/// reports how the run ended.
+pub async fn execute<R: RunReporter>(
+    plan: &Plan,
+    spec: &PlatformSpec,
+    data_object: &str,
+    settings: &SandboxSettings,
+    heartbeat_every: Duration,
+    reporter: &R,
+) -> Result<(), R::Error> {
+    use crate::domain::SyncRunStatus;
+    let mut log: Vec<Value> = vec![];
+    let mut progress = 0i64;
+    let mut last_beat = std::time::Instant::now();
+    for (i, step) in plan.pages.iter().enumerate() {
+        if let Some(seconds) = step.rate_limited {
+            let mut entry = page_log(spec, data_object, i, 429, 0, 40);
+            entry["note"] = Value::String(format!(
+                "429 Too Many Requests, Retry-After: {seconds} s. Waited, then retried this page."
+            ));
+            log.push(entry);
+            tokio::time::sleep(retry_wait(settings, seconds)).await;
+        }
+        if !settings.page_delay.is_zero() {
+            tokio::time::sleep(settings.page_delay).await;
+        }
+        progress += step.records;
+        log.push(page_log(spec, data_object, i, 200, step.records, settings.page_delay.as_millis() as i64));
+        let last_page = i + 1 == plan.pages.len();
+        if !last_page && last_beat.elapsed() < heartbeat_every {
+            continue;
+        }
+        last_beat = std::time::Instant::now();
+        let log_text = Value::Array(log.clone()).to_string();
+        match reporter.progress(progress, &log_text).await? {
+            Heartbeat::Continue => {}
+            Heartbeat::Lost => return Ok(()),
+            Heartbeat::Cancel => {
+                let result = RunResult {
+                    records_added: progress.min(plan.added),
+                    error_message: Some("The backfill was cancelled while this run was in progress.".into()),
+                    log: log_text,
+                    progress,
+                    ..RunResult::ended(SyncRunStatus::Cancelled)
+                };
+                return reporter.finish(&result).await;
+            }
+        }
+    }
+    reporter.finish(&result_of(plan, spec, data_object, log, progress)).await
+}
+
+/// How a run whose pages were all fetched ends: its counts, error and log, as reported to the
+/// store (the in-process worker) or over the API (the data plane process).
+pub fn result_of(
+    plan: &Plan,
+    spec: &PlatformSpec,
+    data_object: &str,
+    mut log: Vec<Value>,
+    progress: i64,
+) -> crate::server::store::sync::RunResult {
+    use crate::domain::SyncRunStatus;
+    let mut log_text = |extra: Option<Value>| {
+        log.extend(extra);
+        Value::Array(log.clone()).to_string()
+    };
+    match plan.outcome.clone() {
+        Outcome::Succeeded => RunResult {
+            records_added: plan.added,
+            records_updated: plan.updated,
+            records_deleted: plan.deleted,
+            log: log_text(None),
+            progress,
+            ..RunResult::ended(SyncRunStatus::Succeeded)
+        },
+        Outcome::Partial { rejected, code, message } => RunResult {
+            records_added: plan.added,
+            records_updated: plan.updated,
+            records_deleted: plan.deleted,
+            error_code: Some(code.into()),
+            error_message: Some(message),
+            platform_error: Some(
+                json!({"rejected": rejected, "errors": [{"field": "updated_at", "message": "invalid date format"}]})
+                    .to_string(),
+            ),
+            log: log_text(None),
+            progress,
+            ..RunResult::ended(SyncRunStatus::Partial)
+        },
+        Outcome::Failed { code, message, platform_error, needs_reauth } => {
+            let status = if needs_reauth { 401 } else { 503 };
+            let entry = page_log(spec, data_object, plan.pages.len(), status, 0, 80);
+            RunResult {
+                status: SyncRunStatus::Failed,
+                records_added: plan.added,
+                records_updated: plan.updated,
+                records_deleted: plan.deleted,
+                error_code: Some(code.into()),
+                error_message: Some(message),
+                platform_error: Some(platform_error),
+                log: log_text(Some(entry)),
+                progress,
+                needs_reauth,
+            }
+        }
+        Outcome::NotSupported { message } => RunResult {
+            error_code: Some("not_supported".into()),
+            error_message: Some(message),
+            log: log_text(None),
+            ..RunResult::ended(SyncRunStatus::NotSupported)
+        },
+    }
+}
+
 pub fn retry_wait(settings: &SandboxSettings, seconds: u64) -> Duration {
     Duration::from_secs_f64(seconds as f64 * settings.retry_after_scale)
 }

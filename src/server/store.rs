@@ -768,7 +768,7 @@ pub trait RequestLogStore: Send + Sync {
     /// transaction. Returns the positions of rows whose id was already stored with another
     /// content (or in another environment): the conflicts. Rows stored before with the same
     /// content are neither inserted again nor conflicts.
-    async fn ingest_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>>;
+    async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>) -> StoreResult<Vec<usize>>;
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;

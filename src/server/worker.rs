@@ -12,7 +12,7 @@
 //! platform's rate limit; a 429 from the platform is waited out (`Retry-After`) and retried.
 
 use super::clock::Clock;
-use super::sandbox::{self, Outcome, SandboxSettings};
+use super::sandbox::{self, SandboxSettings};
 use super::store::sync::{ClaimedRun, Heartbeat, RunResult};
 use super::store::{Scope, Store};
 use crate::domain::{platform, ConnectionStatus, SyncRunStatus};
@@ -35,6 +35,9 @@ pub struct WorkerSettings {
     /// How often to look for work when there is none.
     pub poll: Duration,
     pub sandbox: SandboxSettings,
+    /// Execute runs here. Off when a data plane process executes them over the API (`serve
+    /// --demo` runs one in-process); the worker then only requeues runs whose lease expired.
+    pub execute_runs: bool,
 }
 
 impl WorkerSettings {
@@ -45,7 +48,34 @@ impl WorkerSettings {
             lease: Duration::from_secs(30),
             poll: Duration::from_millis(500),
             sandbox: SandboxSettings::demo(),
+            execute_runs: true,
         }
+    }
+}
+
+/// Reports a run's progress and end straight to the store, under this worker's lease.
+struct StoreReporter<'a> {
+    worker: &'a Worker,
+    run_id: &'a str,
+    lease_ms: i64,
+}
+
+#[async_trait::async_trait]
+impl sandbox::RunReporter for StoreReporter<'_> {
+    type Error = super::store::StoreError;
+
+    async fn progress(&self, progress: i64, log: &str) -> Result<Heartbeat, Self::Error> {
+        let w = self.worker;
+        w.store.heartbeat_run(self.run_id, &w.owner, w.clock.now_ms(), self.lease_ms, progress, log).await
+    }
+
+    async fn finish(&self, result: &RunResult) -> Result<(), Self::Error> {
+        let w = self.worker;
+        if w.store.finish_run(self.run_id, &w.owner, w.clock.now_ms(), result).await? {
+            // Finishing a run records its webhook events: deliver them now, not at the next poll.
+            super::webhooks::delivery::wake();
+        }
+        Ok(())
     }
 }
 
@@ -142,7 +172,7 @@ impl Worker {
             }
         }
         let free = self.slots.available_permits();
-        if free == 0 {
+        if free == 0 || !self.settings.execute_runs {
             return 0;
         }
         let claimed = match self
@@ -241,115 +271,8 @@ impl Worker {
             },
             &self.settings.sandbox,
         );
-        let mut log: Vec<serde_json::Value> = vec![];
-        let mut progress = 0i64;
-        let mut last_beat = std::time::Instant::now();
-        for (i, step) in plan.pages.iter().enumerate() {
-            if let Some(seconds) = step.rate_limited {
-                let mut entry = sandbox::page_log(spec, &run.data_object, i, 429, 0, 40);
-                entry["note"] = serde_json::Value::String(format!(
-                    "429 Too Many Requests, Retry-After: {seconds} s. Waited, then retried this page."
-                ));
-                log.push(entry);
-                tokio::time::sleep(sandbox::retry_wait(&self.settings.sandbox, seconds)).await;
-            }
-            if !self.settings.sandbox.page_delay.is_zero() {
-                tokio::time::sleep(self.settings.sandbox.page_delay).await;
-            }
-            progress += step.records;
-            log.push(sandbox::page_log(
-                spec,
-                &run.data_object,
-                i,
-                200,
-                step.records,
-                self.settings.sandbox.page_delay.as_millis() as i64,
-            ));
-            // Report progress (and learn of a cancel) about once a second, and after the last
-            // page: often enough for a live page, rare enough that a fast platform is not slowed
-            // by a write per page.
-            let last_page = i + 1 == plan.pages.len();
-            if !last_page && last_beat.elapsed() < HEARTBEAT_EVERY.min(self.settings.lease / 3) {
-                continue;
-            }
-            last_beat = std::time::Instant::now();
-            let log_text = serde_json::Value::Array(log.clone()).to_string();
-            match self
-                .store
-                .heartbeat_run(&run.id, &self.owner, self.clock.now_ms(), lease_ms, progress, &log_text)
-                .await?
-            {
-                Heartbeat::Continue => {}
-                Heartbeat::Lost => return Ok(()),
-                Heartbeat::Cancel => {
-                    let result = RunResult {
-                        records_added: progress.min(plan.added),
-                        error_message: Some(
-                            "The backfill was cancelled while this run was in progress.".into(),
-                        ),
-                        log: log_text,
-                        progress,
-                        ..RunResult::ended(SyncRunStatus::Cancelled)
-                    };
-                    self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await?;
-                    return Ok(());
-                }
-            }
-        }
-        let log_text = |log: &mut Vec<serde_json::Value>, extra: Option<serde_json::Value>| {
-            log.extend(extra);
-            serde_json::Value::Array(log.clone()).to_string()
-        };
-        let result = match plan.outcome {
-            Outcome::Succeeded => RunResult {
-                records_added: plan.added,
-                records_updated: plan.updated,
-                records_deleted: plan.deleted,
-                log: log_text(&mut log, None),
-                progress,
-                ..RunResult::ended(SyncRunStatus::Succeeded)
-            },
-            Outcome::Partial { rejected, code, message } => RunResult {
-                records_added: plan.added,
-                records_updated: plan.updated,
-                records_deleted: plan.deleted,
-                error_code: Some(code.into()),
-                error_message: Some(message),
-                platform_error: Some(
-                    serde_json::json!({"rejected": rejected, "errors": [{"field": "updated_at", "message": "invalid date format"}]})
-                        .to_string(),
-                ),
-                log: log_text(&mut log, None),
-                progress,
-                ..RunResult::ended(SyncRunStatus::Partial)
-            },
-            Outcome::Failed { code, message, platform_error, needs_reauth } => {
-                let status = if needs_reauth { 401 } else { 503 };
-                let entry = sandbox::page_log(spec, &run.data_object, plan.pages.len(), status, 0, 80);
-                RunResult {
-                    status: SyncRunStatus::Failed,
-                    records_added: plan.added,
-                    records_updated: plan.updated,
-                    records_deleted: plan.deleted,
-                    error_code: Some(code.into()),
-                    error_message: Some(message),
-                    platform_error: Some(platform_error),
-                    log: log_text(&mut log, Some(entry)),
-                    progress,
-                    needs_reauth,
-                }
-            }
-            Outcome::NotSupported { message } => RunResult {
-                error_code: Some("not_supported".into()),
-                error_message: Some(message),
-                log: log_text(&mut log, None),
-                ..RunResult::ended(SyncRunStatus::NotSupported)
-            },
-        };
-        if self.store.finish_run(&run.id, &self.owner, self.clock.now_ms(), &result).await? {
-            // Finishing a run records its webhook events: deliver them now, not at the next poll.
-            super::webhooks::delivery::wake();
-        }
-        Ok(())
+        let reporter = StoreReporter { worker: self, run_id: &run.id, lease_ms };
+        let every = HEARTBEAT_EVERY.min(self.settings.lease / 3);
+        sandbox::execute(&plan, spec, &run.data_object, &self.settings.sandbox, every, &reporter).await
     }
 }

@@ -541,6 +541,8 @@ async fn the_openapi_document_describes_every_route_and_the_reference_renders_it
         ("/api/v1/ingest/request-logs", "post"),
         ("/api/v1/ingest/connection-status", "post"),
         ("/api/v1/ingest/events", "post"),
+        ("/api/v1/ingest/sync-runs", "post"),
+        ("/api/v1/ingest/sync-runs/claim", "post"),
         ("/api/v1/request-logs", "get"),
         ("/api/v1/request-logs/{id}", "get"),
         ("/api/v1/connections", "get"),
@@ -759,5 +761,254 @@ async fn a_bounded_search_continues_to_the_same_answer_as_a_full_scan() {
             );
             assert!(stops > 0, "{}: the window was small enough to stop", db.name);
         }
+    }
+}
+
+/// The data plane's side of a backfill over the API: claim its runs, report progress, finish
+/// them; the backfill completes. Another organization's key claims none of them and cannot
+/// report on them; a retried `finished` is accepted again.
+#[tokio::test]
+async fn sync_runs_are_claimed_and_reported_over_the_api() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let globex = db.store.get_organization("globex").await.unwrap().unwrap();
+        let other_ingest = issue(
+            db.store.as_ref(),
+            &Scope::new(globex.id, "production"),
+            KeyScope::Ingest,
+            "theirs",
+            "test",
+        )
+        .await
+        .unwrap();
+        let conn = db
+            .store
+            .list_connections(&k.scope, &Page::First, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == switchboard::domain::ConnectionStatus::Healthy)
+            .unwrap();
+        let object =
+            switchboard::domain::platform(&conn.platform_id).unwrap().integration_type.data_objects()[0];
+        let (s, b) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/backfills",
+                Some(&k.read),
+                Some(json!({"connection_ids": [conn.id], "data_objects": [object], "range": "last_30_days"})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        // A worker of another organization gets nothing of Acme's.
+        let (s, theirs) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/sync-runs/claim",
+                Some(&other_ingest),
+                Some(json!({"worker": "w1", "limit": 100})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!theirs.to_string().contains(conn.id.as_str()), "{theirs}");
+        // Acme's data plane claims everything queued in its environment, including our run.
+        let mut ours = None;
+        for _ in 0..50 {
+            let (s, got) = json_of(
+                &app,
+                call(
+                    "POST",
+                    "/api/v1/ingest/sync-runs/claim",
+                    Some(&k.ingest),
+                    Some(json!({"worker": "w1", "limit": 100, "lease_seconds": 60})),
+                ),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{got}");
+            let runs = got["runs"].as_array().unwrap().clone();
+            if let Some(r) = runs.iter().find(|r| r["backfill_id"] == b["id"]) {
+                ours = Some(r.clone());
+            }
+            if runs.is_empty() {
+                break;
+            }
+        }
+        let run = ours.expect("the backfill's run was claimed");
+        let id = run["id"].as_str().unwrap().to_string();
+        assert_eq!(run["connection_id"], conn.id.as_str());
+        assert!(run["range_from"].as_str().is_some());
+        let report = |items: Value, key: &str| {
+            call("POST", "/api/v1/ingest/sync-runs", Some(key), Some(json!({ "items": items })))
+        };
+        let (s, v) = json_of(&app, report(json!([{"id": id, "event": "started", "worker": "w1"}, {"id": id, "event": "progress", "worker": "w1", "records_processed": 120}]), &k.ingest)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["accepted"], 2, "{v}");
+        // Another worker name, or another organization's key, does not hold it.
+        let (_, v) =
+            json_of(&app, report(json!([{"id": id, "event": "progress", "worker": "w2"}]), &k.ingest)).await;
+        assert_eq!(v["lost"][0], id.as_str(), "{v}");
+        let (_, v) =
+            json_of(&app, report(json!([{"id": id, "event": "progress", "worker": "w1"}]), &other_ingest))
+                .await;
+        assert_eq!(v["lost"][0], id.as_str(), "{v}");
+        let finished = json!([{"id": id, "event": "finished", "worker": "w1", "status": "succeeded", "records_added": 90, "records_updated": 30, "records_deleted": 0,
+                               "log": [{"method": "GET", "url": "https://api.example/invoices?page=1", "status": 200}]}]);
+        for _ in 0..2 {
+            let (s, v) = json_of(&app, report(finished.clone(), &k.ingest)).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(v["accepted"], 1, "{}: finished, and finished again on a retry: {v}", db.name);
+        }
+        let (_, bf) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/backfills/{}", b["id"].as_str().unwrap()), Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(bf["status"], "succeeded", "{bf}");
+        assert_eq!(bf["runs_done"], 1);
+        let (_, runs) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/connections/{}/sync-runs?limit=5", conn.id), Some(&k.read), None),
+        )
+        .await;
+        let r = runs["data"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).unwrap().clone();
+        assert_eq!(r["status"], "succeeded");
+        assert_eq!(r["records_added"], 90);
+        // Invalid reports are named; a run the data plane schedules itself can be registered.
+        let new_run = make_id(prefix::SYNC_RUN, chrono::Utc::now().timestamp_millis(), rand::random());
+        let (s, v) = json_of(
+            &app,
+            report(
+                json!([
+                    {"id": new_run, "event": "queued", "connection_id": conn.id, "data_object": object, "kind": "incremental"},
+                    {"id": new_run, "event": "queued", "connection_id": conn.id, "data_object": object, "kind": "incremental"},
+                    {"id": "run_nope", "event": "started", "worker": "w1"},
+                    {"id": id, "event": "exploded", "worker": "w1"},
+                    {"id": id, "event": "finished", "worker": "w1", "status": "great"},
+                    {"id": make_id(prefix::SYNC_RUN, 1, 1), "event": "queued", "connection_id": conn.id, "data_object": "spaceships", "kind": "incremental"}
+                ]),
+                &k.ingest,
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["accepted"], 2, "{v}");
+        let fields: Vec<&str> =
+            v["rejected"].as_array().unwrap().iter().map(|r| r["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["id", "event", "status", "data_object"], "{v}");
+        let (_, got) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/sync-runs/claim",
+                Some(&k.ingest),
+                Some(json!({"worker": "w1", "limit": 100})),
+            ),
+        )
+        .await;
+        assert!(got.to_string().contains(&new_run), "{}: a registered run is claimable: {got}", db.name);
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/sync-runs/claim",
+                Some(&k.ingest),
+                Some(json!({"worker": "bad name!"})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    }
+}
+
+/// `switchboard sandbox` is a data plane that talks only HTTP: started as its own process with
+/// an ingest key, it executes a backfill queued through the API and reports every run, and the
+/// requests its customers made show up in the request log.
+#[tokio::test]
+async fn the_sandbox_data_plane_runs_a_backfill_over_http() {
+    use std::time::Duration;
+    for db in helpers::all().await {
+        switchboard::server::seed::seed_demo(db.store.as_ref(), 200).await.unwrap();
+        let k = keys(&db).await;
+        let (mut server, url) = spawn_server(&db);
+        let client = reqwest::Client::new();
+        helpers::wait_until("the server", Duration::from_secs(30), || {
+            let r = client.get(format!("{url}/healthz")).send();
+            async move { r.await.is_ok() }
+        })
+        .await;
+        let conn = db
+            .store
+            .list_connections(&k.scope, &Page::First, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == switchboard::domain::ConnectionStatus::Healthy)
+            .unwrap();
+        let objects =
+            switchboard::domain::platform(&conn.platform_id).unwrap().integration_type.data_objects();
+        let body =
+            json!({"connection_ids": [conn.id], "data_objects": &objects[..2], "range": "last_30_days"});
+        let res = client
+            .post(format!("{url}/api/v1/backfills"))
+            .bearer_auth(&k.read)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let b: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+        let mut plane = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["sandbox", "--url", &url, "--worker", "it-plane", "--concurrency", "4"])
+            .env("SWITCHBOARD_SANDBOX_API_KEY", &k.ingest)
+            .env("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS", "2")
+            .env("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE", "0")
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let done = helpers::wait_for("the backfill to end", Duration::from_secs(120), || {
+            let r = client
+                .get(format!("{url}/api/v1/backfills/{}", b["id"].as_str().unwrap()))
+                .bearer_auth(&k.read)
+                .send();
+            async move {
+                let v: Value = serde_json::from_str(&r.await.ok()?.text().await.ok()?).ok()?;
+                (!matches!(v["status"].as_str(), Some("queued" | "running"))).then_some(v)
+            }
+        })
+        .await;
+        plane.kill().unwrap();
+        plane.wait().unwrap();
+        server.kill().unwrap();
+        server.wait().unwrap();
+        assert_eq!(done["runs_done"], 2, "{}: {done}", db.name);
+        let runs = db.store.backfill_runs(&k.scope, b["id"].as_str().unwrap(), None, 10).await.unwrap();
+        assert!(runs.iter().all(|r| r.finished_at.is_some()), "{}", db.name);
+        assert!(runs.iter().any(|r| r.records_added > 0), "{}: the runs report their counts", db.name);
+        let logs = db
+            .store
+            .list_request_logs(&switchboard::server::store::RequestLogQuery {
+                organization_id: k.scope.organization_id.clone(),
+                environment: k.scope.environment.clone(),
+                connection_id: Some(conn.id.clone()),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let integration = switchboard::domain::platform(&conn.platform_id).unwrap().integration_type.as_str();
+        assert!(
+            logs.iter().any(|l| l.path == format!("/{integration}/{}", objects[0])
+                || l.path == format!("/{integration}/{}", objects[1])),
+            "{}: the data plane posted its customers' requests",
+            db.name
+        );
     }
 }

@@ -34,19 +34,28 @@ fn answer(outcome: Outcome) -> Response {
     .into_response()
 }
 
-/// Checks the key and the batch size, runs the ingestion, and retries once when another call
-/// inserted one of the same ids in the same instant (the retry then finds it stored).
-async fn run<F, Fut>(caller: &ApiCaller, batch: Batch, f: F) -> Result<Response, ApiError>
+/// Checks the key and the batch size and runs the ingestion, one batch per process at a time
+/// (`ApiGuards::ingest`): batches queue here rather than all competing for the CPU and the
+/// database writer, so pages and reads keep a core.
+async fn run<F, Fut>(state: &AppState, caller: &ApiCaller, batch: Batch, f: F) -> Result<Response, ApiError>
 where
-    F: Fn(Batch) -> Fut,
+    F: FnOnce(Batch) -> Fut,
     Fut: std::future::Future<Output = crate::server::store::StoreResult<Outcome>>,
 {
     caller.require(KeyScope::Ingest)?;
     ingest::check_batch(&batch).map_err(ApiError::invalid)?;
-    let retry = Batch { items: batch.items.clone() };
+    let _turn = state.api.ingest.acquire().await.map_err(|_| ApiError::internal())?;
     match f(batch).await {
         Ok(o) => Ok(answer(o)),
-        Err(e) if e.is_unique_violation() => Ok(answer(f(retry).await.map_err(ApiError::store)?)),
+        // Another call stored one of these ids in the same instant: retrying finds it stored.
+        Err(e) if e.is_unique_violation() => Err(ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "conflict-retry",
+                "Another call stored some of these ids at the same moment; nothing of this call was stored. Retry it.",
+            )
+        }),
         Err(e) => Err(ApiError::store(e)),
     }
 }
@@ -66,6 +75,7 @@ where
         (status = 413, description = "Body over 5 MB", body = ErrorBody),
         (status = 415, description = "Body not sent as application/json", body = ErrorBody),
         (status = 429, description = "Over the key's rate limit; see Retry-After", body = ErrorBody),
+        (status = 503, description = "A concurrent call stored some of the same ids; retry", body = ErrorBody),
     )
 )]
 pub async fn request_logs(
@@ -73,7 +83,7 @@ pub async fn request_logs(
     Extension(caller): Extension<ApiCaller>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
-    run(&caller, batch, |b| ingest::request_logs(state.store.as_ref(), &caller.scope, b)).await
+    run(&state, &caller, batch, |b| ingest::request_logs(state.store.as_ref(), &caller.scope, b)).await
 }
 
 /// Connection status: the data plane's view of each connection's health.
@@ -93,7 +103,7 @@ pub async fn connection_status(
     Extension(caller): Extension<ApiCaller>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
-    run(&caller, batch, |b| ingest::connection_status(state.store.as_ref(), &caller.scope, b)).await
+    run(&state, &caller, batch, |b| ingest::connection_status(state.store.as_ref(), &caller.scope, b)).await
 }
 
 /// Events: delivered to every webhook endpoint subscribed to their type.
@@ -107,6 +117,7 @@ pub async fn connection_status(
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "An event id was already used with different content", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 503, description = "A concurrent call stored some of the same ids; retry", body = ErrorBody),
     )
 )]
 pub async fn events(
@@ -114,7 +125,7 @@ pub async fn events(
     Extension(caller): Extension<ApiCaller>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
-    run(&caller, batch, |b| ingest::events(state.store.as_ref(), &caller.scope, b)).await
+    run(&state, &caller, batch, |b| ingest::events(state.store.as_ref(), &caller.scope, b)).await
 }
 
 // Documentation-only batch shapes: the handlers read `items` loosely so one bad item is reported
@@ -136,4 +147,63 @@ struct ConnectionStatusBatch {
 struct EventBatch {
     #[schema(max_items = 1000)]
     items: Vec<ingest::EventItem>,
+}
+
+/// How long a run's lease lasts after a `started` or `progress` report.
+const REPORT_LEASE_MS: i64 = 60_000;
+
+/// Claim queued sync runs (backfills, "sync now", scheduled syncs) of the key's environment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ingest/sync-runs/claim",
+    tag = "ingest",
+    request_body = ingest::ClaimRequest,
+    responses(
+        (status = 200, description = "The runs now held by this worker (possibly none)", body = ingest::ClaimResult),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
+    )
+)]
+pub async fn claim_sync_runs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    ApiJson(req): ApiJson<ingest::ClaimRequest>,
+) -> Result<Json<ingest::ClaimResult>, ApiError> {
+    caller.require(KeyScope::Ingest)?;
+    let now = state.clock.now_ms();
+    Ok(Json(ingest::claim(state.store.as_ref(), &caller.scope, &caller.key_id, now, &req).await?))
+}
+
+/// Sync runs: registered (`queued`), started, progressing and finished with counts and errors.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ingest/sync-runs",
+    tag = "ingest",
+    request_body(content = inline(SyncRunBatch)),
+    responses(
+        (status = 200, description = "Recorded; invalid items listed; runs to stop named", body = ingest::SyncRunResult),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 429, body = ErrorBody),
+    )
+)]
+pub async fn sync_runs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    ApiJson(batch): ApiJson<Batch>,
+) -> Result<Json<ingest::SyncRunResult>, ApiError> {
+    caller.require(KeyScope::Ingest)?;
+    ingest::check_batch(&batch).map_err(ApiError::invalid)?;
+    let now = state.clock.now_ms();
+    let out =
+        ingest::sync_runs(state.store.as_ref(), &caller.scope, &caller.key_id, now, REPORT_LEASE_MS, batch)
+            .await
+            .map_err(ApiError::store)?;
+    Ok(Json(out))
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct SyncRunBatch {
+    #[schema(max_items = 1000)]
+    items: Vec<ingest::SyncRunItem>,
 }

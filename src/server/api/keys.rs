@@ -118,6 +118,8 @@ impl UsageMarks {
 pub struct ApiGuards {
     pub limiter: RateLimiter,
     pub usage: UsageMarks,
+    /// One ingestion batch at a time per process (see `api::ingest::run`).
+    pub ingest: tokio::sync::Semaphore,
 }
 
 /// Middleware: authenticates the bearer key, applies its rate limit and records its use.

@@ -1141,18 +1141,20 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        async fn ingest_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>> {
-            // Redaction and hashing are CPU work: done before the transaction, so SQLite's one
-            // writer is held only for the inserts.
-            let rows: Vec<RequestLogRow> = rows
-                .iter()
-                .cloned()
-                .map(|mut r| {
+        async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>) -> StoreResult<Vec<usize>> {
+            // Redaction and hashing are CPU work: done on a blocking thread (the async threads
+            // keep serving pages) and before the transaction (SQLite's one writer is held only
+            // for the inserts).
+            let rows = tokio::task::spawn_blocking(move || {
+                let mut rows = rows;
+                for r in &mut rows {
                     r.redact();
                     r.content_hash = Some(r.content_digest());
-                    r
-                })
-                .collect();
+                }
+                rows
+            })
+            .await
+            .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
             let _writer = self.writer().await;
             let mut tx = self.pool.begin().await?;
             let inserted =

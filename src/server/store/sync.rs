@@ -213,6 +213,16 @@ pub trait SyncStore: Send + Sync {
         lease_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<ClaimedRun>>;
+    /// [`claim_runs`](Self::claim_runs) limited to one organization's environment: what a data
+    /// plane holding that environment's ingest key may take over the API.
+    async fn claim_runs_in(
+        &self,
+        scope: &Scope,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedRun>>;
     /// Puts back in the queue the running runs whose lease expired.
     async fn requeue_expired(&self, now: i64) -> StoreResult<u64>;
     /// Extends the lease and records progress, if `owner` still holds it.

@@ -125,6 +125,51 @@ macro_rules! impl_sync_store {
                 Ok(claimed)
             }
 
+            async fn claim_runs_in(
+                &self,
+                scope: &Scope,
+                owner: &str,
+                now: i64,
+                lease_ms: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await?;
+                let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
+                    "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
+                     attempts = attempts + 1, progress = 0, log = '[]' \
+                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' \
+                     AND organization_id = $5 AND environment = $6 \
+                     ORDER BY CASE WHEN trigger_kind = 'schedule' THEN 1 ELSE 0 END, id LIMIT $4 ",
+                    $skip_locked,
+                    ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
+                     range_from, range_to, backfill_id, attempts"
+                ))
+                .bind(owner)
+                .bind(now + lease_ms)
+                .bind(now)
+                .bind(limit)
+                .bind(&scope.organization_id)
+                .bind(&scope.environment)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut backfills: Vec<&str> = claimed.iter().filter_map(|r| r.backfill_id.as_deref()).collect();
+                backfills.sort();
+                backfills.dedup();
+                for id in backfills {
+                    sqlx::query(
+                        "UPDATE backfills SET status = 'running', started_at = COALESCE(started_at, $2) \
+                         WHERE id = $1 AND status = 'queued'",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(claimed)
+            }
+
             async fn requeue_expired(&self, now: i64) -> StoreResult<u64> {
                 let _writer = self.writer().await;
                 Ok(sqlx::query(

@@ -1,0 +1,146 @@
+import { test, expect, signIn, Page, axeViolations } from "./helpers";
+import type { TestInfo } from "@playwright/test";
+
+/**
+ * The HTTP API as its users meet it: an owner creates an ingest key for the data plane and a
+ * read key for a support script (each shown once), the data plane sends a request log with a
+ * secret in it, the support script finds it by request ID, and the console shows it redacted.
+ * Also: the API reference page, and the request log's bounded search for rare combinations.
+ */
+
+/** Creates a key on /settings/api-keys and returns it (the page shows it once). */
+async function createKey(page: Page, name: string, scope: "ingest" | "read"): Promise<string> {
+  await page.goto("/settings/api-keys");
+  await page.getByLabel("New key name").fill(name);
+  await page.getByLabel("Scope").selectOption(scope);
+  await page.getByRole("button", { name: "Create production key" }).click();
+  const notice = page.getByTestId("new-api-key");
+  await expect(notice).toContainText(name);
+  const key = (await notice.locator("code").innerText()).trim();
+  expect(key).toMatch(new RegExp(`^sb_${scope}_[0-9A-Za-z]{32,}$`));
+  // The list shows the key's prefix and scope, never the key.
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText(scope);
+  await expect(row).toContainText(key.slice(0, 12));
+  await page.reload();
+  await expect(page.getByText(key)).toHaveCount(0);
+  return key;
+}
+
+/** A `req_` id (ULID) minted now, as a data plane does when a request arrives. */
+function requestId(): string {
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  let t = Date.now();
+  let time = "";
+  for (let i = 0; i < 10; i++) {
+    time = alphabet[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  let rand = "";
+  for (let i = 0; i < 16; i++) rand += alphabet[Math.floor(Math.random() * 32)];
+  return `req_${time}${rand}`;
+}
+
+test("the data plane ingests a request log that a support script then finds by request ID", async ({ page, request }, testInfo: TestInfo) => {
+  await signIn(page, "owner@acme.test");
+  const suffix = `${testInfo.project.name}-${Date.now()}`;
+  const ingest = await createKey(page, `data-plane-${suffix}`, "ingest");
+  const read = await createKey(page, `support-script-${suffix}`, "read");
+
+  const id = requestId();
+  const secret = `sk_live_e2e${Date.now()}secret`;
+  const sent = await request.post("/api/v1/ingest/request-logs", {
+    headers: { Authorization: `Bearer ${ingest}` },
+    data: {
+      items: [
+        {
+          id,
+          occurred_at: new Date().toISOString(),
+          method: "POST",
+          path: "/accounting/invoices",
+          query: `access_token=${secret}`,
+          status: 400,
+          latency_ms: 187,
+          request_headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+          request_body: JSON.stringify({ customer: "cus_1", due_date: "2026-13-01" }),
+          response_body: JSON.stringify({ error: "invalid due_date" }),
+          error: { code: "invalid-params", message: "due_date is not a date", platform_error: { Message: "Invalid date" } },
+        },
+        { id: "req_not_an_id", occurred_at: new Date().toISOString(), method: "GET", path: "/x", status: 200, latency_ms: 1 },
+      ],
+    },
+  });
+  expect(sent.status()).toBe(200);
+  const answer = await sent.json();
+  expect(answer.accepted).toBe(1);
+  expect(answer.rejected).toEqual([expect.objectContaining({ index: 1, field: "id" })]);
+
+  // The wrong scope is refused with the documented error body.
+  const wrong = await request.get(`/api/v1/request-logs/${id}`, { headers: { Authorization: `Bearer ${ingest}` } });
+  expect(wrong.status()).toBe(403);
+  expect((await wrong.json()).error.code).toBe("forbidden");
+
+  const found = await request.get(`/api/v1/request-logs/${id}`, { headers: { Authorization: `Bearer ${read}` } });
+  expect(found.status()).toBe(200);
+  const log = await found.json();
+  expect(log.error.code).toBe("invalid-params");
+  expect(JSON.stringify(log)).not.toContain(secret);
+
+  // The console shows the same request, redacted.
+  await page.goto(`/requests/${id}`);
+  await expect(page.getByText(`Request ${id}`)).toBeVisible();
+  await expect(page.getByTestId("request-headers")).toContainText("Bearer [REDACTED]");
+  await expect(page.locator("body")).not.toContainText(secret);
+
+  // The key's use is recorded on the list.
+  await page.goto("/settings/api-keys");
+  await expect(page.getByRole("row").filter({ hasText: `support-script-${suffix}` })).not.toContainText("never");
+});
+
+test("another organization's read key finds nothing of Acme's", async ({ page, request }, testInfo: TestInfo) => {
+  await signIn(page, "owner@acme.test");
+  const suffix = `${testInfo.project.name}-${Date.now()}`;
+  const acmeRead = await createKey(page, `acme-${suffix}`, "read");
+  const list = await request.get("/api/v1/request-logs?limit=1", { headers: { Authorization: `Bearer ${acmeRead}` } });
+  const acmeId = (await list.json()).data[0].id;
+
+  await page.context().clearCookies();
+  await signIn(page, "owner@globex.test");
+  const globexRead = await createKey(page, `globex-${suffix}`, "read");
+  const other = await request.get(`/api/v1/request-logs/${acmeId}`, { headers: { Authorization: `Bearer ${globexRead}` } });
+  expect(other.status()).toBe(404);
+  const body = await other.json();
+  expect(body.error.code).toBe("not-found");
+  expect(body.error.request_id).toMatch(/^req_/);
+});
+
+test("a viewer cannot create API keys", async ({ page }) => {
+  await signIn(page, "viewer@acme.test");
+  await page.goto("/settings/api-keys");
+  await expect(page.getByTestId("admin-only-note")).toBeVisible();
+  await expect(page.getByLabel("Scope")).toHaveCount(0);
+});
+
+test("the API reference documents every endpoint", async ({ page }, testInfo: TestInfo) => {
+  await page.goto("/api/v1/reference");
+  await expect(page.getByRole("heading", { name: /Switchboard API/ })).toBeVisible();
+  for (const path of ["/api/v1/ingest/request-logs", "/api/v1/request-logs/{id}", "/api/v1/ingest/sync-runs/claim", "/api/v1/webhook-deliveries"]) {
+    await expect(page.getByRole("link", { name: new RegExp(path.replace(/[{}/]/g, "\\$&")) }).first()).toBeVisible();
+  }
+  await expect(page.locator("#schema-RequestLogItem")).toContainText("occurred_at");
+  const doc = await page.request.get("/api/v1/openapi.json");
+  expect((await doc.json()).openapi).toBe("3.1.0");
+  if (testInfo.project.use.javaScriptEnabled !== false) {
+    expect(await axeViolations(page)).toEqual([]);
+  }
+});
+
+test("a rare combination of filters says how far it searched and searches further", async ({ page }) => {
+  await signIn(page, "owner@acme.test");
+  await page.goto("/requests?status=2xx&path=/no/such/path");
+  const note = page.getByTestId("scan-window");
+  await expect(note).toContainText("most recent requests checked");
+  await note.getByRole("link", { name: "Search older requests" }).click();
+  await expect(page).toHaveURL(/before=req_/);
+  await expect(page.getByTestId("scan-window").or(page.getByTestId("empty-state"))).toBeVisible();
+});
