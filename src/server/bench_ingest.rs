@@ -29,7 +29,7 @@ fn batch(n: usize, seq: usize, connection: &str) -> String {
     let now = now_ms();
     let items: Vec<serde_json::Value> = (0..n)
         .map(|i| {
-            let failed = (seq * n + i) % 7 == 0;
+            let failed = (seq * n + i).is_multiple_of(7);
             json!({
                 "id": make_id(prefix::REQUEST, now, rand::random()),
                 "occurred_at": chrono::DateTime::from_timestamp_millis(now).map(|t| t.to_rfc3339()),

@@ -31,8 +31,6 @@ fn spawn(db: &TestDb, command: &str) -> Child {
         .expect("start switchboard")
 }
 
-/// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
-
 async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
     switchboard::server::seed::seed_demo(db.store.as_ref(), 100).await.unwrap();
     let acme = db.store.get_organization("acme").await.unwrap().unwrap();

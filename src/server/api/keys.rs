@@ -174,27 +174,6 @@ async fn caller(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Api
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_keys_have_the_documented_shape() {
-        for scope in [KeyScope::Ingest, KeyScope::Read] {
-            let (key, prefix) = generate(scope);
-            assert!(well_formed(&key), "{key}");
-            assert!(key.starts_with(&prefix));
-            assert!(key.starts_with(&format!("sb_{}_", scope.as_str())));
-            assert_eq!(key.len(), format!("sb_{}_", scope.as_str()).len() + SECRET_CHARS);
-        }
-        assert_ne!(generate(KeyScope::Read).0, generate(KeyScope::Read).0);
-        assert!(!well_formed("sb_write_0123456789012345678901234567890123"));
-        assert!(!well_formed("sb_read_short"));
-        assert!(!well_formed("sk_live_0123456789012345678901234567890123"));
-        assert!(!well_formed("sb_read_01234567890123456789012345678901-3"));
-    }
-}
-
 /// Creates a key outside the console (the CLI, `serve --demo`'s data plane, tests and
 /// benchmarks), audited like one made on the page. Returns the full key; only its hash is kept.
 pub async fn issue(
@@ -230,4 +209,25 @@ pub async fn issue(
     );
     store.create_api_key(&key, &audit).await?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_the_documented_shape() {
+        for scope in [KeyScope::Ingest, KeyScope::Read] {
+            let (key, prefix) = generate(scope);
+            assert!(well_formed(&key), "{key}");
+            assert!(key.starts_with(&prefix));
+            assert!(key.starts_with(&format!("sb_{}_", scope.as_str())));
+            assert_eq!(key.len(), format!("sb_{}_", scope.as_str()).len() + SECRET_CHARS);
+        }
+        assert_ne!(generate(KeyScope::Read).0, generate(KeyScope::Read).0);
+        assert!(!well_formed("sb_write_0123456789012345678901234567890123"));
+        assert!(!well_formed("sb_read_short"));
+        assert!(!well_formed("sk_live_0123456789012345678901234567890123"));
+        assert!(!well_formed("sb_read_01234567890123456789012345678901-3"));
+    }
 }
