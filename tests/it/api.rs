@@ -759,7 +759,11 @@ async fn a_bounded_search_continues_to_the_same_answer_as_a_full_scan() {
                 "{}: paging through bounded windows finds every match once, in order",
                 db.name
             );
-            assert!(stops > 0, "{}: the window was small enough to stop", db.name);
+            if q.platform_id.is_some() {
+                // No Stripe request has an accounting path: every window ends short.
+                assert!(stops > 0, "{}: the search stopped at its window and went on", db.name);
+                assert!(all.is_empty());
+            }
         }
     }
 }
