@@ -530,7 +530,7 @@ pub struct RequestLogQuery {
 
 /// How many rows of its driving index a request-log query with more than one filter reads for a
 /// page before it stops and offers to search further (see `build_request_log_list`).
-pub const SCAN_WINDOW: i64 = 20_000;
+pub const SCAN_WINDOW: i64 = 5_000;
 
 impl RequestLogQuery {
     /// The filter whose index the query reads in id order: the most selective one present, in

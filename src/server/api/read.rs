@@ -109,7 +109,7 @@ pub struct RequestLogList {
     pub data: Vec<RequestLogSummary>,
     /// Pass as `before` for older requests; null on the last page.
     pub next_cursor: Option<String>,
-    /// Set when several filters were checked on a bounded number of recent rows (20,000 of the
+    /// Set when several filters were checked on a bounded number of recent rows (5,000 of the
     /// most selective filter's) and the page came back short: how far back the search went.
     /// `next_cursor` continues from there; the page is not necessarily the last.
     pub searched_until: Option<String>,
