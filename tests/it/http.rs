@@ -290,7 +290,7 @@ async fn only_admins_create_api_keys() {
         let res = send(&app, req).await;
         assert!(res.status().is_success(), "{}", db.name);
         let created = body(res).await;
-        assert!(created.contains("sk_live_"), "{created}");
+        assert!(created.contains("sb_read_"), "{created}");
         let acme = db.store.get_organization("acme").await.unwrap().unwrap();
         let keys = db
             .store
@@ -500,7 +500,7 @@ async fn a_new_api_key_is_shown_once_and_never_stored() {
         );
         let pad = pad.split(';').next().unwrap().to_string();
         let page = body(send(&app, get("/settings/api-keys", Some(&format!("{owner}; {pad}")))).await).await;
-        let start = page.find("sk_live_").expect("the key is shown once");
+        let start = page.find("sb_read_").expect("the key is shown once");
         let key: String =
             page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         assert!(key.len() > 20, "{key}");
