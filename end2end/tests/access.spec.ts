@@ -25,9 +25,9 @@ test("an owner creates an API key and sees it exactly once", async ({ page }, te
   const notice = page.getByTestId("new-api-key");
   await expect(notice).toContainText(name);
   const secret = (await notice.locator("code").innerText()).trim();
-  expect(secret).toMatch(/^sk_live_[0-9a-f]{40}$/);
+  expect(secret).toMatch(/^sb_read_[0-9A-Za-z]{40}$/);
   await expect(page.getByRole("cell", { name, exact: true })).toBeVisible();
-  await expect(page.getByText(`${secret.slice(0, 12)}…`)).toBeVisible();
+  await expect(page.getByText(`${secret.slice(0, 16)}…`)).toBeVisible();
   // Shown once: a reload lists the key by prefix only.
   await page.reload();
   await expect(page.getByTestId("new-api-key")).toHaveCount(0);
