@@ -46,6 +46,9 @@ test("the data plane ingests a request log that a support script then finds by r
   const suffix = `${testInfo.project.name}-${Date.now()}`;
   const ingest = await createKey(page, `data-plane-${suffix}`, "ingest");
   const read = await createKey(page, `support-script-${suffix}`, "read");
+  // A failed request is logged with the connection it was for, as the data plane knows it.
+  const connections = await request.get("/api/v1/connections?limit=1", { headers: { Authorization: `Bearer ${read}` } });
+  const connectionId = (await connections.json()).data[0].id;
 
   const id = requestId();
   const secret = `sk_live_e2e${Date.now()}secret`;
@@ -61,6 +64,7 @@ test("the data plane ingests a request log that a support script then finds by r
           query: `access_token=${secret}`,
           status: 400,
           latency_ms: 187,
+          connection_id: connectionId,
           request_headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
           request_body: JSON.stringify({ customer: "cus_1", due_date: "2026-13-01" }),
           response_body: JSON.stringify({ error: "invalid due_date" }),
