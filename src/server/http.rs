@@ -40,7 +40,10 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
         api: Arc::new(super::api::keys::ApiGuards {
             limiter: super::api::limits::RateLimiter::new(settings.api_limits),
             usage: Default::default(),
-            ingest: tokio::sync::Semaphore::new(1),
+            // Two batches per core: while one waits for the database, the other is read.
+            ingest: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            ),
         }),
         settings: Arc::new(settings),
         sign_in_limiter: Arc::new(auth::SignInLimiter::default()),

@@ -10,7 +10,7 @@
 
 use crate::domain::{ConnectionStatus, ERROR_CODES, EVENT_TYPES, METHODS};
 use crate::ids::{parse_id, prefix};
-use crate::server::store::{RequestLogRow, Scope, Store, StoreResult};
+use crate::server::store::{RequestLogRow, Scope, Store, StoreError, StoreResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -147,6 +147,27 @@ pub struct EventItem {
     pub data: Value,
 }
 
+/// Why a batch was not taken: the batch as a whole is invalid, or the store failed.
+#[derive(Debug)]
+pub enum BatchError {
+    Invalid(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for BatchError {
+    fn from(e: StoreError) -> Self {
+        BatchError::Store(e)
+    }
+}
+
+/// A request-log batch as sent, read without building a JSON tree: each item stays a slice of
+/// the body until it is read into its type, so a malformed item is reported on its own.
+#[derive(Deserialize)]
+struct RawBatch<'a> {
+    #[serde(borrow)]
+    items: Vec<&'a serde_json::value::RawValue>,
+}
+
 /// A validation failure of one item.
 struct Bad {
     field: String,
@@ -173,6 +194,15 @@ fn read_item<T: DeserializeOwned>(v: Value) -> Result<T, Bad> {
         };
         Bad { field, reason: inner }
     })
+}
+
+/// Reads one item from its text straight into its type; only an item that fails is read again
+/// as a JSON tree, to name the field at fault.
+fn read_raw<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, Bad> {
+    match serde_json::from_str::<T>(raw.get()) {
+        Ok(item) => Ok(item),
+        Err(_) => read_item(serde_json::from_str::<Value>(raw.get()).map_err(|e| bad("", e.to_string()))?),
+    }
 }
 
 fn time(field: &str, s: &str) -> Result<i64, Bad> {
@@ -348,11 +378,15 @@ fn truncate(s: &mut String, max: usize) -> bool {
 
 /// Checks the batch's size before any item is read.
 pub fn check_batch(batch: &Batch) -> Result<(), String> {
-    if batch.items.is_empty() {
+    check_count(batch.items.len())
+}
+
+fn check_count(n: usize) -> Result<(), String> {
+    if n == 0 {
         return Err("`items` is empty: send 1 to 1000 items.".into());
     }
-    if batch.items.len() > MAX_ITEMS {
-        return Err(format!("{} items in one batch: send at most {MAX_ITEMS}.", batch.items.len()));
+    if n > MAX_ITEMS {
+        return Err(format!("{n} items in one batch: send at most {MAX_ITEMS}."));
     }
     Ok(())
 }
@@ -376,24 +410,32 @@ async fn platforms_of(
     Ok(out)
 }
 
-/// `POST /api/v1/ingest/request-logs`.
-pub async fn request_logs(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResult<Outcome> {
+/// `POST /api/v1/ingest/request-logs`: the body as sent, up to 5 MB of JSON.
+pub async fn request_logs(
+    store: &dyn Store,
+    scope: &Scope,
+    body: axum::body::Bytes,
+) -> Result<Outcome, BatchError> {
     // Reading and checking a thousand items is CPU work: on a blocking thread, so the async
     // threads keep serving pages meanwhile.
     let s = scope.clone();
-    let (mut rows, mut rejected) = tokio::task::spawn_blocking(move || {
+    let read = tokio::task::spawn_blocking(move || {
+        let batch: RawBatch =
+            serde_json::from_slice(&body).map_err(|e| format!("The body is not valid: {e}"))?;
+        check_count(batch.items.len())?;
         let mut rejected = vec![];
         let mut rows: Vec<(usize, RequestLogRow)> = Vec::with_capacity(batch.items.len());
-        for (index, v) in batch.items.into_iter().enumerate() {
-            match read_item::<RequestLogItem>(v).and_then(|item| request_log_row(&s, item)) {
+        for (index, raw) in batch.items.into_iter().enumerate() {
+            match read_raw::<RequestLogItem>(raw).and_then(|item| request_log_row(&s, item)) {
                 Ok(row) => rows.push((index, row)),
                 Err(b) => rejected.push(Rejection { index, field: b.field, reason: b.reason }),
             }
         }
-        (rows, rejected)
+        Ok((rows, rejected))
     })
     .await
-    .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+    .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+    let (mut rows, mut rejected) = read.map_err(BatchError::Invalid)?;
     let platforms =
         platforms_of(store, scope, rows.iter().filter_map(|(_, r)| r.connection_id.clone()).collect())
             .await?;
@@ -417,7 +459,7 @@ pub async fn request_logs(store: &dyn Store, scope: &Scope, batch: Batch) -> Sto
     let (indexes, rows): (Vec<usize>, Vec<RequestLogRow>) = rows.into_iter().unzip();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let conflicted = if rows.is_empty() { vec![] } else { store.ingest_request_logs(rows).await? };
-    finish(indexes, ids, conflicted, rejected)
+    Ok(finish(indexes, ids, conflicted, rejected)?)
 }
 
 /// Turns what the store refused as conflicts into the outcome.
@@ -706,7 +748,7 @@ pub async fn claim(
     }
     let lease_ms = lease * 1000;
     let runs = store
-        .claim_runs_in(scope, &lease_owner(key_id, &worker), now, lease_ms, limit)
+        .claim_runs(Some(scope), &lease_owner(key_id, &worker), now, lease_ms, limit)
         .await
         .map_err(crate::server::context::internal)?;
     let at =
@@ -730,6 +772,102 @@ pub async fn claim(
     })
 }
 
+impl SyncRunItem {
+    /// The `finished` report of a run's result, as a data plane sends it (the sandbox's client).
+    pub fn finished(id: &str, worker: &str, r: &crate::server::store::sync::RunResult) -> Self {
+        SyncRunItem {
+            id: id.to_string(),
+            event: "finished".into(),
+            worker: Some(worker.to_string()),
+            connection_id: None,
+            data_object: None,
+            kind: None,
+            records_processed: None,
+            status: Some(r.status.as_str().to_string()),
+            records_added: Some(r.records_added),
+            records_updated: Some(r.records_updated),
+            records_deleted: Some(r.records_deleted),
+            error: r.error_code.as_ref().map(|code| RequestErrorItem {
+                code: code.clone(),
+                message: r.error_message.clone(),
+                // Sent as JSON when it is JSON, so the console can show it structured.
+                platform_error: r
+                    .platform_error
+                    .as_deref()
+                    .map(|p| serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_string()))),
+                confidence: None,
+            }),
+            needs_reauth: Some(r.needs_reauth),
+            log: serde_json::from_str(&r.log).ok(),
+        }
+    }
+
+    /// The worker and the result a `finished` report carries, checked.
+    fn run_result(&self) -> Result<(String, crate::server::store::sync::RunResult), Bad> {
+        use crate::domain::SyncRunStatus;
+        let worker = worker_name("worker", self.worker.as_deref())?;
+        let status = self
+            .status
+            .as_deref()
+            .and_then(SyncRunStatus::parse)
+            .filter(|s| crate::server::store::sync::TERMINAL.contains(&s.as_str()))
+            .ok_or_else(|| bad("status", "succeeded, partial, failed, not_supported or cancelled"))?;
+        let count = |field: &str, v: Option<i64>| match v {
+            Some(n) if n < 0 => Err(bad(field, "must not be negative")),
+            other => Ok(other.unwrap_or(0)),
+        };
+        // Sync errors have their own vocabulary (`platform-unavailable`, `not_supported`, ...):
+        // any short code is kept as sent.
+        if let Some(e) = &self.error {
+            let code_ok = !e.code.is_empty()
+                && e.code.len() <= 64
+                && e.code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !code_ok {
+                return Err(bad("error.code", "1 to 64 letters, digits, -, _ or ."));
+            }
+        }
+        let error = self.error.as_ref();
+        Ok((
+            worker,
+            crate::server::store::sync::RunResult {
+                status,
+                records_added: count("records_added", self.records_added)?,
+                records_updated: count("records_updated", self.records_updated)?,
+                records_deleted: count("records_deleted", self.records_deleted)?,
+                error_code: error.map(|e| e.code.clone()),
+                error_message: error.and_then(|e| e.message.clone()),
+                platform_error: error.and_then(|e| match &e.platform_error {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(v) => Some(v.to_string()),
+                }),
+                log: run_log(&self.log)?,
+                progress: self.records_added.unwrap_or(0) + self.records_updated.unwrap_or(0),
+                needs_reauth: self.needs_reauth.unwrap_or(false),
+            },
+        ))
+    }
+}
+
+/// A run's log as stored: a JSON array of at most 256 KB.
+fn run_log(log: &Option<Vec<Value>>) -> Result<String, Bad> {
+    let log =
+        log.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default()).unwrap_or_else(|| "[]".into());
+    if log.len() > 256 * 1024 {
+        return Err(bad("log", "larger than 256 KB"));
+    }
+    Ok(log)
+}
+
+/// What one report did.
+enum Reported {
+    Accepted,
+    /// Accepted, and the run's backfill was cancelled: the worker must stop it.
+    Cancel,
+    /// The worker no longer holds the run.
+    Lost,
+}
+
 /// Applies sync-run reports in order. Each `started`/`progress` extends the lease by
 /// `lease_ms`. A `finished` report retried after it was recorded is accepted again.
 pub async fn sync_runs(
@@ -740,205 +878,145 @@ pub async fn sync_runs(
     lease_ms: i64,
     batch: Batch,
 ) -> StoreResult<SyncRunResult> {
-    use crate::domain::{SyncRunKind, SyncRunStatus};
-    use crate::server::store::sync::{Heartbeat, NewSyncRun, RunResult};
     let mut out = SyncRunResult::default();
-    let reject = |out: &mut SyncRunResult, index: usize, b: Bad| {
-        out.rejected.push(Rejection { index, field: b.field, reason: b.reason })
-    };
     for (index, v) in batch.items.into_iter().enumerate() {
-        let item = match read_item::<SyncRunItem>(v) {
-            Ok(i) => i,
-            Err(b) => {
-                reject(&mut out, index, b);
-                continue;
+        let read =
+            read_item::<SyncRunItem>(v).and_then(|item| Ok((id_of("id", prefix::SYNC_RUN, &item.id)?, item)));
+        let reported = match read {
+            Err(b) => Err(b),
+            Ok((id, item)) => match item.event.as_str() {
+                "queued" => queued(store, scope, now, &id, &item).await?,
+                "started" | "progress" => heartbeat(store, key_id, now, lease_ms, &id, &item).await?,
+                "finished" => finished(store, scope, key_id, now, &id, &item).await?,
+                other => Err(bad(
+                    "event",
+                    format!("\u{201c}{other}\u{201d}: use queued, started, progress or finished"),
+                )),
             }
+            .map(|r| (id, r)),
         };
-        let id = match id_of("id", prefix::SYNC_RUN, &item.id) {
-            Ok(id) => id,
-            Err(b) => {
-                reject(&mut out, index, b);
-                continue;
+        match reported {
+            Ok((_, Reported::Accepted)) => out.accepted += 1,
+            Ok((id, Reported::Cancel)) => {
+                out.accepted += 1;
+                out.cancel.push(id);
             }
-        };
-        match item.event.as_str() {
-            "queued" => {
-                let parsed = (|| {
-                    let conn = id_of(
-                        "connection_id",
-                        prefix::CONNECTION,
-                        item.connection_id.as_deref().unwrap_or(""),
-                    )?;
-                    let kind = item.kind.as_deref().and_then(SyncRunKind::parse).filter(|k| *k != SyncRunKind::Backfill)
-                        .ok_or_else(|| bad("kind", "initial or incremental (backfills are created in the console or with POST /api/v1/backfills)"))?;
-                    let object = item
-                        .data_object
-                        .clone()
-                        .ok_or_else(|| bad("data_object", "name the data object, such as invoices"))?;
-                    Ok::<_, Bad>((conn, kind, object))
-                })();
-                let (conn, kind, object) = match parsed {
-                    Ok(p) => p,
-                    Err(b) => {
-                        reject(&mut out, index, b);
-                        continue;
-                    }
-                };
-                if store.get_sync_run(scope, &id).await?.is_some() {
-                    out.accepted += 1; // Already registered: a retry.
-                    continue;
-                }
-                let Some(c) = store.get_connection(scope, &conn).await? else {
-                    reject(
-                        &mut out,
-                        index,
-                        bad("connection_id", format!("no connection {conn} in this environment")),
-                    );
-                    continue;
-                };
-                let supported = crate::domain::platform(&c.platform_id)
-                    .map(|p| p.integration_type.data_objects().contains(&object.as_str()))
-                    .unwrap_or(false);
-                if !supported {
-                    reject(
-                        &mut out,
-                        index,
-                        bad("data_object", format!("{object} is not a data object of {}", c.platform_id)),
-                    );
-                    continue;
-                }
-                let run = NewSyncRun {
-                    id: id.clone(),
-                    connection_id: conn,
-                    organization_id: scope.organization_id.clone(),
-                    environment: scope.environment.clone(),
-                    platform_id: c.platform_id,
-                    data_object: object,
-                    kind,
-                    queued_at: now,
-                    range_from: None,
-                    range_to: None,
-                    trigger_kind: "schedule".into(),
-                    backfill_id: None,
-                    triggered_by: None,
-                };
-                match store.queue_runs(&[run], None).await {
-                    Ok(()) => out.accepted += 1,
-                    Err(e) if e.is_unique_violation() => {
-                        reject(&mut out, index, bad("id", "this run id is already used"));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            "started" | "progress" => {
-                let worker = match worker_name("worker", item.worker.as_deref()) {
-                    Ok(w) => w,
-                    Err(b) => {
-                        reject(&mut out, index, b);
-                        continue;
-                    }
-                };
-                let records = item.records_processed.unwrap_or(0);
-                if records < 0 {
-                    reject(&mut out, index, bad("records_processed", "must not be negative"));
-                    continue;
-                }
-                let log = item.log.map(|l| Value::Array(l).to_string()).unwrap_or_else(|| "[]".into());
-                if log.len() > 256 * 1024 {
-                    reject(&mut out, index, bad("log", "larger than 256 KB"));
-                    continue;
-                }
-                match store
-                    .heartbeat_run(&id, &lease_owner(key_id, &worker), now, lease_ms, records, &log)
-                    .await?
-                {
-                    Heartbeat::Continue => out.accepted += 1,
-                    Heartbeat::Cancel => {
-                        out.accepted += 1;
-                        out.cancel.push(id);
-                    }
-                    Heartbeat::Lost => out.lost.push(id),
-                }
-            }
-            "finished" => {
-                let parsed = (|| {
-                    let worker = worker_name("worker", item.worker.as_deref())?;
-                    let status = item
-                        .status
-                        .as_deref()
-                        .and_then(SyncRunStatus::parse)
-                        .filter(|s| crate::server::store::sync::TERMINAL.contains(&s.as_str()))
-                        .ok_or_else(|| {
-                            bad("status", "succeeded, partial, failed, not_supported or cancelled")
-                        })?;
-                    let count = |field: &str, v: Option<i64>| match v {
-                        Some(n) if n < 0 => Err(bad(field, "must not be negative")),
-                        other => Ok(other.unwrap_or(0)),
-                    };
-                    // Sync errors have their own vocabulary (`platform-unavailable`,
-                    // `not_supported`, ...): any short code is kept as sent.
-                    let error = match &item.error {
-                        Some(e)
-                            if e.code.is_empty()
-                                || e.code.len() > 64
-                                || !e
-                                    .code
-                                    .bytes()
-                                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
-                        {
-                            return Err(bad("error.code", "1 to 64 letters, digits, -, _ or ."))
-                        }
-                        e => e.clone(),
-                    };
-                    let log =
-                        item.log.clone().map(|l| Value::Array(l).to_string()).unwrap_or_else(|| "[]".into());
-                    if log.len() > 256 * 1024 {
-                        return Err(bad("log", "larger than 256 KB"));
-                    }
-                    Ok::<_, Bad>((
-                        worker,
-                        RunResult {
-                            status,
-                            records_added: count("records_added", item.records_added)?,
-                            records_updated: count("records_updated", item.records_updated)?,
-                            records_deleted: count("records_deleted", item.records_deleted)?,
-                            error_code: error.as_ref().map(|e| e.code.clone()),
-                            error_message: error.as_ref().and_then(|e| e.message.clone()),
-                            platform_error: error.as_ref().and_then(|e| match &e.platform_error {
-                                None | Some(Value::Null) => None,
-                                Some(Value::String(s)) => Some(s.clone()),
-                                Some(v) => Some(v.to_string()),
-                            }),
-                            log,
-                            progress: item.records_added.unwrap_or(0) + item.records_updated.unwrap_or(0),
-                            needs_reauth: item.needs_reauth.unwrap_or(false),
-                        },
-                    ))
-                })();
-                let (worker, result) = match parsed {
-                    Ok(p) => p,
-                    Err(b) => {
-                        reject(&mut out, index, b);
-                        continue;
-                    }
-                };
-                if store.finish_run(&id, &lease_owner(key_id, &worker), now, &result).await? {
-                    out.accepted += 1;
-                    super::webhooks::delivery::wake();
-                } else {
-                    // Not held: already finished by this report (a retry), or lost.
-                    match store.get_sync_run(scope, &id).await? {
-                        Some(r) if r.status == result.status => out.accepted += 1,
-                        _ => out.lost.push(id),
-                    }
-                }
-            }
-            other => reject(
-                &mut out,
-                index,
-                bad("event", format!("\u{201c}{other}\u{201d}: use queued, started, progress or finished")),
-            ),
+            Ok((id, Reported::Lost)) => out.lost.push(id),
+            Err(b) => out.rejected.push(Rejection { index, field: b.field, reason: b.reason }),
         }
     }
     Ok(out)
+}
+
+/// `queued`: a run the data plane scheduled itself.
+async fn queued(
+    store: &dyn Store,
+    scope: &Scope,
+    now: i64,
+    id: &str,
+    item: &SyncRunItem,
+) -> StoreResult<Result<Reported, Bad>> {
+    use crate::domain::SyncRunKind;
+    let parsed = (|| {
+        let conn = id_of("connection_id", prefix::CONNECTION, item.connection_id.as_deref().unwrap_or(""))?;
+        let kind = item.kind.as_deref().and_then(SyncRunKind::parse).filter(|k| *k != SyncRunKind::Backfill).ok_or_else(
+            || bad("kind", "initial or incremental (backfills are created in the console or with POST /api/v1/backfills)"),
+        )?;
+        let object = item
+            .data_object
+            .clone()
+            .ok_or_else(|| bad("data_object", "name the data object, such as invoices"))?;
+        Ok::<_, Bad>((conn, kind, object))
+    })();
+    let (conn, kind, object) = match parsed {
+        Ok(p) => p,
+        Err(b) => return Ok(Err(b)),
+    };
+    if store.get_sync_run(scope, id).await?.is_some() {
+        return Ok(Ok(Reported::Accepted)); // Already registered: a retry.
+    }
+    let Some(c) = store.get_connection(scope, &conn).await? else {
+        return Ok(Err(bad("connection_id", format!("no connection {conn} in this environment"))));
+    };
+    let supported = crate::domain::platform(&c.platform_id)
+        .map(|p| p.integration_type.data_objects().contains(&object.as_str()))
+        .unwrap_or(false);
+    if !supported {
+        return Ok(Err(bad("data_object", format!("{object} is not a data object of {}", c.platform_id))));
+    }
+    let run = crate::server::store::sync::NewSyncRun {
+        id: id.to_string(),
+        connection_id: conn,
+        organization_id: scope.organization_id.clone(),
+        environment: scope.environment.clone(),
+        platform_id: c.platform_id,
+        data_object: object,
+        kind,
+        queued_at: now,
+        range_from: None,
+        range_to: None,
+        trigger_kind: "schedule".into(),
+        backfill_id: None,
+        triggered_by: None,
+    };
+    match store.queue_runs(&[run], None).await {
+        Ok(()) => Ok(Ok(Reported::Accepted)),
+        Err(e) if e.is_unique_violation() => Ok(Err(bad("id", "this run id is already used"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// `started` and `progress`: the worker still holds the run; its lease is extended.
+async fn heartbeat(
+    store: &dyn Store,
+    key_id: &str,
+    now: i64,
+    lease_ms: i64,
+    id: &str,
+    item: &SyncRunItem,
+) -> StoreResult<Result<Reported, Bad>> {
+    use crate::server::store::sync::Heartbeat;
+    let parsed = (|| {
+        let worker = worker_name("worker", item.worker.as_deref())?;
+        let records = item.records_processed.unwrap_or(0);
+        if records < 0 {
+            return Err(bad("records_processed", "must not be negative"));
+        }
+        Ok((worker, records, run_log(&item.log)?))
+    })();
+    let (worker, records, log) = match parsed {
+        Ok(p) => p,
+        Err(b) => return Ok(Err(b)),
+    };
+    Ok(Ok(
+        match store.heartbeat_run(id, &lease_owner(key_id, &worker), now, lease_ms, records, &log).await? {
+            Heartbeat::Continue => Reported::Accepted,
+            Heartbeat::Cancel => Reported::Cancel,
+            Heartbeat::Lost => Reported::Lost,
+        },
+    ))
+}
+
+/// `finished`: the run's result; a retry of a recorded result is accepted again.
+async fn finished(
+    store: &dyn Store,
+    scope: &Scope,
+    key_id: &str,
+    now: i64,
+    id: &str,
+    item: &SyncRunItem,
+) -> StoreResult<Result<Reported, Bad>> {
+    let (worker, result) = match item.run_result() {
+        Ok(p) => p,
+        Err(b) => return Ok(Err(b)),
+    };
+    if store.finish_run(id, &lease_owner(key_id, &worker), now, &result).await? {
+        super::webhooks::delivery::wake();
+        return Ok(Ok(Reported::Accepted));
+    }
+    // Not held: already finished by this report (a retry), or lost.
+    Ok(Ok(match store.get_sync_run(scope, id).await? {
+        Some(r) if r.status == result.status => Reported::Accepted,
+        _ => Reported::Lost,
+    }))
 }

@@ -334,7 +334,7 @@ impl RequestLogRow {
     pub fn content_digest(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        let opt = |h: &mut Sha256, v: &Option<String>| match v {
+        let opt = |h: &mut Sha256, v: Option<&str>| match v {
             Some(s) => {
                 h.update(b"\x01");
                 h.update((s.len() as u64).to_le_bytes());
@@ -350,7 +350,7 @@ impl RequestLogRow {
             &self.request_headers,
             &self.upstream_calls,
         ] {
-            opt(&mut h, &Some(v.clone()));
+            opt(&mut h, Some(v));
         }
         for v in [
             &self.connection_id,
@@ -366,7 +366,7 @@ impl RequestLogRow {
             &self.user_agent,
             &self.source_ip,
         ] {
-            opt(&mut h, v);
+            opt(&mut h, v.as_deref());
         }
         for n in [self.status_code, self.latency_ms, self.created_at, self.response_truncated as i64] {
             h.update(n.to_le_bytes());

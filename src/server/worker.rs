@@ -177,7 +177,7 @@ impl Worker {
         }
         let claimed = match self
             .store
-            .claim_runs(&self.owner, now, self.settings.lease.as_millis() as i64, free as i64)
+            .claim_runs(None, &self.owner, now, self.settings.lease.as_millis() as i64, free as i64)
             .await
         {
             Ok(c) => c,

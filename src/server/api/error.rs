@@ -117,22 +117,32 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl ApiError {
+    pub fn not_json() -> Self {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid-params",
+            "Send the body as JSON with `Content-Type: application/json`.",
+        )
+    }
+
+    pub fn too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            format!(
+                "The body is larger than {} MB: send fewer items per batch.",
+                super::MAX_BODY_BYTES >> 20
+            ),
+        )
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "invalid-params",
-                "Send the body as JSON with `Content-Type: application/json`.",
-            ),
-            JsonRejection::BytesRejection(_) => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                format!(
-                    "The body is larger than {} MB: send fewer items per batch.",
-                    super::MAX_BODY_BYTES >> 20
-                ),
-            ),
+            JsonRejection::MissingJsonContentType(_) => ApiError::not_json(),
+            JsonRejection::BytesRejection(_) => ApiError::too_large(),
             other => ApiError::invalid(format!("The body is not valid: {}", other.body_text())),
         }
     }

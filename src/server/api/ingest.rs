@@ -2,9 +2,10 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::keys::{ApiCaller, KeyScope};
-use crate::server::ingest::{self, Batch, IngestResult, Outcome};
+use crate::server::ingest::{self, Batch, BatchError, IngestResult, Outcome};
 use crate::server::AppState;
-use axum::extract::{FromRequest, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
@@ -12,6 +13,30 @@ use axum::{Extension, Json};
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// A JSON body kept as its bytes: a request-log batch is megabytes of JSON, read item by item
+/// off the async threads (`ingest::request_logs`) rather than into a tree here.
+pub struct RawJson(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        // As axum's `Json`: application/json, or any application/...+json.
+        let mime = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let json =
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"));
+        if !json {
+            return Err(ApiError::not_json());
+        }
+        Bytes::from_request(req, state).await.map(RawJson).map_err(|_| ApiError::too_large())
+    }
+}
 
 fn answer(outcome: Outcome) -> Response {
     if outcome.conflicts.is_empty() {
@@ -34,21 +59,25 @@ fn answer(outcome: Outcome) -> Response {
     .into_response()
 }
 
-/// Checks the key and the batch size and runs the ingestion, one batch per process at a time
-/// (`ApiGuards::ingest`): batches queue here rather than all competing for the CPU and the
-/// database writer, so pages and reads keep a core.
-async fn run<F, Fut>(state: &AppState, caller: &ApiCaller, batch: Batch, f: F) -> Result<Response, ApiError>
-where
-    F: FnOnce(Batch) -> Fut,
-    Fut: std::future::Future<Output = crate::server::store::StoreResult<Outcome>>,
-{
+/// Checks the key and the batch size of a batch read as JSON.
+fn check(caller: &ApiCaller, batch: &Batch) -> Result<(), ApiError> {
     caller.require(KeyScope::Ingest)?;
-    ingest::check_batch(&batch).map_err(ApiError::invalid)?;
+    ingest::check_batch(batch).map_err(ApiError::invalid)
+}
+
+/// Runs an ingestion when its turn comes: at most two batches per core at once
+/// (`ApiGuards::ingest`), so batches queue here rather than all competing for the CPU and the
+/// database writer, while one batch's reading overlaps another's writing.
+async fn run<E: Into<BatchError>>(
+    state: &AppState,
+    work: impl std::future::Future<Output = Result<Outcome, E>>,
+) -> Result<Response, ApiError> {
     let _turn = state.api.ingest.acquire().await.map_err(|_| ApiError::internal())?;
-    match f(batch).await {
+    match work.await.map_err(Into::into) {
         Ok(o) => Ok(answer(o)),
+        Err(BatchError::Invalid(m)) => Err(ApiError::invalid(m)),
         // Another call stored one of these ids in the same instant: retrying finds it stored.
-        Err(e) if e.is_unique_violation() => Err(ApiError {
+        Err(BatchError::Store(e)) if e.is_unique_violation() => Err(ApiError {
             retry_after: Some(1),
             ..ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -56,7 +85,7 @@ where
                 "Another call stored some of these ids at the same moment; nothing of this call was stored. Retry it.",
             )
         }),
-        Err(e) => Err(ApiError::store(e)),
+        Err(BatchError::Store(e)) => Err(ApiError::store(e)),
     }
 }
 
@@ -81,9 +110,10 @@ where
 pub async fn request_logs(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiCaller>,
-    ApiJson(batch): ApiJson<Batch>,
+    RawJson(body): RawJson,
 ) -> Result<Response, ApiError> {
-    run(&state, &caller, batch, |b| ingest::request_logs(state.store.as_ref(), &caller.scope, b)).await
+    caller.require(KeyScope::Ingest)?;
+    run(&state, ingest::request_logs(state.store.as_ref(), &caller.scope, body)).await
 }
 
 /// Connection status: the data plane's view of each connection's health.
@@ -103,7 +133,8 @@ pub async fn connection_status(
     Extension(caller): Extension<ApiCaller>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
-    run(&state, &caller, batch, |b| ingest::connection_status(state.store.as_ref(), &caller.scope, b)).await
+    check(&caller, &batch)?;
+    run(&state, ingest::connection_status(state.store.as_ref(), &caller.scope, batch)).await
 }
 
 /// Events: delivered to every webhook endpoint subscribed to their type.
@@ -125,7 +156,8 @@ pub async fn events(
     Extension(caller): Extension<ApiCaller>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
-    run(&state, &caller, batch, |b| ingest::events(state.store.as_ref(), &caller.scope, b)).await
+    check(&caller, &batch)?;
+    run(&state, ingest::events(state.store.as_ref(), &caller.scope, batch)).await
 }
 
 // Documentation-only batch shapes: the handlers read `items` loosely so one bad item is reported

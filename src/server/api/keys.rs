@@ -118,7 +118,7 @@ impl UsageMarks {
 pub struct ApiGuards {
     pub limiter: RateLimiter,
     pub usage: UsageMarks,
-    /// One ingestion batch at a time per process (see `api::ingest::run`).
+    /// Two ingestion batches per core at once (see `api::ingest::run`).
     pub ingest: tokio::sync::Semaphore,
 }
 

@@ -265,18 +265,7 @@ impl RunReporter for ApiReporter<'_> {
     }
 
     async fn finish(&self, r: &RunResult) -> Result<(), PlaneError> {
-        let error = r.error_code.as_ref().map(|code| {
-            json!({"code": code, "message": r.error_message,
-                   "platform_error": r.platform_error.as_deref().map(|p| serde_json::from_str::<Value>(p).unwrap_or(Value::String(p.to_string())))})
-        });
-        let log: Value = serde_json::from_str(&r.log).unwrap_or(Value::Array(vec![]));
-        self.client
-            .report(json!({
-                "id": self.run_id, "event": "finished", "worker": self.client.settings.worker,
-                "status": r.status.as_str(), "records_added": r.records_added, "records_updated": r.records_updated,
-                "records_deleted": r.records_deleted, "error": error, "needs_reauth": r.needs_reauth, "log": log,
-            }))
-            .await
-            .map(|_| ())
+        let item = crate::server::ingest::SyncRunItem::finished(self.run_id, &self.client.settings.worker, r);
+        self.client.report(serde_json::to_value(item).unwrap_or_default()).await.map(|_| ())
     }
 }

@@ -434,75 +434,11 @@ macro_rules! insert_request_logs_tx {
             .collect();
         crate::server::store::sql::insert_request_logs_tx!($db, $tx, redacted & rows, "")
     }};
-    // Rows already redacted; `$suffix` follows the VALUES (ingestion: `ON CONFLICT DO NOTHING`).
+    // Rows already redacted; `$suffix` follows the rows (ingestion: `ON CONFLICT DO NOTHING`).
+    // Evaluates to the number of rows inserted. `insert_request_log_rows` is the backend's own
+    // (sqlite.rs, postgres.rs): each database takes a batch its fastest way.
     ($db:ty, $tx:expr, redacted $rows:expr, $suffix:expr) => {{
-        use crate::server::store::sql::bulk_insert;
-        let rows: &[RequestLogRow] = $rows;
-        bulk_insert!(
-            $db,
-            $tx,
-            "request_logs",
-            [
-                id,
-                organization_id,
-                environment,
-                connection_id,
-                platform_id,
-                api_key_prefix,
-                method,
-                path,
-                query,
-                status_code,
-                status_class,
-                latency_ms,
-                error_code,
-                error_message,
-                platform_error,
-                error_confidence,
-                request_headers,
-                request_body,
-                response_body,
-                response_truncated,
-                upstream_calls,
-                idempotency_key,
-                user_agent,
-                source_ip,
-                created_at,
-                redacted_fields,
-                content_hash
-            ],
-            rows,
-            $suffix,
-            |b, r| {
-                b.push_bind(&r.id)
-                    .push_bind(&r.organization_id)
-                    .push_bind(&r.environment)
-                    .push_bind(&r.connection_id)
-                    .push_bind(&r.platform_id)
-                    .push_bind(&r.api_key_prefix)
-                    .push_bind(&r.method)
-                    .push_bind(&r.path)
-                    .push_bind(&r.query)
-                    .push_bind(r.status_code)
-                    .push_bind(r.status_class)
-                    .push_bind(r.latency_ms)
-                    .push_bind(&r.error_code)
-                    .push_bind(&r.error_message)
-                    .push_bind(&r.platform_error)
-                    .push_bind(&r.error_confidence)
-                    .push_bind(&r.request_headers)
-                    .push_bind(&r.request_body)
-                    .push_bind(&r.response_body)
-                    .push_bind(r.response_truncated)
-                    .push_bind(&r.upstream_calls)
-                    .push_bind(&r.idempotency_key)
-                    .push_bind(&r.user_agent)
-                    .push_bind(&r.source_ip)
-                    .push_bind(r.created_at)
-                    .push_bind(&r.redacted_fields)
-                    .push_bind(&r.content_hash);
-            }
-        )
+        insert_request_log_rows(&mut *$tx, $rows, $suffix).await?
     }};
 }
 pub(crate) use insert_request_logs_tx;

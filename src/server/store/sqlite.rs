@@ -65,6 +65,81 @@ impl SqliteStore {
     }
 }
 
+/// Request logs into SQLite: multi-row VALUES, up to 30,000 parameters a statement.
+pub(crate) async fn insert_request_log_rows(
+    conn: &mut sqlx::SqliteConnection,
+    rows: &[RequestLogRow],
+    suffix: &str,
+) -> Result<u64, sqlx::Error> {
+    use crate::server::store::sql::bulk_insert;
+    let tx = conn;
+    Ok(bulk_insert!(
+        sqlx::Sqlite,
+        tx,
+        "request_logs",
+        [
+            id,
+            organization_id,
+            environment,
+            connection_id,
+            platform_id,
+            api_key_prefix,
+            method,
+            path,
+            query,
+            status_code,
+            status_class,
+            latency_ms,
+            error_code,
+            error_message,
+            platform_error,
+            error_confidence,
+            request_headers,
+            request_body,
+            response_body,
+            response_truncated,
+            upstream_calls,
+            idempotency_key,
+            user_agent,
+            source_ip,
+            created_at,
+            redacted_fields,
+            content_hash
+        ],
+        rows,
+        suffix,
+        |b, r| {
+            b.push_bind(&r.id)
+                .push_bind(&r.organization_id)
+                .push_bind(&r.environment)
+                .push_bind(&r.connection_id)
+                .push_bind(&r.platform_id)
+                .push_bind(&r.api_key_prefix)
+                .push_bind(&r.method)
+                .push_bind(&r.path)
+                .push_bind(&r.query)
+                .push_bind(r.status_code)
+                .push_bind(r.status_class)
+                .push_bind(r.latency_ms)
+                .push_bind(&r.error_code)
+                .push_bind(&r.error_message)
+                .push_bind(&r.platform_error)
+                .push_bind(&r.error_confidence)
+                .push_bind(&r.request_headers)
+                .push_bind(&r.request_body)
+                .push_bind(&r.response_body)
+                .push_bind(r.response_truncated)
+                .push_bind(&r.upstream_calls)
+                .push_bind(&r.idempotency_key)
+                .push_bind(&r.user_agent)
+                .push_bind(&r.source_ip)
+                .push_bind(r.created_at)
+                .push_bind(&r.redacted_fields)
+                .push_bind(&r.content_hash);
+        }
+    ))
+}
+
 request_log_list_builder!(sqlx::Sqlite, true);
 list_builders!(sqlx::Sqlite);
 delivery_list_builder!(sqlx::Sqlite, true);

@@ -205,19 +205,12 @@ pub trait SyncStore: Send + Sync {
     ) -> StoreResult<(String, bool)>;
     /// Queues runs (a "sync now", or the scheduler), with an optional audit entry.
     async fn queue_runs(&self, runs: &[NewSyncRun], audit: Option<&NewAuditEntry>) -> StoreResult<()>;
-    /// Takes up to `limit` queued runs, oldest first, under a lease for `owner`.
+    /// Takes up to `limit` queued runs, oldest first, under a lease for `owner`: of every
+    /// organization (the in-process worker), or of one `scope` (a data plane holding that
+    /// environment's ingest key, over the API).
     async fn claim_runs(
         &self,
-        owner: &str,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<ClaimedRun>>;
-    /// [`claim_runs`](Self::claim_runs) limited to one organization's environment: what a data
-    /// plane holding that environment's ingest key may take over the API.
-    async fn claim_runs_in(
-        &self,
-        scope: &Scope,
+        scope: Option<&Scope>,
         owner: &str,
         now: i64,
         lease_ms: i64,

@@ -86,6 +86,7 @@ macro_rules! impl_sync_store {
 
             async fn claim_runs(
                 &self,
+                scope: Option<&Scope>,
                 owner: &str,
                 now: i64,
                 lease_ms: i64,
@@ -93,66 +94,32 @@ macro_rules! impl_sync_store {
             ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
                 let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
-                let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
-                    "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
-                     attempts = attempts + 1, progress = 0, log = '[]' \
-                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' \
-                     ORDER BY CASE WHEN trigger_kind = 'schedule' THEN 1 ELSE 0 END, id LIMIT $4 ",
-                    $skip_locked,
-                    ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
-                     range_from, range_to, backfill_id, attempts"
-                ))
-                .bind(owner)
-                .bind(now + lease_ms)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut backfills: Vec<&str> = claimed.iter().filter_map(|r| r.backfill_id.as_deref()).collect();
-                backfills.sort();
-                backfills.dedup();
-                for id in backfills {
-                    sqlx::query(
-                        "UPDATE backfills SET status = 'running', started_at = COALESCE(started_at, $2) \
-                         WHERE id = $1 AND status = 'queued'",
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE sync_runs SET status = 'running', lease_owner = ");
+                qb.push_bind(owner)
+                    .push(", lease_expires_at = ")
+                    .push_bind(now + lease_ms)
+                    .push(", started_at = ")
+                    .push_bind(now)
+                    .push(
+                        ", attempts = attempts + 1, progress = 0, log = '[]' \
+                         WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued'",
+                    );
+                if let Some(scope) = scope {
+                    qb.push(" AND organization_id = ")
+                        .push_bind(&scope.organization_id)
+                        .push(" AND environment = ")
+                        .push_bind(&scope.environment);
                 }
-                tx.commit().await?;
-                Ok(claimed)
-            }
-
-            async fn claim_runs_in(
-                &self,
-                scope: &Scope,
-                owner: &str,
-                now: i64,
-                lease_ms: i64,
-                limit: i64,
-            ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await?;
-                let claimed: Vec<crate::server::store::sync::ClaimedRun> = sqlx::query_as(concat!(
-                    "UPDATE sync_runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, started_at = $3, \
-                     attempts = attempts + 1, progress = 0, log = '[]' \
-                     WHERE id IN (SELECT id FROM sync_runs WHERE status = 'queued' \
-                     AND organization_id = $5 AND environment = $6 \
-                     ORDER BY CASE WHEN trigger_kind = 'schedule' THEN 1 ELSE 0 END, id LIMIT $4 ",
-                    $skip_locked,
-                    ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
-                     range_from, range_to, backfill_id, attempts"
-                ))
-                .bind(owner)
-                .bind(now + lease_ms)
-                .bind(now)
-                .bind(limit)
-                .bind(&scope.organization_id)
-                .bind(&scope.environment)
-                .fetch_all(&mut *tx)
-                .await?;
+                qb.push(" ORDER BY CASE WHEN trigger_kind = 'schedule' THEN 1 ELSE 0 END, id LIMIT ")
+                    .push_bind(limit)
+                    .push(concat!(
+                        " ",
+                        $skip_locked,
+                        ") RETURNING id, connection_id, organization_id, environment, platform_id, data_object, kind, \
+                         range_from, range_to, backfill_id, attempts"
+                    ));
+                let claimed: Vec<crate::server::store::sync::ClaimedRun> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
                 let mut backfills: Vec<&str> = claimed.iter().filter_map(|r| r.backfill_id.as_deref()).collect();
                 backfills.sort();
                 backfills.dedup();
