@@ -67,19 +67,24 @@ fn normalize(key: &str) -> String {
     key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// Whether a JSON key names a secret.
-pub fn is_secret_key(key: &str) -> bool {
-    // Every key of every body passes here: short keys are normalized on the stack.
+/// Calls `f` with the key normalized (lowercase, letters and digits only). Every key, parameter
+/// and header name of every body passes here: short ones are normalized on the stack.
+fn with_normalized<R>(key: &str, f: impl FnOnce(&str) -> R) -> R {
     let mut buf = [0u8; 64];
     let mut n = 0;
     for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
         if n == buf.len() {
-            return secret_normalized(&normalize(key));
+            return f(&normalize(key));
         }
         buf[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    secret_normalized(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    f(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+}
+
+/// Whether a JSON key names a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    with_normalized(key, secret_normalized)
 }
 
 fn secret_normalized(k: &str) -> bool {
@@ -95,14 +100,14 @@ static SECRET_KEY_PART: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
 
 /// Whether a query-string or form parameter names a secret.
 pub fn is_secret_param(name: &str) -> bool {
-    let k = normalize(name);
-    SECRET_PARAMS.contains(&k.as_str()) || is_secret_key(name)
+    with_normalized(name, |k| SECRET_PARAMS.contains(&k) || secret_normalized(k))
 }
 
 /// Whether a header names a secret.
 pub fn is_secret_header(name: &str) -> bool {
-    let k = normalize(name);
-    !HARMLESS_HEADERS.contains(&k.as_str()) && SECRET_HEADER_PARTS.iter().any(|p| k.contains(p))
+    with_normalized(name, |k| {
+        !HARMLESS_HEADERS.contains(&k) && SECRET_HEADER_PARTS.iter().any(|p| k.contains(p))
+    })
 }
 
 /// Collects the paths of redacted values.
