@@ -1,7 +1,7 @@
 //! The document shell and the route table.
 
 use crate::features::{
-    api_keys, audit, backfills, connections, overview, placeholder, requests, search, shell, sign_in,
+    api_keys, audit, backfills, connections, error_codes, overview, requests, search, shell, sign_in,
     sync_config, sync_runs, ui, webhook_deliveries, webhooks,
 };
 use leptos::prelude::*;
@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks/:id") view=webhooks::EndpointPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id/edit") view=webhooks::EditEndpointPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id/recover") view=webhooks::RecoverPage ssr=SsrMode::Async />
-                    <Route path=path!("errors") view=placeholder::ErrorsPage ssr=SsrMode::Async />
+                    <Route path=path!("errors") view=error_codes::ErrorsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("search/help") view=search::SearchHelpPage ssr=SsrMode::Async />

@@ -1,8 +1,31 @@
 //! The product's vocabulary (see DOMAIN.md): environments, roles, statuses, the platform
 //! catalog and the normalized error codes. Shared by the server and the browser build.
 
+pub mod connection_filter;
+pub mod delivery_filter;
+pub mod request_filter;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// A value a person or a program sent that cannot be used, with a message that names it and says
+/// what is accepted. The services turn it into their "invalid" answer (400 on every boundary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput(pub String);
+
+impl InvalidInput {
+    pub fn new(message: impl Into<String>) -> Self {
+        InvalidInput(message.into())
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
 
 /// Implements `as_str`, `parse` and `Display` for a plain string enum, so the database, URLs and
 /// the UI all spell a value the same way.
@@ -149,6 +172,24 @@ string_enum!(
         Cancelled => "cancelled",
     }
 );
+
+string_enum!(
+    /// What an API key may call: `ingest` keys are the data plane's (`POST /api/v1/ingest/...`),
+    /// `read` keys are customers' own tooling's (the read endpoints and creating backfills).
+    KeyScope { Ingest => "ingest", Read => "read" }
+);
+
+impl KeyScope {
+    /// The create form's `scope` field; empty means `read`, the narrower one.
+    pub fn from_form(s: &str) -> Result<Self, InvalidInput> {
+        match s.trim() {
+            "" => Ok(KeyScope::Read),
+            other => KeyScope::parse(other).ok_or_else(|| {
+                InvalidInput::new(format!("Unknown scope \u{201c}{other}\u{201d}: choose read or ingest."))
+            }),
+        }
+    }
+}
 
 string_enum!(
     /// How often the scheduler queues a connection's incremental syncs.

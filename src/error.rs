@@ -43,6 +43,12 @@ impl AppError {
     }
 }
 
+impl From<crate::domain::InvalidInput> for AppError {
+    fn from(e: crate::domain::InvalidInput) -> Self {
+        AppError::Invalid(e.0)
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// The HTTP status a server function answers with when it fails this way.

@@ -2,7 +2,9 @@
 //! demo data and the command line.
 
 pub mod access;
+pub mod actor;
 pub mod api;
+pub mod api_keys;
 pub mod auth;
 pub mod backfills;
 pub mod bench;
@@ -17,11 +19,13 @@ pub mod context;
 pub mod http;
 pub mod ingest;
 pub mod redact;
+pub mod request_logs;
 pub mod reveal;
 pub mod sandbox;
 pub mod scheduler;
 pub mod secrets;
 pub mod seed;
+pub mod service;
 pub mod store;
 pub mod sync_config;
 pub mod webhooks;

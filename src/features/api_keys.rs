@@ -50,20 +50,16 @@ pub async fn list_api_keys(
     #[server(default)] after: Option<String>,
 ) -> Result<ApiKeysView, AppError> {
     use crate::ids::prefix;
-    use crate::server::access::own_scope;
+    use crate::server::actor::Actor;
     use crate::server::auth::cookie_value;
-    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::context::{internal, session};
     use crate::server::reveal;
+    use crate::server::service::page_from_cursors;
     use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
-    let page = page_from_cursors(
-        prefix::API_KEY,
-        "key",
-        before.as_deref().unwrap_or(""),
-        after.as_deref().unwrap_or(""),
-    )?;
-    let rows =
-        state.store.list_api_keys(&own_scope(&viewer), &page, PAGE_SIZE + 1).await.map_err(internal)?;
+    let page = page_from_cursors(prefix::API_KEY, "key", before.as_deref(), after.as_deref())?;
+    let actor = Actor::Person(viewer.clone());
+    let rows = crate::server::api_keys::list(state.store.as_ref(), &actor, &page, PAGE_SIZE + 1).await?;
     let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |k| k.id.clone());
     let keys = rows
         .into_iter()
@@ -110,48 +106,15 @@ pub async fn list_api_keys(
 
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(name: String, #[server(default)] scope: String) -> Result<CreatedKey, AppError> {
-    use crate::ids::{make_id, prefix};
-    use crate::server::api::keys::{generate, KeyScope};
-    use crate::server::auth::{audit_entry, hash_token, now_ms};
+    use crate::domain::KeyScope;
+    use crate::server::actor::Actor;
     use crate::server::context::{internal, session};
-    use crate::server::reveal;
-    use crate::server::store::NewApiKey;
+    use crate::server::{api_keys, reveal};
     let (state, viewer) = session()?;
-    if !viewer.can_administer() {
-        return Err(AppError::forbidden("Only owners and admins can create API keys."));
-    }
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(AppError::invalid(
-            "Give the key a name of 1 to 80 characters, such as \"billing-service\".",
-        ));
-    }
-    let scope = KeyScope::parse(&scope).map_err(AppError::invalid)?;
-    let (secret, key_prefix) = generate(scope);
-    let now = now_ms();
-    let key = NewApiKey {
-        id: make_id(prefix::API_KEY, now, rand::random()),
-        organization_id: viewer.organization_id.clone(),
-        environment: viewer.environment.as_str().to_string(),
-        name: name.clone(),
-        prefix: key_prefix,
-        scope: scope.as_str().to_string(),
-        key_hash: hash_token(&secret),
-        created_by: Some(viewer.user_id.clone()),
-        created_at: now,
-    };
-    let audit = audit_entry(
-        Some(&viewer.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        "api_key.create",
-        "api_key",
-        &key.id,
-        viewer.ip.as_deref(),
-        serde_json::json!({"name": name, "prefix": key.prefix, "scope": key.scope, "environment": key.environment}),
-    );
-    state.store.create_api_key(&key, &audit).await.map_err(internal)?;
-    let created = CreatedKey { name, secret };
+    let key_scope = KeyScope::from_form(&scope)?;
+    let actor = Actor::Person(viewer.clone());
+    let key = api_keys::create(state.store.as_ref(), state.clock.as_ref(), &actor, &name, key_scope).await?;
+    let created = CreatedKey { name: name.trim().to_string(), secret: key.secret };
     if crate::server::context::wants_html() {
         // Without JavaScript the browser is redirected back to the list, which shows the key
         // once (see `server::reveal`): never in the URL, never in plain text in the database.
@@ -171,31 +134,12 @@ pub async fn create_api_key(name: String, #[server(default)] scope: String) -> R
 /// Revokes a key of the selected environment: calls with it fail from then on.
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String) -> Result<String, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
-    use crate::server::auth::{audit_entry, now_ms};
-    use crate::server::context::{internal, session};
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    if !viewer.can_administer() {
-        return Err(AppError::forbidden("Only owners and admins can revoke API keys."));
-    }
-    let id = parse_id(prefix::API_KEY, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not an API key ID: {e}.")))?;
-    let audit = audit_entry(
-        Some(&viewer.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        "api_key.revoke",
-        "api_key",
-        &id,
-        viewer.ip.as_deref(),
-        serde_json::json!({"environment": viewer.environment.as_str()}),
-    );
-    let revoked =
-        state.store.revoke_api_key(&own_scope(&viewer), &id, now_ms(), &audit).await.map_err(internal)?;
-    if !revoked {
-        return Err(AppError::not_found(format!("No active API key {id} in this environment.")));
-    }
+    let actor = Actor::Person(viewer);
+    let id = crate::server::api_keys::revoke(state.store.as_ref(), state.clock.as_ref(), &actor, &id, None)
+        .await?;
     if crate::server::context::wants_html() {
         leptos_axum::redirect(PAGE_PATH);
     }

@@ -70,7 +70,8 @@ pub async fn audit_log(
     #[server(default)] after: String,
 ) -> Result<AuditView, AppError> {
     use crate::ids::prefix;
-    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::context::{internal, session};
+    use crate::server::service::page_from_cursors;
     use crate::server::store::{keyset_window, AuditQuery};
     let (state, viewer) = session()?;
     if !viewer.role.is_some_and(crate::domain::Role::can_administer) {
@@ -86,7 +87,7 @@ pub async fn audit_log(
     if actor.chars().count() > 200 {
         return Err(AppError::invalid("The person filter is an email address of at most 200 characters."));
     }
-    let page = page_from_cursors(prefix::AUDIT, "audit entry", &before, &after)?;
+    let page = page_from_cursors(prefix::AUDIT, "audit entry", Some(&before), Some(&after))?;
     let q = AuditQuery {
         organization_id: viewer.organization_id.clone(),
         action: (!action.is_empty()).then(|| action.clone()),

@@ -115,7 +115,9 @@ pub async fn new_backfill(
     }
     if !matching.trim().is_empty() {
         // "All matching the filters": the connections list's query, resolved to its connections.
-        let filter = crate::features::connections::ConnectionListQuery::from_query(&matching).to_filter()?;
+        let filter = crate::server::connections::filter(
+            &crate::domain::connection_filter::ConnectionListQuery::from_query(&matching),
+        )?;
         let max = crate::server::backfills::MAX_CONNECTIONS as i64;
         let found = crate::server::connections::search(
             state.store.as_ref(),
@@ -371,7 +373,8 @@ pub async fn list_backfills(
 ) -> Result<BackfillList, AppError> {
     use crate::ids::prefix;
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::context::{internal, session};
+    use crate::server::service::page_from_cursors;
     use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
     let status = Some(status.trim()).filter(|s| !s.is_empty());
@@ -383,7 +386,7 @@ pub async fn list_backfills(
             )));
         }
     }
-    let page = page_from_cursors(prefix::BACKFILL, "backfill", before.trim(), after.trim())?;
+    let page = page_from_cursors(prefix::BACKFILL, "backfill", Some(&before), Some(&after))?;
     let rows = state.store.list_backfills(&own_scope(&viewer), status, &page, 51).await.map_err(internal)?;
     let (rows, newer, older) = keyset_window(rows, &page, 50, |b| b.id.clone());
     let link = |k: &str, c: String| match status {

@@ -52,18 +52,11 @@ pub struct ConnectionOverviewView {
 #[server(input = GetUrl, endpoint = "connection_overview")]
 pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, AppError> {
     use crate::domain::platform;
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
+    use crate::server::actor::Actor;
     use crate::server::context::{internal, session};
-    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::CONNECTION, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
-    let c =
-        state.store.get_connection(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
-            AppError::not_found(format!("No connection {id} was found in your organization."))
-        })?;
+    let (scope, c) = crate::server::connections::get(&state, &Actor::Person(viewer.clone()), &id).await?;
+    let id = c.id.clone();
     let spec = platform(&c.platform_id).ok_or(AppError::Internal)?;
     let now = state.clock.now_ms();
     let config = crate::server::sync_config::for_connection(state.store.as_ref(), &scope, &c).await?;
@@ -295,14 +288,10 @@ use crate::server::context::internal;
 async fn connection_scope(
     id: String,
 ) -> Result<(crate::server::AppState, crate::server::store::Scope, String), AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
+    use crate::server::actor::Actor;
     use crate::server::context::session;
-    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::CONNECTION, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
+    let (scope, id) = crate::server::connections::resolve(&state, &Actor::Person(viewer), &id).await?;
     Ok((state, scope, id))
 }
 

@@ -6,6 +6,7 @@ use super::ui::{
     format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager,
     TableHead, Time,
 };
+use crate::domain::connection_filter::ConnectionListQuery;
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -78,98 +79,6 @@ pub struct ConnectionListPage {
     pub can_backfill: bool,
 }
 
-/// The list's filters as they appear in the URL.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConnectionListQuery {
-    /// Comma-separated statuses.
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub platform: String,
-    #[serde(default)]
-    pub r#type: String,
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub behind: bool,
-}
-
-impl ConnectionListQuery {
-    /// Reads what [`ConnectionListQuery::to_query`] wrote (repeated `status`, URL-encoded values).
-    pub fn from_query(query: &str) -> Self {
-        let mut q = ConnectionListQuery::default();
-        let mut statuses = vec![];
-        for (k, v) in crate::url::query_pairs(query) {
-            match k.as_str() {
-                "status" => statuses.push(v),
-                "platform" => q.platform = v,
-                "type" => q.r#type = v,
-                "q" => q.q = v,
-                "behind" => q.behind = !v.is_empty(),
-                _ => {}
-            }
-        }
-        q.status = statuses.join(",");
-        q
-    }
-
-    /// `status=a&status=b&platform=…` for links.
-    pub fn to_query(&self) -> String {
-        let mut parts: Vec<String> =
-            self.status.split(',').filter(|s| !s.is_empty()).map(|s| format!("status={s}")).collect();
-        for (k, v) in [("platform", &self.platform), ("type", &self.r#type), ("q", &self.q)] {
-            if !v.is_empty() {
-                parts.push(format!("{k}={}", crate::url::encode_component(v)));
-            }
-        }
-        if self.behind {
-            parts.push("behind=1".into());
-        }
-        parts.join("&")
-    }
-
-    /// Validates the URL's filters into the store's.
-    #[cfg(feature = "ssr")]
-    pub fn to_filter(&self) -> Result<crate::server::store::ConnectionFilter, AppError> {
-        use crate::domain::{platform, IntegrationType};
-        let mut statuses = vec![];
-        for s in self.status.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            if ConnectionStatus::parse(s).is_none() {
-                return Err(AppError::invalid(format!(
-                    "Unknown status {s:?}: choose from initializing, healthy, degraded, needs_reauth, disabled."
-                )));
-            }
-            statuses.push(s.to_string());
-        }
-        let platform_id = Some(self.platform.trim()).filter(|p| !p.is_empty()).map(str::to_string);
-        if let Some(p) = &platform_id {
-            if platform(p).is_none() {
-                return Err(AppError::invalid(format!("Unknown platform {p:?}.")));
-            }
-        }
-        let integration_type = Some(self.r#type.trim()).filter(|t| !t.is_empty()).map(str::to_string);
-        if let Some(t) = &integration_type {
-            if IntegrationType::parse(t).is_none() {
-                return Err(AppError::invalid(format!(
-                    "Unknown integration type {t:?}: choose accounting, commerce or payments."
-                )));
-            }
-        }
-        let text = Some(self.q.trim()).filter(|q| !q.is_empty()).map(str::to_string);
-        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            return Err(AppError::invalid("Search text is limited to 200 characters."));
-        }
-        Ok(crate::server::store::ConnectionFilter {
-            statuses,
-            platform_id,
-            integration_type,
-            text,
-            behind: self.behind,
-            ids: vec![],
-        })
-    }
-}
-
 /// One page of the environment's connections matching the filters, newest first (keyset).
 #[server(input = GetUrl, endpoint = "list_connections")]
 pub async fn list_connections(
@@ -179,16 +88,12 @@ pub async fn list_connections(
 ) -> Result<ConnectionListPage, AppError> {
     use crate::ids::prefix;
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::server::context::{internal, session};
+    use crate::server::service::page_from_cursors;
     use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
-    let page = page_from_cursors(
-        prefix::CONNECTION,
-        "connection",
-        before.as_deref().unwrap_or(""),
-        after.as_deref().unwrap_or(""),
-    )?;
-    let f = filter.to_filter()?;
+    let page = page_from_cursors(prefix::CONNECTION, "connection", before.as_deref(), after.as_deref())?;
+    let f = crate::server::connections::filter(&filter)?;
     let scope = own_scope(&viewer);
     let found = crate::server::connections::search(
         state.store.as_ref(),
@@ -240,18 +145,10 @@ pub async fn list_connections(
 
 #[server(input = GetUrl, endpoint = "get_connection")]
 pub async fn get_connection(id: String) -> Result<ConnectionSummary, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
-    use crate::server::context::{internal, session};
-    use crate::server::store::ObjectKind;
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::CONNECTION, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a connection ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &id).await?;
-    let row =
-        state.store.get_connection(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
-            AppError::not_found(format!("No connection {id} was found in your organization."))
-        })?;
+    let (_, row) = crate::server::connections::get(&state, &Actor::Person(viewer), &id).await?;
     Ok(row.into())
 }
 
@@ -480,7 +377,7 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
 /// The connection's latest requests, with the way to the full filtered request log.
 #[component]
 fn RequestsTab(connection: String) -> impl IntoView {
-    use crate::features::requests::filter::RequestFilter;
+    use crate::domain::request_filter::RequestFilter;
     use crate::features::requests::list_request_logs;
     let c = connection.clone();
     let data = Resource::new(

@@ -1,15 +1,14 @@
 //! Request logs: find any request in one step, see why it failed and what to do next.
 //!
-//! `filter` parses and validates the URL's filters, `list` is the searchable list at
-//! `/requests`, `detail` the page of one request, `guidance` the plain next step for a failure.
+//! `list` is the searchable list at `/requests` (its filters are `domain::request_filter`),
+//! `detail` the page of one request, `guidance` the plain next step for a failure.
 
 pub mod detail;
-pub mod filter;
 pub mod guidance;
 pub mod list;
 
+use crate::domain::request_filter::RequestFilter;
 use crate::error::AppError;
-use filter::RequestFilter;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
@@ -68,32 +67,20 @@ pub const PICKER_SIZE: i64 = 100;
 #[server(input = GetUrl, endpoint = "list_request_logs")]
 pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Result<RequestLogPage, AppError> {
     use crate::domain::platform;
-    use crate::server::access::own_scope;
+    use crate::server::actor::Actor;
     use crate::server::context::{internal, session};
-    use crate::server::store::{keyset_window, Page};
+    use crate::server::request_logs::{self, RequestLogList};
+    use crate::server::store::Page;
     let (state, viewer) = session()?;
-    let scope = own_scope(&viewer);
-    let mut query = filter.to_store_query(&viewer.organization_id, viewer.environment.as_str())?;
-    query.limit = PAGE_SIZE + 1;
+    let actor = Actor::Person(viewer);
+    let scope = actor.scope();
+    let RequestLogList { rows, newer, older, window, query } =
+        request_logs::list(&state, &actor, &filter, PAGE_SIZE).await?;
+    let window = window.map(|w| ScanWindow { checked: w.checked, until_ms: w.until_ms });
     let mut picker =
         state.store.list_connections(&scope, &Page::First, PICKER_SIZE + 1).await.map_err(internal)?;
     let more_connections = picker.len() as i64 > PICKER_SIZE;
     picker.truncate(PICKER_SIZE as usize);
-    let rows = state.store.list_request_logs(&query).await.map_err(internal)?;
-    let short = rows.len() as i64 <= PAGE_SIZE;
-    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, PAGE_SIZE, |r| r.id.clone());
-    let mut window = None;
-    if short {
-        if let (Some(boundary), Some(checked)) =
-            (state.store.scan_boundary(&query).await.map_err(internal)?, query.window())
-        {
-            window = crate::ids::id_time_ms(&boundary).map(|until_ms| ScanWindow { checked, until_ms });
-            match query.page {
-                Page::After(_) => newer = Some(boundary),
-                _ => older = Some(boundary),
-            }
-        }
-    }
     // Names of the connections on this page and of the selected one: one bounded lookup.
     let mut wanted: Vec<String> = rows.iter().filter_map(|r| r.connection_id.clone()).collect();
     wanted.extend(query.connection_id.clone());

@@ -119,19 +119,17 @@ pub async fn list_sync_runs(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<SyncHistoryPage, AppError> {
-    use crate::features::requests::filter::parse_time_range;
-    use crate::ids::{id_floor, parse_id, prefix};
-    use crate::server::access::scope_for;
-    use crate::server::context::{internal, page_from_cursors, session};
+    use crate::domain::request_filter::parse_time_range;
+    use crate::ids::{id_floor, prefix};
+    use crate::server::context::{internal, session};
+    use crate::server::service::page_from_cursors;
+    use crate::server::store::keyset_window;
     use crate::server::store::sync::SyncRunQuery;
-    use crate::server::store::{keyset_window, ObjectKind};
     let (state, viewer) = session()?;
-    let connection = parse_id(prefix::CONNECTION, &connection)
-        .map_err(|e| AppError::invalid(format!("{connection:?} is not a connection ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::Connection, &connection).await?;
-    let conn = state.store.get_connection(&scope, &connection).await.map_err(internal)?.ok_or_else(|| {
-        AppError::not_found(format!("No connection {connection} was found in your organization."))
-    })?;
+    let (scope, conn) =
+        crate::server::connections::get(&state, &crate::server::actor::Actor::Person(viewer), &connection)
+            .await?;
+    let connection = conn.id.clone();
     let spec = crate::domain::platform(&conn.platform_id).ok_or(AppError::Internal)?;
     let objects: Vec<String> = spec.integration_type.data_objects().iter().map(|s| s.to_string()).collect();
     let pick = |label: &str, v: &str, allowed: &[&str]| -> Result<Option<String>, AppError> {
@@ -146,7 +144,7 @@ pub async fn list_sync_runs(
         }
     };
     let object_refs: Vec<&str> = objects.iter().map(String::as_str).collect();
-    let page = page_from_cursors(prefix::SYNC_RUN, "run", before.trim(), after.trim())?;
+    let page = page_from_cursors(prefix::SYNC_RUN, "run", Some(&before), Some(&after))?;
     let hours =
         match range.trim() {
             "" => None,

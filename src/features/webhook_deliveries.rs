@@ -2,6 +2,7 @@
 //! Webhooks tab) and a delivery's page with its payload, headers and every attempt.
 
 use super::ui::{format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time};
+use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES, STATUSES};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -9,15 +10,6 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-pub const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed"];
-pub const CLASSES: &[(&str, &str)] =
-    &[("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"), ("5xx", "5xx"), ("error", "No response")];
-pub const RANGES: &[(&str, &str, i64)] = &[
-    ("1h", "Last hour", 1),
-    ("24h", "Last 24 hours", 24),
-    ("7d", "Last 7 days", 168),
-    ("30d", "Last 30 days", 720),
-];
 /// Deliveries per page.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -69,119 +61,18 @@ pub struct DeliveryLogPage {
     pub endpoints: Vec<(String, String)>,
 }
 
-/// The log's filters as they arrive in a URL: strings, so a hand-edited link gets a message
-/// naming the field rather than a decoding error.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DeliveryFilters {
-    pub endpoint: String,
-    /// Comma-separated event types.
-    pub types: String,
-    pub connection: String,
-    pub status: String,
-    pub class: String,
-    pub range: String,
-    pub from: String,
-    pub to: String,
-}
-
-impl DeliveryFilters {
-    fn from_query(q: &leptos_router::params::ParamsMap) -> Self {
-        let g = |k: &str| q.get(k).unwrap_or_default();
-        DeliveryFilters {
-            endpoint: g("endpoint"),
-            types: q.get_all("type").unwrap_or_default().join(","),
-            connection: g("connection"),
-            status: g("status"),
-            class: g("class"),
-            range: g("range"),
-            from: g("from"),
-            to: g("to"),
-        }
-    }
-
-    /// The filters as a query string (without cursors).
-    pub fn to_query(&self) -> String {
-        let mut parts = vec![];
-        for t in self.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            parts.push(format!("type={}", crate::url::encode_component(t)));
-        }
-        for (k, v) in [
-            ("endpoint", &self.endpoint),
-            ("connection", &self.connection),
-            ("status", &self.status),
-            ("class", &self.class),
-            ("range", &self.range),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if !v.trim().is_empty() {
-                parts.push(format!("{k}={}", crate::url::encode_component(v.trim())));
-            }
-        }
-        parts.join("&")
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl DeliveryFilters {
-    /// Validates the type, status, response-class and time filters into a first-page store
-    /// query of `scope` (the caller resolves the endpoint and connection ids, whose scope it
-    /// checks, and the page).
-    pub fn to_store_query(
-        &self,
-        scope: crate::server::store::Scope,
-        now_ms: i64,
-        limit: i64,
-    ) -> Result<crate::server::store::webhooks::DeliveryQuery, AppError> {
-        use crate::features::requests::filter::parse_time_range;
-        use crate::ids::{id_floor, prefix};
-        use crate::server::store::webhooks::DeliveryQuery;
-        let f = self;
-        let pick = |label: &str, v: &str, allowed: &[&str]| -> Result<Option<String>, AppError> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
-            if allowed.contains(&v) {
-                Ok(Some(v.to_string()))
-            } else {
-                Err(AppError::invalid(format!("{label}: {v:?} is not one of {}.", allowed.join(", "))))
-            }
-        };
-        let mut types = vec![];
-        for t in f.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if !crate::domain::EVENT_TYPES.iter().any(|e| e.0 == t) {
-                return Err(AppError::invalid(format!(
-                    "Event type: {t:?} is not an event Switchboard sends."
-                )));
-            }
-            types.push(t.to_string());
-        }
-        let classes: Vec<&str> = CLASSES.iter().map(|c| c.0).collect();
-        let hours = match f.range.trim() {
-            "" => None,
-            r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
-                AppError::invalid(format!("Time: {r:?} is not a range; choose 1h, 24h, 7d or 30d."))
-            })?),
-        };
-        let (from_ms, to_ms) = parse_time_range(Some(&f.from), Some(&f.to))?;
-        let from_id = match (from_ms, to_ms) {
-            (None, None) => hours.map(|h| id_floor(prefix::DELIVERY, now_ms - h * 3_600_000)),
-            (from, _) => from.map(|t| id_floor(prefix::DELIVERY, t)),
-        };
-        Ok(DeliveryQuery {
-            scope,
-            endpoint_id: None,
-            event_types: types,
-            connection_id: None,
-            status: pick("Status", &f.status, STATUSES)?,
-            status_class: pick("Response", &f.class, &classes)?,
-            from_id,
-            to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
-            page: crate::server::store::Page::First,
-            limit,
-        })
+/// The filters of a URL's query.
+fn filters_from_query(q: &leptos_router::params::ParamsMap) -> DeliveryFilters {
+    let g = |k: &str| q.get(k).unwrap_or_default();
+    DeliveryFilters {
+        endpoint: g("endpoint"),
+        types: q.get_all("type").unwrap_or_default().join(","),
+        connection: g("connection"),
+        status: g("status"),
+        class: g("class"),
+        range: g("range"),
+        from: g("from"),
+        to: g("to"),
     }
 }
 
@@ -194,10 +85,11 @@ pub async fn list_webhook_deliveries(
     #[server(default)] after: String,
     #[server(default)] base: String,
 ) -> Result<DeliveryLogPage, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::{own_scope, scope_for};
-    use crate::server::context::{internal, page_from_cursors, session};
-    use crate::server::store::{keyset_window, ObjectKind};
+    use crate::ids::prefix;
+    use crate::server::actor::Actor;
+    use crate::server::context::{internal, session};
+    use crate::server::service::page_from_cursors;
+    use crate::server::webhooks::delivery_log;
     let (state, viewer) = session()?;
     // The pager's links stay on this site whatever a hand-made call says.
     let base = if base.starts_with('/') && !base.starts_with("//") {
@@ -205,32 +97,9 @@ pub async fn list_webhook_deliveries(
     } else {
         "/webhooks/deliveries".to_string()
     };
-    let f = &filters;
-    let id_of = |kind: &'static str, label: &str, v: &str| -> Result<Option<String>, AppError> {
-        let v = v.trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        parse_id(kind, v)
-            .map(Some)
-            .map_err(|e| AppError::invalid(format!("{label}: {v:?} is not a valid ID: {e}.")))
-    };
-    let connection = id_of(prefix::CONNECTION, "Connection", &f.connection)?;
-    let endpoint = id_of(prefix::WEBHOOK_ENDPOINT, "Endpoint", &f.endpoint)?;
-    // A connection or endpoint of another organization: staff may look (audited); for customers
-    // it is "not found", the same as one that does not exist.
-    let scope = match (&connection, &endpoint) {
-        (Some(c), _) => scope_for(&state, &viewer, ObjectKind::Connection, c).await?,
-        (None, Some(e)) => scope_for(&state, &viewer, ObjectKind::WebhookEndpoint, e).await?,
-        _ => own_scope(&viewer),
-    };
-    let page = page_from_cursors(prefix::DELIVERY, "delivery", before.trim(), after.trim())?;
-    let mut q = filters.to_store_query(scope.clone(), state.clock.now_ms(), PAGE_SIZE + 1)?;
-    q.endpoint_id = endpoint;
-    q.connection_id = connection;
-    q.page = page.clone();
-    let rows = state.store.list_deliveries(&q).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.delivery.id.clone());
+    let page = page_from_cursors(prefix::DELIVERY, "delivery", Some(&before), Some(&after))?;
+    let found = delivery_log::list(&state, &Actor::Person(viewer), &filters, page, PAGE_SIZE).await?;
+    let (rows, newer, older, scope) = (found.rows, found.newer, found.older, found.scope);
     let endpoints = state
         .store
         .list_endpoints(&scope, true)
@@ -289,7 +158,7 @@ pub fn DeliveryLog(
     let page = Resource::new(
         move || {
             query.with(|q| {
-                let mut f = DeliveryFilters::from_query(q);
+                let mut f = filters_from_query(q);
                 if let Some(e) = &fe {
                     f.endpoint = e.clone();
                 }
@@ -301,7 +170,7 @@ pub fn DeliveryLog(
         },
         move |(f, before, after)| list_webhook_deliveries(f, before, after, b.clone()),
     );
-    let current = query.with_untracked(DeliveryFilters::from_query);
+    let current = query.with_untracked(filters_from_query);
     let selected_types: Vec<String> =
         current.types.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
     view! {

@@ -760,7 +760,7 @@ fn since_ms(now: i64, since: &str) -> Result<i64, AppError> {
         "1h" => Ok(now - 3_600_000),
         "3d" => Ok(now - 3 * 86_400_000),
         "7d" => Ok(now - 7 * 86_400_000),
-        other => crate::features::requests::filter::parse_time("since", other),
+        other => Ok(crate::domain::request_filter::parse_time("since", other)?),
     }
 }
 

@@ -8,9 +8,9 @@
 //! look is written to the audit log before anything is returned.
 
 use super::auth::{audit, Viewer};
+use super::service::{ServiceError, ServiceResult};
 use super::store::{ObjectKind, Scope};
 use super::AppState;
-use crate::error::AppError;
 
 /// The scope to load `id` in, for this viewer.
 pub async fn scope_for(
@@ -18,18 +18,18 @@ pub async fn scope_for(
     viewer: &Viewer,
     kind: ObjectKind,
     id: &str,
-) -> Result<Scope, AppError> {
+) -> ServiceResult<Scope> {
     let not_found =
-        || AppError::not_found(format!("No {} {id} was found in your organization.", kind.as_str()));
+        || ServiceError::not_found(format!("No {} {id} was found in your organization.", kind.as_str()));
     let own = Scope::new(viewer.organization_id.clone(), viewer.environment.as_str());
-    let Some(found) = state.store.locate(kind, id).await.map_err(super::context::internal)? else {
+    let Some(found) = state.store.locate(kind, id).await? else {
         return Err(not_found());
     };
     if found == own {
         return Ok(own);
     }
     if found.organization_id == viewer.organization_id && !(viewer.is_staff() && viewer.role.is_none()) {
-        return Err(AppError::not_found(format!(
+        return Err(ServiceError::not_found(format!(
             "{} {id} belongs to the {} environment of {}. Switch to {} (top right) to open it.",
             capitalize(kind.as_str()),
             found.environment,
@@ -51,8 +51,7 @@ pub async fn scope_for(
         viewer.ip.as_deref(),
         serde_json::json!({"environment": found.environment}),
     )
-    .await
-    .map_err(super::context::internal)?;
+    .await?;
     Ok(found)
 }
 

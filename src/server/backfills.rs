@@ -1,8 +1,9 @@
 //! Backfills and "sync now": the operations behind the connection page, the connections list's
-//! bulk action, and (later) the HTTP API. Each checks who may do it, validates the request with
+//! bulk action, applying a configuration to existing connections, and the HTTP API. Each checks who may do it, validates the request with
 //! messages that name the problem, writes the change with its audit entry in one transaction,
 //! and wakes the worker.
 
+use super::actor::Author;
 use super::auth::{audit_entry, Viewer};
 use super::clock::Clock;
 use super::store::sync::{NewBackfill, NewSyncRun};
@@ -216,32 +217,6 @@ pub async fn plan(
     })
 }
 
-/// Who starts a backfill: a person signed in to the console, or an API key.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The user, for people; `None` for an API key.
-    pub user_id: Option<String>,
-    /// What the audit log and the backfill page show as its author.
-    pub email: String,
-    pub ip: Option<String>,
-    /// Staff acting inside a customer's organization (audited as `staff.*`).
-    pub staff: bool,
-    /// Scopes the idempotency key: the same key from two authors is two backfills.
-    pub idempotency_scope: String,
-}
-
-impl Actor {
-    pub fn person(viewer: &Viewer) -> Self {
-        Actor {
-            user_id: Some(viewer.user_id.clone()),
-            email: viewer.email.clone(),
-            ip: viewer.ip.clone(),
-            staff: viewer.role.is_none() && viewer.staff_role.is_some(),
-            idempotency_scope: viewer.user_id.clone(),
-        }
-    }
-}
-
 /// Queues a backfill. Returns its id and whether it was created now (`false`: this form was
 /// already submitted, and that backfill is returned).
 pub async fn create(
@@ -252,14 +227,14 @@ pub async fn create(
     req: &BackfillRequest,
 ) -> Result<(String, bool), AppError> {
     may_trigger(viewer).map_err(AppError::Forbidden)?;
-    create_as(store, clock, &Actor::person(viewer), scope, req).await
+    create_as(store, clock, &Author::person(viewer), scope, req).await
 }
 
 /// Queues a backfill for an actor already allowed to (the API checks its key's scope).
 pub async fn create_as(
     store: &dyn Store,
     clock: &dyn Clock,
-    actor: &Actor,
+    actor: &Author,
     scope: &Scope,
     req: &BackfillRequest,
 ) -> Result<(String, bool), AppError> {

@@ -5,9 +5,10 @@
 //! prints rows per second, the page's p50/p95 under that load, and the server's peak memory.
 //! A benchmark, not a test: it prints figures and never fails on them.
 
-use super::api::keys::{issue, KeyScope};
+use super::api_keys;
 use super::auth::now_ms;
 use super::store::{OrganizationRow, Scope, Store, StoreError, StoreResult};
+use crate::domain::KeyScope;
 use crate::ids::{make_id, prefix};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -108,8 +109,9 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
         rate_limited_until: None,
     });
     store.insert_seed_batch(&seed).await?;
-    let ingest = issue(store.as_ref(), &scope, KeyScope::Ingest, "bench", "bench").await?;
-    let read = issue(store.as_ref(), &scope, KeyScope::Read, "bench", "bench").await?;
+    let ingest =
+        api_keys::issue(store.as_ref(), &scope, KeyScope::Ingest, "bench", "bench").await.map_err(io)?;
+    let read = api_keys::issue(store.as_ref(), &scope, KeyScope::Read, "bench", "bench").await.map_err(io)?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(io)?.port();
     let exe = std::env::current_exe().map_err(io)?;

@@ -1,13 +1,16 @@
 //! The `switchboard` command line: serve, migrate, seed-demo, create-user.
 
+use super::actor::Actor;
+use super::api_keys;
 use super::auth::{hash_password, now_ms};
 use super::clock::SystemClock;
-use super::config::{parse_addr, parse_bool, ConfigError, DatabaseUrl, PublicUrl, Settings};
-use super::store::{self, OrganizationRow, UserRow};
+use super::config::{database_url, parse_addr, parse_bool, secret_key, ConfigError, PublicUrl, Settings};
+use super::secrets::Sealer;
+use super::store::{self, DatabaseUrl, OrganizationRow, UserRow};
 use super::webhooks::delivery::DeliverySettings;
 use super::worker::{Worker, WorkerSettings, WorkerWaker};
 use super::{http, seed};
-use crate::domain::{Role, StaffRole};
+use crate::domain::{KeyScope, Role, StaffRole};
 use crate::ids::{self, prefix};
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
@@ -159,21 +162,21 @@ pub enum CliError {
     #[error("{0}")]
     Store(#[from] store::StoreError),
     #[error("{0}")]
+    Service(#[from] super::service::ServiceError),
+    #[error("{0}")]
     Usage(String),
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    let database_url = DatabaseUrl::parse("DATABASE_URL (--database-url)", &cli.database_url)?;
+    let database_url = database_url("DATABASE_URL (--database-url)", &cli.database_url)?;
     // Webhook signing secrets are sealed at rest under this key (`server::secrets`).
-    match super::secrets::load_key(&database_url)? {
-        Some(key) => super::secrets::install(key),
-        None if matches!(database_url, DatabaseUrl::Postgres(_)) => eprintln!(
-            "warning: SWITCHBOARD_SECRET_KEY is not set: webhook signing secrets are stored unsealed"
-        ),
-        None => {}
+    let key = secret_key(&database_url)?;
+    if key.is_none() && matches!(database_url, DatabaseUrl::Postgres(_)) {
+        eprintln!("warning: SWITCHBOARD_SECRET_KEY is not set: webhook signing secrets are stored unsealed");
     }
+    let sealer = Sealer::new(key);
     match cli.command {
         Command::Serve { addr, demo, site_root, public_url, no_worker, allow_private_webhook_urls } => {
             let addr = parse_addr("SWITCHBOARD_ADDR (--addr)", &addr)?;
@@ -189,7 +192,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                      pages will render without styles or interactivity"
                 );
             }
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             if demo && store.count_organizations().await? == 0 {
                 println!("Seeding demo data (first start)...");
                 seed::seed_demo(store.as_ref(), seed::DEFAULT_REQUEST_LOGS).await?;
@@ -259,7 +262,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Worker => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             if scheduler_enabled()? {
                 let clock = Arc::new(SystemClock);
@@ -312,12 +315,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Migrate => {
-            store::open(&database_url).await?;
+            store::open(&database_url, sealer.clone()).await?;
             println!("Database is up to date ({database_url}).");
             Ok(())
         }
         Command::SeedDemo { request_logs } => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             if store.count_organizations().await? > 0 {
                 return Err(CliError::Usage(
                     "the database already has organizations; seed-demo only fills an empty database".into(),
@@ -332,12 +335,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::BenchRequestLogs { request_logs, runs } => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             super::bench::run(store.as_ref(), request_logs, runs.max(1)).await?;
             Ok(())
         }
         Command::BenchSync { connections, backfill_connections, history, runs } => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             super::bench_sync::run(
                 store,
                 super::bench_sync::BenchSync {
@@ -351,7 +354,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::BenchIngest { clients, batches, batch_size } => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             super::bench_ingest::run(
                 store,
                 database_url.as_str(),
@@ -365,7 +368,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::BenchWebhooks { deliveries, latency_events, log_rows, runs } => {
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             super::bench_webhooks::run(
                 store,
                 super::bench_webhooks::BenchWebhooks {
@@ -379,16 +382,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::CreateApiKey { org, environment, scope, name } => {
-            let key_scope = super::api::keys::KeyScope::parse(&scope).map_err(CliError::Usage)?;
+            let key_scope = KeyScope::from_form(&scope).map_err(|e| CliError::Usage(e.0))?;
             let env = crate::domain::Environment::parse(&environment).ok_or_else(|| {
                 CliError::Usage(format!("--environment {environment:?} must be sandbox or production"))
             })?;
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             let organization = store
                 .get_organization(&org)
                 .await?
                 .ok_or_else(|| CliError::Usage(format!("--org {org:?}: no such organization")))?;
-            let key = super::api::keys::issue(
+            let key = super::api_keys::issue(
                 store.as_ref(),
                 &store::Scope::new(organization.id, env.as_str()),
                 key_scope,
@@ -407,7 +410,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             if password.len() < 10 {
                 return Err(CliError::Usage("--password must have at least 10 characters".into()));
             }
-            let store = store::open(&database_url).await?;
+            let store = store::open(&database_url, sealer.clone()).await?;
             let now = now_ms();
             let staff_role = if staff {
                 Some(StaffRole::parse(&role).ok_or_else(|| {
@@ -553,31 +556,13 @@ async fn demo_plane_keys(store: &dyn store::Store) -> Result<Vec<String>, CliErr
     for org in store.list_organizations(None, 200).await? {
         for env in crate::domain::Environment::ALL {
             let scope = store::Scope::new(org.id.clone(), env.as_str());
-            for old in store.list_api_keys(&scope, &store::Page::First, 200).await? {
+            let actor = Actor::System { name: "serve --demo".into(), scope: scope.clone() };
+            for old in api_keys::list(store, &actor, &store::Page::First, 200).await? {
                 if old.name == NAME && old.revoked_at.is_none() {
-                    let audit = super::auth::audit_entry(
-                        Some(&org.id),
-                        None,
-                        "serve --demo",
-                        "api_key.revoke",
-                        "api_key",
-                        &old.id,
-                        None,
-                        serde_json::json!({"environment": env.as_str(), "reason": "replaced at start"}),
-                    );
-                    store.revoke_api_key(&scope, &old.id, now_ms(), &audit).await?;
+                    api_keys::revoke(store, &SystemClock, &actor, &old.id, Some("replaced at start")).await?;
                 }
             }
-            keys.push(
-                super::api::keys::issue(
-                    store,
-                    &scope,
-                    super::api::keys::KeyScope::Ingest,
-                    NAME,
-                    "serve --demo",
-                )
-                .await?,
-            );
+            keys.push(api_keys::issue(store, &scope, KeyScope::Ingest, NAME, "serve --demo").await?);
         }
     }
     Ok(keys)

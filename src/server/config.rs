@@ -1,63 +1,9 @@
 //! Settings, from flags or environment variables, validated once at start-up so that a bad value
 //! stops the program with a message naming the setting and the form it expects.
 
-use std::fmt;
+use super::store::DatabaseUrl;
+use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
-
-/// Which database to use, decided from the URL's scheme.
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Sqlite(String),
-    Postgres(String),
-}
-
-impl DatabaseUrl {
-    pub fn parse(setting: &str, raw: &str) -> Result<Self, ConfigError> {
-        let raw = raw.trim();
-        if raw.starts_with("sqlite:") {
-            Ok(DatabaseUrl::Sqlite(raw.to_string()))
-        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            Ok(DatabaseUrl::Postgres(raw.to_string()))
-        } else {
-            Err(ConfigError::new(
-                setting,
-                raw,
-                "sqlite:PATH (for example sqlite:data/switchboard.db) or postgres://USER:PASSWORD@HOST:PORT/DATABASE",
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            DatabaseUrl::Sqlite(s) | DatabaseUrl::Postgres(s) => s,
-        }
-    }
-}
-
-/// Database URLs carry passwords: print them with the password masked.
-impl fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.as_str();
-        match (s.find("://"), s.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let userinfo = &s[scheme_end + 3..at];
-                match userinfo.split_once(':') {
-                    Some((user, _)) => {
-                        write!(f, "{}{}:***{}", &s[..scheme_end + 3], user, &s[at..])
-                    }
-                    None => f.write_str(s),
-                }
-            }
-            _ => f.write_str(s),
-        }
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid setting {setting}: got {value:?}, expected {expected}")]
@@ -71,6 +17,89 @@ impl ConfigError {
     pub fn new(setting: &str, value: &str, expected: &str) -> Self {
         ConfigError { setting: setting.to_string(), value: value.to_string(), expected: expected.to_string() }
     }
+}
+
+/// `DATABASE_URL`: which database, from the URL's scheme.
+pub fn database_url(setting: &str, raw: &str) -> Result<DatabaseUrl, ConfigError> {
+    DatabaseUrl::parse(raw).map_err(|expected| ConfigError::new(setting, raw, expected))
+}
+
+/// The key sealing webhook signing secrets for this database (`server::secrets`); `None` on PostgreSQL without the setting.
+pub fn secret_key(url: &DatabaseUrl) -> Result<Option<[u8; 32]>, ConfigError> {
+    if let Ok(v) = std::env::var("SWITCHBOARD_SECRET_KEY") {
+        let v = v.trim();
+        if v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()) {
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(v, &mut key).map_err(|_| bad_key(v))?;
+            return Ok(Some(key));
+        }
+        if v.chars().count() < 16 {
+            return Err(bad_key(v));
+        }
+        return Ok(Some(Sha256::digest(v.as_bytes()).into()));
+    }
+    let DatabaseUrl::Sqlite(u) = url else { return Ok(None) };
+    let path = u.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(None);
+    }
+    let file = std::path::PathBuf::from(format!("{path}.key"));
+    let unreadable = |e: std::io::Error| {
+        ConfigError::new(
+            "SWITCHBOARD_SECRET_KEY",
+            &file.display().to_string(),
+            &format!("a readable key file ({e})"),
+        )
+    };
+    if let Ok(text) = std::fs::read_to_string(&file) {
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut key).map_err(|_| {
+            ConfigError::new(
+                "SWITCHBOARD_SECRET_KEY",
+                &file.display().to_string(),
+                "a key file of 64 hex digits",
+            )
+        })?;
+        return Ok(Some(key));
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(unreadable)?;
+    }
+    let key: [u8; 32] = rand::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&file) {
+        Ok(mut f) => {
+            std::io::Write::write_all(&mut f, hex::encode(key).as_bytes()).map_err(unreadable)?;
+            Ok(Some(key))
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(&file).map_err(unreadable)?;
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(text.trim(), &mut key).map_err(|_| {
+                ConfigError::new(
+                    "SWITCHBOARD_SECRET_KEY",
+                    &file.display().to_string(),
+                    "a key file of 64 hex digits",
+                )
+            })?;
+            Ok(Some(key))
+        }
+        Err(e) => Err(unreadable(e)),
+    }
+}
+
+fn bad_key(v: &str) -> ConfigError {
+    let _ = v;
+    ConfigError::new(
+        "SWITCHBOARD_SECRET_KEY",
+        "(hidden)",
+        "64 hex digits, or a passphrase of at least 16 characters",
+    )
 }
 
 pub fn parse_addr(setting: &str, raw: &str) -> Result<SocketAddr, ConfigError> {
@@ -211,13 +240,10 @@ mod tests {
 
     #[test]
     fn database_urls_are_recognised_and_masked() {
-        assert!(matches!(
-            DatabaseUrl::parse("DATABASE_URL", "sqlite:data/x.db").unwrap(),
-            DatabaseUrl::Sqlite(_)
-        ));
-        let pg = DatabaseUrl::parse("DATABASE_URL", "postgres://sb:hunter2@db:5432/sb").unwrap();
+        assert!(matches!(database_url("DATABASE_URL", "sqlite:data/x.db").unwrap(), DatabaseUrl::Sqlite(_)));
+        let pg = database_url("DATABASE_URL", "postgres://sb:hunter2@db:5432/sb").unwrap();
         assert_eq!(pg.to_string(), "postgres://sb:***@db:5432/sb");
-        let err = DatabaseUrl::parse("DATABASE_URL", "mysql://x").unwrap_err();
+        let err = database_url("DATABASE_URL", "mysql://x").unwrap_err();
         assert!(err.to_string().contains("DATABASE_URL"));
         assert!(err.to_string().contains("sqlite:PATH"));
     }

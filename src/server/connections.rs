@@ -1,7 +1,16 @@
-//! The connections context: finding connections by the list's filters, for the connections page,
-//! the "backfill all matching" action and (later) the HTTP API, so all three match the same rows.
+//! The connections context: finding connections by the list's filters (the connections page and
+//! "backfill all matching" match the same rows), and loading one connection by id for every
+//! page, tab and API route that shows one.
 
-use super::store::{ConnectionFilter, ConnectionListRow, Page, Scope, Store, StoreResult};
+use super::actor::Actor;
+use super::service::{parse_id_param, ServiceError, ServiceResult};
+use super::store::{
+    ConnectionFilter, ConnectionListRow, ConnectionRow, ObjectKind, Page, Scope, Store, StoreResult,
+};
+use super::AppState;
+use crate::domain::connection_filter::ConnectionListQuery;
+use crate::domain::{platform, ConnectionStatus, IntegrationType};
+use crate::ids::prefix;
 
 /// Runs within this window count as "failed in the last 24 h" in the list's health column.
 pub const HEALTH_WINDOW_MS: i64 = 86_400_000;
@@ -30,4 +39,55 @@ pub async fn search(
     let rows = store.search_connections(scope, &filter, page, limit, now_ms - HEALTH_WINDOW_MS).await?;
     let counts = if with_counts { store.connection_status_counts(scope, &filter).await? } else { Vec::new() };
     Ok(ConnectionSearch { rows, counts })
+}
+
+/// Validates the list's URL filters into the store's.
+pub fn filter(q: &ConnectionListQuery) -> ServiceResult<ConnectionFilter> {
+    let mut statuses = vec![];
+    for s in q.status.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if ConnectionStatus::parse(s).is_none() {
+            return Err(ServiceError::invalid(format!(
+                "Unknown status {s:?}: choose from initializing, healthy, degraded, needs_reauth, disabled."
+            )));
+        }
+        statuses.push(s.to_string());
+    }
+    let platform_id = Some(q.platform.trim()).filter(|p| !p.is_empty()).map(str::to_string);
+    if let Some(p) = &platform_id {
+        if platform(p).is_none() {
+            return Err(ServiceError::invalid(format!("Unknown platform {p:?}.")));
+        }
+    }
+    let integration_type = Some(q.r#type.trim()).filter(|t| !t.is_empty()).map(str::to_string);
+    if let Some(t) = &integration_type {
+        if IntegrationType::parse(t).is_none() {
+            return Err(ServiceError::invalid(format!(
+                "Unknown integration type {t:?}: choose accounting, commerce or payments."
+            )));
+        }
+    }
+    let text = Some(q.q.trim()).filter(|q| !q.is_empty()).map(str::to_string);
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(ServiceError::invalid("Search text is limited to 200 characters."));
+    }
+    Ok(ConnectionFilter { statuses, platform_id, integration_type, text, behind: q.behind, ids: vec![] })
+}
+
+/// A connection id as typed, checked and resolved to the scope the actor may read it in.
+pub async fn resolve(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<(Scope, String)> {
+    let id = parse_id_param(prefix::CONNECTION, "a connection", id)?;
+    let scope = actor.scope_for(state, ObjectKind::Connection, &id).await?;
+    Ok((scope, id))
+}
+
+/// One connection by id, with the scope it was read in (the actor's own, or for staff the
+/// organization they were allowed to look into).
+pub async fn get(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<(Scope, ConnectionRow)> {
+    let (scope, id) = resolve(state, actor, id).await?;
+    let row = state
+        .store
+        .get_connection(&scope, &id)
+        .await?
+        .ok_or_else(|| actor.not_found(ObjectKind::Connection, &id))?;
+    Ok((scope, row))
 }

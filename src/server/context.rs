@@ -34,26 +34,6 @@ pub fn internal(err: StoreError) -> AppError {
     AppError::Internal
 }
 
-/// The page a keyset list's `before` / `after` cursors ask for. Each cursor must be an id of the
-/// listed kind (`prefix`); empty means absent, and `before` wins when both are given.
-pub fn page_from_cursors(
-    prefix: &'static str,
-    kind: &str,
-    before: &str,
-    after: &str,
-) -> Result<super::store::Page, AppError> {
-    use super::store::Page;
-    let cursor = |v: &str| {
-        crate::ids::parse_id(prefix, v)
-            .map_err(|e| AppError::invalid(format!("The page cursor {v:?} is not a {kind} ID: {e}.")))
-    };
-    Ok(match (before, after) {
-        ("", "") => Page::First,
-        (b, _) if !b.is_empty() => Page::Before(cursor(b)?),
-        (_, a) => Page::After(cursor(a)?),
-    })
-}
-
 /// Whether this server function call is a plain form post (no JavaScript): its answer is then
 /// a redirect to a page, since the browser would show a bare JSON body.
 pub fn wants_html() -> bool {

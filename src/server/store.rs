@@ -24,7 +24,8 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use webhooks::{WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow};
 
-use super::config::DatabaseUrl;
+use super::secrets::Sealer;
+use std::fmt;
 
 /// Counts shown in lists stop here ("10,000+"): an exact count would read every row.
 pub const COUNT_CAP: i64 = 10_000;
@@ -57,11 +58,64 @@ pub enum Backend {
     Postgres,
 }
 
-/// Opens the database named by the URL and applies pending migrations.
-pub async fn open(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
+/// Which database to use, decided from the URL's scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// The URL, or the form it should have (`config::database_url` names the setting).
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let raw = raw.trim();
+        if raw.starts_with("sqlite:") {
+            Ok(DatabaseUrl::Sqlite(raw.to_string()))
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(raw.to_string()))
+        } else {
+            Err("sqlite:PATH (for example sqlite:data/switchboard.db) or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            DatabaseUrl::Sqlite(s) | DatabaseUrl::Postgres(s) => s,
+        }
+    }
+}
+
+/// Database URLs carry passwords: print them with the password masked.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.as_str();
+        match (s.find("://"), s.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &s[scheme_end + 3..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        write!(f, "{}{}:***{}", &s[..scheme_end + 3], user, &s[at..])
+                    }
+                    None => f.write_str(s),
+                }
+            }
+            _ => f.write_str(s),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Opens the database named by the URL and applies pending migrations. Webhook signing secrets
+/// are sealed and opened with `sealer` on every write and read.
+pub async fn open(url: &DatabaseUrl, sealer: Sealer) -> StoreResult<Arc<dyn Store>> {
     let store: Arc<dyn Store> = match url {
-        DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u).await?),
-        DatabaseUrl::Postgres(u) => Arc::new(PgStore::connect(u).await?),
+        DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u, sealer).await?),
+        DatabaseUrl::Postgres(u) => Arc::new(PgStore::connect(u, sealer).await?),
     };
     store.migrate().await?;
     Ok(store)

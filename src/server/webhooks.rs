@@ -1,9 +1,11 @@
-//! Webhooks: endpoint configuration, signing secrets, test events, resend and recovery. The
-//! operations behind the webhook pages (and later the HTTP API): each checks who may do it,
+//! Webhooks: endpoint configuration, signing secrets, test events, resend and recovery, and the
+//! delivery log (`delivery_log`). The operations behind the webhook pages and the HTTP API: each
+//! checks who may do it,
 //! validates with messages that name the field, writes the change with its audit entry in one
 //! transaction, and wakes the delivery engine (`delivery`) when something became due.
 
 pub mod delivery;
+pub mod delivery_log;
 pub mod destination;
 pub mod signing;
 

@@ -9,8 +9,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
+use switchboard::domain::KeyScope;
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::api::keys::{issue, KeyScope};
+use switchboard::server::api_keys::issue;
 use switchboard::server::store::{Page, Scope};
 
 struct Keys {
@@ -568,22 +569,7 @@ async fn the_openapi_document_describes_every_route_and_the_reference_renders_it
 
 /// `switchboard serve` as its own process on the test's database: the API only.
 fn spawn_server(db: &TestDb) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--database-url")
-        .arg(db.url.as_str())
-        .arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--no-worker")
-        .env("SWITCHBOARD_SCHEDULER", "off")
-        .env("SWITCHBOARD_API_INGEST_RATE", "100000")
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start switchboard serve");
-    (child, format!("http://127.0.0.1:{port}"))
+    helpers::spawn_switchboard(db, &["serve", "--no-worker"], &[("SWITCHBOARD_API_INGEST_RATE", "100000")])
 }
 
 /// A batch acknowledged with 2xx is committed; batches cut off by `kill -9` are sent again with

@@ -1,6 +1,16 @@
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use switchboard::server::config::DatabaseUrl;
-use switchboard::server::store::{self, Store};
+use switchboard::server::secrets::Sealer;
+use switchboard::server::store::{self, DatabaseUrl, Store};
+
+/// The key every test store seals webhook signing secrets with, and (as `SWITCHBOARD_SECRET_KEY`)
+/// every process the tests start, so both sides open what the other sealed.
+pub const TEST_KEY: [u8; 32] = [7u8; 32];
+pub const TEST_KEY_HEX: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
+fn sealer() -> Sealer {
+    Sealer::new(Some(TEST_KEY))
+}
 
 /// A fresh, migrated database per call: a temporary SQLite file, or a new PostgreSQL database
 /// on the server named by TEST_DATABASE_URL.
@@ -34,8 +44,8 @@ fn rand_u64() -> u64 {
 pub async fn sqlite() -> TestDb {
     let dir = std::env::temp_dir().join(format!("sb-test-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
-    let url = DatabaseUrl::parse("test", &format!("sqlite:{}/test.db", dir.display())).unwrap();
-    let store = store::open(&url).await.expect("open sqlite");
+    let url = DatabaseUrl::parse(&format!("sqlite:{}/test.db", dir.display())).unwrap();
+    let store = store::open(&url, sealer()).await.expect("open sqlite");
     TestDb { name: "sqlite", url, store, _dir: Some(tempdir::Dir(dir)) }
 }
 
@@ -52,9 +62,34 @@ pub async fn postgres() -> Option<TestDb> {
     let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
     sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    let url = DatabaseUrl::parse("test", &format!("{base}/{name}")).unwrap();
-    let store = store::open(&url).await.expect("open postgres");
+    let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+    let store = store::open(&url, sealer()).await.expect("open postgres");
     Some(TestDb { name: "postgres", url, store, _dir: None })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `switchboard <args>` as its own process on the test's database, with the tests' sealing key
+/// and the scheduler off; `env` adds settings. A `serve` listens on a free port, whose URL is
+/// returned beside the process (empty for other commands).
+pub fn spawn_switchboard(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.arg("--database-url").arg(db.url.as_str()).args(args);
+    let mut url = String::new();
+    if args.first() == Some(&"serve") {
+        let port = free_port();
+        cmd.arg("--addr").arg(format!("127.0.0.1:{port}"));
+        url = format!("http://127.0.0.1:{port}");
+    }
+    cmd.env("SWITCHBOARD_SECRET_KEY", TEST_KEY_HEX)
+        .env("SWITCHBOARD_SCHEDULER", "off")
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    (cmd.spawn().expect("start switchboard"), url)
 }
 
 /// Every database the tests must cover.

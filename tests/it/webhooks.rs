@@ -119,10 +119,6 @@ impl Receiver {
     }
 }
 
-/// The sealing key this test process uses, and as `SWITCHBOARD_SECRET_KEY` for the servers it starts.
-const TEST_KEY: [u8; 32] = [7u8; 32];
-const TEST_KEY_HEX: &str = "0707070707070707070707070707070707070707070707070707070707070707";
-
 fn settings(schedule_ms: &[u64]) -> DeliverySettings {
     DeliverySettings {
         schedule: schedule_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
@@ -598,26 +594,13 @@ async fn recovery_requeues_failed_deliveries_and_events_missed_while_disabled() 
 
 /// `switchboard serve`, which delivers webhooks beside serving pages.
 fn spawn_server(db: &TestDb) -> std::process::Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--database-url")
-        .arg(db.url.as_str())
-        .arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        // The key `signing_secrets_are_sealed_at_rest` installs in this process, which may have
-        // sealed this test's endpoint: the server must open it to sign.
-        .env("SWITCHBOARD_SECRET_KEY", TEST_KEY_HEX)
-        .env("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", "true")
-        .env("SWITCHBOARD_WEBHOOK_LEASE_MS", "1500")
-        .env("SWITCHBOARD_WEBHOOK_TIMEOUT_MS", "3000")
-        .env("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", "100ms,100ms,100ms,100ms,100ms")
-        .env("SWITCHBOARD_SCHEDULER", "off")
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start switchboard serve")
+    let env = [
+        ("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", "true"),
+        ("SWITCHBOARD_WEBHOOK_LEASE_MS", "1500"),
+        ("SWITCHBOARD_WEBHOOK_TIMEOUT_MS", "3000"),
+        ("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", "100ms,100ms,100ms,100ms,100ms"),
+    ];
+    helpers::spawn_switchboard(db, &["serve"], &env).0
 }
 
 #[tokio::test]
@@ -822,8 +805,7 @@ async fn private_destinations_are_refused_unless_allowed() {
 
 #[tokio::test]
 async fn signing_secrets_are_sealed_at_rest() {
-    // The process's key (set once; every test in this binary then seals, transparently).
-    switchboard::server::secrets::install(TEST_KEY);
+    // Every test store seals with `helpers::TEST_KEY`.
     for db in helpers::all().await {
         let scope = org(&db).await;
         let ep = endpoint(&db, &scope, "https://sealed.example.com/in", &["*"], true).await;

@@ -2,7 +2,7 @@
 //! and every (backfill, connection, object) ends with exactly one terminal run, once.
 
 use crate::helpers::{self, wait_for, TestDb};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 use switchboard::domain::{ConnectionStatus, SyncRunKind, SyncRunStatus};
 use switchboard::ids::{make_id, prefix};
@@ -10,25 +10,15 @@ use switchboard::server::auth::{audit_entry, now_ms};
 use switchboard::server::store::sync::{NewBackfill, NewSyncRun};
 use switchboard::server::store::{Page, Scope};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
+/// `switchboard serve` or `switchboard worker` on the test's database, executing runs with a
+/// fast sandbox and short leases.
 fn spawn(db: &TestDb, command: &str) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    cmd.arg("--database-url").arg(db.url.as_str()).arg(command);
-    if command == "serve" {
-        cmd.arg("--addr").arg(format!("127.0.0.1:{}", free_port()));
-    }
-    cmd.env("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS", "40")
-        .env("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE", "0.02")
-        .env("SWITCHBOARD_WORKER_LEASE_MS", "1500")
-        .env("SWITCHBOARD_SCHEDULER", "off")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start switchboard")
+    let env = [
+        ("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS", "40"),
+        ("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE", "0.02"),
+        ("SWITCHBOARD_WORKER_LEASE_MS", "1500"),
+    ];
+    helpers::spawn_switchboard(db, &[command], &env).0
 }
 
 async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {

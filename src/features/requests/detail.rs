@@ -165,22 +165,13 @@ pub fn compare_platform_data(
 pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     use super::guidance::{next_step, Failure};
     use crate::domain::{error_code, platform, SyncRunStatus};
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
+    use crate::server::actor::Actor;
     use crate::server::context::{internal, session};
-    use crate::server::store::ObjectKind;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::REQUEST, &id)
-        .map_err(|e| AppError::invalid(format!("\u{201c}{}\u{201d} is not a request ID: {e}.", id.trim())))?;
-    // Another organization's request is "not found" for customers, exactly like an id that
-    // does not exist; staff reach it through the audited path in `scope_for`.
-    let scope = scope_for(&state, &viewer, ObjectKind::Request, &id).await?;
-    let row = state
-        .store
-        .get_request_log(&scope, &id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::not_found(format!("No request {id} was found in your organization.")))?;
+    let actor = Actor::Person(viewer.clone());
+    let row = crate::server::request_logs::get(&state, &actor, &id).await?;
+    // The row was loaded in the scope the viewer may read it in: its own.
+    let scope = crate::server::store::Scope::new(row.organization_id.clone(), row.environment.clone());
     let staff_view = row.organization_id != viewer.organization_id;
     let organization_name = if staff_view {
         state.store.get_organization(&row.organization_id).await.map_err(internal)?.map(|o| o.name)

@@ -1,8 +1,8 @@
 //! The request-log list at /requests: filters in the URL, keyset pages of 50, newest first.
 
 use super::detail::status_badge_tone;
-use super::filter::{RequestFilter, RANGES};
 use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogPage};
+use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Pager, Time};
 use leptos::prelude::*;

@@ -94,6 +94,19 @@ impl From<crate::error::AppError> for ApiError {
     }
 }
 
+impl From<crate::server::service::ServiceError> for ApiError {
+    fn from(e: crate::server::service::ServiceError) -> Self {
+        use crate::server::service::ServiceError as E;
+        match e {
+            E::Invalid(m) => ApiError::invalid(m),
+            E::NotFound(m) => ApiError::not_found(m),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Store(e) => ApiError::store(e),
+        }
+    }
+}
+
 /// The body to fill in with the request id once it is known (see [`super::request_id`]).
 #[derive(Debug, Clone)]
 pub struct PendingErrorBody(pub ErrorBody);

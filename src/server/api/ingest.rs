@@ -1,7 +1,8 @@
 //! `POST /api/v1/ingest/...`: the data plane's batches, handed to `server::ingest`.
 
 use super::error::{ApiError, ErrorBody};
-use super::keys::{ApiCaller, KeyScope};
+use crate::domain::KeyScope;
+use crate::server::actor::ApiCaller;
 use crate::server::ingest::{self, Batch, BatchError, IngestResult, Outcome};
 use crate::server::AppState;
 use axum::body::Bytes;

@@ -4,7 +4,7 @@
 //! the effective limit is per process, which is what protects each process's database pool.)
 
 use super::error::ApiError;
-use super::keys::KeyScope;
+use crate::domain::KeyScope;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;

@@ -4,12 +4,17 @@
 //! another organization or environment is answered exactly like one that does not exist.
 
 use super::error::{ApiError, ErrorBody};
-use super::keys::{ApiCaller, KeyScope};
 use super::{page_limit, rfc3339};
-use crate::features::requests::filter::RequestFilter;
-use crate::ids::{parse_id, prefix};
-use crate::server::store::{keyset_window, Page};
+use crate::domain::delivery_filter::DeliveryFilters;
+use crate::domain::request_filter::RequestFilter;
+use crate::domain::KeyScope;
+use crate::ids::prefix;
+use crate::server::actor::{Actor, ApiCaller};
+use crate::server::service::{page_from_cursors, parse_id_param};
+use crate::server::store::keyset_window;
+use crate::server::webhooks::delivery_log::{self, DeliveryList};
 use crate::server::AppState;
+use crate::server::{connections, request_logs};
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
@@ -32,63 +37,10 @@ pub struct ApiPath<T>(pub T);
 pub struct ApiJson<T>(pub T);
 
 fn read_key(caller: &ApiCaller) -> Result<(), ApiError> {
-    caller.require(KeyScope::Read)
-}
-
-fn cursor_page(
-    kind: &'static str,
-    before: &Option<String>,
-    after: &Option<String>,
-) -> Result<Page, ApiError> {
-    let parse = |name: &str, v: &str| {
-        parse_id(kind, v)
-            .map_err(|e| ApiError::invalid(format!("{name} {v:?} is not a cursor from this list: {e}.")))
-    };
-    match (before.as_deref().filter(|s| !s.is_empty()), after.as_deref().filter(|s| !s.is_empty())) {
-        (Some(_), Some(_)) => Err(ApiError::invalid("Send either before or after, not both.")),
-        (Some(b), None) => Ok(Page::Before(parse("before", b)?)),
-        (None, Some(a)) => Ok(Page::After(parse("after", a)?)),
-        (None, None) => Ok(Page::First),
-    }
-}
-
-fn id_param(kind: &'static str, what: &str, v: &str) -> Result<String, ApiError> {
-    parse_id(kind, v).map_err(|e| ApiError::invalid(format!("{v:?} is not a {what} ID: {e}.")))
+    Ok(caller.require(KeyScope::Read)?)
 }
 
 // ---------------------------------------------------------------- request logs
-
-/// The request-log filters, the same as the console's URL (`/requests?...`).
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RequestLogParams {
-    /// Exactly this request.
-    pub request_id: Option<String>,
-    /// A connection id (`conn_...`).
-    pub connection: Option<String>,
-    /// A platform id, such as `xero` or `stripe`.
-    pub platform: Option<String>,
-    /// `2xx`, `4xx`, `5xx` or an exact status such as `429`.
-    pub status: Option<String>,
-    /// A normalized error code, such as `rate-limited`.
-    pub error_code: Option<String>,
-    /// GET, POST, PUT, PATCH or DELETE.
-    pub method: Option<String>,
-    /// A path prefix, such as `/accounting/invoices`.
-    pub path: Option<String>,
-    /// `1h`, `24h`, `7d` or `30d` back from now; ignored when `from` or `to` is set.
-    pub range: Option<String>,
-    /// Start of a custom range, RFC 3339 (or `YYYY-MM-DDTHH:MM` in UTC).
-    pub from: Option<String>,
-    /// End of a custom range, inclusive.
-    pub to: Option<String>,
-    /// Older than this request id (the previous page's `next_cursor`).
-    pub before: Option<String>,
-    /// Newer than this request id (the previous page's `previous_cursor`).
-    pub after: Option<String>,
-    /// Rows per page, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-}
 
 /// A request in a list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -159,7 +111,7 @@ pub struct RequestLog {
     get,
     path = "/api/v1/request-logs",
     tag = "read",
-    params(RequestLogParams),
+    params(RequestFilter),
     responses(
         (status = 200, body = RequestLogList),
         (status = 400, description = "A filter or cursor is not valid; the message names it", body = ErrorBody),
@@ -169,39 +121,13 @@ pub struct RequestLog {
 pub async fn list_request_logs(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiCaller>,
-    ApiQuery(p): ApiQuery<RequestLogParams>,
+    ApiQuery(filter): ApiQuery<RequestFilter>,
 ) -> Result<Json<RequestLogList>, ApiError> {
     read_key(&caller)?;
-    let limit = page_limit(p.limit)?;
-    let filter = RequestFilter {
-        request_id: p.request_id,
-        connection: p.connection,
-        platform: p.platform,
-        status: p.status,
-        error_code: p.error_code,
-        method: p.method,
-        path: p.path,
-        range: p.range,
-        from: p.from,
-        to: p.to,
-        before: p.before,
-        after: p.after,
-    };
-    let mut query = filter.to_store_query(&caller.scope.organization_id, &caller.scope.environment)?;
-    query.limit = limit + 1;
-    let rows = state.store.list_request_logs(&query).await.map_err(ApiError::store)?;
-    let short = rows.len() as i64 <= limit;
-    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
-    let mut searched_until = None;
-    if short {
-        if let Some(boundary) = state.store.scan_boundary(&query).await.map_err(ApiError::store)? {
-            searched_until = crate::ids::id_time_ms(&boundary).map(rfc3339);
-            match query.page {
-                Page::After(_) => newer = Some(boundary),
-                _ => older = Some(boundary),
-            }
-        }
-    }
+    let limit = page_limit(filter.limit)?;
+    let list = request_logs::list(&state, &Actor::Key(caller), &filter, limit).await?;
+    let (rows, older, newer) = (list.rows, list.older, list.newer);
+    let searched_until = list.window.map(|w| rfc3339(w.until_ms));
     Ok(Json(RequestLogList {
         searched_until,
         data: rows
@@ -243,13 +169,7 @@ pub async fn get_request_log(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RequestLog>, ApiError> {
     read_key(&caller)?;
-    let id = id_param(prefix::REQUEST, "request", &id)?;
-    let r = state
-        .store
-        .get_request_log(&caller.scope, &id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(|| ApiError::not_found(format!("No request {id} in this environment.")))?;
+    let r = request_logs::get(&state, &Actor::Key(caller), &id).await?;
     let json_or_text =
         |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.to_string()));
     Ok(Json(RequestLog {
@@ -351,7 +271,7 @@ pub async fn list_connections(
 ) -> Result<Json<ConnectionList>, ApiError> {
     read_key(&caller)?;
     let limit = page_limit(p.limit)?;
-    let page = cursor_page(prefix::CONNECTION, &p.before, &p.after)?;
+    let page = page_from_cursors(prefix::CONNECTION, "connection", p.before.as_deref(), p.after.as_deref())?;
     let rows =
         state.store.list_connections(&caller.scope, &page, limit + 1).await.map_err(ApiError::store)?;
     let (rows, newer, older) = keyset_window(rows, &page, limit, |c| c.id.clone());
@@ -380,13 +300,7 @@ pub async fn get_connection(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Connection>, ApiError> {
     read_key(&caller)?;
-    let id = id_param(prefix::CONNECTION, "connection", &id)?;
-    let c = state
-        .store
-        .get_connection(&caller.scope, &id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(|| ApiError::not_found(format!("No connection {id} in this environment.")))?;
+    let (_, c) = connections::get(&state, &Actor::Key(caller), &id).await?;
     Ok(Json(c.into()))
 }
 
@@ -469,9 +383,9 @@ pub async fn list_sync_runs(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<SyncRunList>, ApiError> {
     read_key(&caller)?;
-    let id = id_param(prefix::CONNECTION, "connection", &id)?;
+    let id = parse_id_param(prefix::CONNECTION, "a connection", &id)?;
     let limit = page_limit(p.limit)?;
-    let page = cursor_page(prefix::SYNC_RUN, &p.before, &p.after)?;
+    let page = page_from_cursors(prefix::SYNC_RUN, "run", p.before.as_deref(), p.after.as_deref())?;
     if state.store.get_connection(&caller.scope, &id).await.map_err(ApiError::store)?.is_none() {
         return Err(ApiError::not_found(format!("No connection {id} in this environment.")));
     }
@@ -572,7 +486,7 @@ pub async fn create_backfill(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBackfillRequest>,
 ) -> Result<(axum::http::StatusCode, Json<Backfill>), ApiError> {
-    use crate::server::backfills::{self, Actor, BackfillRequest, RangeChoice};
+    use crate::server::backfills::{self, BackfillRequest, RangeChoice};
     read_key(&caller)?;
     let time = |name: &str, v: &Option<String>| -> Result<i64, ApiError> {
         let v = v.as_deref().ok_or_else(|| ApiError::invalid(format!("A custom range needs {name}.")))?;
@@ -592,7 +506,7 @@ pub async fn create_backfill(
     };
     let mut connection_ids = vec![];
     for c in &body.connection_ids {
-        connection_ids.push(id_param(prefix::CONNECTION, "connection", c)?);
+        connection_ids.push(parse_id_param(prefix::CONNECTION, "a connection", c)?);
     }
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => v
@@ -611,13 +525,7 @@ pub async fn create_backfill(
         reason: body.reason,
         idempotency_key,
     };
-    let actor = Actor {
-        user_id: None,
-        email: format!("API key {}", caller.key_prefix),
-        ip: None,
-        staff: false,
-        idempotency_scope: caller.key_id.clone(),
-    };
+    let actor = Actor::Key(caller.clone()).author();
     let (id, created) =
         backfills::create_as(state.store.as_ref(), state.clock.as_ref(), &actor, &caller.scope, &req).await?;
     state.worker_waker.wake();
@@ -649,7 +557,7 @@ pub async fn get_backfill(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Backfill>, ApiError> {
     read_key(&caller)?;
-    let id = id_param(prefix::BACKFILL, "backfill", &id)?;
+    let id = parse_id_param(prefix::BACKFILL, "a backfill", &id)?;
     let b = state
         .store
         .get_backfill(&caller.scope, &id)
@@ -728,27 +636,21 @@ pub async fn list_webhook_deliveries(
     Extension(caller): Extension<ApiCaller>,
     ApiQuery(p): ApiQuery<DeliveryParams>,
 ) -> Result<Json<WebhookDeliveryList>, ApiError> {
-    use crate::features::webhook_deliveries::DeliveryFilters;
     read_key(&caller)?;
     let limit = page_limit(p.limit)?;
     let filters = DeliveryFilters {
-        endpoint: String::new(),
+        endpoint: p.endpoint.unwrap_or_default(),
         types: p.types.unwrap_or_default(),
-        connection: String::new(),
+        connection: p.connection.unwrap_or_default(),
         status: p.status.unwrap_or_default(),
         class: p.class.unwrap_or_default(),
         range: p.range.unwrap_or_default(),
         from: p.from.unwrap_or_default(),
         to: p.to.unwrap_or_default(),
     };
-    let mut q = filters.to_store_query(caller.scope.clone(), state.clock.now_ms(), limit + 1)?;
-    q.endpoint_id =
-        p.endpoint.as_deref().map(|e| id_param(prefix::WEBHOOK_ENDPOINT, "endpoint", e)).transpose()?;
-    q.connection_id =
-        p.connection.as_deref().map(|c| id_param(prefix::CONNECTION, "connection", c)).transpose()?;
-    q.page = cursor_page(prefix::DELIVERY, &p.before, &p.after)?;
-    let rows = state.store.list_deliveries(&q).await.map_err(ApiError::store)?;
-    let (rows, newer, older) = keyset_window(rows, &q.page, limit, |r| r.delivery.id.clone());
+    let page = page_from_cursors(prefix::DELIVERY, "delivery", p.before.as_deref(), p.after.as_deref())?;
+    let DeliveryList { rows, newer, older, .. } =
+        delivery_log::list(&state, &Actor::Key(caller), &filters, page, limit).await?;
     Ok(Json(WebhookDeliveryList {
         data: rows
             .into_iter()

@@ -18,10 +18,11 @@ use std::time::Duration;
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    pub(crate) sealer: crate::server::secrets::Sealer,
 }
 
 impl PgStore {
-    pub async fn connect(url: &str) -> StoreResult<Self> {
+    pub async fn connect(url: &str, sealer: crate::server::secrets::Sealer) -> StoreResult<Self> {
         // No statement logging: statements carry request data, which must never reach the logs.
         let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = PgPoolOptions::new()
@@ -29,7 +30,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, sealer })
     }
 
     /// PostgreSQL has row locks and many writers: no turn to wait for.

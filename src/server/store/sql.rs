@@ -540,8 +540,8 @@ macro_rules! impl_store {
             bulk_insert!($db, tx, "webhook_endpoints", [id, organization_id, environment, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at, disabled_reason, disabled_kind, disabled_at, failing_since, deleted_at, created_at, updated_at], &batch.webhook_endpoints, |b, r| {
                 b.push_bind(&r.id).push_bind(&r.organization_id).push_bind(&r.environment)
                     .push_bind(&r.url).push_bind(&r.description).push_bind(&r.event_types)
-                    .push_bind(r.enabled).push_bind(crate::server::secrets::seal(&r.secret))
-                    .push_bind(r.previous_secret.as_deref().map(crate::server::secrets::seal))
+                    .push_bind(r.enabled).push_bind(self.sealer.seal(&r.secret))
+                    .push_bind(r.previous_secret.as_deref().map(|v| self.sealer.seal(v)))
                     .push_bind(r.previous_secret_expires_at).push_bind(&r.disabled_reason)
                     .push_bind(&r.disabled_kind).push_bind(r.disabled_at).push_bind(r.failing_since)
                     .push_bind(r.deleted_at).push_bind(r.created_at).push_bind(r.updated_at);

@@ -22,10 +22,11 @@ pub struct SqliteStore {
     /// retried by SQLite's busy handler after sleeps of up to 100 ms, which halved the worker's
     /// throughput under 32 concurrent runs.
     writer: tokio::sync::Mutex<()>,
+    pub(crate) sealer: crate::server::secrets::Sealer,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> StoreResult<Self> {
+    pub async fn connect(url: &str, sealer: crate::server::secrets::Sealer) -> StoreResult<Self> {
         // Create the database file's folder on first start (data/switchboard.db).
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let path = path.split('?').next().unwrap_or(path);
@@ -56,7 +57,7 @@ impl SqliteStore {
             // design, and logs must never carry request data.
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(SqliteStore { pool, writer: tokio::sync::Mutex::new(()) })
+        Ok(SqliteStore { pool, writer: tokio::sync::Mutex::new(()), sealer })
     }
 
     /// The turn to write (see `writer`).

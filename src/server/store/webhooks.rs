@@ -38,9 +38,9 @@ pub struct WebhookEndpointRow {
 
 impl WebhookEndpointRow {
     /// The row with its secrets opened (`server::secrets`): how every read returns it.
-    pub fn opened(mut self) -> Self {
-        self.secret = crate::server::secrets::open(&self.secret);
-        self.previous_secret = self.previous_secret.as_deref().map(crate::server::secrets::open);
+    pub fn opened(mut self, sealer: &crate::server::secrets::Sealer) -> Self {
+        self.secret = sealer.open(&self.secret);
+        self.previous_secret = self.previous_secret.as_deref().map(|v| sealer.open(v));
         self
     }
 }
@@ -188,6 +188,24 @@ pub struct DeliveryQuery {
     pub to_id: Option<String>,
     pub page: Page,
     pub limit: i64,
+}
+
+impl DeliveryQuery {
+    /// The first `limit` rows of the scope's whole log; set the filters a caller needs.
+    pub fn new(scope: Scope, limit: i64) -> Self {
+        DeliveryQuery {
+            scope,
+            endpoint_id: None,
+            event_types: vec![],
+            connection_id: None,
+            status: None,
+            status_class: None,
+            from_id: None,
+            to_id: None,
+            page: Page::First,
+            limit,
+        }
+    }
 }
 
 /// A delivery as the log lists it.

@@ -164,7 +164,7 @@ macro_rules! impl_webhook_store {
                 .bind(include_deleted)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(crate::server::store::webhooks::WebhookEndpointRow::opened).collect())
+                Ok(rows.into_iter().map(|r| r.opened(&self.sealer)).collect())
             }
 
             async fn endpoint_stats(
@@ -233,7 +233,7 @@ macro_rules! impl_webhook_store {
                 .bind(&scope.environment)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(crate::server::store::webhooks::WebhookEndpointRow::opened))
+                Ok(row.map(|r| r.opened(&self.sealer)))
             }
 
             async fn create_endpoint(
@@ -255,8 +255,8 @@ macro_rules! impl_webhook_store {
                 .bind(&r.description)
                 .bind(&r.event_types)
                 .bind(r.enabled)
-                .bind(crate::server::secrets::seal(&r.secret))
-                .bind(r.previous_secret.as_deref().map(crate::server::secrets::seal))
+                .bind(self.sealer.seal(&r.secret))
+                .bind(r.previous_secret.as_deref().map(|v| self.sealer.seal(v)))
                 .bind(r.previous_secret_expires_at)
                 .bind(&r.disabled_reason)
                 .bind(&r.disabled_kind)
@@ -395,7 +395,7 @@ macro_rules! impl_webhook_store {
                 .bind(id)
                 .bind(&scope.organization_id)
                 .bind(&scope.environment)
-                .bind(crate::server::secrets::seal(secret))
+                .bind(self.sealer.seal(secret))
                 .bind(previous_expires_at)
                 .bind(now)
                 .execute(&mut *tx)
@@ -506,8 +506,8 @@ macro_rules! impl_webhook_store {
                 Ok(claimed
                     .into_iter()
                     .map(|mut d| {
-                        d.secret = crate::server::secrets::open(&d.secret);
-                        d.previous_secret = d.previous_secret.as_deref().map(crate::server::secrets::open);
+                        d.secret = self.sealer.open(&d.secret);
+                        d.previous_secret = d.previous_secret.as_deref().map(|v| self.sealer.open(v));
                         d
                     })
                     .collect())

@@ -1,29 +1,45 @@
-//! The request-log filters as they appear in the URL, and their validation. Every filter lives in
-//! the query string so a pasted link shows the same view; bad values are refused with a message
-//! that names the filter and what it accepts.
+//! The request-log filters as they appear in a URL: the console's `/requests?...` and the API's
+//! `GET /api/v1/request-logs?...` read the same type. Every filter lives in the query string so a
+//! pasted link shows the same view; the request-log service (`server::request_logs`) checks each
+//! value and refuses a bad one with a message that names the filter and what it accepts.
 
-use crate::error::AppError;
+use super::InvalidInput;
 use serde::{Deserialize, Serialize};
 
+/// The request-log filters; every one is optional and they combine with AND. The API documents
+/// its query parameters from these fields (`IntoParams`), so the two cannot drift apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct RequestFilter {
+    /// Exactly this request (`req_...`).
     pub request_id: Option<String>,
+    /// A connection id (`conn_...`).
     pub connection: Option<String>,
+    /// A platform id, such as `xero` or `stripe`.
     pub platform: Option<String>,
     /// `2xx`, `4xx`, `5xx` or an exact status such as `429`.
     pub status: Option<String>,
+    /// A normalized error code, such as `rate-limited`.
     pub error_code: Option<String>,
+    /// GET, POST, PUT, PATCH or DELETE.
     pub method: Option<String>,
-    /// Path prefix, such as `/accounting/invoices`.
+    /// A path prefix, such as `/accounting/invoices`.
     pub path: Option<String>,
-    /// `1h`, `24h`, `7d`, `30d`; ignored when `from` or `to` is set.
+    /// `1h`, `24h`, `7d` or `30d` back from now; ignored when `from` or `to` is set.
     pub range: Option<String>,
-    /// Custom range bounds: `YYYY-MM-DDTHH:MM` in UTC (what a datetime-local input sends) or
-    /// RFC 3339 with an offset.
+    /// Start of a custom range: RFC 3339, or `YYYY-MM-DDTHH:MM` in UTC (what a datetime-local
+    /// input sends).
     pub from: Option<String>,
+    /// End of a custom range, inclusive.
     pub to: Option<String>,
+    /// Older than this request id (the previous page's `next_cursor`).
     pub before: Option<String>,
+    /// Newer than this request id (the previous page's `previous_cursor`).
     pub after: Option<String>,
+    /// Rows per page, 1 to 200 (default 50). The console's pages are always 50 rows.
+    #[serde(default)]
+    pub limit: Option<i64>,
 }
 
 /// The filter keys, in the order the chips show them, with their labels.
@@ -160,7 +176,7 @@ pub enum StatusFilter {
     Exact(i64),
 }
 
-pub fn parse_status(s: &str) -> Result<StatusFilter, AppError> {
+pub fn parse_status(s: &str) -> Result<StatusFilter, InvalidInput> {
     let s = s.trim().to_ascii_lowercase();
     if let Some(class) = s.strip_suffix("xx") {
         if let Ok(c @ 1..=5) = class.parse::<i64>() {
@@ -169,7 +185,7 @@ pub fn parse_status(s: &str) -> Result<StatusFilter, AppError> {
     }
     match s.parse::<i64>() {
         Ok(code @ 100..=599) => Ok(StatusFilter::Exact(code)),
-        _ => Err(AppError::invalid(format!(
+        _ => Err(InvalidInput::new(format!(
             "Status \u{201c}{s}\u{201d} is not valid: use a class (2xx, 4xx, 5xx) or a status code from 100 to 599."
         ))),
     }
@@ -180,14 +196,14 @@ pub fn parse_status(s: &str) -> Result<StatusFilter, AppError> {
 pub fn parse_time_range(
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<(Option<i64>, Option<i64>), AppError> {
+) -> Result<(Option<i64>, Option<i64>), InvalidInput> {
     let bound = |name: &str, v: Option<&str>| {
         v.filter(|v| !v.trim().is_empty()).map(|v| parse_time(name, v)).transpose()
     };
     let (from, to) = (bound("from", from)?, bound("to", to)?);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
-            return Err(AppError::invalid(
+            return Err(InvalidInput::new(
                 "The start of the time range (from) is after its end (to): swap them or change one.",
             ));
         }
@@ -196,7 +212,7 @@ pub fn parse_time_range(
 }
 
 /// Parses a time bound: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
-pub fn parse_time(name: &str, s: &str) -> Result<i64, AppError> {
+pub fn parse_time(name: &str, s: &str) -> Result<i64, InvalidInput> {
     let s = s.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
@@ -209,126 +225,9 @@ pub fn parse_time(name: &str, s: &str) -> Result<i64, AppError> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0));
     }
-    Err(AppError::invalid(format!(
+    Err(InvalidInput::new(format!(
         "The {name} time \u{201c}{s}\u{201d} is not a date and time: use YYYY-MM-DDTHH:MM (UTC) or RFC 3339."
     )))
-}
-
-/// The smallest string greater than every string that starts with `prefix` (for an index range).
-#[cfg(any(feature = "ssr", test))]
-fn prefix_successor(prefix: &str) -> Option<String> {
-    let mut bytes = prefix.as_bytes().to_vec();
-    while let Some(last) = bytes.pop() {
-        if last < 0x7f {
-            bytes.push(last + 1);
-            return String::from_utf8(bytes).ok();
-        }
-    }
-    None
-}
-
-#[cfg(feature = "ssr")]
-impl RequestFilter {
-    /// Validates every filter and turns the filter into a store query for one organization and
-    /// environment. The limit is left for the caller.
-    pub fn to_store_query(
-        &self,
-        organization_id: &str,
-        environment: &str,
-    ) -> Result<crate::server::store::RequestLogQuery, AppError> {
-        use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
-        use crate::ids::{id_floor, parse_id, prefix};
-        use crate::server::store::{Page, RequestLogQuery};
-        let mut q = RequestLogQuery {
-            organization_id: organization_id.to_string(),
-            environment: environment.to_string(),
-            ..Default::default()
-        };
-        if let Some(v) = &self.request_id {
-            q.request_id =
-                Some(parse_id(prefix::REQUEST, v).map_err(|e| {
-                    AppError::invalid(format!("\u{201c}{v}\u{201d} is not a request ID: {e}."))
-                })?);
-        }
-        if let Some(v) = &self.connection {
-            q.connection_id = Some(parse_id(prefix::CONNECTION, v).map_err(|e| {
-                AppError::invalid(format!("\u{201c}{v}\u{201d} is not a connection ID: {e}."))
-            })?);
-        }
-        if let Some(v) = &self.platform {
-            let p = PLATFORMS.iter().find(|p| p.id == v.as_str()).ok_or_else(|| {
-                AppError::invalid(format!(
-                    "Unknown platform \u{201c}{v}\u{201d}. Known platforms: {}.",
-                    PLATFORMS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            q.platform_id = Some(p.id.to_string());
-        }
-        if let Some(v) = &self.status {
-            match parse_status(v)? {
-                StatusFilter::Class(c) => q.status_class = Some(c),
-                StatusFilter::Exact(c) => q.status_code = Some(c),
-            }
-        }
-        if let Some(v) = &self.error_code {
-            let code = ERROR_CODES.iter().find(|e| e.code == v.as_str()).ok_or_else(|| {
-                AppError::invalid(format!(
-                    "Unknown error code \u{201c}{v}\u{201d}. Known codes: {}.",
-                    ERROR_CODES.iter().map(|e| e.code).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            q.error_code = Some(code.code.to_string());
-        }
-        if let Some(v) = &self.method {
-            let upper = v.to_ascii_uppercase();
-            if !METHODS.contains(&upper.as_str()) {
-                return Err(AppError::invalid(format!(
-                    "Unknown method \u{201c}{v}\u{201d}: use one of {}.",
-                    METHODS.join(", ")
-                )));
-            }
-            q.method = Some(upper);
-        }
-        if let Some(v) = &self.path {
-            let ok = v.starts_with('/') && v.len() <= 300 && v.bytes().all(|b| (0x21..0x7f).contains(&b));
-            let upper = prefix_successor(v).filter(|_| ok).ok_or_else(|| {
-                AppError::invalid(format!(
-                    "Path \u{201c}{v}\u{201d} is not a path prefix: it must start with / and contain no spaces, such as /accounting/invoices."
-                ))
-            })?;
-            q.path_range = Some((v.clone(), upper));
-        }
-        let (from, to) = parse_time_range(self.from.as_deref(), self.to.as_deref())?;
-        if from.is_some() || to.is_some() {
-            q.from_id = from.map(|t| id_floor(prefix::REQUEST, t));
-            // `to` is inclusive to the millisecond.
-            q.to_id = to.map(|t| id_floor(prefix::REQUEST, t + 1));
-        } else if let Some(r) = &self.range {
-            let span =
-                RANGES.iter().find(|(k, _, _)| *k == r.as_str()).map(|(_, _, ms)| *ms).ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "Unknown time range \u{201c}{r}\u{201d}: use 1h, 24h, 7d or 30d, or set from and to."
-                    ))
-                })?;
-            q.from_id = Some(id_floor(prefix::REQUEST, chrono::Utc::now().timestamp_millis() - span));
-        }
-        let cursor = |v: &str| {
-            parse_id(prefix::REQUEST, v).map_err(|_| {
-                AppError::invalid(
-                    "The page cursor in this link is not valid. Start again from the newest requests.",
-                )
-            })
-        };
-        q.page = match (&self.before, &self.after) {
-            (Some(_), Some(_)) => return Err(AppError::invalid(
-                "The link has both an older and a newer page cursor. Start again from the newest requests.",
-            )),
-            (Some(b), None) => Page::Before(cursor(b)?),
-            (None, Some(a)) => Page::After(cursor(a)?),
-            (None, None) => Page::First,
-        };
-        Ok(q)
-    }
 }
 
 #[cfg(test)]
@@ -363,6 +262,5 @@ mod tests {
             parse_time("from", "2026-11-21T10:00:00Z").unwrap()
         );
         assert!(parse_time("from", "yesterday").unwrap_err().to_string().contains("from"));
-        assert_eq!(prefix_successor("/acc").as_deref(), Some("/acd"));
     }
 }

@@ -1,0 +1,190 @@
+//! The request-log context: finding requests by the console's filters (the list at `/requests`
+//! and `GET /api/v1/request-logs` read the same [`RequestFilter`] through [`list`]) and loading
+//! one request by id.
+
+use super::actor::Actor;
+use super::service::{page_from_cursors, ServiceError, ServiceResult};
+use super::store::{
+    keyset_window, ObjectKind, Page, RequestLogQuery, RequestLogRow, RequestLogSummaryRow, Scope,
+};
+use super::AppState;
+use crate::domain::request_filter::{parse_status, parse_time_range, RequestFilter, StatusFilter, RANGES};
+use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
+use crate::ids::{id_floor, id_time_ms, parse_id, prefix};
+
+/// One page of requests, newest first.
+pub struct RequestLogList {
+    pub rows: Vec<RequestLogSummaryRow>,
+    /// Cursor of the newer page (`after=`), when there is one.
+    pub newer: Option<String>,
+    /// Cursor of the older page (`before=`), when there is one.
+    pub older: Option<String>,
+    /// Set when the filters were checked on a bounded number of recent rows and the page came
+    /// back short: `older` (or `newer`) then continues from where the search stopped.
+    pub window: Option<ScanWindow>,
+    /// The validated query, for what the caller shows beside the rows.
+    pub query: RequestLogQuery,
+}
+
+/// How far a bounded search went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanWindow {
+    /// Rows of the driving index that were checked.
+    pub checked: i64,
+    /// The time of the oldest row checked.
+    pub until_ms: i64,
+}
+
+/// One page of `limit` requests in the actor's environment matching `filter`.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: &RequestFilter,
+    limit: i64,
+) -> ServiceResult<RequestLogList> {
+    let mut query = query(filter, &actor.scope(), state.clock.now_ms())?;
+    query.limit = limit + 1;
+    let rows = state.store.list_request_logs(&query).await?;
+    let short = rows.len() as i64 <= limit;
+    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
+    let mut window = None;
+    if short {
+        if let (Some(boundary), Some(checked)) = (state.store.scan_boundary(&query).await?, query.window()) {
+            window = id_time_ms(&boundary).map(|until_ms| ScanWindow { checked, until_ms });
+            match query.page {
+                Page::After(_) => newer = Some(boundary),
+                _ => older = Some(boundary),
+            }
+        }
+    }
+    Ok(RequestLogList { rows, newer, older, window, query })
+}
+
+/// One request by id (`req_...`, as typed: surrounding spaces are ignored).
+pub async fn get(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<RequestLogRow> {
+    let id = parse_id(prefix::REQUEST, id).map_err(|e| {
+        ServiceError::invalid(format!("\u{201c}{}\u{201d} is not a request ID: {e}.", id.trim()))
+    })?;
+    // Another organization's request is "not found" for customers, exactly like an id that
+    // does not exist; staff reach it through the audited path in `scope_for`.
+    let scope = actor.scope_for(state, ObjectKind::Request, &id).await?;
+    state.store.get_request_log(&scope, &id).await?.ok_or_else(|| actor.not_found(ObjectKind::Request, &id))
+}
+
+/// Validates every filter and turns them into a store query of `scope` (the limit is the
+/// caller's). Relative ranges (`24h`) end at `now_ms`.
+pub fn query(filter: &RequestFilter, scope: &Scope, now_ms: i64) -> ServiceResult<RequestLogQuery> {
+    let mut q = RequestLogQuery {
+        organization_id: scope.organization_id.clone(),
+        environment: scope.environment.clone(),
+        ..Default::default()
+    };
+    if let Some(v) = &filter.request_id {
+        q.request_id =
+            Some(parse_id(prefix::REQUEST, v).map_err(|e| {
+                ServiceError::invalid(format!("\u{201c}{v}\u{201d} is not a request ID: {e}."))
+            })?);
+    }
+    if let Some(v) = &filter.connection {
+        q.connection_id = Some(parse_id(prefix::CONNECTION, v).map_err(|e| {
+            ServiceError::invalid(format!("\u{201c}{v}\u{201d} is not a connection ID: {e}."))
+        })?);
+    }
+    if let Some(v) = &filter.platform {
+        let p = PLATFORMS.iter().find(|p| p.id == v.as_str()).ok_or_else(|| {
+            ServiceError::invalid(format!(
+                "Unknown platform \u{201c}{v}\u{201d}. Known platforms: {}.",
+                PLATFORMS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        q.platform_id = Some(p.id.to_string());
+    }
+    if let Some(v) = &filter.status {
+        match parse_status(v)? {
+            StatusFilter::Class(c) => q.status_class = Some(c),
+            StatusFilter::Exact(c) => q.status_code = Some(c),
+        }
+    }
+    if let Some(v) = &filter.error_code {
+        let code = ERROR_CODES.iter().find(|e| e.code == v.as_str()).ok_or_else(|| {
+            ServiceError::invalid(format!(
+                "Unknown error code \u{201c}{v}\u{201d}. Known codes: {}.",
+                ERROR_CODES.iter().map(|e| e.code).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        q.error_code = Some(code.code.to_string());
+    }
+    if let Some(v) = &filter.method {
+        let upper = v.to_ascii_uppercase();
+        if !METHODS.contains(&upper.as_str()) {
+            return Err(ServiceError::invalid(format!(
+                "Unknown method \u{201c}{v}\u{201d}: use one of {}.",
+                METHODS.join(", ")
+            )));
+        }
+        q.method = Some(upper);
+    }
+    if let Some(v) = &filter.path {
+        let ok = v.starts_with('/') && v.len() <= 300 && v.bytes().all(|b| (0x21..0x7f).contains(&b));
+        let upper = prefix_successor(v).filter(|_| ok).ok_or_else(|| {
+            ServiceError::invalid(format!(
+                "Path \u{201c}{v}\u{201d} is not a path prefix: it must start with / and contain no spaces, such as /accounting/invoices."
+            ))
+        })?;
+        q.path_range = Some((v.clone(), upper));
+    }
+    let (from, to) = parse_time_range(filter.from.as_deref(), filter.to.as_deref())?;
+    if from.is_some() || to.is_some() {
+        q.from_id = from.map(|t| id_floor(prefix::REQUEST, t));
+        // `to` is inclusive to the millisecond.
+        q.to_id = to.map(|t| id_floor(prefix::REQUEST, t + 1));
+    } else if let Some(r) = &filter.range {
+        let span =
+            RANGES.iter().find(|(k, _, _)| *k == r.as_str()).map(|(_, _, ms)| *ms).ok_or_else(|| {
+                ServiceError::invalid(format!(
+                    "Unknown time range \u{201c}{r}\u{201d}: use 1h, 24h, 7d or 30d, or set from and to."
+                ))
+            })?;
+        q.from_id = Some(id_floor(prefix::REQUEST, now_ms - span));
+    }
+    q.page =
+        page_from_cursors(prefix::REQUEST, "request", filter.before.as_deref(), filter.after.as_deref())?;
+    Ok(q)
+}
+
+/// The smallest string greater than every string that starts with `prefix` (for an index range).
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut bytes = prefix.as_bytes().to_vec();
+    while let Some(last) = bytes.pop() {
+        if last < 0x7f {
+            bytes.push(last + 1);
+            return String::from_utf8(bytes).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_prefix_becomes_an_index_range() {
+        assert_eq!(prefix_successor("/acc").as_deref(), Some("/acd"));
+        let scope = Scope::new("org_x", "sandbox");
+        let f = RequestFilter { path: Some("/accounting".into()), ..Default::default() };
+        let q = query(&f, &scope, 0).unwrap();
+        assert_eq!(q.path_range, Some(("/accounting".into(), "/accountinh".into())));
+        let bad = RequestFilter { path: Some("accounting x".into()), ..Default::default() };
+        assert!(query(&bad, &scope, 0).unwrap_err().to_string().contains("not a path prefix"));
+    }
+
+    #[test]
+    fn a_relative_range_ends_at_the_injected_now() {
+        let scope = Scope::new("org_x", "sandbox");
+        let f = RequestFilter { range: Some("1h".into()), ..Default::default() };
+        let now = 1_800_000_000_000;
+        let q = query(&f, &scope, now).unwrap();
+        assert_eq!(q.from_id, Some(id_floor(prefix::REQUEST, now - 3_600_000)));
+    }
+}

@@ -1,0 +1,107 @@
+//! The webhook delivery log: one implementation of "deliveries matching these filters" for the
+//! log page, an endpoint's page, a connection's Webhooks tab and `GET /api/v1/webhook-deliveries`.
+
+use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES, STATUSES};
+use crate::domain::request_filter::parse_time_range;
+use crate::domain::EVENT_TYPES;
+use crate::ids::{id_floor, parse_id, prefix};
+use crate::server::actor::Actor;
+use crate::server::service::{ServiceError, ServiceResult};
+use crate::server::store::webhooks::{DeliveryListRow, DeliveryQuery};
+use crate::server::store::{keyset_window, ObjectKind, Page, Scope};
+use crate::server::AppState;
+
+/// One page of deliveries, newest first.
+pub struct DeliveryList {
+    pub rows: Vec<DeliveryListRow>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    /// The organization and environment the log was read in (staff may read another's).
+    pub scope: Scope,
+}
+
+/// `limit` deliveries of `page` matching `filters`. A connection or endpoint filter names the
+/// scope: for a person, one of another organization is "not found" (staff may look, audited);
+/// a key only ever reads its own environment.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filters: &DeliveryFilters,
+    page: Page,
+    limit: i64,
+) -> ServiceResult<DeliveryList> {
+    let id_of = |kind: &'static str, label: &str, v: &str| -> ServiceResult<Option<String>> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        parse_id(kind, v)
+            .map(Some)
+            .map_err(|e| ServiceError::invalid(format!("{label}: {v:?} is not a valid ID: {e}.")))
+    };
+    let connection = id_of(prefix::CONNECTION, "Connection", &filters.connection)?;
+    let endpoint = id_of(prefix::WEBHOOK_ENDPOINT, "Endpoint", &filters.endpoint)?;
+    let scope = match (&connection, &endpoint) {
+        (Some(c), _) => actor.scope_for(state, ObjectKind::Connection, c).await?,
+        (None, Some(e)) => actor.scope_for(state, ObjectKind::WebhookEndpoint, e).await?,
+        _ => actor.scope(),
+    };
+    let mut q = query(filters, scope.clone(), state.clock.now_ms(), limit + 1)?;
+    q.endpoint_id = endpoint;
+    q.connection_id = connection;
+    q.page = page;
+    let rows = state.store.list_deliveries(&q).await?;
+    let (rows, newer, older) = keyset_window(rows, &q.page, limit, |r| r.delivery.id.clone());
+    Ok(DeliveryList { rows, newer, older, scope })
+}
+
+/// Validates the type, status, response-class and time filters into a first-page store query
+/// of `scope` (the endpoint and connection ids, whose scope [`list`] checks, are set there).
+pub fn query(
+    filters: &DeliveryFilters,
+    scope: Scope,
+    now_ms: i64,
+    limit: i64,
+) -> ServiceResult<DeliveryQuery> {
+    let f = filters;
+    let pick = |label: &str, v: &str, allowed: &[&str]| -> ServiceResult<Option<String>> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        if allowed.contains(&v) {
+            Ok(Some(v.to_string()))
+        } else {
+            Err(ServiceError::invalid(format!("{label}: {v:?} is not one of {}.", allowed.join(", "))))
+        }
+    };
+    let mut types = vec![];
+    for t in f.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !EVENT_TYPES.iter().any(|e| e.0 == t) {
+            return Err(ServiceError::invalid(format!(
+                "Event type: {t:?} is not an event Switchboard sends."
+            )));
+        }
+        types.push(t.to_string());
+    }
+    let classes: Vec<&str> = CLASSES.iter().map(|c| c.0).collect();
+    let hours = match f.range.trim() {
+        "" => None,
+        r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
+            ServiceError::invalid(format!("Time: {r:?} is not a range; choose 1h, 24h, 7d or 30d."))
+        })?),
+    };
+    let (from_ms, to_ms) = parse_time_range(Some(&f.from), Some(&f.to))?;
+    let from_id = match (from_ms, to_ms) {
+        (None, None) => hours.map(|h| id_floor(prefix::DELIVERY, now_ms - h * 3_600_000)),
+        (from, _) => from.map(|t| id_floor(prefix::DELIVERY, t)),
+    };
+    Ok(DeliveryQuery {
+        event_types: types,
+        status: pick("Status", &f.status, STATUSES)?,
+        status_class: pick("Response", &f.class, &classes)?,
+        from_id,
+        to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
+        ..DeliveryQuery::new(scope, limit)
+    })
+}
