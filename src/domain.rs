@@ -163,6 +163,12 @@ string_enum!(
 );
 
 string_enum!(
+    /// What queued a sync run: the scheduler, a backfill, a person's "sync now", or a new
+    /// connection's first sync.
+    TriggerKind { Schedule => "schedule", Backfill => "backfill", User => "user", Connection => "connection" }
+);
+
+string_enum!(
     BackfillStatus {
         Queued => "queued",
         Running => "running",

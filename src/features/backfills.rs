@@ -189,12 +189,21 @@ pub async fn new_backfill(
             reason: None,
             idempotency_key: String::new(),
         };
-        Some(plan(state.store.as_ref(), state.clock.as_ref(), &scope, &req).await.map(|p| BackfillReview {
-            runs: p.runs.len(),
-            connections: p.connections.len(),
-            range_label: format!("{} to {}", format_time_utc(p.range_from), format_time_utc(p.range_to)),
-            skipped: p.skipped,
-        }))
+        Some(
+            plan(state.store.as_ref(), state.clock.as_ref(), &scope, &req)
+                .await
+                .map(|p| BackfillReview {
+                    runs: p.runs.len(),
+                    connections: p.connections.len(),
+                    range_label: format!(
+                        "{} to {}",
+                        format_time_utc(p.range_from),
+                        format_time_utc(p.range_to)
+                    ),
+                    skipped: p.skipped,
+                })
+                .map_err(AppError::from),
+        )
     } else {
         None
     };

@@ -302,7 +302,7 @@ pub async fn sync_config_edit(
                 form = svc::rebase_form(store, &scope, it, &c, &form).await?;
                 edits = c.current.row.version;
             }
-            Err(EditError::Other(e)) => return Err(e),
+            Err(EditError::Other(e)) => return Err(e.into()),
         }
     }
     let platforms = settings::platforms_of(it)
@@ -377,11 +377,11 @@ pub async fn save_sync_config(
         }
         Err(e) => {
             if wants_html()
-                && !matches!(e, svc::EditError::Other(AppError::Forbidden(_) | AppError::Unauthorized))
+                && !matches!(e, svc::EditError::Other(crate::server::service::ServiceError::Forbidden(_)))
             {
                 leptos_axum::redirect(&edit_url(it.as_str(), base, &form.to_query(), &comment));
             }
-            Err(e.into())
+            Err(crate::server::service::ServiceError::from(e).into())
         }
     }
 }
@@ -989,7 +989,7 @@ pub async fn restore_sync_config(integration_type: String, version: i64, base: i
                     it.as_str()
                 ));
             }
-            Err(e.into())
+            Err(crate::server::service::ServiceError::from(e).into())
         }
     }
 }

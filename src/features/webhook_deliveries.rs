@@ -376,7 +376,7 @@ pub async fn resend_webhook_delivery(id: String) -> Result<String, AppError> {
     let id = parse_id(prefix::DELIVERY, &id)
         .map_err(|e| AppError::invalid(format!("{id:?} is not a webhook delivery ID: {e}.")))?;
     let scope = scope_for(&state, &viewer, ObjectKind::WebhookDelivery, &id).await?;
-    let result = crate::server::webhooks::resend(&state, &viewer, &scope, &id).await;
+    let result = crate::server::webhooks::resend(&state, &viewer, &scope, &id).await.map_err(AppError::from);
     if wants_html() {
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("/webhooks/deliveries/{id}?resent=1")),

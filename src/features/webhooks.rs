@@ -198,9 +198,12 @@ pub async fn save_webhook_endpoint(
     }
     let input = EndpointInput { url: url.clone(), description: description.clone(), event_types };
     let result = if id.trim().is_empty() {
-        svc::create(&state, &viewer, &input).await
+        svc::create(&state, &viewer, &input).await.map_err(AppError::from)
     } else {
-        svc::update(&state, &viewer, id.trim(), &input).await.map(|_| id.trim().to_string())
+        svc::update(&state, &viewer, id.trim(), &input)
+            .await
+            .map_err(AppError::from)
+            .map(|_| id.trim().to_string())
     };
     if wants_html() {
         match &result {
@@ -496,7 +499,10 @@ fn finish<T>(id: &str, result: Result<T, AppError>, then: &str) -> Result<T, App
 pub async fn set_webhook_endpoint_enabled(id: String, enabled: String) -> Result<bool, AppError> {
     let (state, viewer) = crate::server::context::session()?;
     let on = enabled == "true";
-    let r = crate::server::webhooks::set_enabled(&state, &viewer, &id, on).await.map(|_| on);
+    let r = crate::server::webhooks::set_enabled(&state, &viewer, &id, on)
+        .await
+        .map_err(AppError::from)
+        .map(|_| on);
     // Re-enabling an endpoint offers to recover what it missed while disabled.
     let then = if on { format!("/webhooks/{id}/recover?enabled=1") } else { format!("/webhooks/{id}") };
     finish(&id, r, &then)
@@ -505,14 +511,14 @@ pub async fn set_webhook_endpoint_enabled(id: String, enabled: String) -> Result
 #[server(endpoint = "delete_webhook_endpoint")]
 pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
     let (state, viewer) = crate::server::context::session()?;
-    let r = crate::server::webhooks::delete(&state, &viewer, &id).await;
+    let r = crate::server::webhooks::delete(&state, &viewer, &id).await.map_err(AppError::from);
     finish(&id, r, "/webhooks")
 }
 
 #[server(endpoint = "rotate_webhook_secret")]
 pub async fn rotate_webhook_secret(id: String) -> Result<(), AppError> {
     let (state, viewer) = crate::server::context::session()?;
-    let r = crate::server::webhooks::rotate(&state, &viewer, &id).await;
+    let r = crate::server::webhooks::rotate(&state, &viewer, &id).await.map_err(AppError::from);
     finish(&id, r, &format!("/webhooks/{id}?rotated=1"))
 }
 
@@ -521,7 +527,7 @@ pub async fn reveal_webhook_secret(id: String) -> Result<String, AppError> {
     use crate::server::context::{internal, session, wants_html};
     use crate::server::reveal;
     let (state, viewer) = session()?;
-    let r = crate::server::webhooks::reveal(&state, &viewer, &id).await;
+    let r = crate::server::webhooks::reveal(&state, &viewer, &id).await.map_err(AppError::from);
     if let (Ok(secret), true) = (&r, wants_html()) {
         // Without JavaScript the page shows it once after the redirect: never in the URL.
         let cookie =
@@ -540,13 +546,15 @@ pub async fn reveal_webhook_secret(id: String) -> Result<String, AppError> {
 #[server(endpoint = "send_webhook_test")]
 pub async fn send_webhook_test(id: String) -> Result<TestResultView, AppError> {
     let (state, viewer) = crate::server::context::session()?;
-    let r = crate::server::webhooks::send_test(&state, &viewer, &id).await.map(|t| TestResultView {
-        delivery_id: t.delivery_id,
-        status: t.status.map(i64::from),
-        latency_ms: Some(t.latency_ms),
-        body: t.body,
-        failure: t.failure.as_ref().map(|f| f.0.clone()),
-        failure_detail: t.failure.map(|f| f.1),
+    let r = crate::server::webhooks::send_test(&state, &viewer, &id).await.map_err(AppError::from).map(|t| {
+        TestResultView {
+            delivery_id: t.delivery_id,
+            status: t.status.map(i64::from),
+            latency_ms: Some(t.latency_ms),
+            body: t.body,
+            failure: t.failure.as_ref().map(|f| f.0.clone()),
+            failure_detail: t.failure.map(|f| f.1),
+        }
     });
     let then = r.as_ref().map(|t| format!("/webhooks/{id}?test={}", t.delivery_id)).unwrap_or_default();
     finish(&id, r, &then)
@@ -797,7 +805,7 @@ pub async fn webhook_recover_preview(
 #[server(endpoint = "recover_webhook_endpoint")]
 pub async fn recover_webhook_endpoint(id: String, since: i64) -> Result<i64, AppError> {
     let (state, viewer) = crate::server::context::session()?;
-    let r = crate::server::webhooks::recover(&state, &viewer, &id, since).await;
+    let r = crate::server::webhooks::recover(&state, &viewer, &id, since).await.map_err(AppError::from);
     match &r {
         Ok(n) if crate::server::context::wants_html() => {
             leptos_axum::redirect(&format!("/webhooks/{id}?recovered={n}"))

@@ -6,10 +6,10 @@
 use super::actor::Author;
 use super::auth::{audit_entry, Viewer};
 use super::clock::Clock;
+use super::service::{ServiceError, ServiceResult};
 use super::store::sync::{NewBackfill, NewSyncRun};
 use super::store::{ConnectionRow, Scope, Store};
-use crate::domain::{platform, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind};
-use crate::error::AppError;
+use crate::domain::{platform, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
 
 /// Connections one backfill may cover.
@@ -69,34 +69,35 @@ pub async fn plan(
     clock: &dyn Clock,
     scope: &Scope,
     req: &BackfillRequest,
-) -> Result<BackfillPlan, AppError> {
+) -> ServiceResult<BackfillPlan> {
     let now = clock.now_ms();
     if req.connection_ids.is_empty() {
-        return Err(AppError::invalid("Choose at least one connection to backfill."));
+        return Err(ServiceError::invalid("Choose at least one connection to backfill."));
     }
     if req.connection_ids.len() > MAX_CONNECTIONS {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "A backfill covers at most {MAX_CONNECTIONS} connections; {} were chosen. Narrow the filters or split it.",
             req.connection_ids.len()
         )));
     }
     if req.data_objects.is_empty() {
-        return Err(AppError::invalid("Choose at least one data object to backfill."));
+        return Err(ServiceError::invalid("Choose at least one data object to backfill."));
     }
     if let Some(r) = &req.reason {
         if r.chars().count() > 500 {
-            return Err(AppError::invalid("Keep the reason under 500 characters."));
+            return Err(ServiceError::invalid("Keep the reason under 500 characters."));
         }
     }
-    let mut connections =
-        store.connections_by_ids(scope, &req.connection_ids).await.map_err(super::context::internal)?;
+    let mut connections = store.connections_by_ids(scope, &req.connection_ids).await?;
     if connections.len() != {
         let mut ids = req.connection_ids.clone();
         ids.sort();
         ids.dedup();
         ids.len()
     } {
-        return Err(AppError::not_found("One of the chosen connections was not found in this environment."));
+        return Err(ServiceError::not_found(
+            "One of the chosen connections was not found in this environment.",
+        ));
     }
     connections.sort_by(|a, b| a.id.cmp(&b.id));
     let types: std::collections::HashSet<IntegrationType> =
@@ -104,27 +105,24 @@ pub async fn plan(
     let Some(integration_type) =
         connections.first().and_then(|c| platform(&c.platform_id)).map(|p| p.integration_type)
     else {
-        return Err(AppError::invalid("The chosen connections are on unknown platforms."));
+        return Err(ServiceError::invalid("The chosen connections are on unknown platforms."));
     };
     if types.len() > 1 {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "A backfill covers connections of one integration type (accounting, commerce or payments), whose data objects it names. Choose connections of one type.",
         ));
     }
     for object in &req.data_objects {
         if !integration_type.data_objects().contains(&object.as_str()) {
-            return Err(AppError::invalid(format!(
+            return Err(ServiceError::invalid(format!(
                 "{object:?} is not a {} data object. Choose from: {}.",
                 integration_type.as_str(),
                 integration_type.data_objects().join(", ")
             )));
         }
     }
-    let (config_version, settings) = store
-        .current_sync_config(scope, integration_type)
-        .await
-        .map_err(super::context::internal)?
-        .unwrap_or((1, serde_json::json!({})));
+    let (config_version, settings) =
+        store.current_sync_config(scope, integration_type).await?.unwrap_or((1, serde_json::json!({})));
     let (range_from, range_to) = match &req.range {
         RangeChoice::Last30Days => (now - 30 * DAY_MS, now),
         RangeChoice::FullHistory => {
@@ -138,13 +136,15 @@ pub async fn plan(
         }
         RangeChoice::Custom { from_ms, to_ms } => {
             if from_ms >= to_ms {
-                return Err(AppError::invalid("The range's start must be before its end."));
+                return Err(ServiceError::invalid("The range's start must be before its end."));
             }
             if *from_ms > now {
-                return Err(AppError::invalid("The range is in the future: there is no data to fetch yet."));
+                return Err(ServiceError::invalid(
+                    "The range is in the future: there is no data to fetch yet.",
+                ));
             }
             if *to_ms > now + 60_000 {
-                return Err(AppError::invalid(
+                return Err(ServiceError::invalid(
                     "The range ends in the future: choose an end no later than now.",
                 ));
             }
@@ -159,7 +159,7 @@ pub async fn plan(
         let spec = platform(&c.platform_id).expect("known platform");
         if c.status == ConnectionStatus::Disabled {
             if single {
-                return Err(AppError::invalid(format!(
+                return Err(ServiceError::invalid(format!(
                     "{} is disabled: its credentials are not used, so there is nothing to backfill. Re-enable it first.",
                     c.display_name
                 )));
@@ -171,7 +171,7 @@ pub async fn plan(
             req.data_objects.iter().filter(|o| spec.supported_objects().any(|s| s == o.as_str())).collect();
         if single {
             if let Some(o) = req.data_objects.iter().find(|o| !supported.contains(o)) {
-                return Err(AppError::invalid(format!(
+                return Err(ServiceError::invalid(format!(
                     "{} does not offer {o}: it cannot be backfilled.",
                     spec.name
                 )));
@@ -183,26 +183,15 @@ pub async fn plan(
             continue;
         }
         for o in supported {
-            runs.push(NewSyncRun {
-                id: make_id(prefix::SYNC_RUN, now, rand::random()),
-                connection_id: c.id.clone(),
-                organization_id: c.organization_id.clone(),
-                environment: c.environment.clone(),
-                platform_id: c.platform_id.clone(),
-                data_object: o.clone(),
-                kind: SyncRunKind::Backfill,
-                queued_at: now,
-                range_from: Some(range_from),
-                range_to: Some(range_to),
-                trigger_kind: "backfill".into(),
-                backfill_id: None,
-                triggered_by: None,
-            });
+            runs.push(
+                NewSyncRun::new(&(&c).into(), o, SyncRunKind::Backfill, TriggerKind::Backfill, now)
+                    .over(range_from, range_to),
+            );
         }
         kept.push(c);
     }
     if runs.is_empty() {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "None of the chosen connections can be backfilled with these objects.",
         ));
     }
@@ -225,8 +214,8 @@ pub async fn create(
     viewer: &Viewer,
     scope: &Scope,
     req: &BackfillRequest,
-) -> Result<(String, bool), AppError> {
-    may_trigger(viewer).map_err(AppError::Forbidden)?;
+) -> ServiceResult<(String, bool)> {
+    may_trigger(viewer).map_err(ServiceError::Forbidden)?;
     create_as(store, clock, &Author::person(viewer), scope, req).await
 }
 
@@ -237,53 +226,104 @@ pub async fn create_as(
     actor: &Author,
     scope: &Scope,
     req: &BackfillRequest,
-) -> Result<(String, bool), AppError> {
-    let key = req.idempotency_key.trim();
+) -> ServiceResult<(String, bool)> {
+    check_submission_key(&req.idempotency_key)?;
+    let plan = plan(store, clock, scope, req).await?;
+    let reason = req.reason.clone().filter(|r| !r.trim().is_empty());
+    let connection_ids: Vec<String> = plan.connections.iter().map(|c| c.id.clone()).collect();
+    let details = serde_json::json!({
+        "connections": connection_ids,
+        "objects": req.data_objects,
+        "range_from": plan.range_from,
+        "range_to": plan.range_to,
+        "runs": plan.runs.len(),
+        "reason": reason,
+    });
+    let backfill = Queued {
+        runs: plan.runs,
+        data_objects: req.data_objects.clone(),
+        connection_ids,
+        range_from: plan.range_from,
+        range_to: plan.range_to,
+        config_version: plan.config_version,
+        reason,
+        action: if actor.staff { "staff.backfill.create" } else { "backfill.create" },
+    };
+    queue(store, clock, actor, scope, &req.idempotency_key, backfill, |_| details).await
+}
+
+/// A backfill ready to be written: its runs (one per connection and object) and how it is
+/// recorded.
+pub struct Queued {
+    pub runs: Vec<NewSyncRun>,
+    /// The objects asked for, as the backfill's page lists them.
+    pub data_objects: Vec<String>,
+    pub connection_ids: Vec<String>,
+    pub range_from: i64,
+    pub range_to: i64,
+    pub config_version: i64,
+    pub reason: Option<String>,
+    /// The audit entry's action (`backfill.create`, `sync_config.apply`).
+    pub action: &'static str,
+}
+
+fn check_submission_key(key: &str) -> ServiceResult<()> {
+    let key = key.trim();
     if key.is_empty() || key.len() > 100 {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "The form is missing its submission key; reload the page and try again.",
         ));
     }
-    let mut plan = plan(store, clock, scope, req).await?;
+    Ok(())
+}
+
+/// Writes a backfill, its runs and its audit entry in one transaction: the one place every
+/// backfill is created (the form, the API, applying a configuration to existing connections).
+/// `details` makes the audit entry's details from the new backfill's id. Returns its id and
+/// whether it was created now (`false`: this submission was already written, and that backfill
+/// is returned).
+pub async fn queue(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    author: &Author,
+    scope: &Scope,
+    submission_key: &str,
+    mut b: Queued,
+    details: impl FnOnce(&str) -> serde_json::Value,
+) -> ServiceResult<(String, bool)> {
+    check_submission_key(submission_key)?;
     let now = clock.now_ms();
     let id = make_id(prefix::BACKFILL, now, rand::random());
-    for r in &mut plan.runs {
+    for r in &mut b.runs {
         r.backfill_id = Some(id.clone());
-        r.triggered_by = actor.user_id.clone();
+        r.triggered_by = author.user_id.clone();
     }
     let backfill = NewBackfill {
         id: id.clone(),
         organization_id: scope.organization_id.clone(),
         environment: scope.environment.clone(),
-        data_objects: serde_json::to_string(&req.data_objects).unwrap_or_else(|_| "[]".into()),
-        range_from: Some(plan.range_from),
-        range_to: Some(plan.range_to),
-        config_version: plan.config_version,
-        created_by: actor.user_id.clone(),
-        created_by_email: Some(actor.email.clone()),
+        data_objects: serde_json::to_string(&b.data_objects).unwrap_or_else(|_| "[]".into()),
+        range_from: Some(b.range_from),
+        range_to: Some(b.range_to),
+        config_version: b.config_version,
+        created_by: author.user_id.clone(),
+        created_by_email: Some(author.email.clone()),
         created_at: now,
-        idempotency_key: format!("{}:{key}", actor.idempotency_scope),
-        reason: req.reason.clone().filter(|r| !r.trim().is_empty()),
-        connection_ids: plan.connections.iter().map(|c| c.id.clone()).collect(),
+        idempotency_key: format!("{}:{}", author.idempotency_scope, submission_key.trim()),
+        reason: b.reason,
+        connection_ids: b.connection_ids,
     };
     let audit = audit_entry(
         Some(&scope.organization_id),
-        actor.user_id.as_deref(),
-        &actor.email,
-        if actor.staff { "staff.backfill.create" } else { "backfill.create" },
+        author.user_id.as_deref(),
+        &author.email,
+        b.action,
         "backfill",
         &id,
-        actor.ip.as_deref(),
-        serde_json::json!({
-            "connections": backfill.connection_ids,
-            "objects": req.data_objects,
-            "range_from": plan.range_from,
-            "range_to": plan.range_to,
-            "runs": plan.runs.len(),
-            "reason": backfill.reason,
-        }),
+        author.ip.as_deref(),
+        details(&id),
     );
-    store.create_backfill(&backfill, &plan.runs, &audit).await.map_err(super::context::internal)
+    Ok(store.create_backfill(&backfill, &b.runs, &audit).await?)
 }
 
 /// Queues one run of one object now (trigger `user`).
@@ -294,39 +334,29 @@ pub async fn sync_now(
     scope: &Scope,
     connection_id: &str,
     data_object: &str,
-) -> Result<String, AppError> {
-    may_trigger(viewer).map_err(AppError::Forbidden)?;
-    let c = store.get_connection(scope, connection_id).await.map_err(super::context::internal)?.ok_or_else(
-        || AppError::not_found(format!("No connection {connection_id} was found in your organization.")),
-    )?;
-    let spec = platform(&c.platform_id).ok_or_else(|| AppError::invalid("Unknown platform."))?;
+) -> ServiceResult<String> {
+    may_trigger(viewer).map_err(ServiceError::Forbidden)?;
+    let c = store.get_connection(scope, connection_id).await?.ok_or_else(|| {
+        ServiceError::not_found(format!("No connection {connection_id} was found in your organization."))
+    })?;
+    let spec = platform(&c.platform_id).ok_or_else(|| ServiceError::invalid("Unknown platform."))?;
     if !spec.supported_objects().any(|o| o == data_object) {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "{} does not offer {data_object}: it cannot be synced.",
             spec.name
         )));
     }
     if c.status == ConnectionStatus::Disabled {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "{} is disabled: re-enable it before syncing.",
             c.display_name
         )));
     }
     let now = clock.now_ms();
     let run = NewSyncRun {
-        id: make_id(prefix::SYNC_RUN, now, rand::random()),
-        connection_id: c.id.clone(),
-        organization_id: c.organization_id.clone(),
-        environment: c.environment.clone(),
-        platform_id: c.platform_id.clone(),
-        data_object: data_object.to_string(),
-        kind: SyncRunKind::Incremental,
-        queued_at: now,
-        range_from: c.last_synced_at.or(Some(now - DAY_MS)),
-        range_to: Some(now),
-        trigger_kind: "user".into(),
-        backfill_id: None,
         triggered_by: Some(viewer.user_id.clone()),
+        ..NewSyncRun::new(&(&c).into(), data_object, SyncRunKind::Incremental, TriggerKind::User, now)
+            .over(c.last_synced_at.unwrap_or(now - DAY_MS), now)
     };
     let audit = audit_entry(
         Some(&scope.organization_id),
@@ -338,7 +368,7 @@ pub async fn sync_now(
         viewer.ip.as_deref(),
         serde_json::json!({"object": data_object, "run": run.id}),
     );
-    store.queue_runs(std::slice::from_ref(&run), Some(&audit)).await.map_err(super::context::internal)?;
+    store.queue_runs(std::slice::from_ref(&run), Some(&audit)).await?;
     Ok(run.id)
 }
 
@@ -349,8 +379,8 @@ pub async fn cancel(
     viewer: &Viewer,
     scope: &Scope,
     backfill_id: &str,
-) -> Result<(), AppError> {
-    may_trigger(viewer).map_err(AppError::Forbidden)?;
+) -> ServiceResult<()> {
+    may_trigger(viewer).map_err(ServiceError::Forbidden)?;
     let audit = audit_entry(
         Some(&scope.organization_id),
         Some(&viewer.user_id),
@@ -361,14 +391,10 @@ pub async fn cancel(
         viewer.ip.as_deref(),
         serde_json::json!({}),
     );
-    if store
-        .cancel_backfill(scope, backfill_id, clock.now_ms(), &audit)
-        .await
-        .map_err(super::context::internal)?
-    {
+    if store.cancel_backfill(scope, backfill_id, clock.now_ms(), &audit).await? {
         Ok(())
     } else {
-        Err(AppError::invalid(format!(
+        Err(ServiceError::invalid(format!(
             "Backfill {backfill_id} has already ended (or does not exist here): nothing to cancel."
         )))
     }

@@ -10,9 +10,10 @@ use super::auth::{audit_entry, now_ms};
 use super::bench::time_runs;
 use super::clock::SystemClock;
 use super::sandbox::SandboxSettings;
-use super::store::sync::{NewBackfill, NewSyncRun, SyncRunQuery};
+use super::store::sync::{NewBackfill, NewSyncRun, RunTarget, SyncRunQuery};
 use super::store::{ConnectionFilter, ConnectionRow, Page, Scope, SeedBatch, Store, StoreResult, SyncRunRow};
 use super::worker::{Worker, WorkerSettings, WorkerWaker};
+use crate::domain::{SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -75,20 +76,17 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
     let runs: Vec<NewSyncRun> = targets
         .iter()
         .flat_map(|c| {
-            OBJECTS.iter().map(|o| NewSyncRun {
-                id: make_id(prefix::SYNC_RUN, now, rand::random()),
+            let target = RunTarget {
                 connection_id: c.clone(),
                 organization_id: acme.id.clone(),
                 environment: "production".into(),
                 platform_id: "quickbooks_online".into(),
-                data_object: o.to_string(),
-                kind: crate::domain::SyncRunKind::Backfill,
-                queued_at: now,
-                range_from: Some(now - 30 * 86_400_000),
-                range_to: Some(now),
-                trigger_kind: "backfill".into(),
+            };
+            let backfill_id = &backfill_id;
+            OBJECTS.iter().map(move |o| NewSyncRun {
                 backfill_id: Some(backfill_id.clone()),
-                triggered_by: None,
+                ..NewSyncRun::new(&target, o, SyncRunKind::Backfill, TriggerKind::Backfill, now)
+                    .over(now - 30 * 86_400_000, now)
             })
         })
         .collect();
@@ -180,7 +178,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 range_to: Some(at),
                 error_code: failed.then(|| "platform-unavailable".into()),
                 error_message: failed.then(|| "QuickBooks Online returned 503".into()),
-                trigger_kind: "schedule".into(),
+                trigger_kind: crate::domain::TriggerKind::Schedule,
                 backfill_id: None,
                 triggered_by: None,
             });

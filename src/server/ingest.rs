@@ -944,20 +944,16 @@ async fn queued(
     if !supported {
         return Ok(Err(bad("data_object", format!("{object} is not a data object of {}", c.platform_id))));
     }
+    // The data plane names its own run: the id it registers is the one it reports on.
     let run = crate::server::store::sync::NewSyncRun {
         id: id.to_string(),
-        connection_id: conn,
-        organization_id: scope.organization_id.clone(),
-        environment: scope.environment.clone(),
-        platform_id: c.platform_id,
-        data_object: object,
-        kind,
-        queued_at: now,
-        range_from: None,
-        range_to: None,
-        trigger_kind: "schedule".into(),
-        backfill_id: None,
-        triggered_by: None,
+        ..crate::server::store::sync::NewSyncRun::new(
+            &(&c).into(),
+            &object,
+            kind,
+            crate::domain::TriggerKind::Schedule,
+            now,
+        )
     };
     match store.queue_runs(&[run], None).await {
         Ok(()) => Ok(Ok(Reported::Accepted)),

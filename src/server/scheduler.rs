@@ -11,8 +11,7 @@ use super::clock::Clock;
 use super::store::sync::NewSyncRun;
 use super::store::Store;
 use super::sync_config::settings::SyncSettings;
-use crate::domain::{platform, IntegrationType};
-use crate::ids::{make_id, prefix};
+use crate::domain::{platform, IntegrationType, SyncRunKind, TriggerKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,21 +52,10 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
             // scheduled run per connection and object (a partial unique index), and the insert
             // skips what another process queued first.
             for object in effective.synced_objects() {
-                runs.push(NewSyncRun {
-                    id: make_id(prefix::SYNC_RUN, now, rand::random()),
-                    connection_id: c.id.clone(),
-                    organization_id: c.organization_id.clone(),
-                    environment: c.environment.clone(),
-                    platform_id: c.platform_id.clone(),
-                    data_object: object.to_string(),
-                    kind: crate::domain::SyncRunKind::Incremental,
-                    queued_at: now,
-                    range_from: Some(c.last_scheduled.unwrap_or(now - period)),
-                    range_to: Some(now),
-                    trigger_kind: "schedule".into(),
-                    backfill_id: None,
-                    triggered_by: None,
-                });
+                runs.push(
+                    NewSyncRun::new(&c.into(), object, SyncRunKind::Incremental, TriggerKind::Schedule, now)
+                        .over(c.last_scheduled.unwrap_or(now - period), now),
+                );
             }
         }
         if !runs.is_empty() {

@@ -516,7 +516,11 @@ fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i64, rng: &m
                 range_to: Some(t),
                 error_code: error.as_ref().map(|e| e.0.to_string()),
                 error_message: error.map(|e| e.1),
-                trigger_kind: if kind == "initial" { "connection".into() } else { "schedule".into() },
+                trigger_kind: if kind == "initial" {
+                    crate::domain::TriggerKind::Connection
+                } else {
+                    crate::domain::TriggerKind::Schedule
+                },
                 backfill_id: None,
                 triggered_by: None,
             });

@@ -27,6 +27,9 @@ pub enum ServiceError {
     /// The database failed: logged with its detail where it is mapped, never shown.
     #[error("database error: {0}")]
     Store(#[from] StoreError),
+    /// Something that cannot happen did (a stored value outside the catalog): logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -60,6 +63,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Forbidden(m) => AppError::Forbidden(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
             ServiceError::Store(e) => super::context::internal(e),
+            ServiceError::Internal(why) => {
+                tracing::error!(%why, "internal error");
+                AppError::Internal
+            }
         }
     }
 }

@@ -326,7 +326,7 @@ pub struct SyncRunRow {
     pub range_to: Option<i64>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    pub trigger_kind: String,
+    pub trigger_kind: crate::domain::TriggerKind,
     pub backfill_id: Option<String>,
     pub triggered_by: Option<String>,
 }

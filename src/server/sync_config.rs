@@ -7,13 +7,15 @@
 
 pub mod settings;
 
+use super::actor::Author;
 use super::auth::{audit, audit_entry, Viewer};
+use super::backfills;
 use super::clock::Clock;
+use super::service::{ServiceError, ServiceResult};
 use super::store::config::{BehindConnectionRow, SyncConfigVersionRow, VersionCount};
-use super::store::sync::{NewBackfill, NewSyncRun};
+use super::store::sync::NewSyncRun;
 use super::store::{Scope, Store};
-use crate::domain::{platform, IntegrationType, Role, SyncRunKind};
-use crate::error::AppError;
+use crate::domain::{platform, IntegrationType, Role, SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
 use settings::{diff, objects_to_backfill, Change, FieldError, SettingsForm, SyncSettings};
 
@@ -38,12 +40,8 @@ pub fn may_edit(viewer: &Viewer) -> Result<(), String> {
     }
 }
 
-fn internal(e: super::store::StoreError) -> AppError {
-    super::context::internal(e)
-}
-
 /// Staff reading another organization's configuration leave a trace first.
-pub async fn audit_staff_view(store: &dyn Store, viewer: &Viewer, what: &str) -> Result<(), AppError> {
+pub async fn audit_staff_view(store: &dyn Store, viewer: &Viewer, what: &str) -> ServiceResult<()> {
     if viewer.role.is_some() || !viewer.is_staff() {
         return Ok(());
     }
@@ -58,8 +56,8 @@ pub async fn audit_staff_view(store: &dyn Store, viewer: &Viewer, what: &str) ->
         viewer.ip.as_deref(),
         serde_json::json!({"environment": viewer.environment.as_str()}),
     )
-    .await
-    .map_err(internal)
+    .await?;
+    Ok(())
 }
 
 /// A version with its settings read.
@@ -78,8 +76,8 @@ impl Version {
 
 /// The newest version. Every environment is created with version 1 of each type; one without
 /// any (an organization created before configurations existed) reads as the defaults at 0.
-pub async fn current(store: &dyn Store, scope: &Scope, it: IntegrationType) -> Result<Version, AppError> {
-    let rows = store.sync_config_versions(scope, it, None, 1).await.map_err(internal)?;
+pub async fn current(store: &dyn Store, scope: &Scope, it: IntegrationType) -> ServiceResult<Version> {
+    let rows = store.sync_config_versions(scope, it, None, 1).await?;
     Ok(rows.into_iter().next().map(Version::new).unwrap_or_else(|| Version {
         row: SyncConfigVersionRow {
             id: String::new(),
@@ -104,13 +102,10 @@ pub async fn version(
     scope: &Scope,
     it: IntegrationType,
     v: i64,
-) -> Result<Version, AppError> {
-    store
-        .sync_config_at(scope, it, v)
-        .await
-        .map_err(internal)?
-        .map(Version::new)
-        .ok_or_else(|| AppError::not_found(format!("The {} configuration has no version {v}.", it.as_str())))
+) -> ServiceResult<Version> {
+    store.sync_config_at(scope, it, v).await?.map(Version::new).ok_or_else(|| {
+        ServiceError::not_found(format!("The {} configuration has no version {v}.", it.as_str()))
+    })
 }
 
 /// The settings of version `v`: version 0 (before any was saved) and a version that does not
@@ -120,8 +115,8 @@ async fn settings_at(
     scope: &Scope,
     it: IntegrationType,
     v: i64,
-) -> Result<SyncSettings, AppError> {
-    Ok(match store.sync_config_at(scope, it, v).await.map_err(internal)? {
+) -> ServiceResult<SyncSettings> {
+    Ok(match store.sync_config_at(scope, it, v).await? {
         Some(r) => SyncSettings::from_stored_text(it, &r.settings),
         None => SyncSettings::default_for(it),
     })
@@ -134,9 +129,9 @@ pub async fn history(
     it: IntegrationType,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<(Version, Vec<Change>)>, AppError> {
+) -> ServiceResult<Vec<(Version, Vec<Change>)>> {
     // One more than the page, so the oldest row of the page has its predecessor to diff with.
-    let rows = store.sync_config_versions(scope, it, before, limit + 1).await.map_err(internal)?;
+    let rows = store.sync_config_versions(scope, it, before, limit + 1).await?;
     let versions: Vec<Version> = rows.into_iter().map(Version::new).collect();
     let mut out = vec![];
     for (i, v) in versions.iter().enumerate().take(limit as usize) {
@@ -176,8 +171,8 @@ pub async fn drift(
     scope: &Scope,
     it: IntegrationType,
     current_version: i64,
-) -> Result<Drift, AppError> {
-    let counts: Vec<VersionCount> = store.connection_versions(scope, it).await.map_err(internal)?;
+) -> ServiceResult<Drift> {
+    let counts: Vec<VersionCount> = store.connection_versions(scope, it).await?;
     let by_platform = settings::platforms_of(it)
         .map(|spec| {
             let of = counts.iter().filter(|c| c.platform_id == spec.id);
@@ -231,26 +226,32 @@ impl Conflict {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum EditError {
     Invalid(Vec<FieldError>),
     Conflict(Box<Conflict>),
-    Other(AppError),
+    Other(ServiceError),
 }
 
-impl From<AppError> for EditError {
-    fn from(e: AppError) -> Self {
+impl From<ServiceError> for EditError {
+    fn from(e: ServiceError) -> Self {
         EditError::Other(e)
     }
 }
 
-impl From<EditError> for AppError {
+impl From<super::store::StoreError> for EditError {
+    fn from(e: super::store::StoreError) -> Self {
+        EditError::Other(e.into())
+    }
+}
+
+impl From<EditError> for ServiceError {
     fn from(e: EditError) -> Self {
         match e {
             EditError::Invalid(errors) => {
-                AppError::invalid(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+                ServiceError::invalid(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
             }
-            EditError::Conflict(c) => AppError::Conflict(c.message()),
+            EditError::Conflict(c) => ServiceError::Conflict(c.message()),
             EditError::Other(e) => e,
         }
     }
@@ -265,7 +266,7 @@ pub async fn check_base(
 ) -> Result<Version, EditError> {
     let cur = current(store, scope, it).await?;
     if base > cur.row.version || base < 0 {
-        return Err(EditError::Other(AppError::invalid(format!(
+        return Err(EditError::Other(ServiceError::invalid(format!(
             "The {} configuration has no version {base}; reload the page to edit version {}.",
             it.as_str(),
             cur.row.version
@@ -286,7 +287,7 @@ pub async fn rebase_form(
     it: IntegrationType,
     conflict: &Conflict,
     form: &SettingsForm,
-) -> Result<SettingsForm, AppError> {
+) -> ServiceResult<SettingsForm> {
     let Ok(mine) = form.validate(it) else { return Ok(form.clone()) };
     let base = settings_at(store, scope, it, conflict.base).await?;
     Ok(SettingsForm::from_settings(&settings::rebase(&base, &mine, &conflict.current.settings)))
@@ -346,7 +347,7 @@ pub async fn save(
     form: &SettingsForm,
     comment: &str,
 ) -> Result<i64, EditError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let mut invalid = match form.validate(it) {
         Ok(_) => vec![],
         Err(e) => e,
@@ -413,13 +414,15 @@ async fn write_version(
             "changes": changes.iter().map(|c| &c.text).collect::<Vec<_>>(),
         }),
     );
-    if store.save_sync_config(&row, base, &entry).await.map_err(internal)? {
+    if store.save_sync_config(&row, base, &entry).await? {
         Ok(base + 1)
     } else {
         // Lost the race between the check and the insert: report what the winner changed.
         match check_base(store, scope, it, base).await {
             Err(e) => Err(e),
-            Ok(_) => Err(EditError::Other(AppError::Internal)),
+            Ok(_) => {
+                Err(EditError::Other(ServiceError::Internal("a platform missing from the catalog".into())))
+            }
         }
     }
 }
@@ -436,12 +439,12 @@ pub async fn restore(
     from: i64,
     base: i64,
 ) -> Result<i64, EditError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let old = version(store, scope, it, from).await?;
     let cur = check_base(store, scope, it, base).await?;
     let changes = diff(it, &cur.settings, &old.settings);
     if changes.is_empty() {
-        return Err(EditError::Other(AppError::invalid(format!(
+        return Err(EditError::Other(ServiceError::invalid(format!(
             "Version {from} has the same settings as the current version {base}: nothing to restore."
         ))));
     }
@@ -494,12 +497,9 @@ pub async fn apply_plan(
     scope: &Scope,
     it: IntegrationType,
     only: &[String],
-) -> Result<ApplyPlan, AppError> {
+) -> ServiceResult<ApplyPlan> {
     let cur = current(store, scope, it).await?;
-    let rows = store
-        .behind_connections(scope, it, cur.row.version, None, MAX_APPLY as i64 + 1)
-        .await
-        .map_err(internal)?;
+    let rows = store.behind_connections(scope, it, cur.row.version, None, MAX_APPLY as i64 + 1).await?;
     let truncated = rows.len() > MAX_APPLY;
     let mut old: std::collections::HashMap<i64, SyncSettings> = Default::default();
     let mut connections = vec![];
@@ -518,7 +518,7 @@ pub async fn apply_plan(
     if !only.is_empty() {
         if let Some(missing) = only.iter().find(|id| !connections.iter().any(|c| &c.row.connection.id == *id))
         {
-            return Err(AppError::invalid(format!(
+            return Err(ServiceError::invalid(format!(
                 "Connection {missing} is not behind the current {} configuration (or is not in this environment).",
                 it.as_str()
             )));
@@ -554,17 +554,17 @@ pub async fn apply(
     it: IntegrationType,
     only: &[String],
     submission_key: &str,
-) -> Result<Applied, AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+) -> ServiceResult<Applied> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let key = submission_key.trim();
     if key.is_empty() || key.len() > 100 {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "The form is missing its submission key; reload the page and try again.",
         ));
     }
     let plan = apply_plan(store, clock, scope, it, only).await?;
     if plan.connections.is_empty() {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "No {} connection is behind version {}: nothing to apply.",
             it.as_str(),
             plan.current.row.version
@@ -576,7 +576,7 @@ pub async fn apply(
     let moved_ids: Vec<String> =
         plan.connections.iter().filter(|c| c.moves_at_once()).map(|c| c.row.connection.id.clone()).collect();
     if fetch.is_empty() && moved_ids.is_empty() {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "The chosen connections are disabled: re-enable them before applying the configuration to them.",
         ));
     }
@@ -593,7 +593,6 @@ pub async fn apply(
         })
     };
     if !fetch.is_empty() {
-        let id = make_id(prefix::BACKFILL, now, rand::random());
         let mut objects: Vec<&str> = vec![];
         let mut runs = vec![];
         for c in &fetch {
@@ -602,54 +601,32 @@ pub async fn apply(
                 if !objects.contains(o) {
                     objects.push(o);
                 }
-                runs.push(NewSyncRun {
-                    id: make_id(prefix::SYNC_RUN, now, rand::random()),
-                    connection_id: conn.id.clone(),
-                    organization_id: conn.organization_id.clone(),
-                    environment: conn.environment.clone(),
-                    platform_id: conn.platform_id.clone(),
-                    data_object: o.to_string(),
-                    kind: SyncRunKind::Backfill,
-                    queued_at: now,
-                    range_from: Some(plan.range_from),
-                    range_to: Some(plan.range_to),
-                    trigger_kind: "backfill".into(),
-                    backfill_id: Some(id.clone()),
-                    triggered_by: Some(viewer.user_id.clone()),
-                });
+                runs.push(
+                    NewSyncRun::new(&conn.into(), o, SyncRunKind::Backfill, TriggerKind::Backfill, now)
+                        .over(plan.range_from, plan.range_to),
+                );
             }
         }
         objects.sort_by_key(|o| it.data_objects().iter().position(|x| x == o));
-        let backfill = NewBackfill {
-            id: id.clone(),
-            organization_id: scope.organization_id.clone(),
-            environment: scope.environment.clone(),
-            data_objects: serde_json::to_string(&objects).unwrap_or_else(|_| "[]".into()),
-            range_from: Some(plan.range_from),
-            range_to: Some(plan.range_to),
+        let run_count = runs.len();
+        let queued = backfills::Queued {
+            runs,
+            data_objects: objects.iter().map(|o| o.to_string()).collect(),
+            connection_ids: fetch.iter().map(|c| c.row.connection.id.clone()).collect(),
+            range_from: plan.range_from,
+            range_to: plan.range_to,
             config_version: version,
-            created_by: Some(viewer.user_id.clone()),
-            created_by_email: Some(viewer.email.clone()),
-            created_at: now,
-            idempotency_key: format!("{}:{key}", viewer.user_id),
             reason: Some(format!(
                 "Apply {} configuration version {version} to existing connections",
                 it.as_str()
             )),
-            connection_ids: fetch.iter().map(|c| c.row.connection.id.clone()).collect(),
+            action: "sync_config.apply",
         };
-        let entry = audit_entry(
-            Some(&scope.organization_id),
-            Some(&viewer.user_id),
-            &viewer.email,
-            "sync_config.apply",
-            "backfill",
-            &id,
-            viewer.ip.as_deref(),
-            details(Some(&id), runs.len()),
-        );
-        let (bid, created) = store.create_backfill(&backfill, &runs, &entry).await.map_err(internal)?;
-        result.runs = if created { runs.len() } else { 0 };
+        let author = Author::person(viewer);
+        let (bid, created) =
+            backfills::queue(store, clock, &author, scope, key, queued, |id| details(Some(id), run_count))
+                .await?;
+        result.runs = if created { run_count } else { 0 };
         result.backfill_id = Some(bid);
         if !created {
             // This form was already submitted: that apply did the rest too.
@@ -669,10 +646,7 @@ pub async fn apply(
                 details(None, 0),
             )
         });
-        result.moved = store
-            .move_connections_to_version(scope, &moved_ids, version, entry.as_ref())
-            .await
-            .map_err(internal)?;
+        result.moved = store.move_connections_to_version(scope, &moved_ids, version, entry.as_ref()).await?;
     }
     Ok(result)
 }
@@ -690,19 +664,19 @@ pub async fn for_connection(
     store: &dyn Store,
     scope: &Scope,
     connection: &super::store::ConnectionRow,
-) -> Result<ConnectionConfig, AppError> {
-    let spec = platform(&connection.platform_id).ok_or(AppError::Internal)?;
+) -> ServiceResult<ConnectionConfig> {
+    let spec = platform(&connection.platform_id)
+        .ok_or(ServiceError::Internal("a platform missing from the catalog".into()))?;
     let it = spec.integration_type;
     let cur = current(store, scope, it).await?;
-    let own = match store.sync_config_at(scope, it, connection.config_version).await.map_err(internal)? {
+    let own = match store.sync_config_at(scope, it, connection.config_version).await? {
         Some(r) => SyncSettings::from_stored_text(it, &r.settings),
         None => cur.settings.clone(),
     };
     let failed_apply = if connection.config_version < cur.row.version {
         store
             .behind_connections(scope, it, cur.row.version, Some(&connection.id), 1)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .next()
             .and_then(|b| b.failed_backfill.map(|id| (id, b.failure)))

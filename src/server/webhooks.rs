@@ -10,14 +10,13 @@ pub mod destination;
 pub mod signing;
 
 use super::auth::{audit_entry, Viewer};
-use super::context::internal;
+use super::service::{ServiceError, ServiceResult};
 use super::store::webhooks::{
     ClaimedDelivery, DeliveryOutcome, EndpointChange, NewEvent, WebhookEndpointRow,
 };
 use super::store::Scope;
 use super::AppState;
 use crate::domain::{Role, StaffRole, EVENT_TYPES};
-use crate::error::AppError;
 use crate::ids::{make_id, prefix};
 use delivery::DeliverySettings;
 
@@ -82,12 +81,12 @@ pub struct EndpointInput {
 }
 
 /// Validates the form; every problem is named with its field.
-pub fn validate(input: &EndpointInput, allow_private: bool) -> Result<EndpointChange, AppError> {
+pub fn validate(input: &EndpointInput, allow_private: bool) -> ServiceResult<EndpointChange> {
     let url = destination::check_url(&input.url, allow_private)
-        .map_err(|e| AppError::invalid(format!("URL: {e}")))?;
+        .map_err(|e| ServiceError::invalid(format!("URL: {e}")))?;
     let description = input.description.trim().to_string();
     if description.chars().count() > MAX_DESCRIPTION {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "Description: at most {MAX_DESCRIPTION} characters ({} given).",
             description.chars().count()
         )));
@@ -97,12 +96,12 @@ pub fn validate(input: &EndpointInput, allow_private: bool) -> Result<EndpointCh
     types.sort();
     types.dedup();
     if types.is_empty() {
-        return Err(AppError::invalid("Event types: choose at least one event type, or all events."));
+        return Err(ServiceError::invalid("Event types: choose at least one event type, or all events."));
     }
     if let Some(bad) =
         types.iter().find(|t| t.as_str() != "*" && !EVENT_TYPES.iter().any(|e| e.0 == t.as_str()))
     {
-        return Err(AppError::invalid(format!(
+        return Err(ServiceError::invalid(format!(
             "Event types: {bad:?} is not an event Switchboard sends. Choose from: {}.",
             EVENT_TYPES.iter().map(|e| e.0).collect::<Vec<_>>().join(", ")
         )));
@@ -140,29 +139,24 @@ fn audit(
     )
 }
 
-fn not_found(id: &str) -> AppError {
-    AppError::not_found(format!("No webhook endpoint {id} was found in this environment."))
+fn not_found(id: &str) -> ServiceError {
+    ServiceError::not_found(format!("No webhook endpoint {id} was found in this environment."))
 }
 
 /// A live endpoint of the viewer's own scope.
-pub async fn own_endpoint(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-) -> Result<WebhookEndpointRow, AppError> {
+pub async fn own_endpoint(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<WebhookEndpointRow> {
     let id = crate::ids::parse_id(prefix::WEBHOOK_ENDPOINT, id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
+        .map_err(|e| ServiceError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
     state
         .store
         .get_endpoint(&scope_of(viewer), &id)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|e| e.deleted_at.is_none())
         .ok_or_else(|| not_found(&id))
 }
 
-pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> Result<String, AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> ServiceResult<String> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let change = validate(input, state.webhooks.settings.allow_private)?;
     let now = state.clock.now_ms();
     let row = WebhookEndpointRow {
@@ -191,17 +185,12 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) ->
         &row.id,
         serde_json::json!({"url": row.url, "event_types": serde_json::from_str::<serde_json::Value>(&row.event_types).ok(), "environment": row.environment}),
     );
-    state.store.create_endpoint(&row, &entry).await.map_err(internal)?;
+    state.store.create_endpoint(&row, &entry).await?;
     Ok(row.id)
 }
 
-pub async fn update(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    input: &EndpointInput,
-) -> Result<(), AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+pub async fn update(state: &AppState, viewer: &Viewer, id: &str, input: &EndpointInput) -> ServiceResult<()> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let before = own_endpoint(state, viewer, id).await?;
     let change = validate(input, state.webhooks.settings.allow_private)?;
     let entry = audit(
@@ -217,8 +206,7 @@ pub async fn update(
     let done = state
         .store
         .update_endpoint(&scope_of(viewer), &before.id, &change, state.clock.now_ms(), &entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     if !done {
         return Err(not_found(&before.id));
     }
@@ -227,8 +215,8 @@ pub async fn update(
 
 /// Enables or disables an endpoint. Enabling an endpoint that was disabled automatically is
 /// the moment to recover what it missed: the page offers it.
-pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: bool) -> Result<(), AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: bool) -> ServiceResult<()> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     let (action, reason) = if enabled {
         ("webhook_endpoint.enable", None)
@@ -252,10 +240,9 @@ pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: b
             state.clock.now_ms(),
             &entry,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     if !changed {
-        return Err(AppError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "The endpoint is already {}.",
             if enabled { "enabled" } else { "disabled" }
         )));
@@ -263,8 +250,8 @@ pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: b
     Ok(())
 }
 
-pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<()> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     let entry = audit(
         viewer,
@@ -273,12 +260,7 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), A
         &ep.id,
         serde_json::json!({"url": ep.url}),
     );
-    if !state
-        .store
-        .delete_endpoint(&scope_of(viewer), &ep.id, state.clock.now_ms(), &entry)
-        .await
-        .map_err(internal)?
-    {
+    if !state.store.delete_endpoint(&scope_of(viewer), &ep.id, state.clock.now_ms(), &entry).await? {
         return Err(not_found(&ep.id));
     }
     Ok(())
@@ -286,8 +268,8 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), A
 
 /// A new secret; the old one keeps signing for 24 hours so receivers can switch without
 /// losing a message.
-pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), AppError> {
-    may_reveal(viewer).map_err(AppError::Forbidden)?;
+pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<()> {
+    may_reveal(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     let now = state.clock.now_ms();
     let expires = now + ROTATION_OVERLAP_MS;
@@ -299,20 +281,15 @@ pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> Result<(), A
         serde_json::json!({"previous_secret_valid_until": chrono::DateTime::from_timestamp_millis(expires).map(|d| d.to_rfc3339())}),
     );
     let secret = signing::generate_secret();
-    if !state
-        .store
-        .rotate_secret(&scope_of(viewer), &ep.id, &secret, expires, now, &entry)
-        .await
-        .map_err(internal)?
-    {
+    if !state.store.rotate_secret(&scope_of(viewer), &ep.id, &secret, expires, now, &entry).await? {
         return Err(not_found(&ep.id));
     }
     Ok(())
 }
 
 /// The endpoint's current signing secret, for owners and admins; every reveal is audited.
-pub async fn reveal(state: &AppState, viewer: &Viewer, id: &str) -> Result<String, AppError> {
-    may_reveal(viewer).map_err(AppError::Forbidden)?;
+pub async fn reveal(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<String> {
+    may_reveal(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     state
         .store
@@ -323,8 +300,7 @@ pub async fn reveal(state: &AppState, viewer: &Viewer, id: &str) -> Result<Strin
             &ep.id,
             serde_json::json!({}),
         ))
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(ep.secret)
 }
 
@@ -340,8 +316,8 @@ pub struct TestOutcome {
 
 /// Sends a `webhook.test` event to one endpoint now and waits for the answer. It is recorded
 /// like any delivery (visible in the log) but never retried.
-pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> Result<TestOutcome, AppError> {
-    may_edit(viewer).map_err(AppError::Forbidden)?;
+pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<TestOutcome> {
+    may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     let now = state.clock.now_ms();
     let event_id = make_id(prefix::EVENT, now, rand::random());
@@ -365,7 +341,7 @@ pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> Result<Te
         only_endpoint: Some(ep.id.clone()),
         lease: Some((owner.clone(), lease_until)),
     };
-    let ids = state.store.record_event(&event).await.map_err(internal)?;
+    let ids = state.store.record_event(&event).await?;
     let delivery_id = ids.into_iter().next().ok_or_else(|| not_found(&ep.id))?;
     let claimed = ClaimedDelivery {
         id: delivery_id.clone(),
@@ -400,8 +376,7 @@ pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> Result<Te
             at,
             hooks.settings.disable_after.as_millis() as i64,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(TestOutcome {
         delivery_id,
         status: result.status,
@@ -417,22 +392,22 @@ pub async fn resend(
     viewer: &Viewer,
     scope: &Scope,
     delivery_id: &str,
-) -> Result<(), AppError> {
-    may_resend(viewer).map_err(AppError::Forbidden)?;
-    let d = state.store.get_delivery(scope, delivery_id).await.map_err(internal)?.ok_or_else(|| {
-        AppError::not_found(format!("No webhook delivery {delivery_id} was found in this environment."))
+) -> ServiceResult<()> {
+    may_resend(viewer).map_err(ServiceError::Forbidden)?;
+    let d = state.store.get_delivery(scope, delivery_id).await?.ok_or_else(|| {
+        ServiceError::not_found(format!("No webhook delivery {delivery_id} was found in this environment."))
     })?;
-    let ep = state.store.get_endpoint(scope, &d.delivery.endpoint_id).await.map_err(internal)?;
+    let ep = state.store.get_endpoint(scope, &d.delivery.endpoint_id).await?;
     match ep {
         Some(e) if e.deleted_at.is_some() => {
-            return Err(AppError::invalid(
+            return Err(ServiceError::invalid(
                 "The endpoint of this delivery was deleted: there is nowhere to resend it.",
             ))
         }
         Some(e) if !e.enabled => {
-            return Err(AppError::invalid("The endpoint is disabled: enable it first, then resend."))
+            return Err(ServiceError::invalid("The endpoint is disabled: enable it first, then resend."))
         }
-        None => return Err(AppError::not_found(format!("No webhook delivery {delivery_id} was found."))),
+        None => return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found."))),
         Some(_) => {}
     }
     let action =
@@ -447,13 +422,8 @@ pub async fn resend(
         viewer.ip.as_deref(),
         serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}),
     );
-    if !state
-        .store
-        .resend_delivery(scope, delivery_id, state.clock.now_ms(), &entry)
-        .await
-        .map_err(internal)?
-    {
-        return Err(AppError::not_found(format!("No webhook delivery {delivery_id} was found.")));
+    if !state.store.resend_delivery(scope, delivery_id, state.clock.now_ms(), &entry).await? {
+        return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found.")));
     }
     delivery::wake();
     Ok(())
@@ -465,32 +435,32 @@ pub async fn recover_preview(
     viewer: &Viewer,
     id: &str,
     since: i64,
-) -> Result<(i64, i64), AppError> {
-    may_resend(viewer).map_err(AppError::Forbidden)?;
+) -> ServiceResult<(i64, i64)> {
+    may_resend(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     check_since(state, since)?;
-    state.store.recoverable(&scope_of(viewer), &ep.id, since, MAX_RECOVER).await.map_err(internal)
+    Ok(state.store.recoverable(&scope_of(viewer), &ep.id, since, MAX_RECOVER).await?)
 }
 
-fn check_since(state: &AppState, since: i64) -> Result<(), AppError> {
+fn check_since(state: &AppState, since: i64) -> ServiceResult<()> {
     let now = state.clock.now_ms();
     if since > now {
-        return Err(AppError::invalid("Since: the time is in the future; choose a time in the past."));
+        return Err(ServiceError::invalid("Since: the time is in the future; choose a time in the past."));
     }
     if since < now - 30 * 86_400_000 {
-        return Err(AppError::invalid("Since: recovery reaches back at most 30 days."));
+        return Err(ServiceError::invalid("Since: recovery reaches back at most 30 days."));
     }
     Ok(())
 }
 
 /// Queues the endpoint's failed deliveries and missed events since `since` (at most
 /// [`MAX_RECOVER`] of each). Returns how many were queued.
-pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) -> Result<i64, AppError> {
-    may_resend(viewer).map_err(AppError::Forbidden)?;
+pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) -> ServiceResult<i64> {
+    may_resend(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     check_since(state, since)?;
     if !ep.enabled {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "The endpoint is disabled: enable it first, then recover what it missed.",
         ));
     }
@@ -504,8 +474,7 @@ pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) ->
     let n = state
         .store
         .recover(&scope_of(viewer), &ep.id, since, state.clock.now_ms(), MAX_RECOVER, &entry)
-        .await
-        .map_err(internal)?;
+        .await?;
     delivery::wake();
     Ok(n)
 }

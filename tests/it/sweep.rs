@@ -164,7 +164,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
         queued_at: now,
         range_from: Some(now - 86_400_000),
         range_to: Some(now),
-        trigger_kind: "backfill".into(),
+        trigger_kind: switchboard::domain::TriggerKind::Backfill,
         backfill_id: Some(backfill_id.clone()),
         triggered_by: None,
     };

@@ -54,7 +54,7 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
                 queued_at: now,
                 range_from: Some(now - 2 * 365 * 86_400_000),
                 range_to: Some(now),
-                trigger_kind: "backfill".into(),
+                trigger_kind: switchboard::domain::TriggerKind::Backfill,
                 backfill_id: Some(id.clone()),
                 triggered_by: None,
             });

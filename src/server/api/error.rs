@@ -103,6 +103,10 @@ impl From<crate::server::service::ServiceError> for ApiError {
             E::Forbidden(m) => ApiError::forbidden(m),
             E::Conflict(m) => ApiError::conflict(m),
             E::Store(e) => ApiError::store(e),
+            E::Internal(why) => {
+                tracing::error!(%why, "API call failed");
+                ApiError::internal()
+            }
         }
     }
 }

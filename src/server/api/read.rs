@@ -350,7 +350,7 @@ impl From<crate::server::store::sync::SyncRunDetailRow> for SyncRun {
                 .map(|s| serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string())))
                 .unwrap_or(Value::Null),
             backfill_id: r.backfill_id,
-            trigger: r.trigger_kind,
+            trigger: r.trigger_kind.into(),
             connection_id: r.connection_id,
             id: r.id,
         }

@@ -27,9 +27,73 @@ pub struct NewSyncRun {
     pub queued_at: i64,
     pub range_from: Option<i64>,
     pub range_to: Option<i64>,
-    pub trigger_kind: String,
+    pub trigger_kind: crate::domain::TriggerKind,
     pub backfill_id: Option<String>,
     pub triggered_by: Option<String>,
+}
+
+/// The connection a run is for.
+#[derive(Debug, Clone)]
+pub struct RunTarget {
+    pub connection_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub platform_id: String,
+}
+
+impl From<&super::ConnectionRow> for RunTarget {
+    fn from(c: &super::ConnectionRow) -> Self {
+        RunTarget {
+            connection_id: c.id.clone(),
+            organization_id: c.organization_id.clone(),
+            environment: c.environment.clone(),
+            platform_id: c.platform_id.clone(),
+        }
+    }
+}
+
+impl From<&ScheduleCandidate> for RunTarget {
+    fn from(c: &ScheduleCandidate) -> Self {
+        RunTarget {
+            connection_id: c.id.clone(),
+            organization_id: c.organization_id.clone(),
+            environment: c.environment.clone(),
+            platform_id: c.platform_id.clone(),
+        }
+    }
+}
+
+impl NewSyncRun {
+    /// A run of one object of one connection, queued at `now` with a fresh id: every writer of
+    /// runs builds them here, then sets the range, the backfill and who triggered it.
+    pub fn new(
+        target: &RunTarget,
+        data_object: &str,
+        kind: crate::domain::SyncRunKind,
+        trigger: crate::domain::TriggerKind,
+        now: i64,
+    ) -> Self {
+        NewSyncRun {
+            id: crate::ids::make_id(crate::ids::prefix::SYNC_RUN, now, rand::random()),
+            connection_id: target.connection_id.clone(),
+            organization_id: target.organization_id.clone(),
+            environment: target.environment.clone(),
+            platform_id: target.platform_id.clone(),
+            data_object: data_object.to_string(),
+            kind,
+            queued_at: now,
+            range_from: None,
+            range_to: None,
+            trigger_kind: trigger,
+            backfill_id: None,
+            triggered_by: None,
+        }
+    }
+
+    /// Over `[from, to]`.
+    pub fn over(self, from: i64, to: i64) -> Self {
+        NewSyncRun { range_from: Some(from), range_to: Some(to), ..self }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +199,7 @@ pub struct SyncRunDetailRow {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub platform_error: Option<String>,
-    pub trigger_kind: String,
+    pub trigger_kind: crate::domain::TriggerKind,
     pub backfill_id: Option<String>,
     pub triggered_by_email: Option<String>,
     pub progress: i64,
