@@ -93,18 +93,7 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         page,
         limit: 51,
     };
-    let dq = DeliveryQuery {
-        scope: scope.clone(),
-        endpoint_id: None,
-        event_types: vec![],
-        connection_id: None,
-        status: None,
-        status_class: None,
-        from_id: None,
-        to_id: None,
-        page: Page::First,
-        limit: 51,
-    };
+    let dq = DeliveryQuery::new(scope.clone(), 51);
     let deliveries = ListQuery::WebhookDeliveries;
     vec![
         ("connections: no filter", connections(ConnectionFilter::default(), Page::First)),

@@ -211,18 +211,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
             markers.push(e.url.clone());
             markers.push(e.secret.clone());
         }
-        let q = switchboard::server::store::webhooks::DeliveryQuery {
-            scope: scope.clone(),
-            endpoint_id: None,
-            event_types: vec![],
-            connection_id: None,
-            status: None,
-            status_class: None,
-            from_id: None,
-            to_id: None,
-            page: Page::First,
-            limit: 2,
-        };
+        let q = switchboard::server::store::webhooks::DeliveryQuery::new(scope.clone(), 2);
         ids.extend(db.store.list_deliveries(&q).await.unwrap().into_iter().map(|d| d.delivery.id));
     }
     Victim { ids, markers }

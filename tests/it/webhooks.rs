@@ -206,18 +206,7 @@ async fn event(db: &TestDb, scope: &Scope, event_type: &str, at: i64) -> (String
 }
 
 fn query(scope: &Scope) -> DeliveryQuery {
-    DeliveryQuery {
-        scope: scope.clone(),
-        endpoint_id: None,
-        event_types: vec![],
-        connection_id: None,
-        status: None,
-        status_class: None,
-        from_id: None,
-        to_id: None,
-        page: Page::First,
-        limit: 200,
-    }
+    DeliveryQuery::new(scope.clone(), 200)
 }
 
 async fn count_status(db: &TestDb, scope: &Scope, endpoint: &str, status: &str) -> usize {
