@@ -82,7 +82,9 @@ pub fn page_from_cursors(
 ) -> ServiceResult<Page> {
     let cursor = |name: &str, v: &str| {
         parse_id(prefix, v).map_err(|e| {
-            ServiceError::invalid(format!("The page cursor {name}={v:?} is not a {kind} ID: {e}."))
+            ServiceError::invalid(format!(
+                "The page cursor in this link is not valid ({name}={v:?} is not a {kind} ID: {e}). Start again from the newest."
+            ))
         })
     };
     fn present(v: Option<&str>) -> Option<&str> {
