@@ -8,7 +8,7 @@ use super::bench::time_runs;
 use super::clock::SystemClock;
 use super::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
 use super::store::{
-    OrganizationRow, Page, Scope, SeedBatch, Store, StoreResult, WebhookDeliveryRow, WebhookEventRow,
+    OrganizationRow, Scope, SeedBatch, Store, StoreResult, WebhookDeliveryRow, WebhookEventRow,
 };
 use super::webhooks::delivery::{self, DeliverySettings, Engine};
 use crate::ids::{make_id, prefix};
@@ -241,18 +241,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
     store.insert_seed_batch(&batch).await?;
     store.analyze().await?;
     println!("Delivery log grown to about {} rows in {:.0} s.", have + add, t.elapsed().as_secs_f64());
-    let base = DeliveryQuery {
-        scope: scope.clone(),
-        endpoint_id: None,
-        event_types: vec![],
-        connection_id: None,
-        status: None,
-        status_class: None,
-        from_id: None,
-        to_id: None,
-        page: Page::First,
-        limit: 51,
-    };
+    let base = DeliveryQuery::new(scope.clone(), 51);
     println!("{:<40} {:>9} {:>9}", "delivery log first page", "p50 ms", "p95 ms");
     let shapes = [
         ("no filter", base.clone()),

@@ -52,7 +52,7 @@ pub fn secret_key(url: &DatabaseUrl) -> Result<Option<[u8; 32]>, ConfigError> {
             &format!("a readable key file ({e})"),
         )
     };
-    if let Ok(text) = std::fs::read_to_string(&file) {
+    let parse = |text: String| {
         let mut key = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut key).map_err(|_| {
             ConfigError::new(
@@ -61,7 +61,10 @@ pub fn secret_key(url: &DatabaseUrl) -> Result<Option<[u8; 32]>, ConfigError> {
                 "a key file of 64 hex digits",
             )
         })?;
-        return Ok(Some(key));
+        Ok(Some(key))
+    };
+    if let Ok(text) = std::fs::read_to_string(&file) {
+        return parse(text);
     }
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(unreadable)?;
@@ -78,16 +81,7 @@ pub fn secret_key(url: &DatabaseUrl) -> Result<Option<[u8; 32]>, ConfigError> {
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let text = std::fs::read_to_string(&file).map_err(unreadable)?;
-            let mut key = [0u8; 32];
-            hex::decode_to_slice(text.trim(), &mut key).map_err(|_| {
-                ConfigError::new(
-                    "SWITCHBOARD_SECRET_KEY",
-                    &file.display().to_string(),
-                    "a key file of 64 hex digits",
-                )
-            })?;
-            Ok(Some(key))
+            parse(std::fs::read_to_string(&file).map_err(unreadable)?)
         }
         Err(e) => Err(unreadable(e)),
     }
