@@ -183,7 +183,7 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
             let owner_email = format!("owner@{}.test", org.slug);
             for (ti, it) in IntegrationType::ALL.iter().enumerate() {
                 let v1 = sync_settings(*it, 24, Frequency::Every6Hours, &[]);
-                batch.sync_configs.push(config::SyncConfigVersionRow {
+                batch.sync_configs.push(sync_config::SyncConfigVersionRow {
                     id: make_id(prefix::SYNC_CONFIG, created, rng.gen()),
                     organization_id: org_id.clone(),
                     environment: env_key.into(),
@@ -211,7 +211,7 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
                     };
                     let v2 = sync_settings(*it, months, Frequency::Hourly, disabled);
                     let diff = super::sync_config::settings::diff(*it, &v1, &v2);
-                    batch.sync_configs.push(config::SyncConfigVersionRow {
+                    batch.sync_configs.push(sync_config::SyncConfigVersionRow {
                         id: make_id(prefix::SYNC_CONFIG, changed_at, rng.gen()),
                         organization_id: org_id.clone(),
                         environment: env_key.into(),

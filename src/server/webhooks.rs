@@ -7,6 +7,7 @@
 pub mod delivery;
 pub mod delivery_log;
 pub mod destination;
+pub mod payloads;
 pub mod signing;
 
 use super::auth::{audit_entry, Viewer};

@@ -10,7 +10,7 @@ use switchboard::domain::{IntegrationType, Role, SyncRunStatus};
 use switchboard::server::auth::{now_ms, Viewer};
 use switchboard::server::clock::ManualClock;
 use switchboard::server::seed;
-use switchboard::server::store::config::SyncConfigVersionRow;
+use switchboard::server::store::sync_config::SyncConfigVersionRow;
 use switchboard::server::store::{NewAuditEntry, Page, Scope};
 use switchboard::server::sync_config::settings::SettingsForm;
 use switchboard::server::sync_config::{self as svc, EditError};

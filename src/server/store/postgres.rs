@@ -1,14 +1,5 @@
 //! PostgreSQL, for production.
 
-use super::config_sql::impl_config_store;
-use super::sql::{
-    impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
-    run_migrations,
-};
-use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
-use super::webhooks_sql::{
-    delivery_list_builder, fail_queued_tx, impl_webhook_store, missed_events_query, record_event_tx,
-};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::ConnectOptions;
@@ -97,43 +88,76 @@ pub(crate) async fn insert_request_log_rows(
     Ok(result.rows_affected())
 }
 
-request_log_list_builder!(sqlx::Postgres, false);
-list_builders!(sqlx::Postgres);
-delivery_list_builder!(sqlx::Postgres, false);
+// The SQL of every context, compiled for this database: each mounted file sees `Db`, `This`,
+// `Conn`, the planner hints and the claim's locking clause below. Both backends mount the same
+// files on purpose (hence `clippy::duplicate_mod` allowed): one text, two monomorphic copies.
+type Db = sqlx::Postgres;
+type This = PgStore;
+type Conn = sqlx::PgConnection;
+/// Whether list queries name the index to use (see `request_logs/sql.rs`).
+const PLANNER_HINTS: bool = false;
+const BACKEND: Backend = Backend::Postgres;
+const EXPLAIN: &str = "EXPLAIN ";
+/// The locking clause of a claim (a `concat!` piece, hence a macro).
+macro_rules! skip_locked {
+    () => {
+        "FOR UPDATE SKIP LOCKED"
+    };
+}
 
-impl_store!(PgStore, sqlx::Postgres, {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
+#[path = "accounts/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod accounts;
+#[path = "admin/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod admin;
+#[path = "api_keys/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod api_keys;
+#[path = "audit/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod audit;
+#[path = "connections/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod connections;
+#[path = "request_logs/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod request_logs;
+#[path = "sync/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod sync;
+#[path = "sync_config/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod sync_config;
+#[path = "webhooks/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod webhooks;
 
-    async fn migrate(&self) -> StoreResult<()> {
+/// What differs per database in `AdminStore`.
+impl PgStore {
+    async fn migrate_schema(&self) -> StoreResult<()> {
         // Two servers starting at once against one database must not both migrate.
         let mut lock = self.pool.acquire().await?;
         sqlx::query("SELECT pg_advisory_lock(7236011)").execute(&mut *lock).await?;
-        let result: StoreResult<()> = async { run_migrations!(&self.pool, super::migrate::POSTGRES) }.await;
+        let result = admin::run_migrations(&self.pool, super::migrate::POSTGRES).await;
         sqlx::query("SELECT pg_advisory_unlock(7236011)").execute(&mut *lock).await?;
         result
     }
-    async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>> {
+
+    async fn explain_plan(&self, mut qb: sqlx::QueryBuilder<'_, Db>) -> StoreResult<Vec<String>> {
         // With seq scans disabled the plan shows whether an index *can* serve the query: on a
         // small table the planner would otherwise rightly prefer a sequential scan.
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-        let rows: Vec<(String,)> = build_list("EXPLAIN ", query).build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
         tx.rollback().await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    async fn analyze(&self) -> StoreResult<()> {
+    async fn analyze_tables(&self) -> StoreResult<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
     }
-});
-
-impl_sync_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
-
-impl_config_store!(PgStore, sqlx::Postgres);
-
-impl_webhook_store!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+}
 
 impl Store for PgStore {}

@@ -1,14 +1,5 @@
 //! The embedded default: SQLite in WAL mode with foreign keys on.
 
-use super::config_sql::impl_config_store;
-use super::sql::{
-    impl_store, insert_audit_tx, insert_request_logs_tx, list_builders, request_log_list_builder,
-    run_migrations,
-};
-use super::sync_sql::{finalize_backfill_tx, impl_sync_store, insert_runs_tx};
-use super::webhooks_sql::{
-    delivery_list_builder, fail_queued_tx, impl_webhook_store, missed_events_query, record_event_tx,
-};
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
@@ -141,25 +132,63 @@ pub(crate) async fn insert_request_log_rows(
     ))
 }
 
-request_log_list_builder!(sqlx::Sqlite, true);
-list_builders!(sqlx::Sqlite);
-delivery_list_builder!(sqlx::Sqlite, true);
+// The SQL of every context, compiled for this database: each mounted file sees `Db`, `This`,
+// `Conn`, the planner hints and the claim's locking clause below. Both backends mount the same
+// files on purpose (hence `clippy::duplicate_mod` allowed): one text, two monomorphic copies.
+type Db = sqlx::Sqlite;
+type This = SqliteStore;
+type Conn = sqlx::SqliteConnection;
+/// Whether list queries name the index to use (see `request_logs/sql.rs`).
+const PLANNER_HINTS: bool = true;
+const BACKEND: Backend = Backend::Sqlite;
+const EXPLAIN: &str = "EXPLAIN QUERY PLAN ";
+/// The locking clause of a claim (a `concat!` piece, hence a macro).
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
 
-impl_store!(SqliteStore, sqlx::Sqlite, {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
+#[path = "accounts/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod accounts;
+#[path = "admin/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod admin;
+#[path = "api_keys/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod api_keys;
+#[path = "audit/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod audit;
+#[path = "connections/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod connections;
+#[path = "request_logs/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod request_logs;
+#[path = "sync/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod sync;
+#[path = "sync_config/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod sync_config;
+#[path = "webhooks/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod webhooks;
+
+/// What differs per database in `AdminStore`.
+impl SqliteStore {
+    async fn migrate_schema(&self) -> StoreResult<()> {
+        admin::run_migrations(&self.pool, super::migrate::SQLITE).await
     }
 
-    async fn migrate(&self) -> StoreResult<()> {
-        run_migrations!(&self.pool, super::migrate::SQLITE)
-    }
-    async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>> {
-        let rows: Vec<(i64, i64, i64, String)> =
-            build_list("EXPLAIN QUERY PLAN ", query).build_query_as().fetch_all(&self.pool).await?;
+    async fn explain_plan(&self, mut qb: sqlx::QueryBuilder<'_, Db>) -> StoreResult<Vec<String>> {
+        let rows: Vec<(i64, i64, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.3).collect())
     }
 
-    async fn analyze(&self) -> StoreResult<()> {
+    async fn analyze_tables(&self) -> StoreResult<()> {
         // An approximate ANALYZE (what `PRAGMA optimize` does): a full one reads every index of
         // a multi-gigabyte table, while a sample is all the planner needs.
         let mut conn = self.pool.acquire().await?;
@@ -167,12 +196,6 @@ impl_store!(SqliteStore, sqlx::Sqlite, {
         sqlx::query("ANALYZE").execute(&mut *conn).await?;
         Ok(())
     }
-});
-
-impl_sync_store!(SqliteStore, sqlx::Sqlite, "");
-
-impl_config_store!(SqliteStore, sqlx::Sqlite);
-
-impl_webhook_store!(SqliteStore, sqlx::Sqlite, "");
+}
 
 impl Store for SqliteStore {}

@@ -386,19 +386,43 @@ pub(crate) const BACKFILL_COLUMNS: &str = "b.id, b.organization_id, b.environmen
 /// The terminal statuses of a run.
 pub const TERMINAL: &[&str] = &["succeeded", "partial", "failed", "not_supported", "cancelled"];
 
-/// `sync.completed` marks each object's outcome in capitals, a failed one as `FAILED`.
-pub fn event_status(status: &str) -> String {
-    status.to_ascii_uppercase()
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SyncRunRow {
+    pub id: String,
+    pub connection_id: String,
+    pub platform_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub data_object: String,
+    pub kind: crate::domain::SyncRunKind,
+    pub status: crate::domain::SyncRunStatus,
+    pub queued_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub records_added: i64,
+    pub records_updated: i64,
+    pub records_deleted: i64,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub trigger_kind: crate::domain::TriggerKind,
+    pub backfill_id: Option<String>,
+    pub triggered_by: Option<String>,
 }
 
-/// A webhook event as stored: its id, type and payload (`{"id", "type", "created_at", "data"}`).
-pub fn event_row(now: i64, event_type: &str, data: serde_json::Value) -> (String, String, String) {
-    let event_id = crate::ids::make_id(crate::ids::prefix::EVENT, now, rand::random());
-    let payload = serde_json::json!({
-        "id": event_id,
-        "type": event_type,
-        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
-        "data": data,
-    });
-    (event_id, event_type.to_string(), payload.to_string())
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BackfillRow {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub status: crate::domain::BackfillStatus,
+    pub data_objects: String,
+    pub range_from: Option<i64>,
+    pub range_to: Option<i64>,
+    pub config_version: i64,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
 }

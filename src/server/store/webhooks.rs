@@ -367,3 +367,9 @@ pub fn status_class(status: Option<i64>) -> &'static str {
         Some(_) => "2xx",
     }
 }
+
+/// The `LIKE` pattern matching an event type inside an endpoint's JSON array of types.
+pub fn type_pattern(event_type: &str) -> String {
+    let escaped = event_type.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%\"{escaped}\"%")
+}

@@ -1,0 +1,227 @@
+//! Request logs: every call through the unified API, redacted on the way in, and the overview
+//! counted from them.
+
+use super::{Page, Scope, StoreResult};
+use async_trait::async_trait;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestLogRow {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub connection_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub api_key_prefix: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status_code: i64,
+    pub status_class: i64,
+    pub latency_ms: i64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub platform_error: Option<String>,
+    pub error_confidence: Option<String>,
+    pub request_headers: String,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+    pub response_truncated: bool,
+    pub upstream_calls: String,
+    pub idempotency_key: Option<String>,
+    pub user_agent: Option<String>,
+    pub source_ip: Option<String>,
+    pub created_at: i64,
+    /// JSON array of the paths whose values the redaction replaced; set by the store on insert.
+    pub redacted_fields: String,
+    /// SHA-256 of the redacted content, for idempotent ingestion (set by the store; `None` for
+    /// rows the seed and the built-in data plane write).
+    #[sqlx(default)]
+    pub content_hash: Option<String>,
+}
+
+impl RequestLogRow {
+    /// SHA-256 of everything an ingested item carries, after redaction: two deliveries of the
+    /// same item hash the same, and the hash is never derived from a secret.
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let opt = |h: &mut Sha256, v: Option<&str>| match v {
+            Some(s) => {
+                h.update(b"\x01");
+                h.update((s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+            None => h.update(b"\x00"),
+        };
+        for v in [
+            &self.organization_id,
+            &self.environment,
+            &self.method,
+            &self.path,
+            &self.request_headers,
+            &self.upstream_calls,
+        ] {
+            opt(&mut h, Some(v));
+        }
+        for v in [
+            &self.connection_id,
+            &self.api_key_prefix,
+            &self.query,
+            &self.error_code,
+            &self.error_message,
+            &self.platform_error,
+            &self.error_confidence,
+            &self.request_body,
+            &self.response_body,
+            &self.idempotency_key,
+            &self.user_agent,
+            &self.source_ip,
+        ] {
+            opt(&mut h, v.as_deref());
+        }
+        for n in [self.status_code, self.latency_ms, self.created_at, self.response_truncated as i64] {
+            h.update(n.to_le_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+
+    /// Replaces every secret in the row before it is stored (`server::redact`). The store calls
+    /// this on every insert path; callers never need to.
+    pub fn redact(&mut self) {
+        let mut paths = crate::server::redact::request_log(crate::server::redact::RequestLogFields {
+            request_headers: &mut self.request_headers,
+            query: &mut self.query,
+            request_body: &mut self.request_body,
+            response_body: &mut self.response_body,
+            platform_error: &mut self.platform_error,
+            error_message: &mut self.error_message,
+            upstream_calls: &mut self.upstream_calls,
+        });
+        // Values a writer already redacted stay listed.
+        if let Ok(prior) = serde_json::from_str::<Vec<String>>(&self.redacted_fields) {
+            for p in prior {
+                if !paths.contains(&p) {
+                    paths.push(p);
+                }
+            }
+        }
+        self.redacted_fields = serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into());
+    }
+}
+
+/// The columns a list of request logs shows; the bodies stay in the table.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestLogSummaryRow {
+    pub id: String,
+    pub connection_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status_code: i64,
+    pub latency_ms: i64,
+    pub error_code: Option<String>,
+    pub created_at: i64,
+}
+
+/// A request-log list query: every filter is optional and they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLogQuery {
+    pub organization_id: String,
+    pub environment: String,
+    pub request_id: Option<String>,
+    pub connection_id: Option<String>,
+    pub platform_id: Option<String>,
+    pub status_class: Option<i64>,
+    pub status_code: Option<i64>,
+    pub error_code: Option<String>,
+    pub method: Option<String>,
+    /// Path prefix as `[from, to)`: callers pass the prefix and its successor.
+    pub path_range: Option<(String, String)>,
+    /// Time range as ids: `from_id <= id < to_id`.
+    pub from_id: Option<String>,
+    pub to_id: Option<String>,
+    pub page: Page,
+    pub limit: i64,
+    /// Read every row of the driving index instead of the newest [`SCAN_WINDOW`] (benchmarks
+    /// compare the two).
+    pub unbounded: bool,
+    /// The end of the bounded search (set by the store from `scan_boundary`).
+    pub bound: Option<String>,
+    /// Rows the bounded search reads; 0 means [`SCAN_WINDOW`] (tests use small windows).
+    pub window_rows: i64,
+}
+
+/// How many rows of its driving index a request-log query with more than one filter reads for a
+/// page before it stops and offers to search further (see `build_request_log_list`).
+pub const SCAN_WINDOW: i64 = 5_000;
+
+impl RequestLogQuery {
+    /// The filter whose index the query reads in id order: the most selective one present, in
+    /// the order request id, connection, error code, exact status, platform, status class,
+    /// method. The path prefix never drives: its index would return rows in path order, to be
+    /// sorted by id, where an id-ordered index and a check per row stop after one page.
+    pub fn driving_filter(&self) -> Option<&'static str> {
+        if self.request_id.is_some() {
+            Some("id")
+        } else if self.connection_id.is_some() {
+            Some("connection_id")
+        } else if self.error_code.is_some() {
+            Some("error_code")
+        } else if self.status_code.is_some() {
+            Some("status_code")
+        } else if self.platform_id.is_some() {
+            Some("platform_id")
+        } else if self.status_class.is_some() {
+            Some("status_class")
+        } else if self.method.is_some() {
+            Some("method")
+        } else {
+            None
+        }
+    }
+
+    /// The bound on rows read, when filters beside the driving one are checked row by row.
+    pub fn window(&self) -> Option<i64> {
+        let filters = [
+            self.request_id.is_some(),
+            self.connection_id.is_some(),
+            self.error_code.is_some(),
+            self.status_code.is_some(),
+            self.platform_id.is_some(),
+            self.status_class.is_some(),
+            self.method.is_some(),
+            self.path_range.is_some(),
+        ];
+        let residual = filters.iter().filter(|f| **f).count() > usize::from(self.driving_filter().is_some());
+        let rows = if self.window_rows > 0 { self.window_rows } else { SCAN_WINDOW };
+        (residual && !self.unbounded && self.request_id.is_none()).then_some(rows)
+    }
+}
+
+/// Counts for the Overview page.
+#[derive(Debug, Clone, Default)]
+pub struct OverviewCounts {
+    pub requests: i64,
+    pub failed_requests: i64,
+    pub connections_by_status: Vec<(String, i64)>,
+    pub failed_syncs: i64,
+}
+
+/// Request logs and the overview counted from them.
+#[async_trait]
+pub trait RequestLogStore: Send + Sync {
+    /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
+    async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()>;
+    /// Ingestion: redacts each row, hashes its content, and inserts those whose id is new, in one
+    /// transaction. Returns the positions of rows whose id was already stored with another
+    /// content (or in another environment): the conflicts. Rows stored before with the same
+    /// content are neither inserted again nor conflicts.
+    async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>) -> StoreResult<Vec<usize>>;
+    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
+    /// Up to `limit` rows in the query's page, always returned newest first.
+    async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
+    /// For a windowed query (`RequestLogQuery::window`) whose page came back short: the id
+    /// where its window ended, to search further from; `None` when the window saw every row.
+    async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>>;
+    async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>>;
+}

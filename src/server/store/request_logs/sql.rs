@@ -1,0 +1,248 @@
+//! Request logs, in SQL. Compiled once per database: `sqlite.rs` and `postgres.rs` each mount this
+//! file as a module, where `Db` is that database and `This` its store, so both run the same text as
+//! plain, monomorphic sqlx code (placeholders `$1, $2, …` and the column types mean the same on
+//! both).
+
+use super::{Db, This};
+use crate::server::store::*;
+use async_trait::async_trait;
+
+#[async_trait]
+impl RequestLogStore for This {
+    async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_request_logs(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>) -> StoreResult<Vec<usize>> {
+        // Redaction and hashing are CPU work: done on a blocking thread (the async threads
+        // keep serving pages) and before the transaction (SQLite's one writer is held only
+        // for the inserts).
+        let rows = tokio::task::spawn_blocking(move || {
+            let mut rows = rows;
+            for r in &mut rows {
+                r.redact();
+                r.content_hash = Some(r.content_digest());
+            }
+            rows
+        })
+        .await
+        .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let inserted = super::insert_request_log_rows(&mut tx, &rows, " ON CONFLICT (id) DO NOTHING").await?;
+        let mut conflicts = vec![];
+        if inserted as usize != rows.len() {
+            // Some ids were there already (a retry, or a reused id): compare what is stored.
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                let found: Vec<(String, String, String, Option<String>)> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                for (id, org, env, hash) in found {
+                    stored.insert(id, (org, env, hash));
+                }
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let same = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                    *org == r.organization_id
+                        && *env == r.environment
+                        && hash.as_ref() == r.content_hash.as_ref()
+                });
+                if !same {
+                    conflicts.push(i);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(conflicts)
+    }
+
+    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
+        let (organization_id, environment) = (&scope.organization_id, &scope.environment);
+        let since_id = crate::ids::id_floor(crate::ids::prefix::REQUEST, since_ms);
+        let (requests, failed_requests): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) \
+         FROM request_logs WHERE organization_id = $1 AND environment = $2 AND id >= $3",
+        )
+        .bind(organization_id)
+        .bind(environment)
+        .bind(&since_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let connections_by_status: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM connections WHERE organization_id = $1 AND environment = $2 GROUP BY status",
+    )
+    .bind(organization_id)
+    .bind(environment)
+    .fetch_all(&self.pool)
+    .await?;
+        let failed_syncs: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sync_runs WHERE organization_id = $1 AND environment = $2 \
+         AND status = 'failed' AND queued_at >= $3",
+        )
+        .bind(organization_id)
+        .bind(environment)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OverviewCounts { requests, failed_requests, connections_by_status, failed_syncs })
+    }
+
+    async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
+        let bounded = match query.window() {
+            Some(_) if query.bound.is_none() => {
+                Some(RequestLogQuery { bound: self.scan_boundary(query).await?, ..query.clone() })
+            }
+            _ => None,
+        };
+        let query = bounded.as_ref().unwrap_or(query);
+        let qb = build_request_log_list("", query);
+        crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page)
+    }
+
+    async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>> {
+        if query.window().is_none() {
+            return Ok(None);
+        }
+        Ok(build_request_log_boundary(query).build_query_scalar().fetch_optional(&self.pool).await?)
+    }
+
+    async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>> {
+        Ok(sqlx::query_as(
+        "SELECT id, organization_id, environment, connection_id, platform_id, api_key_prefix, method, path, \
+                query, status_code, status_class, latency_ms, error_code, error_message, platform_error, \
+                error_confidence, request_headers, request_body, response_body, response_truncated, \
+                upstream_calls, idempotency_key, user_agent, source_ip, created_at, redacted_fields \
+         FROM request_logs WHERE id = $1 AND organization_id = $2 AND environment = $3",
+    )
+    .bind(id)
+    .bind(&scope.organization_id)
+    .bind(&scope.environment)
+    .fetch_optional(&self.pool)
+    .await?)
+    }
+}
+
+pub(super) fn build_request_log_list<'a>(prefix: &str, q: &'a RequestLogQuery) -> sqlx::QueryBuilder<'a, Db> {
+    let mut qb = sqlx::QueryBuilder::<Db>::new(prefix);
+    qb.push(
+        "SELECT id, connection_id, platform_id, method, path, status_code, latency_ms, error_code, created_at \
+         FROM request_logs WHERE organization_id = ",
+    );
+    qb.push_bind(&q.organization_id);
+    qb.push(" AND environment = ").push_bind(&q.environment);
+    let driving = q.driving_filter().unwrap_or("method");
+    let col = |name: &'static str| -> String {
+        if super::PLANNER_HINTS && name != driving {
+            format!("+{name}")
+        } else {
+            name.to_string()
+        }
+    };
+    if let Some(v) = &q.request_id {
+        qb.push(format!(" AND {} = ", col("id"))).push_bind(v);
+    }
+    if let Some(v) = &q.connection_id {
+        qb.push(format!(" AND {} = ", col("connection_id"))).push_bind(v);
+    }
+    if let Some(v) = &q.platform_id {
+        qb.push(format!(" AND {} = ", col("platform_id"))).push_bind(v);
+    }
+    if let Some(v) = q.status_class {
+        qb.push(format!(" AND {} = ", col("status_class"))).push_bind(v);
+    }
+    if let Some(v) = q.status_code {
+        qb.push(format!(" AND {} = ", col("status_code"))).push_bind(v);
+    }
+    if let Some(v) = &q.error_code {
+        qb.push(format!(" AND {} = ", col("error_code"))).push_bind(v);
+    }
+    if let Some(v) = &q.method {
+        qb.push(format!(" AND {} = ", col("method"))).push_bind(v);
+    }
+    if let Some((from, to)) = &q.path_range {
+        let path = if super::PLANNER_HINTS { "+path" } else { "path" };
+        qb.push(format!(" AND {path} >= ")).push_bind(from).push(format!(" AND {path} < ")).push_bind(to);
+    }
+    if let Some(v) = &q.from_id {
+        qb.push(" AND id >= ").push_bind(v);
+    }
+    if let Some(v) = &q.to_id {
+        qb.push(" AND id < ").push_bind(v);
+    }
+    // The bounded search (`RequestLogQuery::window`): no further than the last row of
+    // the window in the page's direction.
+    if let Some(b) = &q.bound {
+        qb.push(if matches!(q.page, Page::After(_)) { " AND id <= " } else { " AND id >= " }).push_bind(b);
+    }
+    match &q.page {
+        Page::First => {
+            qb.push(" ORDER BY id DESC");
+        }
+        Page::Before(id) => {
+            qb.push(" AND id < ").push_bind(id).push(" ORDER BY id DESC");
+        }
+        Page::After(id) => {
+            qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC");
+        }
+    }
+    qb.push(" LIMIT ").push_bind(q.limit);
+    qb
+}
+
+/// Where a bounded search stops: the `window`-th row of the driving filter's index in
+/// the page's direction (an index-only walk), or nothing when there are fewer rows.
+pub(super) fn build_request_log_boundary<'a>(q: &'a RequestLogQuery) -> sqlx::QueryBuilder<'a, Db> {
+    let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT id FROM request_logs WHERE organization_id = ");
+    qb.push_bind(&q.organization_id);
+    qb.push(" AND environment = ").push_bind(&q.environment);
+    match q.driving_filter() {
+        Some("connection_id") => qb.push(" AND connection_id = ").push_bind(q.connection_id.as_ref()),
+        Some("error_code") => qb.push(" AND error_code = ").push_bind(q.error_code.as_ref()),
+        Some("status_code") => qb.push(" AND status_code = ").push_bind(q.status_code),
+        Some("platform_id") => qb.push(" AND platform_id = ").push_bind(q.platform_id.as_ref()),
+        Some("status_class") => qb.push(" AND status_class = ").push_bind(q.status_class),
+        Some("method") => qb.push(" AND method = ").push_bind(q.method.as_ref()),
+        _ => &mut qb,
+    };
+    if let Some(v) = &q.from_id {
+        qb.push(" AND id >= ").push_bind(v);
+    }
+    if let Some(v) = &q.to_id {
+        qb.push(" AND id < ").push_bind(v);
+    }
+    match &q.page {
+        Page::First => qb.push(" ORDER BY id DESC"),
+        Page::Before(id) => qb.push(" AND id < ").push_bind(id).push(" ORDER BY id DESC"),
+        Page::After(id) => qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC"),
+    };
+    qb.push(" LIMIT 1 OFFSET ").push_bind(q.window().unwrap_or(1) - 1);
+    qb
+}
+
+/// The only way request logs enter the database: every row is redacted
+/// (`RequestLogRow::redact`) before its values are bound. `insert_request_log_rows` is the
+/// backend's own (`sqlite.rs`, `postgres.rs`): each database takes a batch its fastest way.
+pub(super) async fn insert_request_logs(conn: &mut super::Conn, rows: &[RequestLogRow]) -> StoreResult<u64> {
+    let rows: Vec<RequestLogRow> = rows
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.redact();
+            r
+        })
+        .collect();
+    Ok(super::insert_request_log_rows(conn, &rows, "").await?)
+}
