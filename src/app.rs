@@ -2,7 +2,7 @@
 
 use crate::features::{
     api_keys, audit, backfills, connections, error_codes, overview, requests, search, shell, sign_in,
-    sync_config, sync_runs, ui, webhook_deliveries, webhooks,
+    sync_config, ui, webhooks,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -48,21 +48,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("connections") view=connections::ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("connections/:id") view=connections::ConnectionPage ssr=SsrMode::Async />
                     <Route path=path!("backfills") view=backfills::BackfillsPage ssr=SsrMode::Async />
-                    <Route path=path!("backfills/new") view=backfills::NewBackfillPage ssr=SsrMode::Async />
-                    <Route path=path!("backfills/:id") view=backfills::BackfillPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-runs/:id") view=sync_runs::SyncRunPage ssr=SsrMode::Async />
+                    <Route path=path!("backfills/new") view=backfills::new::NewBackfillPage ssr=SsrMode::Async />
+                    <Route path=path!("backfills/:id") view=backfills::detail::BackfillPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-runs/:id") view=connections::sync_runs::SyncRunPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration") view=sync_config::SyncConfigPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration/:type/edit") view=sync_config::EditSyncConfigPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration/:type/versions") view=sync_config::SyncConfigHistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration/:type/versions/:version") view=sync_config::SyncConfigVersionPage ssr=SsrMode::Async />
-                    <Route path=path!("sync-configuration/:type/apply") view=sync_config::ApplySyncConfigPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/edit") view=sync_config::edit::EditSyncConfigPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/versions") view=sync_config::history::SyncConfigHistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/versions/:version") view=sync_config::history::SyncConfigVersionPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-configuration/:type/apply") view=sync_config::apply::ApplySyncConfigPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/new") view=webhooks::NewEndpointPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/deliveries") view=webhook_deliveries::DeliveryLogPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/deliveries/:id") view=webhook_deliveries::DeliveryPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/:id") view=webhooks::EndpointPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/:id/edit") view=webhooks::EditEndpointPage ssr=SsrMode::Async />
-                    <Route path=path!("webhooks/:id/recover") view=webhooks::RecoverPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/new") view=webhooks::form::NewEndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/deliveries") view=webhooks::deliveries::DeliveryLogPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/deliveries/:id") view=webhooks::deliveries::DeliveryPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id") view=webhooks::endpoint::EndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id/edit") view=webhooks::form::EditEndpointPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id/recover") view=webhooks::recover::RecoverPage ssr=SsrMode::Async />
                     <Route path=path!("errors") view=error_codes::ErrorsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />

@@ -453,3 +453,8 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("endpoint.disabled", "A webhook endpoint was disabled automatically (410 Gone, or failing for 5 days)."),
     ("webhook.test", "A test event sent from the console."),
 ];
+
+/// The ids of a comma- (or space-) separated form value (the backfill and apply forms).
+pub fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ' ']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+}

@@ -3,7 +3,6 @@
 pub mod api_keys;
 pub mod audit;
 pub mod backfills;
-pub mod connection_tabs;
 pub mod connections;
 pub mod error_codes;
 pub mod overview;
@@ -13,7 +12,5 @@ pub mod session;
 pub mod shell;
 pub mod sign_in;
 pub mod sync_config;
-pub mod sync_runs;
 pub mod ui;
-pub mod webhook_deliveries;
 pub mod webhooks;

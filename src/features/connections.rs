@@ -1,7 +1,8 @@
 //! Connections of the selected organization and environment, and one connection's summary.
 
-use super::connection_tabs::{ActivityTab, OverviewTab, WebhooksTab};
-use super::sync_runs::SyncHistoryTab;
+pub mod sync_runs;
+pub mod tabs;
+
 use super::ui::{
     format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager,
     TableHead, Time,
@@ -13,6 +14,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
+use sync_runs::SyncHistoryTab;
+use tabs::{ActivityTab, OverviewTab, WebhooksTab};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionSummary {

@@ -546,13 +546,8 @@ pub async fn events(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResu
             if !item.data.is_object() {
                 return Err(bad("data", "must be a JSON object"));
             }
-            let payload = serde_json::json!({
-                "id": id,
-                "type": item.event_type,
-                "created_at": chrono::DateTime::from_timestamp_millis(at).map(|d| d.to_rfc3339()),
-                "data": item.data,
-            })
-            .to_string();
+            let payload =
+                crate::server::webhooks::payloads::envelope(&id, &item.event_type, at, item.data.clone());
             if payload.len() > 256 * 1024 {
                 return Err(bad("data", "larger than 256 KB"));
             }

@@ -539,14 +539,14 @@ fn connection_events(b: &mut SeedBatch, conn: &Conn, anchor: i64, rng: &mut Smal
     let c = &conn.row;
     let push = |b: &mut SeedBatch, t: i64, event_type: &str, data: Value, rng: &mut SmallRng| {
         let id = make_id(prefix::EVENT, t, rng.gen());
-        let payload = json!({"id": id, "type": event_type, "created_at": chrono::DateTime::from_timestamp_millis(t).map(|d| d.to_rfc3339()), "data": data});
+        let payload = crate::server::webhooks::payloads::envelope(&id, event_type, t, data);
         b.webhook_events.push(WebhookEventRow {
             id,
             organization_id: c.organization_id.clone(),
             environment: c.environment.clone(),
             event_type: event_type.into(),
             connection_id: Some(c.id.clone()),
-            payload: payload.to_string(),
+            payload,
             created_at: t,
         });
     };

@@ -322,13 +322,8 @@ pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> ServiceRe
     let ep = own_endpoint(state, viewer, id).await?;
     let now = state.clock.now_ms();
     let event_id = make_id(prefix::EVENT, now, rand::random());
-    let payload = serde_json::json!({
-        "id": event_id,
-        "type": "webhook.test",
-        "created_at": chrono::DateTime::from_timestamp_millis(now).map(|d| d.to_rfc3339()),
-        "data": {"endpoint_id": ep.id, "message": format!("A test event sent from the Switchboard console by {}.", viewer.email)},
-    })
-    .to_string();
+    let payload =
+        payloads::envelope(&event_id, "webhook.test", now, payloads::webhook_test(&ep.id, &viewer.email));
     let owner = format!("test:{}", viewer.user_id);
     let lease_until = now + state.webhooks.settings.lease.as_millis() as i64;
     let event = NewEvent {

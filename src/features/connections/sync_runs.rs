@@ -1,9 +1,9 @@
 //! A connection's sync history (every run, newest first, filtered in the URL) and one run's
 //! page with its upstream calls, the cause of a failure and what to do next.
 
-use super::backfills::{status_label, RunStatus};
-use super::ui::{format_time_utc, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager};
 use crate::error::AppError;
+use crate::features::backfills::{status_label, RunStatus};
+use crate::features::ui::{format_time_utc, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_router::components::Form;

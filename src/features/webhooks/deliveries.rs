@@ -1,9 +1,11 @@
 //! The webhook delivery log (`/webhooks/deliveries`, an endpoint's page, a connection's
 //! Webhooks tab) and a delivery's page with its payload, headers and every attempt.
 
-use super::ui::{format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time};
 use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES, STATUSES};
 use crate::error::AppError;
+use crate::features::ui::{
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_router::components::Form;

@@ -2,9 +2,9 @@
 //! per-object state, the next step, backfill and sync-now), Requests, Webhooks and Activity.
 //! Tabs are URLs (`?tab=`), so a support person can paste the exact view into a ticket.
 
-use super::backfills::{status_label, RunStatus, SyncNow};
-use super::ui::{format_time_utc, Card, ErrorNotice, Loading};
 use crate::error::AppError;
+use crate::features::backfills::{status_label, RunStatus, SyncNow};
+use crate::features::ui::{format_time_utc, Card, ErrorNotice, Loading};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
@@ -302,7 +302,7 @@ pub fn WebhooksTab(connection: String) -> impl IntoView {
     let data = Resource::new(move || connection.clone(), connection_events);
     view! {
         <h2 class="mb-2 text-sm font-semibold text-slate-900">"Deliveries to your endpoints"</h2>
-        <super::webhook_deliveries::DeliveryLog base fixed_connection=fixed hidden=("tab", "webhooks") />
+        <crate::features::webhooks::deliveries::DeliveryLog base fixed_connection=fixed hidden=("tab", "webhooks") />
         <h2 class="mb-2 mt-6 text-sm font-semibold text-slate-900">"Events of this connection"</h2>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
