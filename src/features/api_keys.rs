@@ -249,9 +249,9 @@ fn ApiKeysBody(
                                     <td class="px-4 py-2 text-slate-600">{k.last_used_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
                                     <td class="px-4 py-2">
                                         {if k.revoked {
-                                            view! { <Badge tone="bg-slate-100 text-slate-600 ring-slate-500/20">"Revoked"</Badge> }.into_any()
+                                            view! { <Badge tone=crate::features::ui::Tone::Neutral.classes()>"Revoked"</Badge> }.into_any()
                                         } else {
-                                            view! { <Badge tone="bg-emerald-50 text-emerald-700 ring-emerald-600/20">"Active"</Badge> }.into_any()
+                                            view! { <Badge tone=crate::features::ui::Tone::Good.classes()>"Active"</Badge> }.into_any()
                                         }}
                                     </td>
                                     <td class="px-4 py-2 text-right">

@@ -8,7 +8,8 @@ pub mod detail;
 pub mod new;
 
 use super::ui::{
-    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, TableHead,
+    format_time_utc, status_label, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, StatusBadge,
+    TableHead,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -137,33 +138,6 @@ pub async fn list_backfills(
     })
 }
 
-pub fn run_status_tone(status: &str) -> &'static str {
-    match status {
-        "succeeded" => "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
-        "partial" => "bg-amber-50 text-amber-800 ring-amber-600/20",
-        "failed" => "bg-red-50 text-red-800 ring-red-600/20",
-        "running" => "bg-sky-50 text-sky-800 ring-sky-600/20",
-        "queued" => "bg-slate-100 text-slate-700 ring-slate-500/20",
-        "cancelled" => "bg-slate-100 text-slate-700 ring-slate-500/20",
-        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
-    }
-}
-
-pub fn status_label(status: &str) -> String {
-    match status {
-        "not_supported" => "Not supported".into(),
-        s => {
-            let mut c = s.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-        }
-    }
-}
-
-#[component]
-pub fn RunStatus(#[prop(into)] status: String) -> impl IntoView {
-    view! { <Badge tone=run_status_tone(&status)>{status_label(&status)}</Badge> }
-}
-
 #[component]
 pub fn BackfillsPage() -> impl IntoView {
     let query = use_query_map();
@@ -216,7 +190,7 @@ fn BackfillTable(l: BackfillList) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td class="px-4 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/backfills/{}", b.id)>{b.id.clone()}</a><div class="text-xs text-slate-600">{format_time_utc(b.created_at)}</div></td>
-                                        <td class="px-4 py-2"><RunStatus status=b.status.clone() /></td>
+                                        <td class="px-4 py-2"><StatusBadge status=b.status.clone() /></td>
                                         <td class="px-4 py-2 tabular-nums">{b.connections}</td>
                                         <td class="px-4 py-2 font-mono text-xs">{b.data_objects.join(", ")}</td>
                                         <td class="px-4 py-2 text-xs text-slate-700">{range_text(b.range_from, b.range_to)}</td>

@@ -5,7 +5,7 @@ pub mod tabs;
 
 use super::ui::{
     format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager,
-    TableHead, Time,
+    StatusBadge, TableHead, Time,
 };
 use crate::domain::connection_filter::ConnectionListQuery;
 use crate::domain::ConnectionStatus;
@@ -299,12 +299,6 @@ fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
             </Card>
         </form>
     }
-}
-
-#[component]
-fn StatusBadge(status: String) -> impl IntoView {
-    let label = ConnectionStatus::parse(&status).map(|s| s.label()).unwrap_or("Unknown");
-    view! { <Badge tone=status_tone(&status)>{label}</Badge> }
 }
 
 #[component]

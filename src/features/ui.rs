@@ -58,18 +58,78 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="py-8 text-center text-sm text-slate-500" aria-busy="true">"Loading…"</p> }
 }
 
-/// Colour classes for a status word (connection, sync run, delivery).
-pub fn status_tone(status: &str) -> &'static str {
-    match status {
-        "healthy" | "succeeded" | "delivered" | "enabled" => {
-            "bg-emerald-50 text-emerald-700 ring-emerald-600/20"
+/// How a state reads at a glance. Every badge takes its colour from here, so a word has one
+/// colour on every page: done well (green), under way (blue), worth a look (amber), failed
+/// (red), at rest (grey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Active,
+    Warning,
+    Bad,
+    Neutral,
+}
+
+impl Tone {
+    pub fn classes(self) -> &'static str {
+        match self {
+            Tone::Good => "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
+            Tone::Active => "bg-sky-50 text-sky-800 ring-sky-600/20",
+            Tone::Warning => "bg-amber-50 text-amber-900 ring-amber-600/20",
+            Tone::Bad => "bg-red-50 text-red-800 ring-red-600/20",
+            Tone::Neutral => "bg-slate-100 text-slate-700 ring-slate-500/20",
         }
-        "degraded" | "partial" | "retrying" | "running" | "queued" | "initializing" => {
-            "bg-amber-50 text-amber-800 ring-amber-600/20"
-        }
-        "needs_reauth" | "failed" => "bg-red-50 text-red-700 ring-red-600/20",
-        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
     }
+
+    /// The tone of any status word the console shows: a connection's, a sync run's, a
+    /// backfill's, a delivery's.
+    pub fn of_status(status: &str) -> Tone {
+        match status {
+            "healthy" | "succeeded" | "delivered" | "enabled" => Tone::Good,
+            "running" | "initializing" | "pending" => Tone::Active,
+            "degraded" | "partial" | "retrying" => Tone::Warning,
+            "needs_reauth" | "failed" => Tone::Bad,
+            // queued, cancelled, not_supported, disabled, and anything unknown
+            _ => Tone::Neutral,
+        }
+    }
+
+    /// The tone of an HTTP status code.
+    pub fn of_http(code: i64) -> Tone {
+        match code {
+            200..=299 => Tone::Good,
+            400..=499 => Tone::Warning,
+            500..=599 => Tone::Bad,
+            _ => Tone::Neutral,
+        }
+    }
+}
+
+/// Colour classes for a status word (see [`Tone::of_status`]).
+pub fn status_tone(status: &str) -> &'static str {
+    Tone::of_status(status).classes()
+}
+
+/// Colour classes for an HTTP status code.
+pub fn http_tone(code: i64) -> &'static str {
+    Tone::of_http(code).classes()
+}
+
+/// How a status word is written: a connection's status by its own label ("Needs re-auth"),
+/// any other capitalized with spaces ("not_supported" reads "Not supported").
+pub fn status_label(status: &str) -> String {
+    if let Some(s) = crate::domain::ConnectionStatus::parse(status) {
+        return s.label().to_string();
+    }
+    let text = status.replace('_', " ");
+    let mut c = text.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// A status word as a badge: its label in its tone.
+#[component]
+pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
+    view! { <Badge tone=status_tone(&status)>{status_label(&status)}</Badge> }
 }
 
 #[component]

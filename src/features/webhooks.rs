@@ -8,7 +8,7 @@ pub mod form;
 pub mod recover;
 
 use super::ui::{
-    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, NotFoundNotice, PageHeader, Time,
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, NotFoundNotice, PageHeader, Time, Tone,
 };
 use crate::domain::EVENT_TYPES;
 use crate::error::AppError;
@@ -41,13 +41,13 @@ pub struct EndpointSummary {
 impl EndpointSummary {
     fn state(&self) -> (&'static str, &'static str) {
         if self.deleted {
-            ("Deleted", "bg-slate-100 text-slate-600 ring-slate-500/20")
+            ("Deleted", Tone::Neutral.classes())
         } else if self.enabled {
-            ("Enabled", "bg-emerald-50 text-emerald-800 ring-emerald-600/20")
+            ("Enabled", Tone::Good.classes())
         } else if self.disabled_kind.as_deref() == Some("automatic") {
-            ("Disabled automatically", "bg-red-50 text-red-800 ring-red-600/20")
+            ("Disabled automatically", Tone::Bad.classes())
         } else {
-            ("Disabled", "bg-slate-100 text-slate-700 ring-slate-500/20")
+            ("Disabled", Tone::Neutral.classes())
         }
     }
 

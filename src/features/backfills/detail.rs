@@ -179,7 +179,7 @@ fn BackfillBody(
     let (cancel_id, more_id) = (s.id.clone(), s.id.clone());
     view! {
         <PageHeader title=format!("Backfill {}", s.id) subtitle=format!("Requested by {} on {}", s.created_by.clone().unwrap_or_else(|| "—".into()), format_time_utc(s.created_at))>
-            <span data-testid="backfill-status"><RunStatus status=s.status.clone() /></span>
+            <span data-testid="backfill-status"><StatusBadge status=s.status.clone() /></span>
         </PageHeader>
         <Card class="mb-4 p-5">
             <div class="flex flex-wrap items-center justify-between gap-3 text-sm">
@@ -226,7 +226,7 @@ fn BackfillBody(
                                             None => view! { <span class="text-xs text-slate-600">"not offered"</span> }.into_any(),
                                             Some(c) => view! {
                                                 <a href=format!("/sync-runs/{}", c.run_id) class="block">
-                                                    <RunStatus status=c.status.clone() />
+                                                    <StatusBadge status=c.status.clone() />
                                                     <span class="mt-1 block text-xs tabular-nums text-slate-700">{if c.status == "running" { format!("{} fetched", c.progress) } else { format!("{} records", c.records) }}</span>
                                                     {c.error_code.clone().map(|code| view! { <span class="block text-xs text-red-700" title=c.error_message.clone().unwrap_or_default()>{code}</span> })}
                                                 </a>

@@ -2,8 +2,8 @@
 //! page with its upstream calls, the cause of a failure and what to do next.
 
 use crate::error::AppError;
-use crate::features::backfills::{status_label, RunStatus};
 use crate::features::ui::{format_time_utc, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager};
+use crate::features::ui::{status_label, StatusBadge};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_router::components::Form;
@@ -382,7 +382,7 @@ fn HistoryRow(r: SyncRunItem) -> impl IntoView {
     view! {
         <tr class="align-top" data-run-id=r.id.clone()>
             <td class="px-3 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/sync-runs/{}", r.id)>{r.data_object.clone()}</a></td>
-            <td class="px-3 py-2"><RunStatus status=r.status.clone() /></td>
+            <td class="px-3 py-2"><StatusBadge status=r.status.clone() /></td>
             <td class="px-3 py-2 text-xs text-slate-700">{r.kind.clone()} " · " {r.trigger.clone()}</td>
             <td class="px-3 py-2 text-xs text-slate-700">
                 {format_time_utc(r.queued_at)}<br />
@@ -420,7 +420,7 @@ fn SyncRunBody(v: SyncRunView) -> impl IntoView {
     let dur = duration(&r);
     view! {
         <PageHeader title=format!("{} sync of {}", status_label(&r.kind), r.data_object) subtitle=format!("Run {} · {} · {}", r.id, v.connection_name, v.platform_name)>
-            <RunStatus status=r.status.clone() />
+            <StatusBadge status=r.status.clone() />
         </PageHeader>
         <Card class="mb-4 p-5">
             <dl class="grid gap-3 text-sm sm:grid-cols-3">

@@ -3,8 +3,9 @@
 //! Tabs are URLs (`?tab=`), so a support person can paste the exact view into a ticket.
 
 use crate::error::AppError;
-use crate::features::backfills::{status_label, RunStatus, SyncNow};
+use crate::features::backfills::SyncNow;
 use crate::features::ui::{format_time_utc, Card, ErrorNotice, Loading};
+use crate::features::ui::{status_label, StatusBadge};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
@@ -196,7 +197,7 @@ pub fn OverviewTab(connection: String) -> impl IntoView {
                                                     <td class="px-3 py-2 text-xs">{if !r.supported { "not offered by the platform".to_string() } else { format!("{} ({})", if r.enabled { "enabled" } else { "disabled" }, source(r.from_override)) }}</td>
                                                     <td class="px-3 py-2 text-xs">{r.last_success.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
                                                     <td class="px-3 py-2">{match (r.last_status.clone(), r.last_run_id.clone()) {
-                                                        (Some(s), Some(run)) => view! { <a href=format!("/sync-runs/{run}")><RunStatus status=s /></a> }.into_any(),
+                                                        (Some(s), Some(run)) => view! { <a href=format!("/sync-runs/{run}")><StatusBadge status=s /></a> }.into_any(),
                                                         _ => view! { <span class="text-xs text-slate-600">"—"</span> }.into_any(),
                                                     }}</td>
                                                     <td class="px-3 py-2 text-right text-xs tabular-nums">{format!("{} / {} / {}", r.added, r.updated, r.deleted)}</td>

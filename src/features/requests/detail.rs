@@ -277,15 +277,6 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     })
 }
 
-pub fn status_badge_tone(status: i64) -> &'static str {
-    match status {
-        200..=299 => "bg-emerald-50 text-emerald-700 ring-emerald-600/20",
-        400..=499 => "bg-amber-50 text-amber-800 ring-amber-600/30",
-        500..=599 => "bg-red-50 text-red-700 ring-red-600/20",
-        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
-    }
-}
-
 #[component]
 pub fn RequestLogPage() -> impl IntoView {
     let params = use_params_map();
@@ -340,7 +331,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
     view! {
         <PageHeader title=title subtitle=format!("Request {}", d.id)>
             <div class="flex items-center gap-2">
-                <Badge tone=status_badge_tone(d.status_code)>{format!("HTTP {}", d.status_code)}</Badge>
+                <Badge tone=crate::features::ui::http_tone(d.status_code)>{format!("HTTP {}", d.status_code)}</Badge>
                 <CopyButton text=d.id.clone() label="Copy request ID" />
             </div>
         </PageHeader>
@@ -431,7 +422,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                             <li class="px-5 py-3">
                                 <div class="flex flex-wrap items-center gap-3 text-sm">
                                     <span class="text-slate-500">{format!("#{}", i + 1)}</span>
-                                    <Badge tone=status_badge_tone(c.status)>{c.status.to_string()}</Badge>
+                                    <Badge tone=crate::features::ui::http_tone(c.status)>{c.status.to_string()}</Badge>
                                     <span class="font-mono text-xs break-all">{format!("{} {}", c.method, c.url)}</span>
                                     <span class="ml-auto text-xs text-slate-500">{format!("{} ms", c.latency_ms)}</span>
                                 </div>

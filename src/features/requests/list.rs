@@ -1,9 +1,9 @@
 //! The request-log list at /requests: filters in the URL, keyset pages of 50, newest first.
 
-use super::detail::status_badge_tone;
 use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogPage};
 use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
+use crate::features::ui::http_tone;
 use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Pager, Time};
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -260,7 +260,7 @@ fn Row(r: RequestLogListItem) -> impl IntoView {
                     <CopyButton text=r.id.clone() label="Copy request ID" />
                 </div>
             </td>
-            <td class="px-3 py-2"><Badge tone=status_badge_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
+            <td class="px-3 py-2"><Badge tone=http_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
             <td class="px-3 py-2 font-mono text-xs text-slate-700">{r.error_code.clone().unwrap_or_default()}</td>
             <td class="px-3 py-2">
                 {match (r.connection_name.clone(), r.platform_name.clone()) {

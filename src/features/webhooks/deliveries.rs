@@ -124,15 +124,6 @@ pub async fn list_webhook_deliveries(
     })
 }
 
-pub fn delivery_status_tone(status: &str) -> &'static str {
-    match status {
-        "delivered" => "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
-        "failed" => "bg-red-50 text-red-800 ring-red-600/20",
-        "retrying" => "bg-amber-50 text-amber-900 ring-amber-600/20",
-        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
-    }
-}
-
 pub fn failure_label(kind: &str) -> &'static str {
     match kind {
         "timeout" => "Timed out",
@@ -270,7 +261,7 @@ pub fn DeliveryTable(rows: Vec<DeliveryItem>, newer: Option<String>, older: Opti
                                     <td class="px-3 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/webhooks/deliveries/{}", d.id)>{d.event_type.clone()}</a></td>
                                     <td class="max-w-[16rem] truncate px-3 py-2 text-xs"><a class="text-slate-800 hover:underline" href=format!("/webhooks/{}", d.endpoint_id) title=d.endpoint_url.clone()>{d.endpoint_url.clone()}</a></td>
                                     <td class="px-3 py-2 font-mono text-xs">{match d.connection_id.clone() { Some(c) => { let href = format!("/connections/{c}"); view! { <a class="text-indigo-700 hover:underline" href=href>{c}</a> }.into_any() }, None => view! { <span class="text-slate-500">"—"</span> }.into_any() }}</td>
-                                    <td class="px-3 py-2"><Badge tone=delivery_status_tone(&d.status)>{d.status.clone()}</Badge> <span class="ml-1 text-xs text-slate-600">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</span></td>
+                                    <td class="px-3 py-2"><Badge tone=crate::features::ui::status_tone(&d.status)>{d.status.clone()}</Badge> <span class="ml-1 text-xs text-slate-600">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</span></td>
                                     <td class="px-3 py-2 text-xs">{match (d.last_status, d.last_failure.clone()) {
                                         (Some(s), _) => s.to_string(),
                                         (None, Some(f)) => failure_label(&f).to_string(),
@@ -438,7 +429,7 @@ fn DeliveryBody(
         <div class="grid gap-4 lg:grid-cols-3">
             <Card class="p-5 lg:col-span-1">
                 <dl class="space-y-2 text-sm" data-testid="delivery-summary">
-                    <div><dt class="text-slate-600">"Status"</dt><dd><Badge tone=delivery_status_tone(&d.status)>{d.status.clone()}</Badge></dd></div>
+                    <div><dt class="text-slate-600">"Status"</dt><dd><Badge tone=crate::features::ui::status_tone(&d.status)>{d.status.clone()}</Badge></dd></div>
                     <div><dt class="text-slate-600">"Event ID (webhook-id)"</dt><dd class="font-mono text-xs">{d.event_id.clone()}</dd></div>
                     <div><dt class="text-slate-600">"Endpoint"</dt><dd class="break-all"><a class="text-indigo-700 hover:underline" href=format!("/webhooks/{}", d.endpoint_id)>{d.endpoint_url.clone()}</a>{v.endpoint_deleted.then_some(" (deleted)")}</dd></div>
                     <div><dt class="text-slate-600">"Connection"</dt><dd class="font-mono text-xs">{match d.connection_id.clone() { Some(c) => { let href = format!("/connections/{c}?tab=webhooks"); view! { <a class="text-indigo-700 hover:underline" href=href>{c}</a> }.into_any() }, None => view! { <span>"—"</span> }.into_any() }}</dd></div>
@@ -477,7 +468,7 @@ fn DeliveryBody(
                                         <span class="text-slate-700">{format_time_utc(a.at)}</span>
                                         <span class="font-mono">{a.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| "no response".into())}</span>
                                         <span class="text-slate-700">{a.latency_ms.map(|l| format!("{l} ms")).unwrap_or_default()}</span>
-                                        {a.failure.clone().map(|f| view! { <Badge tone="bg-red-50 text-red-800 ring-red-600/20">{failure_label(&f)}</Badge> })}
+                                        {a.failure.clone().map(|f| view! { <Badge tone=crate::features::ui::Tone::Bad.classes()>{failure_label(&f)}</Badge> })}
                                     </p>
                                     {a.failure_detail.clone().map(|d| view! { <p class="mt-1 text-red-800">{d}</p> })}
                                     {a.body.clone().filter(|b| !b.is_empty()).map(|b| view! {
