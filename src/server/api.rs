@@ -8,11 +8,10 @@
 //! console's cookie session, origin check and sign-in redirect never see these routes.
 
 pub mod error;
-pub mod ingest;
 pub mod keys;
 pub mod limits;
-pub mod read;
 pub mod reference;
+pub mod v1;
 
 use super::AppState;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -23,6 +22,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use error::{ApiError, PendingErrorBody};
 use utoipa::OpenApi;
+use v1::{backfills, connections, ingest, request_logs, webhook_deliveries};
 
 /// Largest body a call may send (a batch of 1,000 items with realistic bodies fits).
 pub const MAX_BODY_BYTES: usize = 5 << 20;
@@ -39,14 +39,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ingest/events", post(ingest::events))
         .route("/ingest/sync-runs", post(ingest::sync_runs))
         .route("/ingest/sync-runs/claim", post(ingest::claim_sync_runs))
-        .route("/request-logs", get(read::list_request_logs))
-        .route("/request-logs/{id}", get(read::get_request_log))
-        .route("/connections", get(read::list_connections))
-        .route("/connections/{id}", get(read::get_connection))
-        .route("/connections/{id}/sync-runs", get(read::list_sync_runs))
-        .route("/backfills", post(read::create_backfill))
-        .route("/backfills/{id}", get(read::get_backfill))
-        .route("/webhook-deliveries", get(read::list_webhook_deliveries))
+        .route("/request-logs", get(request_logs::list_request_logs))
+        .route("/request-logs/{id}", get(request_logs::get_request_log))
+        .route("/connections", get(connections::list_connections))
+        .route("/connections/{id}", get(connections::get_connection))
+        .route("/connections/{id}/sync-runs", get(connections::list_sync_runs))
+        .route("/backfills", post(backfills::create_backfill))
+        .route("/backfills/{id}", get(backfills::get_backfill))
+        .route("/webhook-deliveries", get(webhook_deliveries::list_webhook_deliveries))
         .layer(middleware::from_fn_with_state(state, keys::authenticate));
     Router::new()
         .route("/openapi.json", get(openapi_json))
@@ -144,14 +144,14 @@ impl utoipa::Modify for SecurityAddon {
         ingest::events,
         ingest::sync_runs,
         ingest::claim_sync_runs,
-        read::list_request_logs,
-        read::get_request_log,
-        read::list_connections,
-        read::get_connection,
-        read::list_sync_runs,
-        read::create_backfill,
-        read::get_backfill,
-        read::list_webhook_deliveries,
+        request_logs::list_request_logs,
+        request_logs::get_request_log,
+        connections::list_connections,
+        connections::get_connection,
+        connections::list_sync_runs,
+        backfills::create_backfill,
+        backfills::get_backfill,
+        webhook_deliveries::list_webhook_deliveries,
     ),
     modifiers(&SecurityAddon),
     security(("bearer" = [])),

@@ -1,43 +1,14 @@
 //! `POST /api/v1/ingest/...`: the data plane's batches, handed to `server::ingest`.
 
-use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, RawJson};
 use crate::domain::KeyScope;
 use crate::server::actor::ApiCaller;
+use crate::server::api::error::{ApiError, ErrorBody};
 use crate::server::ingest::{self, Batch, BatchError, IngestResult, Outcome};
 use crate::server::AppState;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-
-/// A JSON body whose rejections (not JSON, too large, wrong content type) are API errors.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
-
-/// A JSON body kept as its bytes: a request-log batch is megabytes of JSON, read item by item
-/// off the async threads (`ingest::request_logs`) rather than into a tree here.
-pub struct RawJson(pub Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for RawJson {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        // As axum's `Json`: application/json, or any application/...+json.
-        let mime = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        let json =
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"));
-        if !json {
-            return Err(ApiError::not_json());
-        }
-        Bytes::from_request(req, state).await.map(RawJson).map_err(|_| ApiError::too_large())
-    }
-}
 
 fn answer(outcome: Outcome) -> Response {
     if outcome.conflicts.is_empty() {
