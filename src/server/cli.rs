@@ -336,14 +336,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::BenchRequestLogs { request_logs, runs } => {
             let store = store::open(&database_url, sealer.clone()).await?;
-            super::bench::run(store.as_ref(), request_logs, runs.max(1)).await?;
+            super::bench::request_logs::run(store.as_ref(), request_logs, runs.max(1)).await?;
             Ok(())
         }
         Command::BenchSync { connections, backfill_connections, history, runs } => {
             let store = store::open(&database_url, sealer.clone()).await?;
-            super::bench_sync::run(
+            super::bench::sync::run(
                 store,
-                super::bench_sync::BenchSync {
+                super::bench::sync::BenchSync {
                     connections: connections.max(backfill_connections),
                     backfill_connections,
                     history,
@@ -355,10 +355,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::BenchIngest { clients, batches, batch_size } => {
             let store = store::open(&database_url, sealer.clone()).await?;
-            super::bench_ingest::run(
+            super::bench::ingest::run(
                 store,
                 database_url.as_str(),
-                super::bench_ingest::BenchIngest {
+                super::bench::ingest::BenchIngest {
                     clients: clients.max(1),
                     batches: batches.max(1),
                     batch_size: batch_size.clamp(1, 1000),
@@ -369,9 +369,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::BenchWebhooks { deliveries, latency_events, log_rows, runs } => {
             let store = store::open(&database_url, sealer.clone()).await?;
-            super::bench_webhooks::run(
+            super::bench::webhooks::run(
                 store,
-                super::bench_webhooks::BenchWebhooks {
+                super::bench::webhooks::BenchWebhooks {
                     deliveries,
                     latency_events,
                     log_rows,

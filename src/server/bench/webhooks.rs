@@ -3,15 +3,15 @@
 //! log's first page on a large table. A benchmark, not a test: it prints figures and never fails
 //! on them. Run it on an empty database; it creates its own organization.
 
-use super::auth::now_ms;
-use super::bench::time_runs;
-use super::clock::SystemClock;
-use super::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
-use super::store::{
+use super::time_runs;
+use crate::ids::{make_id, prefix};
+use crate::server::auth::now_ms;
+use crate::server::clock::SystemClock;
+use crate::server::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
+use crate::server::store::{
     OrganizationRow, Scope, SeedBatch, Store, StoreResult, WebhookDeliveryRow, WebhookEventRow,
 };
-use super::webhooks::delivery::{self, DeliverySettings, Engine};
-use crate::ids::{make_id, prefix};
+use crate::server::webhooks::delivery::{self, DeliverySettings, Engine};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -46,8 +46,9 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
     let received = Arc::new(AtomicUsize::new(0));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| super::store::StoreError::Database(sqlx::Error::Io(e)))?;
-    let addr = listener.local_addr().map_err(|e| super::store::StoreError::Database(sqlx::Error::Io(e)))?;
+        .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Io(e)))?;
+    let addr =
+        listener.local_addr().map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Io(e)))?;
     let (a, r) = (arrivals.clone(), received.clone());
     let app = axum::Router::new().route(
         "/{n}",
@@ -78,7 +79,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
             description: format!("bench {n}"),
             event_types: "[\"*\"]".into(),
             enabled: true,
-            secret: super::webhooks::signing::generate_secret(),
+            secret: crate::server::webhooks::signing::generate_secret(),
             previous_secret: None,
             previous_secret_expires_at: None,
             disabled_reason: None,
@@ -89,7 +90,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
             created_at: now,
             updated_at: now,
         };
-        let audit = super::auth::audit_entry(
+        let audit = crate::server::auth::audit_entry(
             Some(&org.id),
             None,
             "bench",

@@ -5,11 +5,11 @@
 //! prints rows per second, the page's p50/p95 under that load, and the server's peak memory.
 //! A benchmark, not a test: it prints figures and never fails on them.
 
-use super::api_keys;
-use super::auth::now_ms;
-use super::store::{OrganizationRow, Scope, Store, StoreError, StoreResult};
 use crate::domain::KeyScope;
 use crate::ids::{make_id, prefix};
+use crate::server::api_keys;
+use crate::server::auth::now_ms;
+use crate::server::store::{OrganizationRow, Scope, Store, StoreError, StoreResult};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -92,8 +92,8 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
     let scope = Scope::new(org.id.clone(), "production");
     // One connection the logs belong to (its platform is looked up per batch, as in production).
     let connection = make_id(prefix::CONNECTION, now, rand::random());
-    let mut seed = super::store::SeedBatch::default();
-    seed.connections.push(super::store::ConnectionRow {
+    let mut seed = crate::server::store::SeedBatch::default();
+    seed.connections.push(crate::server::store::ConnectionRow {
         id: connection.clone(),
         organization_id: org.id.clone(),
         environment: "production".into(),

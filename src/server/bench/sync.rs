@@ -6,15 +6,17 @@
 //! Acme's production environment, backfills 5 objects of `backfill_connections` of them, then
 //! grows the sync history to `history` runs and the environment to `connections` connections.
 
-use super::auth::{audit_entry, now_ms};
-use super::bench::time_runs;
-use super::clock::SystemClock;
-use super::sandbox::SandboxSettings;
-use super::store::sync::{NewBackfill, NewSyncRun, RunTarget, SyncRunQuery};
-use super::store::{ConnectionFilter, ConnectionRow, Page, Scope, SeedBatch, Store, StoreResult, SyncRunRow};
-use super::worker::{Worker, WorkerSettings, WorkerWaker};
+use super::time_runs;
 use crate::domain::{SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
+use crate::server::auth::{audit_entry, now_ms};
+use crate::server::clock::SystemClock;
+use crate::server::sandbox::SandboxSettings;
+use crate::server::store::sync::{NewBackfill, NewSyncRun, RunTarget, SyncRunQuery};
+use crate::server::store::{
+    ConnectionFilter, ConnectionRow, Page, Scope, SeedBatch, Store, StoreResult, SyncRunRow,
+};
+use crate::server::worker::{Worker, WorkerSettings, WorkerWaker};
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +32,7 @@ const OBJECTS: [&str; 5] = ["accounts", "customers", "invoices", "bills", "journ
 
 pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
     if store.count_organizations().await? == 0 {
-        super::seed::seed_demo(store.as_ref(), 1_000).await?;
+        crate::server::seed::seed_demo(store.as_ref(), 1_000).await?;
     }
     let acme = store.get_organization("acme").await?.expect("demo organization acme");
     let scope = Scope::new(acme.id.clone(), "production");
@@ -250,7 +252,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
             let store = store.clone();
             let scope = scope.clone();
             async move {
-                super::connections::search(store.as_ref(), &scope, &f, &Page::First, 51, now, false)
+                crate::server::connections::search(store.as_ref(), &scope, &f, &Page::First, 51, now, false)
                     .await
                     .map(|_| ())
             }
