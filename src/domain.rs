@@ -69,6 +69,19 @@ macro_rules! string_enum {
             }
         }
 
+        // Compared with its text directly (`status == "queued"`), as rows and tests often do.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
         impl From<$name> for String {
             fn from(value: $name) -> String {
                 value.as_str().to_string()
@@ -196,6 +209,39 @@ impl KeyScope {
         }
     }
 }
+
+string_enum!(
+    /// Everything the audit log records, spelled as stored. Every writer names one of these, and
+    /// the audit page's filter offers exactly these, so it never offers an action nothing writes.
+    AuditAction {
+        SyncConfigSave => "sync_config.save",
+        SyncConfigRestore => "sync_config.restore",
+        SyncConfigApply => "sync_config.apply",
+        BackfillCreate => "backfill.create",
+        BackfillCancel => "backfill.cancel",
+        ConnectionSyncNow => "connection.sync_now",
+        ApiKeyCreate => "api_key.create",
+        ApiKeyRevoke => "api_key.revoke",
+        WebhookEndpointCreate => "webhook_endpoint.create",
+        WebhookEndpointUpdate => "webhook_endpoint.update",
+        WebhookEndpointEnable => "webhook_endpoint.enable",
+        WebhookEndpointDisable => "webhook_endpoint.disable",
+        WebhookEndpointDelete => "webhook_endpoint.delete",
+        WebhookEndpointRotateSecret => "webhook_endpoint.rotate_secret",
+        WebhookEndpointRevealSecret => "webhook_endpoint.reveal_secret",
+        WebhookEndpointRecover => "webhook_endpoint.recover",
+        WebhookDeliveryResend => "webhook_delivery.resend",
+        StaffBackfillCreate => "staff.backfill.create",
+        StaffWebhookDeliveryResend => "staff.webhook_delivery.resend",
+        StaffOpenOrganization => "staff.open_organization",
+        StaffSwitchOrganization => "staff.switch_organization",
+        StaffViewSyncConfig => "staff.view_sync_config",
+        StaffViewConnection => "staff.view_connection",
+        StaffViewRequest => "staff.view_request",
+        StaffViewWebhookEndpoint => "staff.view_webhook_endpoint",
+        StaffViewWebhookDelivery => "staff.view_webhook_delivery",
+    }
+);
 
 string_enum!(
     /// How often the scheduler queues a connection's incremental syncs.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod actor;
 pub mod api;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod backfills;
 pub mod bench;

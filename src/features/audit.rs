@@ -3,50 +3,19 @@
 //! Filters are in the URL and the form is a GET, so it works without JavaScript.
 
 use super::ui::{format_time_utc, Card, ErrorNotice, Loading, PageHeader, Pager};
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-/// The actions the filter offers, in the order people look for them.
-pub const ACTIONS: &[&str] = &[
-    "sync_config.save",
-    "sync_config.restore",
-    "sync_config.apply",
-    "backfill.create",
-    "backfill.cancel",
-    "connection.sync_now",
-    "api_key.create",
-    "api_key.revoke",
-    "webhook_endpoint.create",
-    "webhook_endpoint.update",
-    "webhook_endpoint.enable",
-    "webhook_endpoint.disable",
-    "webhook_endpoint.delete",
-    "webhook_endpoint.rotate_secret",
-    "webhook_endpoint.reveal_secret",
-    "webhook_endpoint.recover",
-    "webhook_delivery.resend",
-    "staff.backfill.create",
-    "staff.webhook_delivery.resend",
-    "staff.open_organization",
-    "staff.switch_organization",
-    "staff.view_sync_config",
-    "staff.view_connection",
-    "staff.view_request",
-    "staff.view_sync_run",
-    "staff.view_backfill",
-    "staff.view_webhook_endpoint",
-    "staff.view_webhook_delivery",
-];
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditItem {
     pub id: String,
     pub at: i64,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target: String,
     pub ip: Option<String>,
     pub details: String,
@@ -69,34 +38,12 @@ pub async fn audit_log(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<AuditView, AppError> {
-    use crate::ids::prefix;
-    use crate::server::context::{internal, session};
-    use crate::server::service::page_from_cursors;
-    use crate::server::store::{keyset_window, AuditQuery};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    if !viewer.role.is_some_and(crate::domain::Role::can_administer) {
-        return Err(AppError::forbidden("The audit log is for the organization's owners and admins."));
-    }
-    let action = action.trim().to_string();
-    if !action.is_empty() && !ACTIONS.contains(&action.as_str()) {
-        return Err(AppError::invalid(format!(
-            "Unknown action {action:?}: choose one from the list, or all actions."
-        )));
-    }
-    let actor = actor.trim().to_lowercase();
-    if actor.chars().count() > 200 {
-        return Err(AppError::invalid("The person filter is an email address of at most 200 characters."));
-    }
-    let page = page_from_cursors(prefix::AUDIT, "audit entry", Some(&before), Some(&after))?;
-    let q = AuditQuery {
-        organization_id: viewer.organization_id.clone(),
-        action: (!action.is_empty()).then(|| action.clone()),
-        actor_email: (!actor.is_empty()).then(|| actor.clone()),
-        page: page.clone(),
-        limit: PAGE_SIZE + 1,
-    };
-    let rows = state.store.audit_page(&q).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &page, PAGE_SIZE, |r| r.id.clone());
+    let page =
+        crate::server::audit::log_page(&state, &viewer, &action, &actor, &before, &after, PAGE_SIZE).await?;
+    let (rows, newer, older) = (page.rows, page.newer, page.older);
+    let (action, actor) = (page.action.map(|a| a.as_str().to_string()).unwrap_or_default(), page.actor);
     let filters: String = [("action", &action), ("actor", &actor)]
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -139,7 +86,7 @@ pub fn AuditPage() -> impl IntoView {
                 <label class="flex flex-col text-slate-700">"Action"
                     <select name="action" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
                         <option value="" selected=action.is_empty()>"All actions"</option>
-                        {ACTIONS.iter().map(|a| view! { <option value=*a selected=*a == action>{*a}</option> }).collect_view()}
+                        {AuditAction::ALL.iter().map(|a| view! { <option value=a.as_str() selected=a.as_str() == action>{a.as_str()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label class="flex flex-col text-slate-700">"Person (email)"
@@ -166,7 +113,7 @@ pub fn AuditPage() -> impl IntoView {
                                             <tr class="align-top">
                                                 <td class="whitespace-nowrap px-4 py-2 text-xs">{format_time_utc(i.at)}</td>
                                                 <td class="px-4 py-2 text-xs">{i.actor.clone()}{i.ip.clone().map(|ip| view! { <span class="block text-slate-600">{ip}</span> })}</td>
-                                                <td class="px-4 py-2 font-mono text-xs">{i.action.clone()}</td>
+                                                <td class="px-4 py-2 font-mono text-xs">{i.action.as_str()}</td>
                                                 <td class="px-4 py-2 font-mono text-xs">{i.target.clone()}</td>
                                                 <td class="max-w-md break-words px-4 py-2 font-mono text-xs text-slate-700">{i.details.clone()}</td>
                                             </tr>

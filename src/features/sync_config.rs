@@ -176,7 +176,7 @@ pub async fn sync_config_page(
     let (state, viewer) = session()?;
     let it = convert::integration_type(&integration_type)?;
     let scope = own_scope(&viewer);
-    svc::audit_staff_view(state.store.as_ref(), &viewer, it.as_str()).await?;
+    svc::audit_staff_view(state.store.as_ref(), state.clock.as_ref(), &viewer, it.as_str()).await?;
     let cur = svc::current(state.store.as_ref(), &scope, it).await?;
     let drift = svc::drift(state.store.as_ref(), &scope, it, cur.row.version).await?;
     Ok(SyncConfigView {

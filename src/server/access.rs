@@ -7,7 +7,9 @@
 //! as an id that does not exist. Staff may read another organization's object, and every such
 //! look is written to the audit log before anything is returned.
 
-use super::auth::{audit, Viewer};
+use super::actor::Author;
+use super::audit::Audit;
+use super::auth::Viewer;
 use super::service::{ServiceError, ServiceResult};
 use super::store::{ObjectKind, Scope};
 use super::AppState;
@@ -40,18 +42,11 @@ pub async fn scope_for(
     if !viewer.is_staff() {
         return Err(not_found());
     }
-    audit(
-        state.store.as_ref(),
-        Some(&found.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        &format!("staff.view_{}", kind.code()),
-        kind.code(),
-        id,
-        viewer.ip.as_deref(),
-        serde_json::json!({"environment": found.environment}),
-    )
-    .await?;
+    let entry = Audit::new(kind.staff_view_action(), kind.code(), id, state.clock.now_ms())
+        .by(&Author::person(viewer))
+        .of_organization(&found.organization_id)
+        .details(serde_json::json!({"environment": found.environment}));
+    super::audit::record(state.store.as_ref(), entry).await?;
     Ok(found)
 }
 

@@ -6,11 +6,12 @@
 //! middleware (`api::keys`) authenticates calls with it.
 
 use super::actor::Actor;
-use super::auth::{audit_entry, hash_token};
+use super::audit::Audit;
+use super::auth::hash_token;
 use super::clock::{Clock, SystemClock};
 use super::service::{parse_id_param, ServiceError, ServiceResult};
 use super::store::{ApiKeyRow, NewApiKey, Page, Scope, Store};
-use crate::domain::KeyScope;
+use crate::domain::{AuditAction, KeyScope};
 use crate::ids::{make_id, prefix};
 use rand::Rng;
 
@@ -79,16 +80,7 @@ pub async fn create(
         created_by: author.user_id.clone(),
         created_at: now,
     };
-    let audit = audit_entry(
-        Some(&scope.organization_id),
-        author.user_id.as_deref(),
-        &author.email,
-        "api_key.create",
-        "api_key",
-        &key.id,
-        author.ip.as_deref(),
-        serde_json::json!({"name": name, "prefix": key.prefix, "scope": key.scope, "environment": key.environment}),
-    );
+    let audit = Audit::new(AuditAction::ApiKeyCreate, "api_key", &key.id, now).by(&author).of_organization(&scope.organization_id).details(serde_json::json!({"name": name, "prefix": key.prefix, "scope": key.scope, "environment": key.environment})).entry();
     store.create_api_key(&key, &audit).await?;
     Ok(CreatedKey { id: key.id, secret })
 }
@@ -125,17 +117,13 @@ pub async fn revoke(
     if let Some(r) = reason {
         details["reason"] = r.into();
     }
-    let audit = audit_entry(
-        Some(&scope.organization_id),
-        author.user_id.as_deref(),
-        &author.email,
-        "api_key.revoke",
-        "api_key",
-        &id,
-        author.ip.as_deref(),
-        details,
-    );
-    if !store.revoke_api_key(&scope, &id, clock.now_ms(), &audit).await? {
+    let now = clock.now_ms();
+    let audit = Audit::new(AuditAction::ApiKeyRevoke, "api_key", &id, now)
+        .by(&author)
+        .of_organization(&scope.organization_id)
+        .details(details)
+        .entry();
+    if !store.revoke_api_key(&scope, &id, now, &audit).await? {
         return Err(ServiceError::not_found(format!("No active API key {id} in this environment.")));
     }
     Ok(id)

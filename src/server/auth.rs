@@ -8,10 +8,11 @@
 
 pub mod limiter;
 
-use super::store::{NewAuditEntry, NewSession, Scope, SessionRow, Store, StoreError};
+use super::actor::Author;
+use super::audit::Audit;
+use super::store::{NewSession, Scope, SessionRow, Store, StoreError};
 use super::AppState;
-use crate::domain::{Environment, Role, StaffRole};
-use crate::ids;
+use crate::domain::{AuditAction, Environment, Role, StaffRole};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{FromRequest, Request, State};
@@ -398,16 +399,18 @@ async fn start_session(
         })
         .await?;
     if memberships.is_empty() && is_staff {
-        let entry = audit_entry(
-            Some(&organization_id),
-            Some(user_id),
-            email,
-            "staff.open_organization",
-            "organization",
-            &organization_id,
-            ip.as_deref(),
-            serde_json::json!({"reason": "default organization at sign-in"}),
-        );
+        let author = Author {
+            user_id: Some(user_id.to_string()),
+            email: email.to_string(),
+            ip: ip.clone(),
+            staff: true,
+            idempotency_scope: user_id.to_string(),
+        };
+        let entry = Audit::new(AuditAction::StaffOpenOrganization, "organization", &organization_id, now)
+            .by(&author)
+            .of_organization(&organization_id)
+            .details(serde_json::json!({"reason": "default organization at sign-in"}))
+            .entry();
         let scope = Scope::new(organization_id.clone(), Environment::Production.as_str());
         state.store.set_session_context(&hash_token(&token), &scope, Some(&entry)).await?;
     }
@@ -465,16 +468,13 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
             return Ok((StatusCode::FORBIDDEN, "You are not a member of that organization.").into_response());
         }
         let entry = (!is_member).then(|| {
-            audit_entry(
-                Some(&org.id),
-                Some(&viewer.user_id),
-                &viewer.email,
-                "staff.switch_organization",
-                "organization",
-                &org.id,
-                viewer.ip.as_deref(),
-                serde_json::json!({"from": viewer.organization_id, "environment": environment.as_str()}),
-            )
+            Audit::new(AuditAction::StaffSwitchOrganization, "organization", &org.id, state.clock.now_ms())
+                .by(&Author::person(&viewer))
+                .of_organization(&org.id)
+                .details(
+                    serde_json::json!({"from": viewer.organization_id, "environment": environment.as_str()}),
+                )
+                .entry()
         });
         let scope = Scope::new(org.id.clone(), environment.as_str());
         state.store.set_session_context(&viewer.token_hash, &scope, entry.as_ref()).await?;
@@ -485,61 +485,6 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
         tracing::error!(error = %e, "switching organization failed");
         (StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable. Try again shortly.").into_response()
     })
-}
-
-/// An audit entry, for a store method that writes it in the same transaction as the change.
-#[allow(clippy::too_many_arguments)]
-pub fn audit_entry(
-    organization_id: Option<&str>,
-    actor_user_id: Option<&str>,
-    actor_email: &str,
-    action: &str,
-    target_type: &str,
-    target_id: &str,
-    ip: Option<&str>,
-    details: serde_json::Value,
-) -> NewAuditEntry {
-    let now = now_ms();
-    NewAuditEntry {
-        id: ids::make_id(ids::prefix::AUDIT, now, rand::random()),
-        organization_id: organization_id.map(str::to_string),
-        actor_user_id: actor_user_id.map(str::to_string),
-        actor_email: actor_email.to_string(),
-        action: action.to_string(),
-        target_type: target_type.to_string(),
-        target_id: target_id.to_string(),
-        ip: ip.map(str::to_string),
-        details: details.to_string(),
-        created_at: now,
-    }
-}
-
-/// Records a read that must leave a trace (staff looking into another organization) before
-/// the data is returned; changes use [`audit_entry`] inside their own transaction instead.
-#[allow(clippy::too_many_arguments)]
-pub async fn audit(
-    store: &dyn Store,
-    organization_id: Option<&str>,
-    actor_user_id: Option<&str>,
-    actor_email: &str,
-    action: &str,
-    target_type: &str,
-    target_id: &str,
-    ip: Option<&str>,
-    details: serde_json::Value,
-) -> Result<(), StoreError> {
-    store
-        .insert_audit(&audit_entry(
-            organization_id,
-            actor_user_id,
-            actor_email,
-            action,
-            target_type,
-            target_id,
-            ip,
-            details,
-        ))
-        .await
 }
 
 /// Deletes expired and idle sessions and stale one-time values every few minutes, for as long

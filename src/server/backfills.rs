@@ -4,12 +4,15 @@
 //! and wakes the worker.
 
 use super::actor::Author;
-use super::auth::{audit_entry, Viewer};
+use super::audit::Audit;
+use super::auth::Viewer;
 use super::clock::Clock;
 use super::service::{ServiceError, ServiceResult};
 use super::store::sync::{NewBackfill, NewSyncRun};
 use super::store::{ConnectionRow, Scope, Store};
-use crate::domain::{platform, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind, TriggerKind};
+use crate::domain::{
+    platform, AuditAction, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind, TriggerKind,
+};
 use crate::ids::{make_id, prefix};
 
 /// Connections one backfill may cover.
@@ -247,7 +250,7 @@ pub async fn create_as(
         range_to: plan.range_to,
         config_version: plan.config_version,
         reason,
-        action: if actor.staff { "staff.backfill.create" } else { "backfill.create" },
+        action: if actor.staff { AuditAction::StaffBackfillCreate } else { AuditAction::BackfillCreate },
     };
     queue(store, clock, actor, scope, &req.idempotency_key, backfill, |_| details).await
 }
@@ -264,7 +267,7 @@ pub struct Queued {
     pub config_version: i64,
     pub reason: Option<String>,
     /// The audit entry's action (`backfill.create`, `sync_config.apply`).
-    pub action: &'static str,
+    pub action: AuditAction,
 }
 
 fn check_submission_key(key: &str) -> ServiceResult<()> {
@@ -313,16 +316,11 @@ pub async fn queue(
         reason: b.reason,
         connection_ids: b.connection_ids,
     };
-    let audit = audit_entry(
-        Some(&scope.organization_id),
-        author.user_id.as_deref(),
-        &author.email,
-        b.action,
-        "backfill",
-        &id,
-        author.ip.as_deref(),
-        details(&id),
-    );
+    let audit = Audit::new(b.action, "backfill", &id, clock.now_ms())
+        .by(author)
+        .of_organization(&scope.organization_id)
+        .details(details(&id))
+        .entry();
     Ok(store.create_backfill(&backfill, &b.runs, &audit).await?)
 }
 
@@ -358,16 +356,11 @@ pub async fn sync_now(
         ..NewSyncRun::new(&(&c).into(), data_object, SyncRunKind::Incremental, TriggerKind::User, now)
             .over(c.last_synced_at.unwrap_or(now - DAY_MS), now)
     };
-    let audit = audit_entry(
-        Some(&scope.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        "connection.sync_now",
-        "connection",
-        &c.id,
-        viewer.ip.as_deref(),
-        serde_json::json!({"object": data_object, "run": run.id}),
-    );
+    let audit = Audit::new(AuditAction::ConnectionSyncNow, "connection", &c.id, clock.now_ms())
+        .by(&Author::person(viewer))
+        .of_organization(&scope.organization_id)
+        .details(serde_json::json!({"object": data_object, "run": run.id}))
+        .entry();
     store.queue_runs(std::slice::from_ref(&run), Some(&audit)).await?;
     Ok(run.id)
 }
@@ -381,16 +374,10 @@ pub async fn cancel(
     backfill_id: &str,
 ) -> ServiceResult<()> {
     may_trigger(viewer).map_err(ServiceError::Forbidden)?;
-    let audit = audit_entry(
-        Some(&scope.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        "backfill.cancel",
-        "backfill",
-        backfill_id,
-        viewer.ip.as_deref(),
-        serde_json::json!({}),
-    );
+    let audit = Audit::new(AuditAction::BackfillCancel, "backfill", backfill_id, clock.now_ms())
+        .by(&Author::person(viewer))
+        .of_organization(&scope.organization_id)
+        .entry();
     if store.cancel_backfill(scope, backfill_id, clock.now_ms(), &audit).await? {
         Ok(())
     } else {

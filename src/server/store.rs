@@ -168,7 +168,18 @@ impl ObjectKind {
         }
     }
 
-    /// The name in audit entries (`staff.view_{code}`).
+    /// What staff looking at one from outside its organization is audited as.
+    pub fn staff_view_action(self) -> crate::domain::AuditAction {
+        use crate::domain::AuditAction;
+        match self {
+            ObjectKind::Request => AuditAction::StaffViewRequest,
+            ObjectKind::Connection => AuditAction::StaffViewConnection,
+            ObjectKind::WebhookEndpoint => AuditAction::StaffViewWebhookEndpoint,
+            ObjectKind::WebhookDelivery => AuditAction::StaffViewWebhookDelivery,
+        }
+    }
+
+    /// The target type in audit entries.
     pub fn code(self) -> &'static str {
         match self {
             ObjectKind::Request => "request",

@@ -8,14 +8,15 @@
 pub mod settings;
 
 use super::actor::Author;
-use super::auth::{audit, audit_entry, Viewer};
+use super::audit::Audit;
+use super::auth::Viewer;
 use super::backfills;
 use super::clock::Clock;
 use super::service::{ServiceError, ServiceResult};
 use super::store::sync::NewSyncRun;
 use super::store::sync_config::{BehindConnectionRow, SyncConfigVersionRow, VersionCount};
 use super::store::{Scope, Store};
-use crate::domain::{platform, IntegrationType, Role, SyncRunKind, TriggerKind};
+use crate::domain::{platform, AuditAction, IntegrationType, Role, SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
 use settings::{diff, objects_to_backfill, Change, FieldError, SettingsForm, SyncSettings};
 
@@ -41,22 +42,19 @@ pub fn may_edit(viewer: &Viewer) -> Result<(), String> {
 }
 
 /// Staff reading another organization's configuration leave a trace first.
-pub async fn audit_staff_view(store: &dyn Store, viewer: &Viewer, what: &str) -> ServiceResult<()> {
+pub async fn audit_staff_view(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    viewer: &Viewer,
+    what: &str,
+) -> ServiceResult<()> {
     if viewer.role.is_some() || !viewer.is_staff() {
         return Ok(());
     }
-    audit(
-        store,
-        Some(&viewer.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        "staff.view_sync_config",
-        "sync_config",
-        what,
-        viewer.ip.as_deref(),
-        serde_json::json!({"environment": viewer.environment.as_str()}),
-    )
-    .await?;
+    let entry = Audit::new(AuditAction::StaffViewSyncConfig, "sync_config", what, clock.now_ms())
+        .by_viewer(viewer)
+        .details(serde_json::json!({"environment": viewer.environment.as_str()}));
+    super::audit::record(store, entry).await?;
     Ok(())
 }
 
@@ -397,23 +395,23 @@ async fn write_version(
         restored_from,
         created_at: now,
     };
-    let entry = audit_entry(
-        Some(&scope.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        if restored_from.is_some() { "sync_config.restore" } else { "sync_config.save" },
+    let entry = Audit::new(
+        if restored_from.is_some() { AuditAction::SyncConfigRestore } else { AuditAction::SyncConfigSave },
         "sync_config",
         &id,
-        viewer.ip.as_deref(),
-        serde_json::json!({
-            "environment": scope.environment,
-            "integration_type": it.as_str(),
-            "version": base + 1,
-            "restored_from": restored_from,
-            "comment": comment,
-            "changes": changes.iter().map(|c| &c.text).collect::<Vec<_>>(),
-        }),
-    );
+        clock.now_ms(),
+    )
+    .by(&Author::person(viewer))
+    .of_organization(&scope.organization_id)
+    .details(serde_json::json!({
+        "environment": scope.environment,
+        "integration_type": it.as_str(),
+        "version": base + 1,
+        "restored_from": restored_from,
+        "comment": comment,
+        "changes": changes.iter().map(|c| &c.text).collect::<Vec<_>>(),
+    }))
+    .entry();
     if store.save_sync_config(&row, base, &entry).await? {
         Ok(base + 1)
     } else {
@@ -620,7 +618,7 @@ pub async fn apply(
                 "Apply {} configuration version {version} to existing connections",
                 it.as_str()
             )),
-            action: "sync_config.apply",
+            action: AuditAction::SyncConfigApply,
         };
         let author = Author::person(viewer);
         let (bid, created) =
@@ -635,16 +633,11 @@ pub async fn apply(
     }
     if !moved_ids.is_empty() {
         let entry = fetch.is_empty().then(|| {
-            audit_entry(
-                Some(&scope.organization_id),
-                Some(&viewer.user_id),
-                &viewer.email,
-                "sync_config.apply",
-                "sync_config",
-                &plan.current.row.id,
-                viewer.ip.as_deref(),
-                details(None, 0),
-            )
+            Audit::new(AuditAction::SyncConfigApply, "sync_config", &plan.current.row.id, clock.now_ms())
+                .by(&Author::person(viewer))
+                .of_organization(&scope.organization_id)
+                .details(details(None, 0))
+                .entry()
         });
         result.moved = store.move_connections_to_version(scope, &moved_ids, version, entry.as_ref()).await?;
     }

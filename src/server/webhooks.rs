@@ -10,14 +10,15 @@ pub mod destination;
 pub mod payloads;
 pub mod signing;
 
-use super::auth::{audit_entry, Viewer};
+use super::audit::Audit;
+use super::auth::Viewer;
 use super::service::{ServiceError, ServiceResult};
 use super::store::webhooks::{
     ClaimedDelivery, DeliveryOutcome, EndpointChange, NewEvent, WebhookEndpointRow,
 };
 use super::store::Scope;
 use super::AppState;
-use crate::domain::{Role, StaffRole, EVENT_TYPES};
+use crate::domain::{AuditAction, Role, StaffRole, EVENT_TYPES};
 use crate::ids::{make_id, prefix};
 use delivery::DeliverySettings;
 
@@ -121,23 +122,18 @@ fn scope_of(viewer: &Viewer) -> Scope {
     super::access::own_scope(viewer)
 }
 
+/// An entry of `action` on endpoint `id` by the viewer, now.
 fn audit(
+    state: &AppState,
     viewer: &Viewer,
-    action: &str,
-    target_type: &str,
+    action: AuditAction,
     id: &str,
     details: serde_json::Value,
 ) -> super::store::NewAuditEntry {
-    audit_entry(
-        Some(&viewer.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        action,
-        target_type,
-        id,
-        viewer.ip.as_deref(),
-        details,
-    )
+    Audit::new(action, "webhook_endpoint", id, state.clock.now_ms())
+        .by_viewer(viewer)
+        .details(details)
+        .entry()
 }
 
 fn not_found(id: &str) -> ServiceError {
@@ -180,9 +176,9 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) ->
         updated_at: now,
     };
     let entry = audit(
+        state,
         viewer,
-        "webhook_endpoint.create",
-        "webhook_endpoint",
+        AuditAction::WebhookEndpointCreate,
         &row.id,
         serde_json::json!({"url": row.url, "event_types": serde_json::from_str::<serde_json::Value>(&row.event_types).ok(), "environment": row.environment}),
     );
@@ -195,9 +191,9 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: &str, input: &Endpoin
     let before = own_endpoint(state, viewer, id).await?;
     let change = validate(input, state.webhooks.settings.allow_private)?;
     let entry = audit(
+        state,
         viewer,
-        "webhook_endpoint.update",
-        "webhook_endpoint",
+        AuditAction::WebhookEndpointUpdate,
         &before.id,
         serde_json::json!({
             "before": {"url": before.url, "description": before.description, "event_types": serde_json::from_str::<serde_json::Value>(&before.event_types).ok()},
@@ -220,14 +216,14 @@ pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: b
     may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     let (action, reason) = if enabled {
-        ("webhook_endpoint.enable", None)
+        (AuditAction::WebhookEndpointEnable, None)
     } else {
-        ("webhook_endpoint.disable", Some(format!("Disabled by {}.", viewer.email)))
+        (AuditAction::WebhookEndpointDisable, Some(format!("Disabled by {}.", viewer.email)))
     };
     let entry = audit(
+        state,
         viewer,
         action,
-        "webhook_endpoint",
         &ep.id,
         serde_json::json!({"url": ep.url, "was_disabled": ep.disabled_reason}),
     );
@@ -254,13 +250,8 @@ pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: b
 pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResult<()> {
     may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
-    let entry = audit(
-        viewer,
-        "webhook_endpoint.delete",
-        "webhook_endpoint",
-        &ep.id,
-        serde_json::json!({"url": ep.url}),
-    );
+    let entry =
+        audit(state, viewer, AuditAction::WebhookEndpointDelete, &ep.id, serde_json::json!({"url": ep.url}));
     if !state.store.delete_endpoint(&scope_of(viewer), &ep.id, state.clock.now_ms(), &entry).await? {
         return Err(not_found(&ep.id));
     }
@@ -275,9 +266,9 @@ pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResul
     let now = state.clock.now_ms();
     let expires = now + ROTATION_OVERLAP_MS;
     let entry = audit(
+        state,
         viewer,
-        "webhook_endpoint.rotate_secret",
-        "webhook_endpoint",
+        AuditAction::WebhookEndpointRotateSecret,
         &ep.id,
         serde_json::json!({"previous_secret_valid_until": chrono::DateTime::from_timestamp_millis(expires).map(|d| d.to_rfc3339())}),
     );
@@ -295,9 +286,9 @@ pub async fn reveal(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResul
     state
         .store
         .insert_audit(&audit(
+            state,
             viewer,
-            "webhook_endpoint.reveal_secret",
-            "webhook_endpoint",
+            AuditAction::WebhookEndpointRevealSecret,
             &ep.id,
             serde_json::json!({}),
         ))
@@ -406,18 +397,17 @@ pub async fn resend(
         None => return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found."))),
         Some(_) => {}
     }
-    let action =
-        if viewer.role.is_none() { "staff.webhook_delivery.resend" } else { "webhook_delivery.resend" };
-    let entry = audit_entry(
-        Some(&scope.organization_id),
-        Some(&viewer.user_id),
-        &viewer.email,
-        action,
-        "webhook_delivery",
-        delivery_id,
-        viewer.ip.as_deref(),
-        serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}),
-    );
+    let action = if viewer.role.is_none() {
+        AuditAction::StaffWebhookDeliveryResend
+    } else {
+        AuditAction::WebhookDeliveryResend
+    };
+    // The entry goes to the delivery's organization (staff resend from outside it).
+    let entry = Audit::new(action, "webhook_delivery", delivery_id, state.clock.now_ms())
+        .by(&super::actor::Author::person(viewer))
+        .of_organization(&scope.organization_id)
+        .details(serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}))
+        .entry();
     if !state.store.resend_delivery(scope, delivery_id, state.clock.now_ms(), &entry).await? {
         return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found.")));
     }
@@ -461,9 +451,9 @@ pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) ->
         ));
     }
     let entry = audit(
+        state,
         viewer,
-        "webhook_endpoint.recover",
-        "webhook_endpoint",
+        AuditAction::WebhookEndpointRecover,
         &ep.id,
         serde_json::json!({"since": chrono::DateTime::from_timestamp_millis(since).map(|d| d.to_rfc3339())}),
     );

@@ -124,16 +124,15 @@ async fn keys_are_checked_and_errors_have_the_documented_body() {
         let read_key = keys.iter().find(|r| k.read.starts_with(&r.prefix)).unwrap();
         assert!(read_key.last_used_at.is_some(), "{}: use is recorded", db.name);
         assert_eq!(read_key.scope, "read");
-        let audit = switchboard::server::auth::audit_entry(
-            Some(&k.scope.organization_id),
-            None,
-            "t",
-            "api_key.revoke",
+        let audit = switchboard::server::audit::Audit::new(
+            switchboard::domain::AuditAction::ApiKeyRevoke,
             "api_key",
             &read_key.id,
-            None,
-            json!({}),
-        );
+            switchboard::server::auth::now_ms(),
+        )
+        .by(&switchboard::server::actor::Author::system("t"))
+        .of_organization(&k.scope.organization_id)
+        .entry();
         assert!(db.store.revoke_api_key(&k.scope, &read_key.id, 1, &audit).await.unwrap());
         let (s, v) = json_of(&app, call("GET", "/api/v1/connections", Some(&k.read), None)).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);

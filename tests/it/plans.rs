@@ -81,7 +81,7 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
     let audit = |action: Option<&str>, actor: Option<&str>, page: Page| {
         ListQuery::Audit(AuditQuery {
             organization_id: scope.organization_id.clone(),
-            action: action.map(str::to_string),
+            action: action.map(|a| switchboard::domain::AuditAction::parse(a).expect("an audit action")),
             actor_email: actor.map(str::to_string),
             page,
             limit: 51,

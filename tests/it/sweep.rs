@@ -187,16 +187,15 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
                 connection_ids: vec![conn.id.clone()],
             },
             std::slice::from_ref(&run),
-            &switchboard::server::auth::audit_entry(
-                Some(&acme.id),
-                None,
-                "t",
-                "backfill.create",
+            &switchboard::server::audit::Audit::new(
+                switchboard::domain::AuditAction::BackfillCreate,
                 "backfill",
                 &backfill_id,
-                None,
-                serde_json::json!({}),
-            ),
+                switchboard::server::auth::now_ms(),
+            )
+            .by(&switchboard::server::actor::Author::system("t"))
+            .of_organization(&acme.id)
+            .entry(),
         )
         .await
         .unwrap();

@@ -40,16 +40,15 @@ async fn member(db: &TestDb, scope: &Scope, email: &str) -> Viewer {
 }
 
 fn audit(scope: &Scope) -> NewAuditEntry {
-    switchboard::server::auth::audit_entry(
-        Some(&scope.organization_id),
-        None,
-        "test@acme.test",
-        "sync_config.save",
+    switchboard::server::audit::Audit::new(
+        switchboard::domain::AuditAction::SyncConfigSave,
         "sync_config",
         "x",
-        None,
-        serde_json::json!({}),
+        switchboard::server::auth::now_ms(),
     )
+    .by(&switchboard::server::actor::Author::system("test@acme.test"))
+    .of_organization(&scope.organization_id)
+    .entry()
 }
 
 fn row(scope: &Scope, settings: &str, comment: &str) -> SyncConfigVersionRow {

@@ -169,16 +169,15 @@ async fn endpoint(
         created_at: now,
         updated_at: now,
     };
-    let audit = switchboard::server::auth::audit_entry(
-        Some(&scope.organization_id),
-        None,
-        "test",
-        "webhook_endpoint.create",
+    let audit = switchboard::server::audit::Audit::new(
+        switchboard::domain::AuditAction::WebhookEndpointCreate,
         "webhook_endpoint",
         &row.id,
-        None,
-        serde_json::json!({}),
-    );
+        switchboard::server::auth::now_ms(),
+    )
+    .by(&switchboard::server::actor::Author::system("test"))
+    .of_organization(&scope.organization_id)
+    .entry();
     db.store.create_endpoint(&row, &audit).await.unwrap();
     row
 }
@@ -275,16 +274,15 @@ async fn events_reach_subscribed_endpoints_signed_and_verified_across_a_rotation
 
         // Rotate: for 24 hours both secrets sign, so a receiver that knows either verifies.
         let new_secret = signing::generate_secret();
-        let audit = switchboard::server::auth::audit_entry(
-            Some(&scope.organization_id),
-            None,
-            "t",
+        let audit = switchboard::server::audit::Audit::new(
+            switchboard::domain::AuditAction::WebhookEndpointUpdate,
+            "webhook_endpoint",
             "x",
-            "x",
-            "x",
-            None,
-            serde_json::json!({}),
-        );
+            switchboard::server::auth::now_ms(),
+        )
+        .by(&switchboard::server::actor::Author::system("t"))
+        .of_organization(&scope.organization_id)
+        .entry();
         assert!(db
             .store
             .rotate_secret(&scope, &all.id, &new_secret, now_ms() + 86_400_000, now_ms(), &audit)
@@ -541,16 +539,15 @@ async fn recovery_requeues_failed_deliveries_and_events_missed_while_disabled() 
         assert_eq!(claimed.len(), 1);
         // Disabled, it misses two events; a third type it never subscribed to does not count.
         let audit = || {
-            switchboard::server::auth::audit_entry(
-                Some(&scope.organization_id),
-                None,
-                "t",
+            switchboard::server::audit::Audit::new(
+                switchboard::domain::AuditAction::WebhookEndpointUpdate,
+                "webhook_endpoint",
                 "x",
-                "x",
-                "x",
-                None,
-                serde_json::json!({}),
+                switchboard::server::auth::now_ms(),
             )
+            .by(&switchboard::server::actor::Author::system("t"))
+            .of_organization(&scope.organization_id)
+            .entry()
         };
         assert!(db
             .store
@@ -744,8 +741,14 @@ async fn endpoint_changes_follow_roles_and_name_the_problem() {
         let row = db.store.get_endpoint(&scope, &id).await.unwrap().unwrap();
         assert!(row.deleted_at.is_some() && row.previous_secret.is_some());
         assert!(db.store.get_delivery(&scope, &delivery.delivery.id).await.unwrap().is_some());
-        let actions: Vec<String> =
-            db.store.list_audit(&acme.id, 50).await.unwrap().into_iter().map(|a| a.action).collect();
+        let actions: Vec<String> = db
+            .store
+            .list_audit(&acme.id, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action.to_string())
+            .collect();
         for a in [
             "webhook_endpoint.create",
             "webhook_endpoint.disable",
@@ -799,16 +802,15 @@ async fn signing_secrets_are_sealed_at_rest() {
         let scope = org(&db).await;
         let ep = endpoint(&db, &scope, "https://sealed.example.com/in", &["*"], true).await;
         let rotated = signing::generate_secret();
-        let audit = switchboard::server::auth::audit_entry(
-            Some(&scope.organization_id),
-            None,
-            "t",
+        let audit = switchboard::server::audit::Audit::new(
+            switchboard::domain::AuditAction::WebhookEndpointUpdate,
+            "webhook_endpoint",
             "x",
-            "x",
-            "x",
-            None,
-            serde_json::json!({}),
-        );
+            switchboard::server::auth::now_ms(),
+        )
+        .by(&switchboard::server::actor::Author::system("t"))
+        .of_organization(&scope.organization_id)
+        .entry();
         db.store.rotate_secret(&scope, &ep.id, &rotated, now_ms() + 1_000, now_ms(), &audit).await.unwrap();
         let raw = helpers::raw_contents(&db).await;
         for secret in [&ep.secret, &rotated] {

@@ -6,7 +6,7 @@ use std::process::Child;
 use std::time::Duration;
 use switchboard::domain::{ConnectionStatus, SyncRunKind, SyncRunStatus};
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::auth::{audit_entry, now_ms};
+use switchboard::server::auth::now_ms;
 use switchboard::server::store::sync::{NewBackfill, NewSyncRun};
 use switchboard::server::store::{Page, Scope};
 
@@ -76,16 +76,15 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
         reason: Some("kill -9 test".into()),
         connection_ids: conns.iter().map(|c| c.id.clone()).collect(),
     };
-    let audit = audit_entry(
-        Some(&acme.id),
-        None,
-        "test",
-        "backfill.create",
+    let audit = switchboard::server::audit::Audit::new(
+        switchboard::domain::AuditAction::BackfillCreate,
         "backfill",
         &id,
-        None,
-        serde_json::json!({}),
-    );
+        switchboard::server::auth::now_ms(),
+    )
+    .by(&switchboard::server::actor::Author::system("test"))
+    .of_organization(&acme.id)
+    .entry();
     let (created, fresh) = db.store.create_backfill(&backfill, &runs, &audit).await.unwrap();
     assert!(fresh);
     // A double submit creates nothing more.

@@ -239,7 +239,7 @@ pub struct EventItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityItem {
-    pub action: String,
+    pub action: crate::domain::AuditAction,
     pub actor: String,
     pub at: i64,
     pub details: String,
@@ -348,7 +348,7 @@ pub fn ActivityTab(connection: String) -> impl IntoView {
                                     view! { <li class="px-5 py-4 text-slate-600">"No recorded activity for this connection yet."</li> }.into_any()
                                 } else {
                                     activity.into_iter().map(|a| view! {
-                                        <li class="px-5 py-3"><span class="font-mono text-xs font-medium">{a.action}</span> " by " {a.actor} " · " {format_time_utc(a.at)}</li>
+                                        <li class="px-5 py-3"><span class="font-mono text-xs font-medium">{a.action.as_str()}</span> " by " {a.actor} " · " {format_time_utc(a.at)}</li>
                                     }).collect_view().into_any()
                                 }}
                             </ul>

@@ -66,7 +66,7 @@ pub async fn sync_config_edit(
     let it = convert::integration_type(&integration_type)?;
     let scope = own_scope(&viewer);
     let store = state.store.as_ref();
-    svc::audit_staff_view(store, &viewer, it.as_str()).await?;
+    svc::audit_staff_view(store, state.clock.as_ref(), &viewer, it.as_str()).await?;
     let cur = svc::current(store, &scope, it).await?;
     let q: Vec<(String, String)> = crate::url::query_pairs(&search).collect();
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());

@@ -32,7 +32,7 @@ pub async fn sync_config_history(
     let it = convert::integration_type(&integration_type)?;
     let scope = own_scope(&viewer);
     let store = state.store.as_ref();
-    svc::audit_staff_view(store, &viewer, &format!("{}/versions", it.as_str())).await?;
+    svc::audit_staff_view(store, state.clock.as_ref(), &viewer, &format!("{}/versions", it.as_str())).await?;
     let before = match before.trim() {
         "" => None,
         b => Some(
@@ -152,7 +152,8 @@ pub async fn sync_config_version(
         .map_err(|_| AppError::not_found(format!("{version:?} is not a version number.")))?;
     let scope = own_scope(&viewer);
     let store = state.store.as_ref();
-    svc::audit_staff_view(store, &viewer, &format!("{}/versions/{v}", it.as_str())).await?;
+    svc::audit_staff_view(store, state.clock.as_ref(), &viewer, &format!("{}/versions/{v}", it.as_str()))
+        .await?;
     let cur = svc::current(store, &scope, it).await?;
     let this = svc::version(store, &scope, it, v).await?;
     let changes = if v > 1 {

@@ -7,9 +7,12 @@
 //! grows the sync history to `history` runs and the environment to `connections` connections.
 
 use super::time_runs;
+use crate::domain::AuditAction;
 use crate::domain::{SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
-use crate::server::auth::{audit_entry, now_ms};
+use crate::server::actor::Author;
+use crate::server::audit::Audit;
+use crate::server::auth::now_ms;
 use crate::server::clock::SystemClock;
 use crate::server::sandbox::SandboxSettings;
 use crate::server::store::sync::{NewBackfill, NewSyncRun, RunTarget, SyncRunQuery};
@@ -108,16 +111,10 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
         reason: None,
         connection_ids: targets,
     };
-    let audit = audit_entry(
-        Some(&acme.id),
-        None,
-        "bench",
-        "backfill.create",
-        "backfill",
-        &backfill_id,
-        None,
-        serde_json::json!({}),
-    );
+    let audit = Audit::new(AuditAction::BackfillCreate, "backfill", &backfill_id, now)
+        .by(&Author::system("bench"))
+        .of_organization(&acme.id)
+        .entry();
     store.create_backfill(&backfill, &runs, &audit).await?;
     let settings = WorkerSettings {
         concurrency: 32,

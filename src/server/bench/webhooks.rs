@@ -90,16 +90,15 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
             created_at: now,
             updated_at: now,
         };
-        let audit = crate::server::auth::audit_entry(
-            Some(&org.id),
-            None,
-            "bench",
-            "webhook_endpoint.create",
+        let audit = crate::server::audit::Audit::new(
+            crate::domain::AuditAction::WebhookEndpointCreate,
             "webhook_endpoint",
             &row.id,
-            None,
-            serde_json::json!({}),
-        );
+            now,
+        )
+        .by(&crate::server::actor::Author::system("bench"))
+        .of_organization(&org.id)
+        .entry();
         store.create_endpoint(&row, &audit).await?;
         endpoints.push(row);
     }

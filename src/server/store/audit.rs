@@ -1,6 +1,7 @@
 //! The audit log: who did what, to which object, from where. Entries are only ever inserted.
 
 use super::{Page, StoreResult};
+use crate::domain::AuditAction;
 use async_trait::async_trait;
 
 #[derive(Debug, Clone)]
@@ -9,7 +10,7 @@ pub struct NewAuditEntry {
     pub organization_id: Option<String>,
     pub actor_user_id: Option<String>,
     pub actor_email: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target_type: String,
     pub target_id: String,
     pub ip: Option<String>,
@@ -22,7 +23,7 @@ pub struct AuditRow {
     pub id: String,
     pub organization_id: Option<String>,
     pub actor_email: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target_type: String,
     pub target_id: String,
     pub ip: Option<String>,
@@ -34,7 +35,7 @@ pub struct AuditRow {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub organization_id: String,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub actor_email: Option<String>,
     pub page: Page,
     pub limit: i64,

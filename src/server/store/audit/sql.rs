@@ -41,7 +41,7 @@ pub(super) fn build_audit_list<'a>(prefix: &str, q: &'a AuditQuery) -> sqlx::Que
     );
     qb.push_bind(q.organization_id.clone());
     if let Some(v) = &q.action {
-        qb.push(" AND a.action = ").push_bind(v.clone());
+        qb.push(" AND a.action = ").push_bind(*v);
     }
     if let Some(v) = &q.actor_email {
         qb.push(" AND a.actor_email = ").push_bind(v.clone());
@@ -61,7 +61,7 @@ pub(super) async fn insert_audit(conn: &mut super::Conn, e: &NewAuditEntry) -> S
     .bind(&e.organization_id)
     .bind(&e.actor_user_id)
     .bind(&e.actor_email)
-    .bind(&e.action)
+    .bind(e.action)
     .bind(&e.target_type)
     .bind(&e.target_id)
     .bind(&e.ip)
