@@ -211,6 +211,13 @@ impl KeyScope {
 }
 
 string_enum!(
+    /// Where a webhook delivery stands: waiting for its first attempt, waiting to retry after a
+    /// failed one, delivered (a 2xx), or failed for good (attempts exhausted, endpoint disabled
+    /// or deleted).
+    DeliveryStatus { Pending => "pending", Retrying => "retrying", Delivered => "delivered", Failed => "failed" }
+);
+
+string_enum!(
     /// Everything the audit log records, spelled as stored. Every writer names one of these, and
     /// the audit page's filter offers exactly these, so it never offers an action nothing writes.
     AuditAction {

@@ -5,8 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Delivery statuses, in the order the filter offers them.
-pub const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed"];
 /// The last response's class.
 pub const CLASSES: &[(&str, &str)] =
     &[("2xx", "2xx"), ("3xx", "3xx"), ("4xx", "4xx"), ("5xx", "5xx"), ("error", "No response")];

@@ -15,7 +15,7 @@ pub struct ApiKeySummary {
     pub id: String,
     pub name: String,
     pub prefix: String,
-    pub scope: String,
+    pub scope: crate::domain::KeyScope,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
@@ -243,7 +243,7 @@ fn ApiKeysBody(
                                 <tr>
                                     <td class="px-4 py-2 font-medium">{k.name}</td>
                                     <td class="px-4 py-2 font-mono text-xs">{k.prefix} "…"</td>
-                                    <td class="px-4 py-2">{k.scope}</td>
+                                    <td class="px-4 py-2">{k.scope.as_str()}</td>
                                     <td class="px-4 py-2 text-slate-600">{format_time_utc(k.created_at)}</td>
                                     <td class="px-4 py-2 text-slate-600">{k.created_by.unwrap_or_else(|| "—".into())}</td>
                                     <td class="px-4 py-2 text-slate-600">{k.last_used_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>

@@ -75,7 +75,7 @@ pub async fn create(
         environment: scope.environment.clone(),
         name: name.to_string(),
         prefix: key_prefix,
-        scope: key_scope.as_str().to_string(),
+        scope: key_scope,
         key_hash: hash_token(&secret),
         created_by: author.user_id.clone(),
         created_at: now,

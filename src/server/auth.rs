@@ -57,11 +57,11 @@ impl Viewer {
             user_id: row.user_id,
             email: row.email,
             name: row.user_name,
-            staff_role: row.staff_role.as_deref().and_then(StaffRole::parse),
+            staff_role: row.staff_role,
             organization_id: row.organization_id,
             organization_name: row.organization_name,
             environment: Environment::parse(&row.environment).unwrap_or(Environment::Production),
-            role: row.role.as_deref().and_then(Role::parse),
+            role: row.role,
             ip,
         }
     }

@@ -440,12 +440,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 password_hash: tokio::task::spawn_blocking(move || hash_password(&password))
                     .await
                     .map_err(|e| CliError::Usage(e.to_string()))?,
-                staff_role: staff_role.map(|s| s.as_str().to_string()),
+                staff_role,
                 created_at: now,
             };
             store.create_user(&user).await?;
             if let (Some(o), Some(r)) = (&organization, member_role) {
-                store.set_membership(&user.id, &o.id, r.as_str(), now).await?;
+                store.set_membership(&user.id, &o.id, r, now).await?;
             }
             println!(
                 "Created {} {email}{}.",

@@ -5,7 +5,8 @@
 use super::auth::hash_password;
 use super::store::*;
 use crate::domain::{
-    ConnectionStatus, Environment, Frequency, IntegrationType, PlatformSpec, ERROR_CODES, PLATFORMS,
+    ConnectionStatus, DeliveryStatus, Environment, Frequency, IntegrationType, PlatformSpec, Role, StaffRole,
+    ERROR_CODES, PLATFORMS,
 };
 use crate::ids::{make_id, prefix};
 use crate::platform_data::{normalized_fields, source_field};
@@ -150,19 +151,31 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         });
 
         let owner_id = make_id(prefix::USER, created, rng.gen());
-        let mut users = vec![(owner_id.clone(), format!("owner@{}.test", org.slug), "owner")];
+        let mut users = vec![(owner_id.clone(), format!("owner@{}.test", org.slug), Role::Owner)];
         if org.slug == "acme" {
-            users.push((make_id(prefix::USER, created + 1, rng.gen()), "dev@acme.test".into(), "developer"));
-            users.push((make_id(prefix::USER, created + 2, rng.gen()), "viewer@acme.test".into(), "viewer"));
+            users.push((
+                make_id(prefix::USER, created + 1, rng.gen()),
+                "dev@acme.test".into(),
+                Role::Developer,
+            ));
+            users.push((
+                make_id(prefix::USER, created + 2, rng.gen()),
+                "viewer@acme.test".into(),
+                Role::Viewer,
+            ));
             // A fixed id rather than the next random number, so the rest of the seed stays as it was.
-            users.push((make_id(prefix::USER, created + 3, 0x0A11_CE00), "admin@acme.test".into(), "admin"));
+            users.push((
+                make_id(prefix::USER, created + 3, 0x0A11_CE00),
+                "admin@acme.test".into(),
+                Role::Admin,
+            ));
         }
         for (id, email, role) in users {
             let name = match role {
-                "owner" => format!("{} Owner", org.name),
-                "developer" => "Dana Developer".into(),
-                "admin" => "Ada Admin".into(),
-                _ => "Vic Viewer".into(),
+                Role::Owner => format!("{} Owner", org.name),
+                Role::Developer => "Dana Developer".into(),
+                Role::Admin => "Ada Admin".into(),
+                Role::Viewer => "Vic Viewer".into(),
             };
             batch.users.push(UserRow {
                 id: id.clone(),
@@ -172,7 +185,7 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
                 staff_role: None,
                 created_at: created,
             });
-            batch.memberships.push((id, org_id.clone(), role.into()));
+            batch.memberships.push((id, org_id.clone(), role));
         }
 
         for environment in [Environment::Sandbox, Environment::Production] {
@@ -319,7 +332,7 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         email: "support@switchboard.test".into(),
         name: "Sam Support".into(),
         password_hash: password_hash.clone(),
-        staff_role: Some("support".into()),
+        staff_role: Some(StaffRole::Support),
         created_at: start,
     });
     batch.connections = conns.iter().map(|c| c.row.clone()).collect();
@@ -714,17 +727,17 @@ fn deliveries(b: &mut SeedBatch, endpoints: &[WebhookEndpointRow], anchor: i64, 
                 });
             }
             let status = if delivered {
-                "delivered"
+                DeliveryStatus::Delivered
             } else if !ep.enabled {
-                "failed"
+                DeliveryStatus::Failed
             } else {
-                "retrying"
+                DeliveryStatus::Retrying
             };
             b.webhook_deliveries.push(WebhookDeliveryRow {
                 id: delivery_id,
                 event_id: event_id.clone(),
                 endpoint_id: ep.id.clone(),
-                status: status.into(),
+                status,
                 attempt_count: outcomes.len() as i64,
                 round_attempts: outcomes.len() as i64,
                 next_attempt_at: (status == "retrying").then(|| at + BACKOFF[outcomes.len().min(7)]),

@@ -351,7 +351,7 @@ pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> ServiceRe
         endpoint_id: ep.id.clone(),
         owner,
         attempt: delivery::attempt_row(&delivery_id, &result, at),
-        status: status.to_string(),
+        status,
         next_attempt_at: next,
         // A test never disables the endpoint: the person is trying it out.
         gone: false,

@@ -184,7 +184,13 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
             "deliveries: connection",
             deliveries(DeliveryQuery { connection_id: Some(connection_id.into()), ..dq.clone() }),
         ),
-        ("deliveries: status", deliveries(DeliveryQuery { status: Some("failed".into()), ..dq.clone() })),
+        (
+            "deliveries: status",
+            deliveries(DeliveryQuery {
+                status: Some(switchboard::domain::DeliveryStatus::Failed),
+                ..dq.clone()
+            }),
+        ),
         (
             "deliveries: response class",
             deliveries(DeliveryQuery { status_class: Some("5xx".into()), ..dq.clone() }),
@@ -201,7 +207,7 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
             "deliveries: connection and status, older page",
             deliveries(DeliveryQuery {
                 connection_id: Some(connection_id.into()),
-                status: Some("retrying".into()),
+                status: Some(switchboard::domain::DeliveryStatus::Retrying),
                 page: Page::Before(id_floor(prefix::DELIVERY, now_ms())),
                 ..dq.clone()
             }),

@@ -68,7 +68,7 @@ async fn demo_seed_is_complete_and_scoped() {
         assert_eq!(m.len(), 1);
         assert_eq!((m[0].organization_id.as_str(), m[0].role.as_str()), (acme.id.as_str(), "viewer"));
         let staff = db.store.find_user_by_email("support@switchboard.test").await.unwrap().unwrap();
-        assert_eq!(staff.staff_role.as_deref(), Some("support"));
+        assert_eq!(staff.staff_role.map(|r| r.as_str()), Some("support"));
     }
 }
 
@@ -111,7 +111,7 @@ async fn users_sessions_and_audit() {
             "{}: duplicate email must be a conflict",
             db.name
         );
-        db.store.set_membership(&user.id, &org.id, "admin", now).await.unwrap();
+        db.store.set_membership(&user.id, &org.id, switchboard::domain::Role::Admin, now).await.unwrap();
 
         let session = NewSession {
             token_hash: "h1".into(),
@@ -125,7 +125,7 @@ async fn users_sessions_and_audit() {
         };
         db.store.create_session(&session).await.unwrap();
         let s = db.store.get_session("h1", now).await.unwrap().expect("live session");
-        assert_eq!((s.role.as_deref(), s.organization_name.as_str()), (Some("admin"), "Umbrella"));
+        assert_eq!((s.role.map(|r| r.as_str()), s.organization_name.as_str()), (Some("admin"), "Umbrella"));
         assert!(
             db.store.get_session("h1", now + 61_000).await.unwrap().is_none(),
             "{}: expired sessions are invalid",
@@ -198,7 +198,10 @@ async fn org_with_member(
         created_at: now,
     };
     db.store.create_user(&user).await.unwrap();
-    db.store.set_membership(&user.id, &org.id, role, now).await.unwrap();
+    db.store
+        .set_membership(&user.id, &org.id, switchboard::domain::Role::parse(role).expect("a role"), now)
+        .await
+        .unwrap();
     db.store
         .create_session(&NewSession {
             token_hash: token_hash.into(),
@@ -235,9 +238,9 @@ async fn sessions_end_with_the_membership_the_idle_timeout_and_the_purge() {
             "{}: removed member",
             db.name
         );
-        db.store.set_membership(&user.id, &org.id, "viewer", now).await.unwrap();
+        db.store.set_membership(&user.id, &org.id, switchboard::domain::Role::Viewer, now).await.unwrap();
         assert_eq!(
-            db.store.get_session("s-member", now).await.unwrap().unwrap().role.as_deref(),
+            db.store.get_session("s-member", now).await.unwrap().unwrap().role.map(|r| r.as_str()),
             Some("viewer"),
             "{}: the role is read on every request",
             db.name
@@ -307,7 +310,7 @@ async fn a_change_and_its_audit_entry_commit_together() {
             environment: "production".into(),
             name: "k".into(),
             prefix: "sb_read_abcd1234".into(),
-            scope: "read".into(),
+            scope: switchboard::domain::KeyScope::Read,
             key_hash: "hash-1".into(),
             created_by: Some(user.id.clone()),
             created_at: now,

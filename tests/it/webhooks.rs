@@ -209,7 +209,11 @@ fn query(scope: &Scope) -> DeliveryQuery {
 }
 
 async fn count_status(db: &TestDb, scope: &Scope, endpoint: &str, status: &str) -> usize {
-    let q = DeliveryQuery { endpoint_id: Some(endpoint.into()), status: Some(status.into()), ..query(scope) };
+    let q = DeliveryQuery {
+        endpoint_id: Some(endpoint.into()),
+        status: Some(switchboard::domain::DeliveryStatus::parse(status).expect("a delivery status")),
+        ..query(scope)
+    };
     db.store.list_deliveries(&q).await.unwrap().len()
 }
 
@@ -487,7 +491,7 @@ async fn leases_give_each_delivery_to_one_process_and_busy_endpoints_never_fill_
                 endpoint_id: endpoint.into(),
                 owner: owner.into(),
                 attempt: switchboard::server::webhooks::delivery::attempt_row(id, &result, t),
-                status: "delivered".into(),
+                status: switchboard::domain::DeliveryStatus::Delivered,
                 next_attempt_at: None,
                 gone: false,
             };
@@ -527,7 +531,7 @@ async fn recovery_requeues_failed_deliveries_and_events_missed_while_disabled() 
                     endpoint_id: ep.id.clone(),
                     owner: "p".into(),
                     attempt: switchboard::server::webhooks::delivery::attempt_row(&d[0], &failed, now),
-                    status: "failed".into(),
+                    status: switchboard::domain::DeliveryStatus::Failed,
                     next_attempt_at: None,
                     gone: false,
                 }],

@@ -1,7 +1,8 @@
 //! The webhook delivery log (`/webhooks/deliveries`, an endpoint's page, a connection's
 //! Webhooks tab) and a delivery's page with its payload, headers and every attempt.
 
-use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES, STATUSES};
+use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES};
+use crate::domain::DeliveryStatus;
 use crate::error::AppError;
 use crate::features::ui::{
     format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time,
@@ -24,7 +25,7 @@ pub struct DeliveryItem {
     pub endpoint_url: String,
     pub connection_id: Option<String>,
     pub created_at: i64,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub last_failure: Option<String>,
@@ -195,7 +196,7 @@ pub fn DeliveryLog(
                                         <label for="d-status" class="flex flex-col text-slate-700">"Status"
                                             <select id="d-status" name="status" class="mt-1 rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8">
                                                 <option value="">"Any status"</option>
-                                                {STATUSES.iter().map(|s| { let sel = *s == current.status; view! { <option value=*s selected=sel>{*s}</option> } }).collect_view()}
+                                                {DeliveryStatus::ALL.iter().map(|s| { let sel = s.as_str() == current.status; view! { <option value=s.as_str() selected=sel>{s.as_str()}</option> } }).collect_view()}
                                             </select>
                                         </label>
                                         <label for="d-class" class="flex flex-col text-slate-700">"Last response"
@@ -261,7 +262,7 @@ pub fn DeliveryTable(rows: Vec<DeliveryItem>, newer: Option<String>, older: Opti
                                     <td class="px-3 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/webhooks/deliveries/{}", d.id)>{d.event_type.clone()}</a></td>
                                     <td class="max-w-[16rem] truncate px-3 py-2 text-xs"><a class="text-slate-800 hover:underline" href=format!("/webhooks/{}", d.endpoint_id) title=d.endpoint_url.clone()>{d.endpoint_url.clone()}</a></td>
                                     <td class="px-3 py-2 font-mono text-xs">{match d.connection_id.clone() { Some(c) => { let href = format!("/connections/{c}"); view! { <a class="text-indigo-700 hover:underline" href=href>{c}</a> }.into_any() }, None => view! { <span class="text-slate-500">"—"</span> }.into_any() }}</td>
-                                    <td class="px-3 py-2"><Badge tone=crate::features::ui::status_tone(&d.status)>{d.status.clone()}</Badge> <span class="ml-1 text-xs text-slate-600">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</span></td>
+                                    <td class="px-3 py-2"><Badge tone=crate::features::ui::status_tone(d.status.as_str())>{d.status.as_str()}</Badge> <span class="ml-1 text-xs text-slate-600">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</span></td>
                                     <td class="px-3 py-2 text-xs">{match (d.last_status, d.last_failure.clone()) {
                                         (Some(s), _) => s.to_string(),
                                         (None, Some(f)) => failure_label(&f).to_string(),
@@ -429,7 +430,7 @@ fn DeliveryBody(
         <div class="grid gap-4 lg:grid-cols-3">
             <Card class="p-5 lg:col-span-1">
                 <dl class="space-y-2 text-sm" data-testid="delivery-summary">
-                    <div><dt class="text-slate-600">"Status"</dt><dd><Badge tone=crate::features::ui::status_tone(&d.status)>{d.status.clone()}</Badge></dd></div>
+                    <div><dt class="text-slate-600">"Status"</dt><dd><Badge tone=crate::features::ui::status_tone(d.status.as_str())>{d.status.as_str()}</Badge></dd></div>
                     <div><dt class="text-slate-600">"Event ID (webhook-id)"</dt><dd class="font-mono text-xs">{d.event_id.clone()}</dd></div>
                     <div><dt class="text-slate-600">"Endpoint"</dt><dd class="break-all"><a class="text-indigo-700 hover:underline" href=format!("/webhooks/{}", d.endpoint_id)>{d.endpoint_url.clone()}</a>{v.endpoint_deleted.then_some(" (deleted)")}</dd></div>
                     <div><dt class="text-slate-600">"Connection"</dt><dd class="font-mono text-xs">{match d.connection_id.clone() { Some(c) => { let href = format!("/connections/{c}?tab=webhooks"); view! { <a class="text-indigo-700 hover:underline" href=href>{c}</a> }.into_any() }, None => view! { <span>"—"</span> }.into_any() }}</dd></div>

@@ -4,7 +4,6 @@
 
 use super::error::ApiError;
 use super::limits::RateLimiter;
-use crate::domain::KeyScope;
 use crate::server::actor::ApiCaller;
 use crate::server::api_keys::well_formed;
 use crate::server::auth::hash_token;
@@ -82,7 +81,7 @@ async fn caller(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Api
             row.prefix
         )));
     }
-    let key_scope = KeyScope::parse(&row.scope).ok_or_else(ApiError::internal)?;
+    let key_scope = row.scope;
     state.api.limiter.check(&row.id, key_scope)?;
     let now = state.clock.now_ms();
     if state.api.usage.due(&row.id, now) {

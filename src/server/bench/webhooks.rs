@@ -4,6 +4,7 @@
 //! on them. Run it on an empty database; it creates its own organization.
 
 use super::time_runs;
+use crate::domain::DeliveryStatus;
 use crate::ids::{make_id, prefix};
 use crate::server::auth::now_ms;
 use crate::server::clock::SystemClock;
@@ -247,12 +248,12 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
         ("no filter", base.clone()),
         ("endpoint", DeliveryQuery { endpoint_id: Some(endpoints[3].id.clone()), ..base.clone() }),
         ("event type", DeliveryQuery { event_types: vec!["backfill.completed".into()], ..base.clone() }),
-        ("status failed", DeliveryQuery { status: Some("failed".into()), ..base.clone() }),
+        ("status failed", DeliveryQuery { status: Some(DeliveryStatus::Failed), ..base.clone() }),
         (
             "endpoint + failed",
             DeliveryQuery {
                 endpoint_id: Some(endpoints[3].id.clone()),
-                status: Some("failed".into()),
+                status: Some(DeliveryStatus::Failed),
                 ..base.clone()
             },
         ),
@@ -282,7 +283,7 @@ fn delivery_row(
         event_type: "sync.completed".into(),
         connection_id: None,
         created_at: at,
-        status: status.into(),
+        status: DeliveryStatus::parse(status).expect("a delivery status"),
         attempt_count: done as i64,
         round_attempts: done as i64,
         next_attempt_at: next.or(if status == "retrying" { Some(at + 86_400_000 * 365) } else { None }),

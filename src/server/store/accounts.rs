@@ -1,6 +1,7 @@
 //! Organizations, users and memberships; browser sessions and one-time reveals.
 
 use super::{NewAuditEntry, ObjectKind, Scope, StoreResult};
+use crate::domain::{Role, StaffRole};
 use async_trait::async_trait;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,7 +18,7 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     pub created_at: i64,
 }
 
@@ -25,7 +26,7 @@ pub struct UserRow {
 pub struct MembershipRow {
     pub organization_id: String,
     pub organization_name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone)]
@@ -56,14 +57,14 @@ pub struct SessionRow {
     pub user_id: String,
     pub email: String,
     pub user_name: String,
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     pub organization_id: String,
     pub organization_name: String,
     pub environment: String,
     pub expires_at: i64,
     pub last_seen_at: i64,
     /// The user's role in the selected organization; `None` for staff looking in from outside.
-    pub role: Option<String>,
+    pub role: Option<Role>,
 }
 
 /// Idle sessions end after this long without a request, whatever their absolute lifetime.
@@ -90,7 +91,7 @@ pub trait AccountStore: Send + Sync {
         &self,
         user_id: &str,
         organization_id: &str,
-        role: &str,
+        role: crate::domain::Role,
         now: i64,
     ) -> StoreResult<()>;
     async fn remove_membership(&self, user_id: &str, organization_id: &str) -> StoreResult<()>;

@@ -28,7 +28,7 @@ pub enum ListQuery {
 pub struct SeedBatch {
     pub organizations: Vec<OrganizationRow>,
     pub users: Vec<UserRow>,
-    pub memberships: Vec<(String, String, String)>,
+    pub memberships: Vec<(String, String, crate::domain::Role)>,
     pub sync_configs: Vec<SyncConfigVersionRow>,
     pub connections: Vec<ConnectionRow>,
     pub backfills: Vec<BackfillRow>,

@@ -1,6 +1,7 @@
 //! API keys. Only a key's SHA-256 hash is stored; the key itself is shown once.
 
 use super::{NewAuditEntry, Page, Scope, StoreResult};
+use crate::domain::KeyScope;
 use async_trait::async_trait;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,7 +12,7 @@ pub struct ApiKeyRow {
     pub name: String,
     pub prefix: String,
     /// `ingest` (the data plane writes) or `read` (customers' tooling reads).
-    pub scope: String,
+    pub scope: KeyScope,
     pub key_hash: String,
     pub created_by_email: Option<String>,
     pub created_at: i64,
@@ -26,7 +27,7 @@ pub struct NewApiKey {
     pub environment: String,
     pub name: String,
     pub prefix: String,
-    pub scope: String,
+    pub scope: KeyScope,
     pub key_hash: String,
     pub created_by: Option<String>,
     pub created_at: i64,

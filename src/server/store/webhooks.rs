@@ -66,7 +66,7 @@ pub struct WebhookDeliveryRow {
     pub event_type: String,
     pub connection_id: Option<String>,
     pub created_at: i64,
-    pub status: String,
+    pub status: crate::domain::DeliveryStatus,
     pub attempt_count: i64,
     pub round_attempts: i64,
     pub next_attempt_at: Option<i64>,
@@ -146,7 +146,7 @@ pub struct DeliveryOutcome {
     pub owner: String,
     pub attempt: WebhookAttemptRow,
     /// `delivered`, `retrying` or `failed`.
-    pub status: String,
+    pub status: crate::domain::DeliveryStatus,
     pub next_attempt_at: Option<i64>,
     /// The endpoint answered 410 Gone: disable it.
     pub gone: bool,
@@ -181,7 +181,7 @@ pub struct DeliveryQuery {
     /// Any of these event types.
     pub event_types: Vec<String>,
     pub connection_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::DeliveryStatus>,
     pub status_class: Option<String>,
     /// Id range of the time filter: `from_id <= id < to_id`.
     pub from_id: Option<String>,

@@ -10,6 +10,7 @@
 
 use super::destination::{BlockedAddress, DnsFailure, GuardedResolver};
 use super::signing::signature_header;
+use crate::domain::DeliveryStatus;
 use crate::server::clock::Clock;
 use crate::server::store::webhooks::{ClaimedDelivery, DeliveryOutcome, WebhookAttemptRow};
 use crate::server::store::Store;
@@ -279,17 +280,17 @@ pub fn decide(
     settings: &DeliverySettings,
     now_ms: i64,
     max_attempts: Option<usize>,
-) -> (&'static str, Option<i64>, bool) {
+) -> (DeliveryStatus, Option<i64>, bool) {
     if result.succeeded() {
-        return ("delivered", None, false);
+        return (DeliveryStatus::Delivered, None, false);
     }
     if result.status == Some(410) {
-        return ("failed", None, true);
+        return (DeliveryStatus::Failed, None, true);
     }
     let made = round_attempts as usize + 1;
     let max = max_attempts.unwrap_or(settings.schedule.len() + 1);
     if made >= max || made > settings.schedule.len() {
-        return ("failed", None, false);
+        return (DeliveryStatus::Failed, None, false);
     }
     let base = settings.schedule[made - 1].as_millis() as f64;
     let factor =
@@ -298,7 +299,7 @@ pub fn decide(
     if let Some(ra) = result.retry_after {
         wait = wait.max(ra.as_millis() as i64);
     }
-    ("retrying", Some(now_ms + wait), false)
+    (DeliveryStatus::Retrying, Some(now_ms + wait), false)
 }
 
 /// The attempt row of a result.
@@ -458,7 +459,7 @@ impl Engine {
             endpoint_id: d.endpoint_id.clone(),
             owner: self.owner.clone(),
             attempt: attempt_row(&d.id, &result, now),
-            status: status.to_string(),
+            status,
             next_attempt_at: next,
             gone,
         }
@@ -500,6 +501,18 @@ impl Engine {
 mod tests {
     use super::*;
 
+    /// `decide` with the status as its text, as the assertions below spell it.
+    fn decide_text(
+        result: &AttemptResult,
+        round_attempts: i64,
+        settings: &DeliverySettings,
+        now_ms: i64,
+        max_attempts: Option<usize>,
+    ) -> (&'static str, Option<i64>, bool) {
+        let (status, next, gone) = super::decide(result, round_attempts, settings, now_ms, max_attempts);
+        (status.as_str(), next, gone)
+    }
+
     fn result(status: Option<u16>, failure: Option<&'static str>) -> AttemptResult {
         AttemptResult {
             status,
@@ -514,36 +527,39 @@ mod tests {
     #[test]
     fn the_schedule_decides_the_next_attempt() {
         let s = DeliverySettings { jitter: 0.0, ..DeliverySettings::standard(false) };
-        assert_eq!(decide(&result(Some(200), None), 0, &s, 0, None), ("delivered", None, false));
+        assert_eq!(decide_text(&result(Some(200), None), 0, &s, 0, None), ("delivered", None, false));
         assert_eq!(
-            decide(&result(Some(500), Some("non_2xx")), 0, &s, 0, None),
+            decide_text(&result(Some(500), Some("non_2xx")), 0, &s, 0, None),
             ("retrying", Some(5_000), false)
         );
         assert_eq!(
-            decide(&result(None, Some("timeout")), 1, &s, 0, None),
+            decide_text(&result(None, Some("timeout")), 1, &s, 0, None),
             ("retrying", Some(300_000), false)
         );
         assert_eq!(
-            decide(&result(None, Some("timeout")), 6, &s, 0, None),
+            decide_text(&result(None, Some("timeout")), 6, &s, 0, None),
             ("retrying", Some(36_000_000), false)
         );
         assert_eq!(
-            decide(&result(None, Some("timeout")), 7, &s, 0, None),
+            decide_text(&result(None, Some("timeout")), 7, &s, 0, None),
             ("failed", None, false),
             "8 attempts in all"
         );
-        assert_eq!(decide(&result(Some(410), Some("non_2xx")), 0, &s, 0, None), ("failed", None, true));
-        assert_eq!(decide(&result(Some(500), Some("non_2xx")), 0, &s, 0, Some(1)), ("failed", None, false));
+        assert_eq!(decide_text(&result(Some(410), Some("non_2xx")), 0, &s, 0, None), ("failed", None, true));
+        assert_eq!(
+            decide_text(&result(Some(500), Some("non_2xx")), 0, &s, 0, Some(1)),
+            ("failed", None, false)
+        );
         let mut limited = result(Some(429), Some("non_2xx"));
         limited.retry_after = Some(Duration::from_secs(60));
         assert_eq!(
-            decide(&limited, 0, &s, 0, None),
+            decide_text(&limited, 0, &s, 0, None),
             ("retrying", Some(60_000), false),
             "Retry-After wins when longer"
         );
         let jittered = DeliverySettings::standard(false);
         for _ in 0..100 {
-            let (_, next, _) = decide(&result(Some(500), Some("non_2xx")), 1, &jittered, 0, None);
+            let (_, next, _) = decide_text(&result(Some(500), Some("non_2xx")), 1, &jittered, 0, None);
             assert!((270_000..=330_000).contains(&next.unwrap()));
         }
     }

@@ -1,8 +1,9 @@
 //! The webhook delivery log: one implementation of "deliveries matching these filters" for the
 //! log page, an endpoint's page, a connection's Webhooks tab and `GET /api/v1/webhook-deliveries`.
 
-use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES, STATUSES};
+use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES};
 use crate::domain::request_filter::parse_time_range;
+use crate::domain::DeliveryStatus;
 use crate::domain::EVENT_TYPES;
 use crate::ids::{id_floor, parse_id, prefix};
 use crate::server::actor::Actor;
@@ -98,7 +99,12 @@ pub fn query(
     };
     Ok(DeliveryQuery {
         event_types: types,
-        status: pick("Status", &f.status, STATUSES)?,
+        status: pick(
+            "Status",
+            &f.status,
+            &DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        )?
+        .and_then(|s| DeliveryStatus::parse(&s)),
         status_class: pick("Response", &f.class, &classes)?,
         from_id,
         to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),

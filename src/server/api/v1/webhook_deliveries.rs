@@ -49,7 +49,8 @@ pub struct WebhookDelivery {
     pub endpoint_url: String,
     pub connection_id: Option<String>,
     /// `pending`, `retrying`, `delivered` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: crate::domain::DeliveryStatus,
     pub attempts: i64,
     pub created_at: String,
     pub last_attempt_at: Option<String>,

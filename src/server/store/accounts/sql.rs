@@ -98,7 +98,7 @@ impl AccountStore for This {
         .bind(&user.email)
         .bind(&user.name)
         .bind(&user.password_hash)
-        .bind(&user.staff_role)
+        .bind(user.staff_role)
         .bind(user.created_at)
         .execute(&self.pool)
         .await
@@ -124,7 +124,7 @@ impl AccountStore for This {
         &self,
         user_id: &str,
         organization_id: &str,
-        role: &str,
+        role: crate::domain::Role,
         now: i64,
     ) -> StoreResult<()> {
         sqlx::query(

@@ -83,7 +83,7 @@ impl AdminStore for This {
                     .push_bind(&r.email)
                     .push_bind(&r.name)
                     .push_bind(&r.password_hash)
-                    .push_bind(&r.staff_role)
+                    .push_bind(r.staff_role)
                     .push_bind(r.created_at);
             }
         );
@@ -94,7 +94,7 @@ impl AdminStore for This {
             [user_id, organization_id, role, created_at],
             &batch.memberships,
             |b, r| {
-                b.push_bind(&r.0).push_bind(&r.1).push_bind(&r.2).push_bind(0i64);
+                b.push_bind(&r.0).push_bind(&r.1).push_bind(r.2).push_bind(0i64);
             }
         );
         bulk_insert!(
@@ -350,7 +350,7 @@ impl AdminStore for This {
                     .push_bind(&r.event_type)
                     .push_bind(&r.connection_id)
                     .push_bind(r.created_at)
-                    .push_bind(&r.status)
+                    .push_bind(r.status)
                     .push_bind(r.attempt_count)
                     .push_bind(r.round_attempts)
                     .push_bind(r.next_attempt_at)

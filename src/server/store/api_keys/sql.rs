@@ -28,7 +28,7 @@ impl ApiKeyStore for This {
     .bind(&k.key_hash)
     .bind(&k.created_by)
     .bind(k.created_at)
-    .bind(&k.scope)
+    .bind(k.scope)
     .execute(&mut *tx)
     .await?;
         super::audit::insert_audit(&mut tx, audit).await?;

@@ -417,7 +417,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
                  WHERE id = $1 AND lease_owner = $8 RETURNING attempt_count",
             )
             .bind(&o.delivery_id)
-            .bind(&o.status)
+            .bind(o.status)
             .bind(o.next_attempt_at)
             .bind(a.attempted_at)
             .bind(a.response_status)
@@ -734,7 +734,7 @@ pub(super) fn build_delivery_list<'a>(
         qb.push(")");
     }
     if let Some(s) = &q.status {
-        qb.push(col("status", "d.status")).push_bind(s.clone());
+        qb.push(col("status", "d.status")).push_bind(*s);
     }
     if let Some(c) = &q.status_class {
         qb.push(col("class", "d.status_class")).push_bind(c.clone());
