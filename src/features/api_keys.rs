@@ -87,7 +87,7 @@ pub async fn list_api_keys(
                     res.append_header(http::header::SET_COOKIE, v);
                 }
             }
-            reveal::open(state.store.as_ref(), &viewer.token_hash, &cookie)
+            reveal::open(state.store.as_ref(), state.clock.now_ms(), &viewer.token_hash, &cookie)
                 .await
                 .map_err(internal)?
                 .and_then(|json| serde_json::from_str(&json).ok())
@@ -119,7 +119,9 @@ pub async fn create_api_key(name: String, #[server(default)] scope: String) -> R
         // Without JavaScript the browser is redirected back to the list, which shows the key
         // once (see `server::reveal`): never in the URL, never in plain text in the database.
         let json = serde_json::to_string(&created).map_err(|_| AppError::Internal)?;
-        let cookie = reveal::seal(state.store.as_ref(), &viewer.token_hash, &json).await.map_err(internal)?;
+        let cookie = reveal::seal(state.store.as_ref(), state.clock.now_ms(), &viewer.token_hash, &json)
+            .await
+            .map_err(internal)?;
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             let header = reveal::cookie_header(&cookie, PAGE_PATH, state.settings.public_url.https);
             if let Ok(v) = http::HeaderValue::from_str(&header) {

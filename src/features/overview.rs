@@ -28,7 +28,7 @@ impl Overview {
 pub async fn get_overview() -> Result<Overview, AppError> {
     use crate::server::context::{internal, session};
     let (state, viewer) = session()?;
-    let since = chrono::Utc::now().timestamp_millis() - 24 * 3_600_000;
+    let since = state.clock.now_ms() - 24 * 3_600_000;
     let counts =
         state.store.overview(&crate::server::access::own_scope(&viewer), since).await.map_err(internal)?;
     let connections_by_status = ConnectionStatus::ALL

@@ -14,7 +14,7 @@ pub mod reference;
 pub mod v1;
 
 use super::AppState;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/backfills", post(backfills::create_backfill))
         .route("/backfills/{id}", get(backfills::get_backfill))
         .route("/webhook-deliveries", get(webhook_deliveries::list_webhook_deliveries))
-        .layer(middleware::from_fn_with_state(state, keys::authenticate));
+        .layer(middleware::from_fn_with_state(state.clone(), keys::authenticate));
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .route("/reference", get(reference::page))
@@ -56,15 +56,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             ApiError::not_found("No such API endpoint. The reference is at /api/v1/reference.")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(state, request_id))
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives every call an id (`x-request-id`), and puts it in the error body when the call failed,
 /// so what a customer quotes to support leads to the call.
-async fn request_id(req: Request, next: Next) -> Response {
-    let id = crate::ids::make_id(crate::ids::prefix::REQUEST, super::auth::now_ms(), rand::random());
+async fn request_id(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = crate::ids::make_id(crate::ids::prefix::REQUEST, state.clock.now_ms(), rand::random());
     let mut res = next.run(req).await;
     if let Some(PendingErrorBody(mut body)) = res.extensions_mut().remove::<PendingErrorBody>() {
         body.error.request_id = Some(id.clone());

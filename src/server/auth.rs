@@ -10,6 +10,7 @@ pub mod limiter;
 
 use super::actor::Author;
 use super::audit::Audit;
+use super::clock::Clock;
 use super::store::{NewSession, Scope, SessionRow, Store, StoreError};
 use super::AppState;
 use crate::domain::{AuditAction, Environment, Role, StaffRole};
@@ -133,16 +134,12 @@ pub fn client_ip(req_extensions: &axum::http::Extensions) -> Option<String> {
     req_extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// Middleware: resolves the session cookie into a [`Viewer`] for everything downstream.
 pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let ip = client_ip(req.extensions());
     let viewer = match cookie_value(req.headers(), SESSION_COOKIE) {
         Some(token) if !token.is_empty() => {
-            let now = now_ms();
+            let now = state.clock.now_ms();
             match state.store.get_session(&hash_token(token), now).await {
                 Ok(Some(row)) => {
                     // The idle timeout needs the last activity; a minute's precision is enough
@@ -384,7 +381,7 @@ async fn start_session(
         None => return Err(StoreError::Conflict("user without organization".into())),
     };
     let token = random_token(32);
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state
         .store
         .create_session(&NewSession {
@@ -489,11 +486,11 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
 
 /// Deletes expired and idle sessions and stale one-time values every few minutes, for as long
 /// as the server runs.
-pub async fn purge_sessions_periodically(store: Arc<dyn Store>, every: Duration) {
+pub async fn purge_sessions_periodically(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match store.purge_expired(now_ms()).await {
+        match store.purge_expired(clock.now_ms()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
             Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),

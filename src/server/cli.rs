@@ -2,8 +2,8 @@
 
 use super::actor::Actor;
 use super::api_keys;
-use super::auth::{hash_password, now_ms};
-use super::clock::SystemClock;
+use super::auth::hash_password;
+use super::clock::{Clock, SystemClock};
 use super::config::{database_url, parse_addr, parse_bool, secret_key, ConfigError, PublicUrl, Settings};
 use super::secrets::Sealer;
 use super::store::{self, DatabaseUrl, OrganizationRow, UserRow};
@@ -411,7 +411,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Usage("--password must have at least 10 characters".into()));
             }
             let store = store::open(&database_url, sealer.clone()).await?;
-            let now = now_ms();
+            let now = SystemClock.now_ms();
             let staff_role = if staff {
                 Some(StaffRole::parse(&role).ok_or_else(|| {
                     CliError::Usage(format!("--role {role:?} for --staff must be support or support_admin"))

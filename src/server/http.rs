@@ -218,7 +218,11 @@ async fn search(Query(query): Query<SearchQuery>) -> Response {
 /// Binds, prints where it listens, and serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.settings.addr;
-    tokio::spawn(auth::purge_sessions_periodically(state.store.clone(), std::time::Duration::from_secs(300)));
+    tokio::spawn(auth::purge_sessions_periodically(
+        state.store.clone(),
+        state.clock.clone(),
+        std::time::Duration::from_secs(300),
+    ));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening");

@@ -7,7 +7,7 @@
 //! reveals anything. The database row is deleted by the read that uses it (`DELETE … RETURNING`)
 //! and purged after [`TTL_MS`] when never read; the cookie expires then too.
 
-use super::auth::{hash_token, now_ms, random_token};
+use super::auth::{hash_token, random_token};
 use super::store::{NewReveal, Store, StoreResult};
 use rand::RngCore;
 
@@ -15,7 +15,12 @@ pub const TTL_MS: i64 = 5 * 60_000;
 pub const COOKIE: &str = "sb_reveal";
 
 /// Stores `secret` for one read by this session; returns the cookie value to give the browser.
-pub async fn seal(store: &dyn Store, session_token_hash: &str, secret: &str) -> StoreResult<String> {
+pub async fn seal(
+    store: &dyn Store,
+    now: i64,
+    session_token_hash: &str,
+    secret: &str,
+) -> StoreResult<String> {
     let mut pad = vec![0u8; secret.len()];
     rand::rngs::OsRng.fill_bytes(&mut pad);
     let ciphertext: Vec<u8> = secret.bytes().zip(&pad).map(|(a, b)| a ^ b).collect();
@@ -25,7 +30,7 @@ pub async fn seal(store: &dyn Store, session_token_hash: &str, secret: &str) -> 
             id: hash_token(&id),
             session_token_hash: session_token_hash.to_string(),
             ciphertext: hex::encode(ciphertext),
-            expires_at: now_ms() + TTL_MS,
+            expires_at: now + TTL_MS,
         })
         .await?;
     Ok(format!("{id}.{}", hex::encode(pad)))
@@ -33,10 +38,15 @@ pub async fn seal(store: &dyn Store, session_token_hash: &str, secret: &str) -> 
 
 /// Reads (and deletes) the value the cookie points to, if this session stored it and it is
 /// still fresh.
-pub async fn open(store: &dyn Store, session_token_hash: &str, cookie: &str) -> StoreResult<Option<String>> {
+pub async fn open(
+    store: &dyn Store,
+    now: i64,
+    session_token_hash: &str,
+    cookie: &str,
+) -> StoreResult<Option<String>> {
     let Some((id, pad)) = cookie.split_once('.') else { return Ok(None) };
     let Ok(pad) = hex::decode(pad) else { return Ok(None) };
-    let Some(ciphertext) = store.take_reveal(&hash_token(id), session_token_hash, now_ms()).await? else {
+    let Some(ciphertext) = store.take_reveal(&hash_token(id), session_token_hash, now).await? else {
         return Ok(None);
     };
     let Ok(ciphertext) = hex::decode(ciphertext) else { return Ok(None) };

@@ -128,7 +128,7 @@ async fn keys_are_checked_and_errors_have_the_documented_body() {
             switchboard::domain::AuditAction::ApiKeyRevoke,
             "api_key",
             &read_key.id,
-            switchboard::server::auth::now_ms(),
+            crate::helpers::now_ms(),
         )
         .by(&switchboard::server::actor::Author::system("t"))
         .of_organization(&k.scope.organization_id)

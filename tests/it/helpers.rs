@@ -179,3 +179,9 @@ where
     })
     .await
 }
+
+/// The wall clock, for tests that build rows "now" (the app itself asks its injected clock).
+pub fn now_ms() -> i64 {
+    use switchboard::server::clock::Clock;
+    switchboard::server::clock::SystemClock.now_ms()
+}

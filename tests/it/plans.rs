@@ -4,8 +4,8 @@
 //! queries the pages run: both are built by the same functions (`AdminStore::explain`).
 
 use crate::helpers;
+use crate::helpers::now_ms;
 use switchboard::ids::{id_floor, prefix};
-use switchboard::server::auth::now_ms;
 use switchboard::server::seed;
 use switchboard::server::store::sync::SyncRunQuery;
 use switchboard::server::store::webhooks::DeliveryQuery;

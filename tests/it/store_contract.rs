@@ -1,9 +1,9 @@
 //! The behaviour every `Store` implementation must have, run against each database.
 
 use crate::helpers;
+use crate::helpers::now_ms;
 use switchboard::domain::PLATFORMS;
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::auth::now_ms;
 use switchboard::server::seed;
 use switchboard::server::store::{
     NewApiKey, NewAuditEntry, NewReveal, NewSession, ObjectKind, OrganizationRow, Page, RequestLogRow, Scope,

@@ -78,7 +78,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
     // markers are data the attacker did not send.
     let mut ids = vec![acme.id.clone()];
     let mut markers = vec![acme.name.clone(), "@acme.test".to_string()];
-    let now = switchboard::server::auth::now_ms();
+    let now = crate::helpers::now_ms();
     for (n, env) in ["production", "sandbox"].into_iter().enumerate() {
         let scope = Scope::new(acme.id.clone(), env);
         let conns = db.store.list_connections(&scope, &Page::First, 200).await.unwrap();
@@ -191,7 +191,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
                 switchboard::domain::AuditAction::BackfillCreate,
                 "backfill",
                 &backfill_id,
-                switchboard::server::auth::now_ms(),
+                crate::helpers::now_ms(),
             )
             .by(&switchboard::server::actor::Author::system("t"))
             .of_organization(&acme.id)

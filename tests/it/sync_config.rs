@@ -3,11 +3,12 @@
 //! queues only what each connection lacks, the scheduler honours the effective configuration,
 //! and only owners and admins change anything.
 
+use crate::helpers::now_ms;
 use crate::helpers::{self, TestDb};
 use crate::http::{app, body, get, post_form, send, sign_in, HOST};
 use axum::http::{header, StatusCode};
 use switchboard::domain::{IntegrationType, Role, SyncRunStatus};
-use switchboard::server::auth::{now_ms, Viewer};
+use switchboard::server::auth::Viewer;
 use switchboard::server::clock::ManualClock;
 use switchboard::server::seed;
 use switchboard::server::store::sync_config::SyncConfigVersionRow;
@@ -44,7 +45,7 @@ fn audit(scope: &Scope) -> NewAuditEntry {
         switchboard::domain::AuditAction::SyncConfigSave,
         "sync_config",
         "x",
-        switchboard::server::auth::now_ms(),
+        crate::helpers::now_ms(),
     )
     .by(&switchboard::server::actor::Author::system("test@acme.test"))
     .of_organization(&scope.organization_id)

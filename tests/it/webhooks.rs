@@ -4,6 +4,7 @@
 //! down or failing, 410 and five days of failures disabling the endpoint, leases that never let
 //! two processes take one delivery, and `kill -9` of the serving process losing nothing.
 
+use crate::helpers::now_ms;
 use crate::helpers::{self, wait_until, TestDb};
 use crate::http::{app, body, post_form, send, sign_in, HOST};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -13,7 +14,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::auth::now_ms;
 use switchboard::server::clock::{Clock, ManualClock, SystemClock};
 use switchboard::server::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
 use switchboard::server::store::{OrganizationRow, Page, Scope};
@@ -173,7 +173,7 @@ async fn endpoint(
         switchboard::domain::AuditAction::WebhookEndpointCreate,
         "webhook_endpoint",
         &row.id,
-        switchboard::server::auth::now_ms(),
+        crate::helpers::now_ms(),
     )
     .by(&switchboard::server::actor::Author::system("test"))
     .of_organization(&scope.organization_id)
@@ -282,7 +282,7 @@ async fn events_reach_subscribed_endpoints_signed_and_verified_across_a_rotation
             switchboard::domain::AuditAction::WebhookEndpointUpdate,
             "webhook_endpoint",
             "x",
-            switchboard::server::auth::now_ms(),
+            crate::helpers::now_ms(),
         )
         .by(&switchboard::server::actor::Author::system("t"))
         .of_organization(&scope.organization_id)
@@ -547,7 +547,7 @@ async fn recovery_requeues_failed_deliveries_and_events_missed_while_disabled() 
                 switchboard::domain::AuditAction::WebhookEndpointUpdate,
                 "webhook_endpoint",
                 "x",
-                switchboard::server::auth::now_ms(),
+                crate::helpers::now_ms(),
             )
             .by(&switchboard::server::actor::Author::system("t"))
             .of_organization(&scope.organization_id)
@@ -810,7 +810,7 @@ async fn signing_secrets_are_sealed_at_rest() {
             switchboard::domain::AuditAction::WebhookEndpointUpdate,
             "webhook_endpoint",
             "x",
-            switchboard::server::auth::now_ms(),
+            crate::helpers::now_ms(),
         )
         .by(&switchboard::server::actor::Author::system("t"))
         .of_organization(&scope.organization_id)

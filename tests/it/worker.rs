@@ -1,12 +1,12 @@
 //! The worker against real processes: a backfill survives `kill -9` of the serving process,
 //! and every (backfill, connection, object) ends with exactly one terminal run, once.
 
+use crate::helpers::now_ms;
 use crate::helpers::{self, wait_for, TestDb};
 use std::process::Child;
 use std::time::Duration;
 use switchboard::domain::{ConnectionStatus, SyncRunKind, SyncRunStatus};
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::auth::now_ms;
 use switchboard::server::store::sync::{NewBackfill, NewSyncRun};
 use switchboard::server::store::{Page, Scope};
 
@@ -80,7 +80,7 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
         switchboard::domain::AuditAction::BackfillCreate,
         "backfill",
         &id,
-        switchboard::server::auth::now_ms(),
+        crate::helpers::now_ms(),
     )
     .by(&switchboard::server::actor::Author::system("test"))
     .of_organization(&acme.id)

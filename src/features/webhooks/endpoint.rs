@@ -63,7 +63,9 @@ pub async fn get_webhook_endpoint(
                     res.append_header(http::header::SET_COOKIE, v);
                 }
             }
-            reveal::open(state.store.as_ref(), &viewer.token_hash, &cookie).await.map_err(internal)?
+            reveal::open(state.store.as_ref(), state.clock.now_ms(), &viewer.token_hash, &cookie)
+                .await
+                .map_err(internal)?
         }
         _ => None,
     };
@@ -162,8 +164,9 @@ pub async fn reveal_webhook_secret(id: String) -> Result<String, AppError> {
     let r = crate::server::webhooks::reveal(&state, &viewer, &id).await.map_err(AppError::from);
     if let (Ok(secret), true) = (&r, wants_html()) {
         // Without JavaScript the page shows it once after the redirect: never in the URL.
-        let cookie =
-            reveal::seal(state.store.as_ref(), &viewer.token_hash, secret).await.map_err(internal)?;
+        let cookie = reveal::seal(state.store.as_ref(), state.clock.now_ms(), &viewer.token_hash, secret)
+            .await
+            .map_err(internal)?;
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             let header =
                 reveal::cookie_header(&cookie, &format!("/webhooks/{id}"), state.settings.public_url.https);

@@ -8,7 +8,7 @@
 use crate::domain::KeyScope;
 use crate::ids::{make_id, prefix};
 use crate::server::api_keys;
-use crate::server::auth::now_ms;
+use crate::server::clock::{Clock, SystemClock};
 use crate::server::store::{OrganizationRow, Scope, Store, StoreError, StoreResult};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -27,7 +27,7 @@ fn io(e: impl std::fmt::Display) -> StoreError {
 
 /// One batch of realistic request logs (about 1.5 KB each), with fresh ids.
 fn batch(n: usize, seq: usize, connection: &str) -> String {
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let items: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             let failed = (seq * n + i).is_multiple_of(7);
@@ -81,7 +81,7 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
 
 pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> StoreResult<()> {
     store.sync_platform_catalog(crate::domain::PLATFORMS).await?;
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let org = OrganizationRow {
         id: make_id(prefix::ORGANIZATION, now, rand::random()),
         name: "Ingest bench".into(),

@@ -3,7 +3,7 @@
 
 use super::time_runs;
 use crate::ids::{id_floor, prefix};
-use crate::server::auth::now_ms;
+use crate::server::clock::{Clock, SystemClock};
 use crate::server::seed;
 use crate::server::store::{Page, RequestLogQuery, Store, StoreResult};
 use std::time::Instant;
@@ -33,8 +33,8 @@ pub async fn run(store: &dyn Store, request_logs: u64, runs: usize) -> StoreResu
         limit: 51,
         ..Default::default()
     };
-    let day_ago = id_floor(prefix::REQUEST, now_ms() - 86_400_000);
-    let hour_ago = id_floor(prefix::REQUEST, now_ms() - 3_600_000);
+    let day_ago = id_floor(prefix::REQUEST, SystemClock.now_ms() - 86_400_000);
+    let hour_ago = id_floor(prefix::REQUEST, SystemClock.now_ms() - 3_600_000);
     let mut scenarios: Vec<(String, RequestLogQuery)> = vec![
         ("no filter".into(), base.clone()),
         ("last 1 h".into(), RequestLogQuery { from_id: Some(hour_ago), ..base.clone() }),

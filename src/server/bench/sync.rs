@@ -12,8 +12,7 @@ use crate::domain::{SyncRunKind, TriggerKind};
 use crate::ids::{make_id, prefix};
 use crate::server::actor::Author;
 use crate::server::audit::Audit;
-use crate::server::auth::now_ms;
-use crate::server::clock::SystemClock;
+use crate::server::clock::{Clock, SystemClock};
 use crate::server::sandbox::SandboxSettings;
 use crate::server::store::sync::{NewBackfill, NewSyncRun, RunTarget, SyncRunQuery};
 use crate::server::store::{
@@ -39,7 +38,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
     }
     let acme = store.get_organization("acme").await?.expect("demo organization acme");
     let scope = Scope::new(acme.id.clone(), "production");
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
 
     // 1. Connections, in batches.

@@ -6,8 +6,7 @@
 use super::time_runs;
 use crate::domain::DeliveryStatus;
 use crate::ids::{make_id, prefix};
-use crate::server::auth::now_ms;
-use crate::server::clock::SystemClock;
+use crate::server::clock::{Clock, SystemClock};
 use crate::server::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
 use crate::server::store::{
     OrganizationRow, Scope, SeedBatch, Store, StoreResult, WebhookDeliveryRow, WebhookEventRow,
@@ -32,7 +31,7 @@ pub struct BenchWebhooks {
 const ENDPOINTS: usize = 8;
 
 pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let org = OrganizationRow {
         id: make_id(prefix::ORGANIZATION, now, rand::random()),
         name: "Webhook bench".into(),
@@ -169,7 +168,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
     // 2. Event to first attempt, with the engine idle and waiting: one event at a time.
     let mut latencies = vec![];
     for i in 0..b.latency_events {
-        let at = now_ms();
+        let at = SystemClock.now_ms();
         let id = make_id(prefix::EVENT, at, rand::random());
         let started = Instant::now();
         store
