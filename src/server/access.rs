@@ -7,7 +7,7 @@
 //! as an id that does not exist. Staff may read another organization's object, and every such
 //! look is written to the audit log before anything is returned.
 
-use super::actor::Author;
+use super::actor::{Actor, Author};
 use super::audit::Audit;
 use super::auth::Viewer;
 use super::service::{ServiceError, ServiceResult};
@@ -52,7 +52,20 @@ pub async fn scope_for(
 
 /// The viewer's own organization and selected environment.
 pub fn own_scope(viewer: &Viewer) -> Scope {
-    Scope::new(viewer.organization_id.clone(), viewer.environment.as_str())
+    viewer.own_scope()
+}
+
+impl Actor {
+    /// The scope to load object `id` in. A person goes through `server::access` (staff may look
+    /// into another organization, audited; a customer gets "not found" for another's id); a key
+    /// only ever sees its own environment, where another's id is simply not found.
+    pub async fn scope_for(&self, state: &AppState, kind: ObjectKind, id: &str) -> ServiceResult<Scope> {
+        match self {
+            Actor::Person(v) => scope_for(state, v, kind, id).await,
+            Actor::Key(k) => Ok(k.scope.clone()),
+            Actor::System { scope, .. } => Ok(scope.clone()),
+        }
+    }
 }
 
 fn capitalize(s: &str) -> String {

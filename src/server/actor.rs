@@ -2,13 +2,75 @@
 //! the API with a key. Services read from it the scope a caller may see, whether they may act,
 //! and how an audit entry names them.
 
-use super::access;
-use super::auth::Viewer;
 use super::service::{ServiceError, ServiceResult};
+use super::store::SessionRow;
 use super::store::{ObjectKind, Scope};
-use super::AppState;
 use crate::domain::KeyScope;
+use crate::domain::{Environment, Role, StaffRole};
 use std::sync::Arc;
+
+/// The signed-in user as every server function sees them, for the organization and environment
+/// currently selected in their session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub token_hash: String,
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub staff_role: Option<StaffRole>,
+    pub organization_id: String,
+    pub organization_name: String,
+    pub environment: Environment,
+    /// Role in the selected organization; `None` when staff look into an organization that is
+    /// not theirs.
+    pub role: Option<Role>,
+    pub ip: Option<String>,
+}
+
+impl Viewer {
+    pub(crate) fn from_row(row: SessionRow, ip: Option<String>) -> Self {
+        Viewer {
+            token_hash: row.token_hash,
+            user_id: row.user_id,
+            email: row.email,
+            name: row.user_name,
+            staff_role: row.staff_role,
+            organization_id: row.organization_id,
+            organization_name: row.organization_name,
+            environment: Environment::parse(&row.environment).unwrap_or(Environment::Production),
+            role: row.role,
+            ip,
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.staff_role.is_some()
+    }
+
+    /// Owners, admins and support admins may change configuration, webhooks and keys.
+    pub fn can_administer(&self) -> bool {
+        self.role.is_some_and(Role::can_administer) || self.staff_role == Some(StaffRole::SupportAdmin)
+    }
+
+    /// Whether this viewer may read data of `organization_id`; staff may read any.
+    pub fn may_read(&self, organization_id: &str) -> bool {
+        self.is_staff() || organization_id == self.organization_id
+    }
+
+    /// The viewer's own organization and selected environment.
+    pub fn own_scope(&self) -> Scope {
+        Scope::new(self.organization_id.clone(), self.environment.as_str())
+    }
+
+    /// A role name for display: the membership role, or the staff role.
+    pub fn role_label(&self) -> String {
+        match (self.role, self.staff_role) {
+            (Some(r), _) => r.as_str().to_string(),
+            (None, Some(s)) => format!("staff · {}", s.as_str()),
+            (None, None) => "none".into(),
+        }
+    }
+}
 
 /// The API key a call was made with (set by the API's authentication middleware).
 #[derive(Debug, Clone)]
@@ -47,7 +109,7 @@ impl Actor {
     /// The organization and environment the actor works in: a person's selected ones, a key's own.
     pub fn scope(&self) -> Scope {
         match self {
-            Actor::Person(v) => access::own_scope(v),
+            Actor::Person(v) => v.own_scope(),
             Actor::Key(k) => k.scope.clone(),
             Actor::System { scope, .. } => scope.clone(),
         }
@@ -60,17 +122,6 @@ impl Actor {
             Actor::Person(v) => v.can_administer(),
             Actor::Key(_) => false,
             Actor::System { .. } => true,
-        }
-    }
-
-    /// The scope to load object `id` in. A person goes through `server::access` (staff may look
-    /// into another organization, audited; a customer gets "not found" for another's id); a key
-    /// only ever sees its own environment, where another's id is simply not found.
-    pub async fn scope_for(&self, state: &AppState, kind: ObjectKind, id: &str) -> ServiceResult<Scope> {
-        match self {
-            Actor::Person(v) => access::scope_for(state, v, kind, id).await,
-            Actor::Key(k) => Ok(k.scope.clone()),
-            Actor::System { scope, .. } => Ok(scope.clone()),
         }
     }
 

@@ -3,8 +3,7 @@
 //! store method that writes it in the change's own transaction; reads that must leave a trace
 //! (staff looking into another organization) record it with [`record`] before returning data.
 
-use super::actor::Author;
-use super::auth::Viewer;
+use super::actor::{Author, Viewer};
 use super::service::{page_from_cursors, ServiceError, ServiceResult};
 use super::store::{keyset_window, AuditQuery, AuditRow, NewAuditEntry, Store, StoreResult};
 use super::AppState;

@@ -11,9 +11,9 @@ pub mod limiter;
 use super::actor::Author;
 use super::audit::Audit;
 use super::clock::Clock;
-use super::store::{NewSession, Scope, SessionRow, Store, StoreError};
+use super::store::{NewSession, Scope, Store, StoreError};
 use super::AppState;
-use crate::domain::{AuditAction, Environment, Role, StaffRole};
+use crate::domain::{AuditAction, Environment};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{FromRequest, Request, State};
@@ -33,63 +33,7 @@ pub use limiter::SignInLimiter;
 pub const SESSION_COOKIE: &str = "sb_session";
 pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 
-/// The signed-in user as every server function sees them, for the organization and environment
-/// currently selected in their session.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub token_hash: String,
-    pub user_id: String,
-    pub email: String,
-    pub name: String,
-    pub staff_role: Option<StaffRole>,
-    pub organization_id: String,
-    pub organization_name: String,
-    pub environment: Environment,
-    /// Role in the selected organization; `None` when staff look into an organization that is
-    /// not theirs.
-    pub role: Option<Role>,
-    pub ip: Option<String>,
-}
-
-impl Viewer {
-    fn from_row(row: SessionRow, ip: Option<String>) -> Self {
-        Viewer {
-            token_hash: row.token_hash,
-            user_id: row.user_id,
-            email: row.email,
-            name: row.user_name,
-            staff_role: row.staff_role,
-            organization_id: row.organization_id,
-            organization_name: row.organization_name,
-            environment: Environment::parse(&row.environment).unwrap_or(Environment::Production),
-            role: row.role,
-            ip,
-        }
-    }
-
-    pub fn is_staff(&self) -> bool {
-        self.staff_role.is_some()
-    }
-
-    /// Owners, admins and support admins may change configuration, webhooks and keys.
-    pub fn can_administer(&self) -> bool {
-        self.role.is_some_and(Role::can_administer) || self.staff_role == Some(StaffRole::SupportAdmin)
-    }
-
-    /// Whether this viewer may read data of `organization_id`; staff may read any.
-    pub fn may_read(&self, organization_id: &str) -> bool {
-        self.is_staff() || organization_id == self.organization_id
-    }
-
-    /// A role name for display: the membership role, or the staff role.
-    pub fn role_label(&self) -> String {
-        match (self.role, self.staff_role) {
-            (Some(r), _) => r.as_str().to_string(),
-            (None, Some(s)) => format!("staff · {}", s.as_str()),
-            (None, None) => "none".into(),
-        }
-    }
-}
+pub use super::actor::Viewer;
 
 /// Extension inserted on every request by [`load_viewer`].
 #[derive(Clone, Default)]

@@ -4,11 +4,12 @@ use super::actor::Actor;
 use super::api_keys;
 use super::auth::hash_password;
 use super::clock::{Clock, SystemClock};
-use super::config::{database_url, parse_addr, parse_bool, secret_key, ConfigError, PublicUrl, Settings};
+use super::config::{
+    self, database_url, parse_addr, parse_bool, secret_key, ConfigError, PublicUrl, Settings,
+};
 use super::secrets::Sealer;
 use super::store::{self, DatabaseUrl, OrganizationRow, UserRow};
-use super::webhooks::delivery::DeliverySettings;
-use super::worker::{Worker, WorkerSettings, WorkerWaker};
+use super::worker::{Worker, WorkerWaker};
 use super::{http, seed};
 use crate::domain::{KeyScope, Role, StaffRole};
 use crate::ids::{self, prefix};
@@ -202,8 +203,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 database_url: database_url.clone(),
                 public_url: public_url.clone(),
                 allow_private_webhook_urls,
-                delivery: delivery_settings(allow_private_webhook_urls)?,
-                api_limits: api_limits()?,
+                delivery: config::delivery_settings(allow_private_webhook_urls)?,
+                api_limits: config::api_limits()?,
                 site_root,
             };
             println!(
@@ -221,7 +222,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let worker = if no_worker {
                 None
             } else {
-                if scheduler_enabled()? {
+                if config::scheduler_enabled()? {
                     let (store, clock) = (store.clone(), state.clock.clone());
                     tokio::spawn(super::scheduler::run(store, clock, SCHEDULER_EVERY, stopped.clone()));
                 }
@@ -231,7 +232,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     state.webhooks.settings.clone(),
                 );
                 let deliveries = tokio::spawn(engine.run(stopped.clone()));
-                let mut ws = worker_settings()?;
+                let mut ws = config::worker_settings()?;
                 if demo {
                     // The demo's data plane is the sandbox over the HTTP API, as a real deployment's
                     // is: this process's worker only requeues runs whose lease expired.
@@ -264,22 +265,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Worker => {
             let store = store::open(&database_url, sealer.clone()).await?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            if scheduler_enabled()? {
+            if config::scheduler_enabled()? {
                 let clock = Arc::new(SystemClock);
                 tokio::spawn(super::scheduler::run(store.clone(), clock, SCHEDULER_EVERY, stopped.clone()));
             }
-            let allow_private = match std::env::var("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS") {
-                Ok(v) => parse_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", &v)?,
-                Err(_) => false,
-            };
+            let allow_private = config::allow_private_webhook_urls()?;
             let engine = super::webhooks::delivery::Engine::new(
                 store.clone(),
                 Arc::new(SystemClock),
-                delivery_settings(allow_private)?,
+                config::delivery_settings(allow_private)?,
             );
             let deliveries = tokio::spawn(engine.run(stopped.clone()));
             let worker =
-                Worker::new(store, Arc::new(SystemClock), worker_settings()?, WorkerWaker::default());
+                Worker::new(store, Arc::new(SystemClock), config::worker_settings()?, WorkerWaker::default());
             println!("Switchboard worker {} is running (database: {database_url}).", worker.owner());
             let handle = tokio::spawn(worker.run(stopped));
             http::shutdown_signal().await;
@@ -289,7 +287,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Sandbox { url, api_key, worker, concurrency } => {
-            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "sandbox".into());
+            let host = config::host_name("sandbox");
             let worker = worker.unwrap_or_else(|| {
                 format!(
                     "{}-{}",
@@ -459,83 +457,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 const SCHEDULER_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// `SWITCHBOARD_SCHEDULER=off` leaves scheduling to other processes (tests turn it off to
-/// control exactly what runs).
-fn scheduler_enabled() -> Result<bool, CliError> {
-    match std::env::var("SWITCHBOARD_SCHEDULER") {
-        Ok(v) => Ok(parse_bool("SWITCHBOARD_SCHEDULER", &v.replace("off", "false").replace("on", "true"))?),
-        Err(_) => Ok(true),
-    }
-}
-
-/// The worker's and sandbox's settings: the demo defaults, adjustable by environment variables
-/// (tests make the sandbox fast and the lease short).
-fn worker_settings() -> Result<WorkerSettings, CliError> {
-    let mut w = WorkerSettings::demo();
-    let num = |name: &str| -> Result<Option<f64>, CliError> {
-        match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|n| *n >= 0.0)
-                .map(Some)
-                .ok_or_else(|| ConfigError::new(name, &v, "a number of zero or more").into()),
-            _ => Ok(None),
-        }
-    };
-    if let Some(ms) = num("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS")? {
-        w.sandbox.page_delay = std::time::Duration::from_millis(ms as u64);
-    }
-    if let Some(scale) = num("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE")? {
-        w.sandbox.retry_after_scale = scale;
-    }
-    if let Some(ms) = num("SWITCHBOARD_WORKER_LEASE_MS")? {
-        w.lease = std::time::Duration::from_millis((ms as u64).max(200));
-    }
-    if let Some(n) = num("SWITCHBOARD_WORKER_CONCURRENCY")? {
-        w.concurrency = (n as usize).max(1);
-    }
-    Ok(w)
-}
-
-/// Webhook delivery settings: the standard schedule, adjustable by environment variables
-/// (tests shorten the schedule and the timeout).
-fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, CliError> {
-    let mut d = DeliverySettings::standard(allow_private);
-    if let Ok(v) = std::env::var("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE") {
-        if !v.trim().is_empty() {
-            d.schedule = DeliverySettings::parse_schedule(&v)
-                .map_err(|e| ConfigError::new("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", &v, &e))?;
-            d.jitter = 0.0;
-        }
-    }
-    let ms = |name: &str| -> Result<Option<u64>, CliError> {
-        match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| ConfigError::new(name, &v, "a whole number of milliseconds").into()),
-            _ => Ok(None),
-        }
-    };
-    if let Some(t) = ms("SWITCHBOARD_WEBHOOK_TIMEOUT_MS")? {
-        d.timeout = std::time::Duration::from_millis(t.max(100));
-    }
-    if let Some(l) = ms("SWITCHBOARD_WEBHOOK_LEASE_MS")? {
-        d.lease = std::time::Duration::from_millis(l.max(200));
-    }
-    Ok(d)
-}
-
 /// The data plane's settings: the worker's sandbox timings (`SWITCHBOARD_SANDBOX_*`) and lease.
 fn plane_settings(
     url: String,
     api_key: String,
     worker: String,
 ) -> Result<super::sandbox::plane::PlaneSettings, CliError> {
-    let w = worker_settings()?;
+    let w = config::worker_settings()?;
     Ok(super::sandbox::plane::PlaneSettings {
         url,
         api_key,
@@ -566,28 +494,6 @@ async fn demo_plane_keys(store: &dyn store::Store) -> Result<Vec<String>, CliErr
         }
     }
     Ok(keys)
-}
-
-/// Per-key API rate limits: the defaults, or `SWITCHBOARD_API_INGEST_RATE` and
-/// `SWITCHBOARD_API_READ_RATE` (calls per second).
-fn api_limits() -> Result<super::api::limits::RateLimits, CliError> {
-    let mut l = super::api::limits::RateLimits::default();
-    for (name, slot) in [
-        ("SWITCHBOARD_API_INGEST_RATE", &mut l.ingest_per_second),
-        ("SWITCHBOARD_API_READ_RATE", &mut l.read_per_second),
-    ] {
-        if let Ok(v) = std::env::var(name) {
-            if !v.trim().is_empty() {
-                *slot = v
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite() && *n > 0.0)
-                    .ok_or_else(|| ConfigError::new(name, &v, "a positive number of calls per second"))?;
-            }
-        }
-    }
-    Ok(l)
 }
 
 async fn find_or_create_org(

@@ -1,7 +1,10 @@
 //! Settings, from flags or environment variables, validated once at start-up so that a bad value
 //! stops the program with a message naming the setting and the form it expects.
 
+use super::api::limits::RateLimits;
 use super::store::DatabaseUrl;
+use super::webhooks::delivery::DeliverySettings;
+use super::worker::WorkerSettings;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
@@ -226,6 +229,111 @@ pub struct Settings {
     pub api_limits: super::api::limits::RateLimits,
     /// Directory with the built front-end (`target/site` after a build).
     pub site_root: String,
+}
+
+/// This machine's name, for naming worker and delivery leases (`HOSTNAME`), or `default`.
+pub fn host_name(default: &str) -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| default.into())
+}
+
+/// `SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS` for `switchboard worker` (`serve` takes it as an
+/// option too): off unless set.
+pub fn allow_private_webhook_urls() -> Result<bool, ConfigError> {
+    match std::env::var("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS") {
+        Ok(v) => parse_bool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", &v),
+        Err(_) => Ok(false),
+    }
+}
+/// `SWITCHBOARD_SCHEDULER=off` leaves scheduling to other processes (tests turn it off to
+/// control exactly what runs).
+pub fn scheduler_enabled() -> Result<bool, ConfigError> {
+    match std::env::var("SWITCHBOARD_SCHEDULER") {
+        Ok(v) => parse_bool("SWITCHBOARD_SCHEDULER", &v.replace("off", "false").replace("on", "true")),
+        Err(_) => Ok(true),
+    }
+}
+
+/// The worker's and sandbox's settings: the demo defaults, adjustable by environment variables
+/// (tests make the sandbox fast and the lease short).
+pub fn worker_settings() -> Result<WorkerSettings, ConfigError> {
+    let mut w = WorkerSettings { host: host_name("local"), ..WorkerSettings::demo() };
+    let num = |name: &str| -> Result<Option<f64>, ConfigError> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| *n >= 0.0)
+                .map(Some)
+                .ok_or_else(|| ConfigError::new(name, &v, "a number of zero or more")),
+            _ => Ok(None),
+        }
+    };
+    if let Some(ms) = num("SWITCHBOARD_SANDBOX_PAGE_DELAY_MS")? {
+        w.sandbox.page_delay = std::time::Duration::from_millis(ms as u64);
+    }
+    if let Some(scale) = num("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE")? {
+        w.sandbox.retry_after_scale = scale;
+    }
+    if let Some(ms) = num("SWITCHBOARD_WORKER_LEASE_MS")? {
+        w.lease = std::time::Duration::from_millis((ms as u64).max(200));
+    }
+    if let Some(n) = num("SWITCHBOARD_WORKER_CONCURRENCY")? {
+        w.concurrency = (n as usize).max(1);
+    }
+    Ok(w)
+}
+
+/// Webhook delivery settings: the standard schedule, adjustable by environment variables
+/// (tests shorten the schedule and the timeout).
+pub fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, ConfigError> {
+    let mut d = DeliverySettings { host: host_name("local"), ..DeliverySettings::standard(allow_private) };
+    if let Ok(v) = std::env::var("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE") {
+        if !v.trim().is_empty() {
+            d.schedule = DeliverySettings::parse_schedule(&v)
+                .map_err(|e| ConfigError::new("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", &v, &e))?;
+            d.jitter = 0.0;
+        }
+    }
+    let ms = |name: &str| -> Result<Option<u64>, ConfigError> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ConfigError::new(name, &v, "a whole number of milliseconds")),
+            _ => Ok(None),
+        }
+    };
+    if let Some(t) = ms("SWITCHBOARD_WEBHOOK_TIMEOUT_MS")? {
+        d.timeout = std::time::Duration::from_millis(t.max(100));
+    }
+    if let Some(l) = ms("SWITCHBOARD_WEBHOOK_LEASE_MS")? {
+        d.lease = std::time::Duration::from_millis(l.max(200));
+    }
+    Ok(d)
+}
+
+/// Per-key API rate limits: the defaults, or `SWITCHBOARD_API_INGEST_RATE` and
+/// `SWITCHBOARD_API_READ_RATE` (calls per second).
+pub fn api_limits() -> Result<RateLimits, ConfigError> {
+    let mut l = RateLimits::default();
+    for (name, slot) in [
+        ("SWITCHBOARD_API_INGEST_RATE", &mut l.ingest_per_second),
+        ("SWITCHBOARD_API_READ_RATE", &mut l.read_per_second),
+    ] {
+        if let Ok(v) = std::env::var(name) {
+            if !v.trim().is_empty() {
+                *slot = v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .ok_or_else(|| ConfigError::new(name, &v, "a positive number of calls per second"))?;
+            }
+        }
+    }
+    Ok(l)
 }
 
 #[cfg(test)]

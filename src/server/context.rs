@@ -2,7 +2,6 @@
 //! Both are read from Leptos context before the first `.await`, so they are always present.
 
 use super::auth::{CurrentViewer, Viewer};
-use super::store::StoreError;
 use super::AppState;
 use crate::error::AppError;
 use leptos::prelude::use_context;
@@ -28,11 +27,7 @@ pub fn session() -> Result<(AppState, Arc<Viewer>), AppError> {
     Ok((state()?, viewer()?))
 }
 
-/// Store failures are logged here with their detail and reach the browser as a generic error.
-pub fn internal(err: StoreError) -> AppError {
-    tracing::error!(error = %err, "store error");
-    AppError::Internal
-}
+pub use super::service::internal;
 
 /// Whether this server function call is a plain form post (no JavaScript): its answer is then
 /// a redirect to a page, since the browser would show a bare JSON body.

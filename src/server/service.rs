@@ -62,7 +62,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(m) => AppError::NotFound(m),
             ServiceError::Forbidden(m) => AppError::Forbidden(m),
             ServiceError::Conflict(m) => AppError::Conflict(m),
-            ServiceError::Store(e) => super::context::internal(e),
+            ServiceError::Store(e) => internal(e),
             ServiceError::Internal(why) => {
                 tracing::error!(%why, "internal error");
                 AppError::Internal
@@ -104,6 +104,12 @@ pub fn page_from_cursors(
 /// connection", "an API key").
 pub fn parse_id_param(prefix: &'static str, what: &str, v: &str) -> ServiceResult<String> {
     parse_id(prefix, v.trim()).map_err(|e| ServiceError::invalid(format!("{v:?} is not {what} ID: {e}.")))
+}
+
+/// Store failures are logged here with their detail and reach the browser as a generic error.
+pub fn internal(err: StoreError) -> AppError {
+    tracing::error!(error = %err, "store error");
+    AppError::Internal
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The data sync configuration: read, preview, save, restore and apply. The configuration pages,
-//! the scheduler, the connection page and (later) the HTTP API all go through here.
+//! the scheduler, the connection page and the backfill service all go through here.
 //!
 //! A configuration applies to new connections and to backfills only; existing connections keep
 //! syncing under the version they run ("drift") until a backfill brings them forward, which

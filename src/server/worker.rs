@@ -38,6 +38,8 @@ pub struct WorkerSettings {
     /// Execute runs here. Off when a data plane process executes them over the API (`serve
     /// --demo` runs one in-process); the worker then only requeues runs whose lease expired.
     pub execute_runs: bool,
+    /// This machine's name, the first part of the worker's lease owner.
+    pub host: String,
 }
 
 impl WorkerSettings {
@@ -49,6 +51,7 @@ impl WorkerSettings {
             poll: Duration::from_millis(500),
             sandbox: SandboxSettings::demo(),
             execute_runs: true,
+            host: "local".into(),
         }
     }
 }
@@ -110,7 +113,7 @@ impl Worker {
         settings: WorkerSettings,
         waker: WorkerWaker,
     ) -> Arc<Self> {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+        let host = &settings.host;
         let owner = format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>());
         Arc::new(Worker {
             slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),

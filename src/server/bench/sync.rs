@@ -122,6 +122,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
         poll: Duration::from_millis(20),
         sandbox: SandboxSettings { page_delay: Duration::ZERO, retry_after_scale: 0.0, failures: true },
         execute_runs: true,
+        host: "bench".into(),
     };
     let worker = Worker::new(store.clone(), Arc::new(SystemClock), settings, WorkerWaker::default());
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -43,6 +43,8 @@ pub struct DeliverySettings {
     pub allow_private: bool,
     /// An endpoint failing this long without a success is disabled.
     pub disable_after: Duration,
+    /// This machine's name, the first part of the engine's lease owner.
+    pub host: String,
 }
 
 impl DeliverySettings {
@@ -59,6 +61,7 @@ impl DeliverySettings {
             poll: Duration::from_millis(200),
             allow_private,
             disable_after: 5 * DAY,
+            host: "local".into(),
         }
     }
 
@@ -330,7 +333,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: DeliverySettings) -> Arc<Self> {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+        let host = &settings.host;
         let owner = format!("{host}:{}:{:08x}:webhooks", std::process::id(), rand::random::<u32>());
         Arc::new(Engine {
             client: http_client(&settings),
