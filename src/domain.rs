@@ -511,3 +511,16 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
 pub fn split_list(s: &str) -> Vec<String> {
     s.split([',', ' ']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
 }
+
+/// One choice of a list filter from a URL: empty means any; anything else must be one of
+/// `allowed`, or the message names the filter and its choices.
+pub fn one_of(label: &str, value: &str, allowed: &[&str]) -> Result<Option<String>, InvalidInput> {
+    let v = value.trim();
+    if v.is_empty() {
+        Ok(None)
+    } else if allowed.contains(&v) {
+        Ok(Some(v.to_string()))
+    } else {
+        Err(InvalidInput::new(format!("Unknown {label} {v:?}: choose one of {}.", allowed.join(", "))))
+    }
+}

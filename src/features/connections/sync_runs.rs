@@ -132,17 +132,7 @@ pub async fn list_sync_runs(
     let connection = conn.id.clone();
     let spec = crate::domain::platform(&conn.platform_id).ok_or(AppError::Internal)?;
     let objects: Vec<String> = spec.integration_type.data_objects().iter().map(|s| s.to_string()).collect();
-    let pick = |label: &str, v: &str, allowed: &[&str]| -> Result<Option<String>, AppError> {
-        let v = v.trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        if allowed.contains(&v) {
-            Ok(Some(v.to_string()))
-        } else {
-            Err(AppError::invalid(format!("Unknown {label} {v:?}: choose one of {}.", allowed.join(", "))))
-        }
-    };
+    let pick = crate::domain::one_of;
     let object_refs: Vec<&str> = objects.iter().map(String::as_str).collect();
     let page = page_from_cursors(prefix::SYNC_RUN, "run", Some(&before), Some(&after))?;
     let hours =

@@ -65,17 +65,7 @@ pub fn query(
     limit: i64,
 ) -> ServiceResult<DeliveryQuery> {
     let f = filters;
-    let pick = |label: &str, v: &str, allowed: &[&str]| -> ServiceResult<Option<String>> {
-        let v = v.trim();
-        if v.is_empty() {
-            return Ok(None);
-        }
-        if allowed.contains(&v) {
-            Ok(Some(v.to_string()))
-        } else {
-            Err(ServiceError::invalid(format!("{label}: {v:?} is not one of {}.", allowed.join(", "))))
-        }
-    };
+    let pick = crate::domain::one_of;
     let mut types = vec![];
     for t in f.types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         if !EVENT_TYPES.iter().any(|e| e.0 == t) {
@@ -100,12 +90,12 @@ pub fn query(
     Ok(DeliveryQuery {
         event_types: types,
         status: pick(
-            "Status",
+            "status",
             &f.status,
             &DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         )?
         .and_then(|s| DeliveryStatus::parse(&s)),
-        status_class: pick("Response", &f.class, &classes)?,
+        status_class: pick("response class", &f.class, &classes)?,
         from_id,
         to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
         ..DeliveryQuery::new(scope, limit)
