@@ -26,11 +26,11 @@ impl Overview {
 
 #[server(input = GetUrl, endpoint = "get_overview")]
 pub async fn get_overview() -> Result<Overview, AppError> {
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let since = state.clock.now_ms() - 24 * 3_600_000;
     let counts =
-        state.store.overview(&crate::server::access::own_scope(&viewer), since).await.map_err(internal)?;
+        crate::server::request_logs::overview(&state, &crate::server::actor::Actor::Person(viewer.clone()))
+            .await?;
     let connections_by_status = ConnectionStatus::ALL
         .iter()
         .map(|s| {

@@ -68,25 +68,22 @@ pub const PICKER_SIZE: i64 = 100;
 pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Result<RequestLogPage, AppError> {
     use crate::domain::platform;
     use crate::server::actor::Actor;
-    use crate::server::context::{internal, session};
+    use crate::server::connections;
+    use crate::server::context::session;
     use crate::server::request_logs::{self, RequestLogList};
-    use crate::server::store::Page;
+
     let (state, viewer) = session()?;
     let actor = Actor::Person(viewer);
-    let scope = actor.scope();
     let RequestLogList { rows, newer, older, window, query } =
         request_logs::list(&state, &actor, &filter, PAGE_SIZE).await?;
     let window = window.map(|w| ScanWindow { checked: w.checked, until_ms: w.until_ms });
-    let mut picker =
-        state.store.list_connections(&scope, &Page::First, PICKER_SIZE + 1).await.map_err(internal)?;
-    let more_connections = picker.len() as i64 > PICKER_SIZE;
-    picker.truncate(PICKER_SIZE as usize);
+    let (mut picker, more_connections) = connections::picker(&state, &actor, PICKER_SIZE).await?;
     // Names of the connections on this page and of the selected one: one bounded lookup.
     let mut wanted: Vec<String> = rows.iter().filter_map(|r| r.connection_id.clone()).collect();
     wanted.extend(query.connection_id.clone());
     wanted.sort();
     wanted.dedup();
-    let named = state.store.connections_by_ids(&scope, &wanted).await.map_err(internal)?;
+    let named = connections::by_ids(&state, &actor, &wanted).await?;
     let names: std::collections::HashMap<&str, &str> =
         named.iter().map(|c| (c.id.as_str(), c.display_name.as_str())).collect();
     let rows = rows

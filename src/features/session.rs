@@ -33,28 +33,11 @@ pub const STAFF_PICKER_SIZE: i64 = 50;
 pub async fn get_viewer() -> Result<ViewerInfo, AppError> {
     use crate::server::context::{internal, session};
     let (state, viewer) = session()?;
-    let mut more_organizations = false;
-    let mut organizations: Vec<OrgOption> = if viewer.is_staff() {
-        let mut rows = state.store.list_organizations(None, STAFF_PICKER_SIZE + 1).await.map_err(internal)?;
-        more_organizations = rows.len() as i64 > STAFF_PICKER_SIZE;
-        rows.truncate(STAFF_PICKER_SIZE as usize);
-        rows.into_iter().map(|o| OrgOption { id: o.id, name: o.name }).collect()
-    } else {
-        state
-            .store
-            .memberships(&viewer.user_id)
+    let (organizations, more_organizations) =
+        crate::server::auth::switchable_organizations(&state, &viewer, STAFF_PICKER_SIZE)
             .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|m| OrgOption { id: m.organization_id, name: m.organization_name })
-            .collect()
-    };
-    if !organizations.iter().any(|o| o.id == viewer.organization_id) {
-        organizations.insert(
-            0,
-            OrgOption { id: viewer.organization_id.clone(), name: viewer.organization_name.clone() },
-        );
-    }
+            .map_err(internal)?;
+    let organizations = organizations.into_iter().map(|(id, name)| OrgOption { id, name }).collect();
     Ok(ViewerInfo {
         more_organizations,
         email: viewer.email.clone(),

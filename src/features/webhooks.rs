@@ -104,13 +104,9 @@ pub struct EndpointsView {
 
 #[server(input = GetUrl, endpoint = "list_webhook_endpoints")]
 pub async fn list_webhook_endpoints() -> Result<EndpointsView, AppError> {
-    use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let scope = own_scope(&viewer);
-    let since = state.clock.now_ms() - 86_400_000;
-    let stats = state.store.endpoint_stats(&scope, since).await.map_err(internal)?;
-    let endpoints = state.store.list_endpoints(&scope, false).await.map_err(internal)?;
+    let (endpoints, stats) = crate::server::webhooks::list(&state, &viewer).await?;
     Ok(EndpointsView {
         environment: viewer.environment.as_str().to_string(),
         can_edit: crate::server::webhooks::may_edit(&viewer),

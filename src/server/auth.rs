@@ -428,6 +428,29 @@ pub async fn switch_context(State(state): State<AppState>, req: Request) -> Resp
     })
 }
 
+/// The organizations the viewer can switch to, `(id, name)`, and whether there are more than
+/// `limit`: staff see any (the first `limit` by name), others their memberships. The current
+/// one is always first when it is not among them.
+pub async fn switchable_organizations(
+    state: &AppState,
+    viewer: &Viewer,
+    limit: i64,
+) -> Result<(Vec<(String, String)>, bool), StoreError> {
+    let (mut organizations, more): (Vec<(String, String)>, bool) = if viewer.is_staff() {
+        let mut rows = state.store.list_organizations(None, limit + 1).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        (rows.into_iter().map(|o| (o.id, o.name)).collect(), more)
+    } else {
+        let rows = state.store.memberships(&viewer.user_id).await?;
+        (rows.into_iter().map(|m| (m.organization_id, m.organization_name)).collect(), false)
+    };
+    if !organizations.iter().any(|o| o.0 == viewer.organization_id) {
+        organizations.insert(0, (viewer.organization_id.clone(), viewer.organization_name.clone()));
+    }
+    Ok((organizations, more))
+}
+
 /// Deletes expired and idle sessions and stale one-time values every few minutes, for as long
 /// as the server runs.
 pub async fn purge_sessions_periodically(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: Duration) {

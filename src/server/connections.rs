@@ -91,3 +91,44 @@ pub async fn get(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<(Sc
         .ok_or_else(|| actor.not_found(ObjectKind::Connection, &id))?;
     Ok((scope, row))
 }
+
+/// The connection's latest webhook events, newest first (its Webhooks tab).
+pub async fn recent_events(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    limit: i64,
+) -> ServiceResult<Vec<super::store::WebhookEventRow>> {
+    let (scope, id) = resolve(state, actor, id).await?;
+    Ok(state.store.list_events(&scope, Some(&id), &Page::First, limit).await?)
+}
+
+/// The audit entries about the connection, newest first (its Activity tab).
+pub async fn activity(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    limit: i64,
+) -> ServiceResult<Vec<super::store::AuditRow>> {
+    let (scope, id) = resolve(state, actor, id).await?;
+    Ok(state.store.audit_for_target(&scope.organization_id, &id, limit).await?)
+}
+
+/// Up to `limit` connections of the actor's environment, newest first, and whether there are
+/// more (the request log's connection picker).
+pub async fn picker(
+    state: &AppState,
+    actor: &Actor,
+    limit: i64,
+) -> ServiceResult<(Vec<ConnectionRow>, bool)> {
+    let mut rows = state.store.list_connections(&actor.scope(), &Page::First, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// These connections of the actor's environment (one bounded lookup; ids of other
+/// environments are simply absent).
+pub async fn by_ids(state: &AppState, actor: &Actor, ids: &[String]) -> ServiceResult<Vec<ConnectionRow>> {
+    Ok(state.store.connections_by_ids(&actor.scope(), ids).await?)
+}

@@ -152,6 +152,63 @@ pub async fn own_endpoint(state: &AppState, viewer: &Viewer, id: &str) -> Servic
         .ok_or_else(|| not_found(&id))
 }
 
+/// The environment's endpoints (deleted ones left out) and every endpoint's last 24 hours.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+) -> ServiceResult<(Vec<WebhookEndpointRow>, Vec<super::store::webhooks::EndpointStats>)> {
+    let scope = scope_of(viewer);
+    let since = state.clock.now_ms() - 86_400_000;
+    let stats = state.store.endpoint_stats(&scope, since).await?;
+    let endpoints = state.store.list_endpoints(&scope, false).await?;
+    Ok((endpoints, stats))
+}
+
+/// One endpoint as its page shows it (deleted ones too, with their history).
+pub struct EndpointDetail {
+    pub scope: Scope,
+    pub row: WebhookEndpointRow,
+    /// Every endpoint's last 24 hours (the page picks its own).
+    pub stats: Vec<super::store::webhooks::EndpointStats>,
+    /// Deliveries waiting for this endpoint (up to 10,000).
+    pub queued: i64,
+    /// The last attempt of the test delivery `test`, when it was this endpoint's.
+    pub test: Option<(String, super::store::WebhookAttemptRow)>,
+}
+
+/// An endpoint by id for a person who may see it (staff look in from outside, audited), with
+/// the outcome of the test event `test` when one was just sent.
+pub async fn detail(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    test: &str,
+) -> ServiceResult<EndpointDetail> {
+    let id = crate::ids::parse_id(prefix::WEBHOOK_ENDPOINT, id)
+        .map_err(|e| ServiceError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
+    let scope =
+        super::access::scope_for(state, viewer, super::store::ObjectKind::WebhookEndpoint, &id).await?;
+    let row = state.store.get_endpoint(&scope, &id).await?.ok_or_else(|| {
+        ServiceError::not_found(format!("No webhook endpoint {id} was found in your organization."))
+    })?;
+    let now = state.clock.now_ms();
+    let stats = state.store.endpoint_stats(&scope, now - 86_400_000).await?;
+    let queued = state.store.queued_deliveries(&scope, &id, 10_000).await?;
+    let test = if test.trim().is_empty() {
+        None
+    } else {
+        let tid = crate::ids::parse_id(prefix::DELIVERY, test.trim())
+            .map_err(|e| ServiceError::invalid(format!("{test:?} is not a webhook delivery ID: {e}.")))?;
+        match state.store.get_delivery(&scope, &tid).await? {
+            Some(d) if d.delivery.endpoint_id == id => {
+                state.store.delivery_attempts(&tid).await?.pop().map(|a| (tid, a))
+            }
+            _ => None,
+        }
+    };
+    Ok(EndpointDetail { scope, row, stats, queued, test })
+}
+
 pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> ServiceResult<String> {
     may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let change = validate(input, state.webhooks.settings.allow_private)?;

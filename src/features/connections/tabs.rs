@@ -248,9 +248,10 @@ pub struct ActivityItem {
 /// The connection's latest webhook events (50), for its Webhooks tab.
 #[server(input = GetUrl, endpoint = "connection_events")]
 pub async fn connection_events(id: String) -> Result<Vec<EventItem>, AppError> {
-    use crate::server::store::Page;
-    let (state, scope, id) = connection_scope(id).await?;
-    let events = state.store.list_events(&scope, Some(&id), &Page::First, 50).await.map_err(internal)?;
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
+    let (state, viewer) = session()?;
+    let events = crate::server::connections::recent_events(&state, &Actor::Person(viewer), &id, 50).await?;
     Ok(events
         .into_iter()
         .map(|e| EventItem {
@@ -268,8 +269,10 @@ pub async fn connection_events(id: String) -> Result<Vec<EventItem>, AppError> {
 /// The audit entries about the connection (50), for its Activity tab.
 #[server(input = GetUrl, endpoint = "connection_activity")]
 pub async fn connection_activity(id: String) -> Result<Vec<ActivityItem>, AppError> {
-    let (state, scope, id) = connection_scope(id).await?;
-    let activity = state.store.audit_for_target(&scope.organization_id, &id, 50).await.map_err(internal)?;
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
+    let (state, viewer) = session()?;
+    let activity = crate::server::connections::activity(&state, &Actor::Person(viewer), &id, 50).await?;
     Ok(activity
         .into_iter()
         .map(|a| ActivityItem {
@@ -279,21 +282,6 @@ pub async fn connection_activity(id: String) -> Result<Vec<ActivityItem>, AppErr
             details: a.details,
         })
         .collect())
-}
-
-#[cfg(feature = "ssr")]
-use crate::server::context::internal;
-
-/// The signed-in viewer's scope for one connection id (checked, and audited for staff).
-#[cfg(feature = "ssr")]
-async fn connection_scope(
-    id: String,
-) -> Result<(crate::server::AppState, crate::server::store::Scope, String), AppError> {
-    use crate::server::actor::Actor;
-    use crate::server::context::session;
-    let (state, viewer) = session()?;
-    let (scope, id) = crate::server::connections::resolve(&state, &Actor::Person(viewer), &id).await?;
-    Ok((state, scope, id))
 }
 
 #[component]

@@ -316,18 +316,9 @@ pub struct DeliveryView {
 
 #[server(input = GetUrl, endpoint = "get_webhook_delivery")]
 pub async fn get_webhook_delivery(id: String) -> Result<DeliveryView, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
-    use crate::server::context::{internal, session};
-    use crate::server::store::ObjectKind;
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::DELIVERY, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a webhook delivery ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::WebhookDelivery, &id).await?;
-    let d = state.store.get_delivery(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
-        AppError::not_found(format!("No webhook delivery {id} was found in your organization."))
-    })?;
-    let attempts = state.store.delivery_attempts(&id).await.map_err(internal)?;
+    let (d, attempts) = crate::server::webhooks::delivery_log::get(&state, &viewer, &id).await?;
     let pretty = |s: &str| {
         serde_json::from_str::<serde_json::Value>(s)
             .ok()

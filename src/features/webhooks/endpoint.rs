@@ -33,23 +33,16 @@ pub async fn get_webhook_endpoint(
     id: String,
     #[server(default)] test: String,
 ) -> Result<EndpointView, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::scope_for;
     use crate::server::auth::cookie_value;
     use crate::server::context::{internal, session};
     use crate::server::reveal;
-    use crate::server::store::ObjectKind;
+    use crate::server::webhooks::EndpointDetail;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::WEBHOOK_ENDPOINT, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
-    let scope = scope_for(&state, &viewer, ObjectKind::WebhookEndpoint, &id).await?;
-    let row = state.store.get_endpoint(&scope, &id).await.map_err(internal)?.ok_or_else(|| {
-        AppError::not_found(format!("No webhook endpoint {id} was found in your organization."))
-    })?;
+    let EndpointDetail { scope, row, stats, queued, test } =
+        crate::server::webhooks::detail(&state, &viewer, &id, &test).await?;
+    let id = row.id.clone();
     let now = state.clock.now_ms();
     let previous_secret_until = row.previous_secret_expires_at.filter(|t| *t > now);
-    let stats = state.store.endpoint_stats(&scope, now - 86_400_000).await.map_err(internal)?;
-    let queued = state.store.queued_deliveries(&scope, &id, 10_000).await.map_err(internal)?;
     let own = scope.organization_id == viewer.organization_id;
     // A secret revealed without JavaScript: its pad is in this request's cookie (`server::reveal`).
     let parts = use_context::<http::request::Parts>();
@@ -69,26 +62,14 @@ pub async fn get_webhook_endpoint(
         }
         _ => None,
     };
-    let test = if test.trim().is_empty() {
-        None
-    } else {
-        let tid = parse_id(prefix::DELIVERY, test.trim())
-            .map_err(|e| AppError::invalid(format!("{test:?} is not a webhook delivery ID: {e}.")))?;
-        match state.store.get_delivery(&scope, &tid).await.map_err(internal)? {
-            Some(d) if d.delivery.endpoint_id == id => {
-                let a = state.store.delivery_attempts(&tid).await.map_err(internal)?.pop();
-                a.map(|a| TestResultView {
-                    delivery_id: tid,
-                    status: a.response_status,
-                    latency_ms: a.latency_ms,
-                    body: a.response_body,
-                    failure: a.failure,
-                    failure_detail: a.failure_detail,
-                })
-            }
-            _ => None,
-        }
-    };
+    let test = test.map(|(delivery_id, a)| TestResultView {
+        delivery_id,
+        status: a.response_status,
+        latency_ms: a.latency_ms,
+        body: a.response_body,
+        failure: a.failure,
+        failure_detail: a.failure_detail,
+    });
     let can = |r: Result<(), String>| {
         if own {
             r

@@ -8,7 +8,8 @@ use crate::domain::EVENT_TYPES;
 use crate::ids::{id_floor, parse_id, prefix};
 use crate::server::actor::Actor;
 use crate::server::service::{ServiceError, ServiceResult};
-use crate::server::store::webhooks::{DeliveryListRow, DeliveryQuery};
+use crate::server::store::webhooks::{DeliveryDetailRow, DeliveryListRow, DeliveryQuery};
+use crate::server::store::WebhookAttemptRow;
 use crate::server::store::{keyset_window, ObjectKind, Page, Scope};
 use crate::server::AppState;
 
@@ -100,4 +101,21 @@ pub fn query(
         to_id: to_ms.map(|t| id_floor(prefix::DELIVERY, t + 1)),
         ..DeliveryQuery::new(scope, limit)
     })
+}
+
+/// One delivery with its attempts, oldest attempt first, for a person who may see it (staff
+/// look in from outside, audited).
+pub async fn get(
+    state: &AppState,
+    viewer: &crate::server::actor::Viewer,
+    id: &str,
+) -> ServiceResult<(DeliveryDetailRow, Vec<WebhookAttemptRow>)> {
+    let id = crate::ids::parse_id(prefix::DELIVERY, id)
+        .map_err(|e| ServiceError::invalid(format!("{id:?} is not a webhook delivery ID: {e}.")))?;
+    let scope = crate::server::access::scope_for(state, viewer, ObjectKind::WebhookDelivery, &id).await?;
+    let d = state.store.get_delivery(&scope, &id).await?.ok_or_else(|| {
+        ServiceError::not_found(format!("No webhook delivery {id} was found in your organization."))
+    })?;
+    let attempts = state.store.delivery_attempts(&id).await?;
+    Ok((d, attempts))
 }
