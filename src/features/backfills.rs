@@ -109,25 +109,20 @@ pub async fn list_backfills(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<BackfillList, AppError> {
-    use crate::ids::prefix;
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
-    use crate::server::service::page_from_cursors;
-    use crate::server::store::keyset_window;
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let status = Some(status.trim()).filter(|s| !s.is_empty());
-    if let Some(s) = status {
-        if !STATUSES.contains(&s) {
-            return Err(AppError::invalid(format!(
-                "Unknown status {s:?}: choose one of {}.",
-                STATUSES.join(", ")
-            )));
-        }
-    }
-    let page = page_from_cursors(prefix::BACKFILL, "backfill", Some(&before), Some(&after))?;
-    let rows = state.store.list_backfills(&own_scope(&viewer), status, &page, 51).await.map_err(internal)?;
-    let (rows, newer, older) = keyset_window(rows, &page, 50, |b| b.id.clone());
-    let link = |k: &str, c: String| match status {
+    let crate::server::backfills::BackfillPage { rows, newer, older, status } =
+        crate::server::backfills::list(
+            state.store.as_ref(),
+            &own_scope(&viewer),
+            &status,
+            &before,
+            &after,
+            50,
+        )
+        .await?;
+    let link = |k: &str, c: String| match &status {
         Some(s) => format!("/backfills?status={s}&{k}={c}"),
         None => format!("/backfills?{k}={c}"),
     };

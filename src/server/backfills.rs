@@ -11,7 +11,8 @@ use super::service::{ServiceError, ServiceResult};
 use super::store::sync::{NewBackfill, NewSyncRun};
 use super::store::{ConnectionRow, Scope, Store};
 use crate::domain::{
-    platform, AuditAction, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind, TriggerKind,
+    platform, AuditAction, BackfillStatus, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind,
+    TriggerKind,
 };
 use crate::ids::{make_id, prefix};
 
@@ -385,4 +386,72 @@ pub async fn cancel(
             "Backfill {backfill_id} has already ended (or does not exist here): nothing to cancel."
         )))
     }
+}
+/// A page of the environment's backfills, newest first, optionally of one status.
+pub async fn list(
+    store: &dyn Store,
+    scope: &Scope,
+    status: &str,
+    before: &str,
+    after: &str,
+    limit: i64,
+) -> ServiceResult<BackfillPage> {
+    let status = Some(status.trim()).filter(|s| !s.is_empty());
+    if let Some(s) = status {
+        if BackfillStatus::parse(s).is_none() {
+            let all: Vec<&str> = BackfillStatus::ALL.iter().map(|s| s.as_str()).collect();
+            return Err(ServiceError::invalid(format!(
+                "Unknown status {s:?}: choose one of {}.",
+                all.join(", ")
+            )));
+        }
+    }
+    let page = super::service::page_from_cursors(prefix::BACKFILL, "backfill", Some(before), Some(after))?;
+    let rows = store.list_backfills(scope, status, &page, limit + 1).await?;
+    let (rows, newer, older) = super::store::keyset_window(rows, &page, limit, |b| b.id.clone());
+    Ok(BackfillPage { rows, newer, older, status: status.map(str::to_string) })
+}
+
+/// A page of backfills and the cursors around it.
+pub struct BackfillPage {
+    pub rows: Vec<super::store::sync::BackfillSummaryRow>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    /// The status filter, as checked.
+    pub status: Option<String>,
+}
+
+/// One backfill with the runs of up to `limit` of its connections after `after` (its matrix,
+/// one page of connections at a time).
+pub struct BackfillMatrix {
+    pub summary: super::store::sync::BackfillSummaryRow,
+    pub runs: Vec<super::store::sync::SyncRunDetailRow>,
+    /// The page's connections, in order, and their rows (names and platforms).
+    pub connection_ids: Vec<String>,
+    pub connections: Vec<ConnectionRow>,
+    /// Where the next page of connections starts, when there is one.
+    pub more_after: Option<String>,
+}
+
+pub async fn matrix(
+    store: &dyn Store,
+    scope: &Scope,
+    id: &str,
+    after: &str,
+    limit: i64,
+) -> ServiceResult<BackfillMatrix> {
+    let id = crate::ids::parse_id(prefix::BACKFILL, id)
+        .map_err(|e| ServiceError::invalid(format!("{id:?} is not a backfill ID: {e}.")))?;
+    let summary = store
+        .get_backfill(scope, &id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("No backfill {id} was found in this environment.")))?;
+    let after = Some(after.trim()).filter(|a| !a.is_empty());
+    let runs = store.backfill_runs(scope, &id, after, limit + 1).await?;
+    let mut ids: Vec<String> = runs.iter().map(|r| r.connection_id.clone()).collect();
+    ids.dedup();
+    let more_after = (ids.len() as i64 > limit).then(|| ids[limit as usize - 1].clone());
+    ids.truncate(limit as usize);
+    let connections = store.connections_by_ids(scope, &ids).await?;
+    Ok(BackfillMatrix { summary, runs, connection_ids: ids, connections, more_after })
 }

@@ -170,6 +170,39 @@ pub async fn overview(state: &AppState, actor: &Actor) -> ServiceResult<super::s
     Ok(state.store.overview(&actor.scope(), since).await?)
 }
 
+/// A request with what its page shows beside it: the organization's name when staff look in
+/// from outside, its connection, and that connection's last run per object.
+pub struct RequestDetail {
+    pub row: RequestLogRow,
+    pub organization_name: Option<String>,
+    pub connection: Option<super::store::ConnectionRow>,
+    pub object_states: Vec<(super::store::sync::SyncRunDetailRow, Option<i64>)>,
+}
+
+pub async fn detail(
+    state: &AppState,
+    viewer: &std::sync::Arc<super::actor::Viewer>,
+    id: &str,
+) -> ServiceResult<RequestDetail> {
+    let row = get(state, &Actor::Person(viewer.clone()), id).await?;
+    // The row was loaded in the scope the viewer may read it in: its own.
+    let scope = Scope::new(row.organization_id.clone(), row.environment.clone());
+    let organization_name = if row.organization_id != viewer.organization_id {
+        state.store.get_organization(&row.organization_id).await?.map(|o| o.name)
+    } else {
+        Some(viewer.organization_name.clone())
+    };
+    let connection = match &row.connection_id {
+        Some(c) => state.store.get_connection(&scope, c).await?,
+        None => None,
+    };
+    let object_states = match &connection {
+        Some(c) => state.store.object_states(&scope, &c.id).await?,
+        None => vec![],
+    };
+    Ok(RequestDetail { row, organization_name, connection, object_states })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

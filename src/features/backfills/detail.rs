@@ -56,27 +56,18 @@ const MATRIX_PAGE: i64 = 50;
 #[server(input = GetUrl, endpoint = "get_backfill")]
 pub async fn get_backfill(id: String, #[server(default)] after: String) -> Result<BackfillDetail, AppError> {
     use crate::domain::platform;
-    use crate::ids::{parse_id, prefix};
     use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::BACKFILL, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a backfill ID: {e}.")))?;
-    let scope = own_scope(&viewer);
-    let summary: BackfillSummary = state
-        .store
-        .get_backfill(&scope, &id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::not_found(format!("No backfill {id} was found in this environment.")))?
-        .into();
-    let after = Some(after.trim()).filter(|a| !a.is_empty());
-    let runs = state.store.backfill_runs(&scope, &id, after, MATRIX_PAGE + 1).await.map_err(internal)?;
-    let mut ids: Vec<String> = runs.iter().map(|r| r.connection_id.clone()).collect();
-    ids.dedup();
-    let more_after = (ids.len() as i64 > MATRIX_PAGE).then(|| ids[MATRIX_PAGE as usize - 1].clone());
-    ids.truncate(MATRIX_PAGE as usize);
-    let conns = state.store.connections_by_ids(&scope, &ids).await.map_err(internal)?;
+    let crate::server::backfills::BackfillMatrix {
+        summary,
+        runs,
+        connection_ids: ids,
+        connections: conns,
+        more_after,
+    } = crate::server::backfills::matrix(state.store.as_ref(), &own_scope(&viewer), &id, &after, MATRIX_PAGE)
+        .await?;
+    let summary: BackfillSummary = summary.into();
     let rows = ids
         .iter()
         .map(|cid| {

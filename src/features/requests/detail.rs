@@ -165,23 +165,12 @@ pub fn compare_platform_data(
 pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     use super::guidance::{next_step, Failure};
     use crate::domain::{error_code, platform, SyncRunStatus};
-    use crate::server::actor::Actor;
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
+    use crate::server::request_logs::RequestDetail;
     let (state, viewer) = session()?;
-    let actor = Actor::Person(viewer.clone());
-    let row = crate::server::request_logs::get(&state, &actor, &id).await?;
-    // The row was loaded in the scope the viewer may read it in: its own.
-    let scope = crate::server::store::Scope::new(row.organization_id.clone(), row.environment.clone());
+    let RequestDetail { row, organization_name, connection, object_states } =
+        crate::server::request_logs::detail(&state, &viewer, &id).await?;
     let staff_view = row.organization_id != viewer.organization_id;
-    let organization_name = if staff_view {
-        state.store.get_organization(&row.organization_id).await.map_err(internal)?.map(|o| o.name)
-    } else {
-        Some(viewer.organization_name.clone())
-    };
-    let connection = match &row.connection_id {
-        Some(c) => state.store.get_connection(&scope, c).await.map_err(internal)?,
-        None => None,
-    };
     let spec = row.platform_id.as_deref().and_then(platform);
     let platform_name = spec.map(|p| p.name.to_string());
     let upstream_calls: Vec<UpstreamCall> = serde_json::from_str::<Vec<Value>>(&row.upstream_calls)
@@ -227,7 +216,7 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     let redacted_fields = serde_json::from_str::<Vec<String>>(&row.redacted_fields).unwrap_or_default();
     let connection_health = match &connection {
         Some(c) => {
-            let states = state.store.object_states(&scope, &c.id).await.map_err(internal)?;
+            let states = &object_states;
             let objects_failing: Vec<String> = states
                 .iter()
                 .filter(|(r, _)| matches!(r.status, SyncRunStatus::Failed | SyncRunStatus::Partial))
