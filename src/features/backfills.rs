@@ -101,8 +101,6 @@ pub struct BackfillList {
     pub older: Option<String>,
 }
 
-pub const STATUSES: &[&str] = &["queued", "running", "succeeded", "partial", "failed", "cancelled"];
-
 #[server(input = GetUrl, endpoint = "list_backfills")]
 pub async fn list_backfills(
     #[server(default)] status: String,
@@ -153,8 +151,8 @@ pub fn BackfillsPage() -> impl IntoView {
         <PageHeader title="Backfills" subtitle="Re-fetches of data objects, executed by the worker." />
         <nav aria-label="Filter by status" class="mb-4 flex flex-wrap gap-2 text-sm">
             <a href="/backfills" class="rounded-md px-3 py-1 ring-1 ring-slate-300" aria-current=move || (current().is_empty()).then_some("page")>"All"</a>
-            {STATUSES.iter().map(|s| {
-                let s = *s;
+            {crate::domain::BackfillStatus::ALL.iter().map(|s| {
+                let s = s.as_str();
                 view! { <a href=format!("/backfills?status={s}") class="rounded-md px-3 py-1 ring-1 ring-slate-300 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white" aria-current=move || (current() == s).then_some("page")>{status_label(s)}</a> }
             }).collect_view()}
         </nav>
