@@ -26,6 +26,7 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod sync_config;
+pub mod sync_runs;
 pub mod webhooks;
 pub mod worker;
 

@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 #[server(endpoint = "sync_now")]
 pub async fn sync_now(connection: String, object: String) -> Result<String, AppError> {
     use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     let (state, viewer) = session()?;
     let connection = parse_id(prefix::CONNECTION, &connection)
@@ -29,7 +28,7 @@ pub async fn sync_now(connection: String, object: String) -> Result<String, AppE
         state.store.as_ref(),
         state.clock.as_ref(),
         &viewer,
-        &own_scope(&viewer),
+        &viewer.own_scope(),
         &connection,
         object.trim(),
     )
@@ -107,13 +106,12 @@ pub async fn list_backfills(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<BackfillList, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     let (state, viewer) = session()?;
     let crate::server::backfills::BackfillPage { rows, newer, older, status } =
         crate::server::backfills::list(
             state.store.as_ref(),
-            &own_scope(&viewer),
+            &viewer.own_scope(),
             &status,
             &before,
             &after,

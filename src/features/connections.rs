@@ -90,14 +90,13 @@ pub async fn list_connections(
     #[server(default)] after: Option<String>,
 ) -> Result<ConnectionListPage, AppError> {
     use crate::ids::prefix;
-    use crate::server::access::own_scope;
     use crate::server::context::{internal, session};
     use crate::server::service::page_from_cursors;
     use crate::server::store::keyset_window;
     let (state, viewer) = session()?;
     let page = page_from_cursors(prefix::CONNECTION, "connection", before.as_deref(), after.as_deref())?;
     let f = crate::server::connections::filter(&filter)?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     let found = crate::server::connections::search(
         state.store.as_ref(),
         &scope,

@@ -170,12 +170,11 @@ mod convert {
 pub async fn sync_config_page(
     #[server(default)] integration_type: String,
 ) -> Result<SyncConfigView, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
     let it = convert::integration_type(&integration_type)?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     svc::audit_staff_view(state.store.as_ref(), state.clock.as_ref(), &viewer, it.as_str()).await?;
     let cur = svc::current(state.store.as_ref(), &scope, it).await?;
     let drift = svc::drift(state.store.as_ref(), &scope, it, cur.row.version).await?;

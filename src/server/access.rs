@@ -50,11 +50,6 @@ pub async fn scope_for(
     Ok(found)
 }
 
-/// The viewer's own organization and selected environment.
-pub fn own_scope(viewer: &Viewer) -> Scope {
-    viewer.own_scope()
-}
-
 impl Actor {
     /// The scope to load object `id` in. A person goes through `server::access` (staff may look
     /// into another organization, audited; a customer gets "not found" for another's id); a key

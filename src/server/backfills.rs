@@ -3,13 +3,16 @@
 //! messages that name the problem, writes the change with its audit entry in one transaction,
 //! and wakes the worker.
 
+use super::actor::Actor;
 use super::actor::Author;
 use super::audit::Audit;
 use super::auth::Viewer;
 use super::clock::Clock;
-use super::service::{ServiceError, ServiceResult};
+use super::service::{parse_id_param, ServiceError, ServiceResult};
 use super::store::sync::{NewBackfill, NewSyncRun};
-use super::store::{ConnectionRow, Scope, Store};
+use super::store::{ConnectionRow, Page, Scope, Store};
+use super::AppState;
+use crate::domain::connection_filter::ConnectionListQuery;
 use crate::domain::{
     platform, AuditAction, BackfillStatus, ConnectionStatus, IntegrationType, Role, StaffRole, SyncRunKind,
     TriggerKind,
@@ -58,6 +61,8 @@ pub struct BackfillRequest {
 #[derive(Debug, Clone)]
 pub struct BackfillPlan {
     pub runs: Vec<NewSyncRun>,
+    /// The objects asked for, each once.
+    pub data_objects: Vec<String>,
     pub connections: Vec<ConnectionRow>,
     pub integration_type: IntegrationType,
     pub config_version: i64,
@@ -67,7 +72,81 @@ pub struct BackfillPlan {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Validates a request and works out the runs it would queue, without writing anything.
+/// Drops repeats, keeping the first occurrence's place.
+fn dedup(items: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.iter().map(|s| s.trim()).filter(|s| seen.insert(*s)).map(str::to_string).collect()
+}
+
+fn too_many(n: usize) -> ServiceError {
+    ServiceError::invalid(format!(
+        "A backfill covers at most {MAX_CONNECTIONS} connections; {n} were chosen. Narrow the filters or split it."
+    ))
+}
+
+/// The connection ids a backfill was asked for, as typed (the form's fields, the API's array):
+/// each checked, repeats dropped, at most [`MAX_CONNECTIONS`].
+pub fn connection_ids<'a>(raw: impl IntoIterator<Item = &'a str>) -> ServiceResult<Vec<String>> {
+    let raw: Vec<String> = raw.into_iter().map(str::to_string).collect();
+    let ids = dedup(&raw);
+    if ids.len() > MAX_CONNECTIONS {
+        return Err(too_many(ids.len()));
+    }
+    ids.iter().map(|id| parse_id_param(prefix::CONNECTION, "a connection", id)).collect()
+}
+
+/// The connections a new backfill's form offers: those chosen by id and, when `matching` holds
+/// the connections list's query ("backfill all matching"), every connection it matches. Ids not
+/// in the actor's environment are left out.
+pub async fn choose(
+    state: &AppState,
+    actor: &Actor,
+    mut ids: Vec<String>,
+    matching: &str,
+) -> ServiceResult<Vec<ConnectionRow>> {
+    let scope = actor.scope();
+    if !matching.trim().is_empty() {
+        let filter = super::connections::filter(&ConnectionListQuery::from_query(matching))?;
+        let max = MAX_CONNECTIONS as i64;
+        let found = super::connections::search(
+            state.store.as_ref(),
+            &scope,
+            &filter,
+            &Page::First,
+            max + 1,
+            state.clock.now_ms(),
+            false,
+        )
+        .await?
+        .rows;
+        if found.len() as i64 > max {
+            return Err(ServiceError::invalid(format!(
+                "More than {max} connections match these filters; narrow them so one backfill covers at most {max}."
+            )));
+        }
+        ids.extend(found.into_iter().map(|r| r.connection.id));
+    }
+    let ids = dedup(&ids);
+    if ids.len() > MAX_CONNECTIONS {
+        return Err(too_many(ids.len()));
+    }
+    Ok(state.store.connections_by_ids(&scope, &ids).await?)
+}
+
+/// The review before confirming: what [`create`] would queue for this viewer. Computes nothing
+/// for a viewer who may not start backfills.
+pub async fn review(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: &Scope,
+    req: &BackfillRequest,
+) -> ServiceResult<BackfillPlan> {
+    may_trigger(viewer).map_err(ServiceError::Forbidden)?;
+    plan(state.store.as_ref(), state.clock.as_ref(), scope, req).await
+}
+
+/// Validates a request and works out the runs it would queue, without writing anything: one run
+/// per connection and object, however often either was named.
 pub async fn plan(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -75,16 +154,15 @@ pub async fn plan(
     req: &BackfillRequest,
 ) -> ServiceResult<BackfillPlan> {
     let now = clock.now_ms();
-    if req.connection_ids.is_empty() {
+    let connection_ids = dedup(&req.connection_ids);
+    let data_objects = dedup(&req.data_objects);
+    if connection_ids.is_empty() {
         return Err(ServiceError::invalid("Choose at least one connection to backfill."));
     }
-    if req.connection_ids.len() > MAX_CONNECTIONS {
-        return Err(ServiceError::invalid(format!(
-            "A backfill covers at most {MAX_CONNECTIONS} connections; {} were chosen. Narrow the filters or split it.",
-            req.connection_ids.len()
-        )));
+    if connection_ids.len() > MAX_CONNECTIONS {
+        return Err(too_many(connection_ids.len()));
     }
-    if req.data_objects.is_empty() {
+    if data_objects.is_empty() {
         return Err(ServiceError::invalid("Choose at least one data object to backfill."));
     }
     if let Some(r) = &req.reason {
@@ -92,13 +170,8 @@ pub async fn plan(
             return Err(ServiceError::invalid("Keep the reason under 500 characters."));
         }
     }
-    let mut connections = store.connections_by_ids(scope, &req.connection_ids).await?;
-    if connections.len() != {
-        let mut ids = req.connection_ids.clone();
-        ids.sort();
-        ids.dedup();
-        ids.len()
-    } {
+    let mut connections = store.connections_by_ids(scope, &connection_ids).await?;
+    if connections.len() != connection_ids.len() {
         return Err(ServiceError::not_found(
             "One of the chosen connections was not found in this environment.",
         ));
@@ -116,7 +189,7 @@ pub async fn plan(
             "A backfill covers connections of one integration type (accounting, commerce or payments), whose data objects it names. Choose connections of one type.",
         ));
     }
-    for object in &req.data_objects {
+    for object in &data_objects {
         if !integration_type.data_objects().contains(&object.as_str()) {
             return Err(ServiceError::invalid(format!(
                 "{object:?} is not a {} data object. Choose from: {}.",
@@ -130,8 +203,7 @@ pub async fn plan(
     let (range_from, range_to) = match &req.range {
         RangeChoice::Last30Days => (now - 30 * DAY_MS, now),
         RangeChoice::FullHistory => {
-            let months = req
-                .data_objects
+            let months = data_objects
                 .iter()
                 .filter_map(|o| settings["objects"][o.as_str()]["history"]["months"].as_i64())
                 .max()
@@ -172,9 +244,9 @@ pub async fn plan(
             continue;
         }
         let supported: Vec<&String> =
-            req.data_objects.iter().filter(|o| spec.supported_objects().any(|s| s == o.as_str())).collect();
+            data_objects.iter().filter(|o| spec.supported_objects().any(|s| s == o.as_str())).collect();
         if single {
-            if let Some(o) = req.data_objects.iter().find(|o| !supported.contains(o)) {
+            if let Some(o) = data_objects.iter().find(|o| !supported.contains(o)) {
                 return Err(ServiceError::invalid(format!(
                     "{} does not offer {o}: it cannot be backfilled.",
                     spec.name
@@ -201,6 +273,7 @@ pub async fn plan(
     }
     Ok(BackfillPlan {
         runs,
+        data_objects,
         connections: kept,
         integration_type,
         config_version,
@@ -237,7 +310,7 @@ pub async fn create_as(
     let connection_ids: Vec<String> = plan.connections.iter().map(|c| c.id.clone()).collect();
     let details = serde_json::json!({
         "connections": connection_ids,
-        "objects": req.data_objects,
+        "objects": plan.data_objects,
         "range_from": plan.range_from,
         "range_to": plan.range_to,
         "runs": plan.runs.len(),
@@ -245,7 +318,7 @@ pub async fn create_as(
     });
     let backfill = Queued {
         runs: plan.runs,
-        data_objects: req.data_objects.clone(),
+        data_objects: plan.data_objects,
         connection_ids,
         range_from: plan.range_from,
         range_to: plan.range_to,
@@ -419,6 +492,20 @@ pub struct BackfillPage {
     pub older: Option<String>,
     /// The status filter, as checked.
     pub status: Option<String>,
+}
+
+/// One backfill of the actor's environment with its progress.
+pub async fn get(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> ServiceResult<super::store::sync::BackfillSummaryRow> {
+    let id = parse_id_param(prefix::BACKFILL, "a backfill", id)?;
+    state
+        .store
+        .get_backfill(&actor.scope(), &id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("No backfill {id} in this environment.")))
 }
 
 /// One backfill with the runs of up to `limit` of its connections after `after` (its matrix,

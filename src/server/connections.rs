@@ -114,6 +114,16 @@ pub async fn activity(
     Ok(state.store.audit_for_target(&scope.organization_id, &id, limit).await?)
 }
 
+/// `limit` connections of the actor's environment on `page`, newest first.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    page: &Page,
+    limit: i64,
+) -> ServiceResult<Vec<ConnectionRow>> {
+    Ok(state.store.list_connections(&actor.scope(), page, limit).await?)
+}
+
 /// Up to `limit` connections of the actor's environment, newest first, and whether there are
 /// more (the request log's connection picker).
 pub async fn picker(

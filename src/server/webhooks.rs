@@ -118,10 +118,6 @@ pub fn validate(input: &EndpointInput, allow_private: bool) -> ServiceResult<End
     })
 }
 
-fn scope_of(viewer: &Viewer) -> Scope {
-    super::access::own_scope(viewer)
-}
-
 /// An entry of `action` on endpoint `id` by the viewer, now.
 fn audit(
     state: &AppState,
@@ -146,7 +142,7 @@ pub async fn own_endpoint(state: &AppState, viewer: &Viewer, id: &str) -> Servic
         .map_err(|e| ServiceError::invalid(format!("{id:?} is not a webhook endpoint ID: {e}.")))?;
     state
         .store
-        .get_endpoint(&scope_of(viewer), &id)
+        .get_endpoint(&viewer.own_scope(), &id)
         .await?
         .filter(|e| e.deleted_at.is_none())
         .ok_or_else(|| not_found(&id))
@@ -157,11 +153,26 @@ pub async fn list(
     state: &AppState,
     viewer: &Viewer,
 ) -> ServiceResult<(Vec<WebhookEndpointRow>, Vec<super::store::webhooks::EndpointStats>)> {
-    let scope = scope_of(viewer);
+    let scope = viewer.own_scope();
     let since = state.clock.now_ms() - 86_400_000;
     let stats = state.store.endpoint_stats(&scope, since).await?;
     let endpoints = state.store.list_endpoints(&scope, false).await?;
     Ok((endpoints, stats))
+}
+
+/// Every endpoint of `scope`, deleted ones too (the delivery log names the endpoint of each
+/// delivery, including those of deleted endpoints). `scope` is one a list was already read in.
+pub async fn all_endpoints(state: &AppState, scope: &Scope) -> ServiceResult<Vec<WebhookEndpointRow>> {
+    Ok(state.store.list_endpoints(scope, true).await?)
+}
+
+/// Every endpoint's deliveries since `since` (the recovery page's summary).
+pub async fn stats_since(
+    state: &AppState,
+    viewer: &Viewer,
+    since: i64,
+) -> ServiceResult<Vec<super::store::webhooks::EndpointStats>> {
+    Ok(state.store.endpoint_stats(&viewer.own_scope(), since).await?)
 }
 
 /// One endpoint as its page shows it (deleted ones too, with their history).
@@ -259,7 +270,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: &str, input: &Endpoin
     );
     let done = state
         .store
-        .update_endpoint(&scope_of(viewer), &before.id, &change, state.clock.now_ms(), &entry)
+        .update_endpoint(&viewer.own_scope(), &before.id, &change, state.clock.now_ms(), &entry)
         .await?;
     if !done {
         return Err(not_found(&before.id));
@@ -287,7 +298,7 @@ pub async fn set_enabled(state: &AppState, viewer: &Viewer, id: &str, enabled: b
     let changed = state
         .store
         .set_endpoint_enabled(
-            &scope_of(viewer),
+            &viewer.own_scope(),
             &ep.id,
             enabled,
             reason.as_deref(),
@@ -309,7 +320,7 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResul
     let ep = own_endpoint(state, viewer, id).await?;
     let entry =
         audit(state, viewer, AuditAction::WebhookEndpointDelete, &ep.id, serde_json::json!({"url": ep.url}));
-    if !state.store.delete_endpoint(&scope_of(viewer), &ep.id, state.clock.now_ms(), &entry).await? {
+    if !state.store.delete_endpoint(&viewer.own_scope(), &ep.id, state.clock.now_ms(), &entry).await? {
         return Err(not_found(&ep.id));
     }
     Ok(())
@@ -330,7 +341,7 @@ pub async fn rotate(state: &AppState, viewer: &Viewer, id: &str) -> ServiceResul
         serde_json::json!({"previous_secret_valid_until": chrono::DateTime::from_timestamp_millis(expires).map(|d| d.to_rfc3339())}),
     );
     let secret = signing::generate_secret();
-    if !state.store.rotate_secret(&scope_of(viewer), &ep.id, &secret, expires, now, &entry).await? {
+    if !state.store.rotate_secret(&viewer.own_scope(), &ep.id, &secret, expires, now, &entry).await? {
         return Err(not_found(&ep.id));
     }
     Ok(())
@@ -482,7 +493,7 @@ pub async fn recover_preview(
     may_resend(viewer).map_err(ServiceError::Forbidden)?;
     let ep = own_endpoint(state, viewer, id).await?;
     check_since(state, since)?;
-    Ok(state.store.recoverable(&scope_of(viewer), &ep.id, since, MAX_RECOVER).await?)
+    Ok(state.store.recoverable(&viewer.own_scope(), &ep.id, since, MAX_RECOVER).await?)
 }
 
 fn check_since(state: &AppState, since: i64) -> ServiceResult<()> {
@@ -516,7 +527,7 @@ pub async fn recover(state: &AppState, viewer: &Viewer, id: &str, since: i64) ->
     );
     let n = state
         .store
-        .recover(&scope_of(viewer), &ep.id, since, state.clock.now_ms(), MAX_RECOVER, &entry)
+        .recover(&viewer.own_scope(), &ep.id, since, state.clock.now_ms(), MAX_RECOVER, &entry)
         .await?;
     delivery::wake();
     Ok(n)

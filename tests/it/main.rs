@@ -2,6 +2,7 @@
 //! SQLite and, when TEST_DATABASE_URL is set, PostgreSQL.
 
 mod api;
+mod backfill_input;
 mod cli;
 mod helpers;
 mod http;

@@ -5,7 +5,6 @@ use super::*;
 #[server(endpoint = "cancel_backfill")]
 pub async fn cancel_backfill(id: String) -> Result<(), AppError> {
     use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     let (state, viewer) = session()?;
     let id = parse_id(prefix::BACKFILL, &id)
@@ -14,7 +13,7 @@ pub async fn cancel_backfill(id: String) -> Result<(), AppError> {
         state.store.as_ref(),
         state.clock.as_ref(),
         &viewer,
-        &own_scope(&viewer),
+        &viewer.own_scope(),
         &id,
     )
     .await?;
@@ -56,7 +55,6 @@ const MATRIX_PAGE: i64 = 50;
 #[server(input = GetUrl, endpoint = "get_backfill")]
 pub async fn get_backfill(id: String, #[server(default)] after: String) -> Result<BackfillDetail, AppError> {
     use crate::domain::platform;
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     let (state, viewer) = session()?;
     let crate::server::backfills::BackfillMatrix {
@@ -65,7 +63,7 @@ pub async fn get_backfill(id: String, #[server(default)] after: String) -> Resul
         connection_ids: ids,
         connections: conns,
         more_after,
-    } = crate::server::backfills::matrix(state.store.as_ref(), &own_scope(&viewer), &id, &after, MATRIX_PAGE)
+    } = crate::server::backfills::matrix(state.store.as_ref(), &viewer.own_scope(), &id, &after, MATRIX_PAGE)
         .await?;
     let summary: BackfillSummary = summary.into();
     let rows = ids

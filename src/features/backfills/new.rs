@@ -84,48 +84,16 @@ pub async fn new_backfill(
     #[server(default)] matching: String,
 ) -> Result<NewBackfillView, AppError> {
     use crate::domain::platform;
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
-    use crate::server::backfills::{may_trigger, plan, BackfillRequest};
-    use crate::server::context::{internal, session};
+    use crate::server::actor::Actor;
+    use crate::server::backfills::{self as svc, may_trigger, BackfillRequest};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let scope = own_scope(&viewer);
-    let mut ids = vec![];
-    for raw in crate::domain::split_list(&connections) {
-        ids.push(
-            parse_id(prefix::CONNECTION, &raw)
-                .map_err(|e| AppError::invalid(format!("{raw:?} is not a connection ID: {e}.")))?,
-        );
-    }
-    if !matching.trim().is_empty() {
-        // "All matching the filters": the connections list's query, resolved to its connections.
-        let filter = crate::server::connections::filter(
-            &crate::domain::connection_filter::ConnectionListQuery::from_query(&matching),
-        )?;
-        let max = crate::server::backfills::MAX_CONNECTIONS as i64;
-        let found = crate::server::connections::search(
-            state.store.as_ref(),
-            &scope,
-            &filter,
-            &crate::server::store::Page::First,
-            max + 1,
-            state.clock.now_ms(),
-            false,
-        )
-        .await
-        .map_err(internal)?
-        .rows;
-        if found.len() as i64 > max {
-            return Err(AppError::invalid(format!(
-                "More than {max} connections match these filters; narrow them so one backfill covers at most {max}."
-            )));
-        }
-        ids.extend(found.into_iter().map(|r| r.connection.id));
-    }
-    if ids.len() > crate::server::backfills::MAX_CONNECTIONS {
-        return Err(AppError::invalid("A backfill covers at most 1,000 connections."));
-    }
-    let rows = state.store.connections_by_ids(&scope, &ids).await.map_err(internal)?;
+    let scope = viewer.own_scope();
+    let ids = svc::connection_ids(crate::domain::split_list(&connections).iter().map(String::as_str))?;
+    let rows = svc::choose(&state, &Actor::Person(viewer.clone()), ids.clone(), &matching).await?;
+    // The review covers every id asked for, so one that is not in this environment is reported
+    // rather than silently dropped.
+    let ids: Vec<String> = ids.into_iter().chain(rows.iter().map(|c| c.id.clone())).collect();
     let chosen_objects = crate::domain::split_list(&objects);
     let specs: Vec<_> = rows.iter().filter_map(|c| platform(&c.platform_id)).collect();
     let integration_type = specs.first().map(|p| p.integration_type);
@@ -153,7 +121,8 @@ pub async fn new_backfill(
                 .collect()
         })
         .unwrap_or_default();
-    let review = if review {
+    // Nothing is worked out for a viewer who may not start backfills: the page says why.
+    let review = if review && may_trigger(&viewer).is_ok() {
         let req = BackfillRequest {
             connection_ids: ids.clone(),
             data_objects: chosen_objects.clone(),
@@ -174,7 +143,7 @@ pub async fn new_backfill(
             idempotency_key: String::new(),
         };
         Some(
-            plan(state.store.as_ref(), state.clock.as_ref(), &scope, &req)
+            svc::review(&state, &viewer, &scope, &req)
                 .await
                 .map(|p| BackfillReview {
                     runs: p.runs.len(),
@@ -191,7 +160,6 @@ pub async fn new_backfill(
     } else {
         None
     };
-    let _ = internal;
     Ok(NewBackfillView {
         connections: choices(&rows),
         integration_type: integration_type.map(|t| t.as_str().to_string()),
@@ -226,27 +194,18 @@ pub async fn start_backfill(
     #[server(default)] reason: String,
     key: String,
 ) -> Result<String, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
-    use crate::server::backfills::{create, BackfillRequest};
+    use crate::server::backfills::{connection_ids, create, BackfillRequest};
     use crate::server::context::session;
     let (state, viewer) = session()?;
-    let mut ids = vec![];
-    for raw in crate::domain::split_list(&connections) {
-        ids.push(
-            parse_id(prefix::CONNECTION, &raw)
-                .map_err(|e| AppError::invalid(format!("{raw:?} is not a connection ID: {e}.")))?,
-        );
-    }
     let req = BackfillRequest {
-        connection_ids: ids,
+        connection_ids: connection_ids(crate::domain::split_list(&connections).iter().map(String::as_str))?,
         data_objects: crate::domain::split_list(&objects),
         range: parse_range(&range, &from, &to)?,
         reason: Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
         idempotency_key: key,
     };
     let (id, _) =
-        create(state.store.as_ref(), state.clock.as_ref(), &viewer, &own_scope(&viewer), &req).await?;
+        create(state.store.as_ref(), state.clock.as_ref(), &viewer, &viewer.own_scope(), &req).await?;
     state.worker_waker.wake();
     leptos_axum::redirect(&format!("/backfills/{id}"));
     Ok(id)

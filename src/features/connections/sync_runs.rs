@@ -98,11 +98,7 @@ pub struct SyncHistoryPage {
     pub older: Option<String>,
 }
 
-pub const KINDS: &[&str] = &["initial", "incremental", "backfill"];
-pub const RUN_STATUSES: &[&str] =
-    &["queued", "running", "succeeded", "partial", "failed", "not_supported", "cancelled"];
-pub const RANGES: &[(&str, &str, i64)] =
-    &[("24h", "Last 24 hours", 24), ("7d", "Last 7 days", 168), ("30d", "Last 30 days", 720)];
+pub use crate::domain::sync_runs::{KINDS, RANGES, RUN_STATUSES};
 
 // Each argument is one field of the tab's URL query (filters and cursors), read as strings so a
 // hand-edited link gets a message naming the field rather than a decoding error.
@@ -119,60 +115,24 @@ pub async fn list_sync_runs(
     #[server(default)] before: String,
     #[server(default)] after: String,
 ) -> Result<SyncHistoryPage, AppError> {
-    use crate::domain::request_filter::parse_time_range;
-    use crate::ids::{id_floor, prefix};
-    use crate::server::context::{internal, session};
-    use crate::server::service::page_from_cursors;
-    use crate::server::store::keyset_window;
-    use crate::server::store::sync::SyncRunQuery;
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
+    use crate::server::sync_runs::{history, HistoryFilters};
     let (state, viewer) = session()?;
-    let (scope, conn) =
-        crate::server::connections::get(&state, &crate::server::actor::Actor::Person(viewer), &connection)
-            .await?;
-    let connection = conn.id.clone();
-    let spec = crate::domain::platform(&conn.platform_id).ok_or(AppError::Internal)?;
-    let objects: Vec<String> = spec.integration_type.data_objects().iter().map(|s| s.to_string()).collect();
-    let pick = crate::domain::one_of;
-    let object_refs: Vec<&str> = objects.iter().map(String::as_str).collect();
-    let page = page_from_cursors(prefix::SYNC_RUN, "run", Some(&before), Some(&after))?;
-    let hours =
-        match range.trim() {
-            "" => None,
-            r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
-                AppError::invalid(format!("Unknown time range {r:?}: choose 24h, 7d or 30d."))
-            })?),
-        };
-    // A custom from–to wins over the preset range; either bound may be left open.
-    let (from_ms, to_ms) = parse_time_range(Some(&from), Some(&to))?;
-    let from_id = match (from_ms, to_ms) {
-        (None, None) => hours.map(|h| id_floor(prefix::SYNC_RUN, state.clock.now_ms() - h * 3_600_000)),
-        (f, _) => f.map(|f| id_floor(prefix::SYNC_RUN, f)),
-    };
-    let q = SyncRunQuery {
-        data_object: pick("object", &object, &object_refs)?,
-        status: pick("status", &status, RUN_STATUSES)?,
-        kind: pick("kind", &kind, KINDS)?,
-        from_id,
-        // `to` is inclusive to the millisecond, as in the request log.
-        to_id: to_ms.map(|t| id_floor(prefix::SYNC_RUN, t + 1)),
-        page: page.clone(),
-        limit: 51,
-    };
-    let rows = if spec.supports_sync_history {
-        state.store.list_sync_runs(&scope, &connection, &q).await.map_err(internal)?
-    } else {
-        vec![]
-    };
-    let (rows, newer, older) = keyset_window(rows, &page, 50, |r| r.id.clone());
+    let filters = HistoryFilters { object, status, kind, range, from, to };
+    let h = history(&state, &Actor::Person(viewer), &connection, &filters, Some(&before), Some(&after), 50)
+        .await?;
+    let connection = h.connection.id.clone();
+    let spec = crate::domain::platform(&h.connection.platform_id).ok_or(AppError::Internal)?;
     let base = {
         let mut parts = vec![format!("tab=history")];
         for (k, v) in [
-            ("object", &object),
-            ("status", &status),
-            ("kind", &kind),
-            ("range", &range),
-            ("from", &from),
-            ("to", &to),
+            ("object", &filters.object),
+            ("status", &filters.status),
+            ("kind", &filters.kind),
+            ("range", &filters.range),
+            ("from", &filters.from),
+            ("to", &filters.to),
         ] {
             if !v.trim().is_empty() {
                 parts.push(format!("{k}={}", v.trim()));
@@ -180,10 +140,13 @@ pub async fn list_sync_runs(
         }
         format!("/connections/{connection}?{}", parts.join("&"))
     };
+    // A platform without sync history has no runs to show, whatever is stored.
+    let rows = if spec.supports_sync_history { h.rows } else { vec![] };
+    let (newer, older) = if spec.supports_sync_history { (h.newer, h.older) } else { (None, None) };
     Ok(SyncHistoryPage {
         supports_sync_history: spec.supports_sync_history,
         platform_name: spec.name.to_string(),
-        objects,
+        objects: spec.integration_type.data_objects().iter().map(|s| s.to_string()).collect(),
         rows: rows.into_iter().map(Into::into).collect(),
         newer: newer.map(|c| format!("{base}&after={c}")),
         older: older.map(|c| format!("{base}&before={c}")),
@@ -211,19 +174,10 @@ pub struct CallLine {
 
 #[server(input = GetUrl, endpoint = "get_sync_run")]
 pub async fn get_sync_run(id: String) -> Result<SyncRunView, AppError> {
-    use crate::ids::{parse_id, prefix};
-    use crate::server::access::own_scope;
-    use crate::server::context::{internal, session};
+    use crate::server::actor::Actor;
+    use crate::server::context::session;
     let (state, viewer) = session()?;
-    let id = parse_id(prefix::SYNC_RUN, &id)
-        .map_err(|e| AppError::invalid(format!("{id:?} is not a sync run ID: {e}.")))?;
-    let scope = own_scope(&viewer);
-    let row = state
-        .store
-        .get_sync_run(&scope, &id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::not_found(format!("No sync run {id} was found in this environment.")))?;
+    let (row, conn) = crate::server::sync_runs::get(&state, &Actor::Person(viewer), &id).await?;
     let calls = serde_json::from_str::<Vec<serde_json::Value>>(&row.log)
         .unwrap_or_default()
         .into_iter()
@@ -236,7 +190,6 @@ pub async fn get_sync_run(id: String) -> Result<SyncRunView, AppError> {
             note: c["note"].as_str().map(str::to_string),
         })
         .collect();
-    let conn = state.store.get_connection(&scope, &row.connection_id).await.map_err(internal)?;
     let platform_name =
         crate::domain::platform(&row.platform_id).map(|p| p.name.to_string()).unwrap_or_default();
     Ok(SyncRunView {

@@ -54,16 +54,16 @@ pub struct ConnectionOverviewView {
 pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, AppError> {
     use crate::domain::platform;
     use crate::server::actor::Actor;
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
     let (scope, c) = crate::server::connections::get(&state, &Actor::Person(viewer.clone()), &id).await?;
-    let id = c.id.clone();
     let spec = platform(&c.platform_id).ok_or(AppError::Internal)?;
     let now = state.clock.now_ms();
     let config = crate::server::sync_config::for_connection(state.store.as_ref(), &scope, &c).await?;
     let effective = &config.effective;
     let period = effective.frequency.period_ms();
-    let states = state.store.object_states(&scope, &id).await.map_err(internal)?;
+    let crate::server::sync_runs::ObjectStates { latest: states, failed_recently: failed_runs_24h } =
+        crate::server::sync_runs::object_states(&state, &scope, &c, now).await?;
     let objects = effective
         .objects
         .iter()
@@ -89,8 +89,6 @@ pub async fn connection_overview(id: String) -> Result<ConnectionOverviewView, A
             }
         })
         .collect();
-    let failed_runs_24h =
-        state.store.failed_runs_since(&scope, &id, now - 86_400_000).await.map_err(internal)?;
     let next_step = match c.status.as_str() {
         "needs_reauth" => Some(format!(
             "{} no longer accepts this connection's credentials. Send the end customer your reconnect link for {} ({}); syncs fail until they reconnect, then backfill what was missed.",

@@ -35,12 +35,11 @@ pub async fn sync_config_apply_review(
     integration_type: String,
     #[server(default)] connections: String,
 ) -> Result<ApplyView, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
     let it = convert::integration_type(&integration_type)?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     let chosen: Vec<String> = crate::domain::split_list(&connections);
     let plan = svc::apply_plan(state.store.as_ref(), state.clock.as_ref(), &scope, it, &[]).await?;
     let is_chosen = |id: &str| chosen.is_empty() || chosen.iter().any(|c| c == id);
@@ -89,7 +88,6 @@ pub async fn apply_sync_config(
     #[server(default)] connections: String,
     key: String,
 ) -> Result<Option<String>, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
@@ -99,7 +97,7 @@ pub async fn apply_sync_config(
         state.store.as_ref(),
         state.clock.as_ref(),
         &viewer,
-        &own_scope(&viewer),
+        &viewer.own_scope(),
         it,
         &chosen,
         &key,

@@ -59,12 +59,11 @@ pub async fn sync_config_edit(
     integration_type: String,
     #[server(default)] search: String,
 ) -> Result<EditView, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config::{self as svc, settings, EditError};
     let (state, viewer) = session()?;
     let it = convert::integration_type(&integration_type)?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     let store = state.store.as_ref();
     svc::audit_staff_view(store, state.clock.as_ref(), &viewer, it.as_str()).await?;
     let cur = svc::current(store, &scope, it).await?;
@@ -171,7 +170,6 @@ pub async fn save_sync_config(
     values: String,
     #[server(default)] comment: String,
 ) -> Result<i64, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::{session, wants_html};
     use crate::server::sync_config::{self as svc, settings::SettingsForm};
     let (state, viewer) = session()?;
@@ -181,7 +179,7 @@ pub async fn save_sync_config(
         state.store.as_ref(),
         state.clock.as_ref(),
         &viewer,
-        &own_scope(&viewer),
+        &viewer.own_scope(),
         it,
         base,
         &form,

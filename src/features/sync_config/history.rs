@@ -25,12 +25,11 @@ pub async fn sync_config_history(
     integration_type: String,
     #[server(default)] before: String,
 ) -> Result<HistoryView, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
     let it = convert::integration_type(&integration_type)?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     let store = state.store.as_ref();
     svc::audit_staff_view(store, state.clock.as_ref(), &viewer, &format!("{}/versions", it.as_str())).await?;
     let before = match before.trim() {
@@ -141,7 +140,6 @@ pub async fn sync_config_version(
     version: String,
     #[server(default)] restore_base: String,
 ) -> Result<VersionView, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::session;
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
@@ -150,7 +148,7 @@ pub async fn sync_config_version(
         .trim()
         .parse()
         .map_err(|_| AppError::not_found(format!("{version:?} is not a version number.")))?;
-    let scope = own_scope(&viewer);
+    let scope = viewer.own_scope();
     let store = state.store.as_ref();
     svc::audit_staff_view(store, state.clock.as_ref(), &viewer, &format!("{}/versions/{v}", it.as_str()))
         .await?;
@@ -184,7 +182,6 @@ pub async fn sync_config_version(
 /// Saves a new version equal to an old one.
 #[server(endpoint = "restore_sync_config")]
 pub async fn restore_sync_config(integration_type: String, version: i64, base: i64) -> Result<i64, AppError> {
-    use crate::server::access::own_scope;
     use crate::server::context::{session, wants_html};
     use crate::server::sync_config as svc;
     let (state, viewer) = session()?;
@@ -193,7 +190,7 @@ pub async fn restore_sync_config(integration_type: String, version: i64, base: i
         state.store.as_ref(),
         state.clock.as_ref(),
         &viewer,
-        &own_scope(&viewer),
+        &viewer.own_scope(),
         it,
         version,
         base,

@@ -90,7 +90,7 @@ pub async fn list_webhook_deliveries(
 ) -> Result<DeliveryLogPage, AppError> {
     use crate::ids::prefix;
     use crate::server::actor::Actor;
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     use crate::server::service::page_from_cursors;
     use crate::server::webhooks::delivery_log;
     let (state, viewer) = session()?;
@@ -103,11 +103,8 @@ pub async fn list_webhook_deliveries(
     let page = page_from_cursors(prefix::DELIVERY, "delivery", Some(&before), Some(&after))?;
     let found = delivery_log::list(&state, &Actor::Person(viewer), &filters, page, PAGE_SIZE).await?;
     let (rows, newer, older, scope) = (found.rows, found.newer, found.older, found.scope);
-    let endpoints = state
-        .store
-        .list_endpoints(&scope, true)
-        .await
-        .map_err(internal)?
+    let endpoints = crate::server::webhooks::all_endpoints(&state, &scope)
+        .await?
         .into_iter()
         .map(|e| (e.id, e.url))
         .collect();

@@ -28,7 +28,7 @@ pub async fn webhook_recover_preview(
     id: String,
     #[server(default)] since: String,
 ) -> Result<RecoverView, AppError> {
-    use crate::server::context::{internal, session};
+    use crate::server::context::session;
     let (state, viewer) = session()?;
     let row = crate::server::webhooks::own_endpoint(&state, &viewer, &id).await?;
     let since = since_ms(state.clock.now_ms(), &since)?;
@@ -38,11 +38,7 @@ pub async fn webhook_recover_preview(
     } else {
         (0, 0)
     };
-    let stats = state
-        .store
-        .endpoint_stats(&crate::server::access::own_scope(&viewer), since)
-        .await
-        .map_err(internal)?;
+    let stats = crate::server::webhooks::stats_since(&state, &viewer, since).await?;
     Ok(RecoverView {
         endpoint: summary(row, &stats),
         since,

@@ -37,6 +37,11 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0006_webhook_delivery.sql"),
     },
     Migration { version: 7, name: "api", sql: include_str!("../../../migrations/sqlite/0007_api.sql") },
+    Migration {
+        version: 8,
+        name: "hardening",
+        sql: include_str!("../../../migrations/sqlite/0008_hardening.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -67,6 +72,11 @@ pub const POSTGRES: &[Migration] = &[
         sql: include_str!("../../../migrations/postgres/0006_webhook_delivery.sql"),
     },
     Migration { version: 7, name: "api", sql: include_str!("../../../migrations/postgres/0007_api.sql") },
+    Migration {
+        version: 8,
+        name: "hardening",
+        sql: include_str!("../../../migrations/postgres/0008_hardening.sql"),
+    },
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

@@ -2,11 +2,9 @@
 //! the service the backfill form calls.
 
 use super::extract::{read_key, ApiJson, ApiPath};
-use crate::ids::prefix;
 use crate::server::actor::{Actor, ApiCaller};
 use crate::server::api::error::{ApiError, ErrorBody};
 use crate::server::api::rfc3339;
-use crate::server::service::parse_id_param;
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -113,10 +111,7 @@ pub async fn create_backfill(
             )))
         }
     };
-    let mut connection_ids = vec![];
-    for c in &body.connection_ids {
-        connection_ids.push(parse_id_param(prefix::CONNECTION, "a connection", c)?);
-    }
+    let connection_ids = backfills::connection_ids(body.connection_ids.iter().map(String::as_str))?;
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => v
             .to_str()
@@ -134,16 +129,17 @@ pub async fn create_backfill(
         reason: body.reason,
         idempotency_key,
     };
-    let actor = Actor::Key(caller.clone()).author();
-    let (id, created) =
-        backfills::create_as(state.store.as_ref(), state.clock.as_ref(), &actor, &caller.scope, &req).await?;
+    let actor = Actor::Key(caller.clone());
+    let (id, created) = backfills::create_as(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &actor.author(),
+        &caller.scope,
+        &req,
+    )
+    .await?;
     state.worker_waker.wake();
-    let b = state
-        .store
-        .get_backfill(&caller.scope, &id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(ApiError::internal)?;
+    let b = backfills::get(&state, &actor, &id).await?;
     let status = if created { axum::http::StatusCode::CREATED } else { axum::http::StatusCode::OK };
     Ok((status, Json(b.into())))
 }
@@ -166,12 +162,6 @@ pub async fn get_backfill(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Backfill>, ApiError> {
     read_key(&caller)?;
-    let id = parse_id_param(prefix::BACKFILL, "a backfill", &id)?;
-    let b = state
-        .store
-        .get_backfill(&caller.scope, &id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or_else(|| ApiError::not_found(format!("No backfill {id} in this environment.")))?;
+    let b = crate::server::backfills::get(&state, &Actor::Key(caller), &id).await?;
     Ok(Json(b.into()))
 }

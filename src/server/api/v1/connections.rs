@@ -6,7 +6,7 @@ use crate::server::actor::{Actor, ApiCaller};
 use crate::server::api::error::{ApiError, ErrorBody};
 use crate::server::api::{page_limit, rfc3339};
 use crate::server::connections;
-use crate::server::service::{page_from_cursors, parse_id_param};
+use crate::server::service::page_from_cursors;
 use crate::server::store::keyset_window;
 use crate::server::AppState;
 use axum::extract::State;
@@ -72,8 +72,7 @@ pub async fn list_connections(
     read_key(&caller)?;
     let limit = page_limit(p.limit)?;
     let page = page_from_cursors(prefix::CONNECTION, "connection", p.before.as_deref(), p.after.as_deref())?;
-    let rows =
-        state.store.list_connections(&caller.scope, &page, limit + 1).await.map_err(ApiError::store)?;
+    let rows = connections::list(&state, &Actor::Key(caller), &page, limit + 1).await?;
     let (rows, newer, older) = keyset_window(rows, &page, limit, |c| c.id.clone());
     Ok(Json(ConnectionList {
         data: rows.into_iter().map(Into::into).collect(),
@@ -183,19 +182,18 @@ pub async fn list_sync_runs(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<SyncRunList>, ApiError> {
     read_key(&caller)?;
-    let id = parse_id_param(prefix::CONNECTION, "a connection", &id)?;
     let limit = page_limit(p.limit)?;
-    let page = page_from_cursors(prefix::SYNC_RUN, "run", p.before.as_deref(), p.after.as_deref())?;
-    if state.store.get_connection(&caller.scope, &id).await.map_err(ApiError::store)?.is_none() {
-        return Err(ApiError::not_found(format!("No connection {id} in this environment.")));
-    }
-    let q = crate::server::store::sync::SyncRunQuery {
-        page: page.clone(),
-        limit: limit + 1,
-        ..Default::default()
-    };
-    let rows = state.store.list_sync_runs(&caller.scope, &id, &q).await.map_err(ApiError::store)?;
-    let (rows, newer, older) = keyset_window(rows, &page, limit, |r| r.id.clone());
+    let h = crate::server::sync_runs::history(
+        &state,
+        &Actor::Key(caller),
+        &id,
+        &Default::default(),
+        p.before.as_deref(),
+        p.after.as_deref(),
+        limit,
+    )
+    .await?;
+    let (rows, newer, older) = (h.rows, h.newer, h.older);
     Ok(Json(SyncRunList {
         data: rows.into_iter().map(Into::into).collect(),
         next_cursor: older,

@@ -26,22 +26,25 @@ impl ConnectionStore for This {
     }
 
     async fn connections_by_ids(&self, scope: &Scope, ids: &[String]) -> StoreResult<Vec<ConnectionRow>> {
-        if ids.is_empty() {
-            return Ok(vec![]);
+        // In chunks: a backfill may name up to 1,000 connections, more binds than one statement
+        // should carry (SQLite's limit was 999 before 3.32).
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
+                        status, config_version, created_at, last_synced_at, status_reason, status_since, rate_limited_until \
+                 FROM connections WHERE organization_id = ",
+            );
+            qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
+            qb.push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(id);
+            }
+            qb.push(")");
+            rows.extend(qb.build_query_as::<ConnectionRow>().fetch_all(&self.pool).await?);
         }
-        let mut qb = sqlx::QueryBuilder::<Db>::new(
-        "SELECT id, organization_id, environment, platform_id, display_name, platform_account_id, \
-                status, config_version, created_at, last_synced_at, status_reason, status_since, rate_limited_until \
-         FROM connections WHERE organization_id = ",
-    );
-        qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
-        qb.push(" AND id IN (");
-        let mut sep = qb.separated(", ");
-        for id in ids.iter().take(500) {
-            sep.push_bind(id);
-        }
-        qb.push(")");
-        Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+        Ok(rows)
     }
 
     async fn search_connections(
