@@ -9,6 +9,8 @@
 #   ingest       [BATCHES=200] [CLIENTS=4]
 #   sync         [CONNECTIONS=100000] [HISTORY=1000000] [RUNS=200]
 #   webhooks     [DELIVERIES=20000] [LOG_ROWS=1000000] [RUNS=200]
+#   redaction    [MEGABYTES=5] [RUNS=3]                (no database: crafted batches against
+#                                                      ordinary request logs, cost per byte)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-request-logs}
@@ -27,8 +29,13 @@ case "$which" in
   webhooks)
     args=(bench-webhooks --deliveries "${1:-20000}" --log-rows "${2:-1000000}" --runs "${3:-200}")
     dir="$PWD/target/bench-webhooks"; fresh=true ;;
+  redaction)
+    source scripts/bootstrap.sh
+    source scripts/leptos-env.sh
+    cargo build --release --features ssr --bin switchboard
+    exec target/release/switchboard bench-redaction --megabytes "${1:-5}" --runs "${2:-3}" ;;
   *)
-    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync or webhooks." >&2
+    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks or redaction." >&2
     exit 2 ;;
 esac
 if $fresh; then

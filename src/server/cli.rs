@@ -122,6 +122,14 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
     },
+    /// Benchmark redaction on crafted input against ordinary request logs, batch for batch
+    /// (prints figures; needs no database).
+    BenchRedaction {
+        #[arg(long, default_value_t = 5)]
+        megabytes: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Create an API key for an organization's environment and print it (it is shown once).
     CreateApiKey {
         /// Organization slug or id.
@@ -349,6 +357,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )
             .await?;
+            Ok(())
+        }
+        Command::BenchRedaction { megabytes, runs } => {
+            super::bench::redaction::run(megabytes, runs.max(1));
             Ok(())
         }
         Command::BenchIngest { clients, batches, batch_size } => {

@@ -2,7 +2,11 @@
 //!
 //! Every request log (and the upstream calls inside it) passes through [`request_log`] inside the
 //! store's insert path, so whoever writes a log (the demo seed, the sandbox data plane, the
-//! ingestion API) cannot skip it: there is no other way into the table. The rule is "keep the
+//! ingestion API) cannot skip it: there is no other way into the table. The other free-form
+//! text the data plane sends goes through [`field`] and [`run_log`] the same way, inside the
+//! store: a sync run's report (error message, raw platform error, its log of calls), a
+//! connection's status reason (and the `connection.needs_reauth` payload made from it) and
+//! every event's payload. The rule is "keep the
 //! key, replace the value": a reader still sees that an `Authorization` header or an
 //! `access_token` parameter was sent, which is what troubleshooting needs, but never its value.
 //! The paths of the replaced values are kept with the row so the detail page can say which
@@ -20,8 +24,13 @@
 //!   payment card number (13 to 19 digits passing the Luhn check);
 //! - URLs (upstream calls, and URL strings inside bodies): the password in `user:pass@`, and
 //!   the query and fragment parameters by the rules above;
+//! - XML and SOAP: the text of elements named like a secret key (`<password>`,
+//!   `<wsse:Password>`, `<client_secret>`), CDATA included;
 //! - text that is neither JSON nor a form: `key=value` / `key: value` pairs with a secret key,
-//!   `Bearer …` tokens and card numbers.
+//!   "the password is …", `Bearer …` tokens, JWTs (by their shape, anywhere) and card numbers.
+//!
+//! The work is linear in the input: every scan moves forward, and the paths listed per item are
+//! capped at [`MAX_PATHS`].
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -47,18 +56,37 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "accesskey",
     "signature",
     "sessionid",
+    "passcode",
+    "clientassertion",
+    "consumerkey",
 ];
 
 /// Whole normalized keys that are secrets as JSON keys.
-const SECRET_KEYS: &[&str] = &["auth", "pan", "pin", "ssn", "jwt", "otp", "sig"];
+const SECRET_KEYS: &[&str] =
+    &["auth", "pan", "pin", "ssn", "jwt", "otp", "sig", "pwd", "pass", "session", "assertion"];
 
 /// Extra whole names that are secrets as query-string or form parameters (where `code` is an
 /// OAuth authorization code and `key` an API key, unlike in JSON bodies).
 const SECRET_PARAMS: &[&str] = &["key", "code", "sig", "auth", "pass", "pwd"];
 
 /// Header names (normalized) that are secrets whatever their wording.
-const SECRET_HEADER_PARTS: &[&str] =
-    &["auth", "cookie", "token", "secret", "password", "apikey", "key", "signature", "session"];
+/// Headers that carry a JWT under another name (`Cf-Access-Jwt-Assertion`, `DPoP`) are among
+/// them; a JWT in any other header is caught by its shape ([`text`]).
+const SECRET_HEADER_PARTS: &[&str] = &[
+    "auth",
+    "cookie",
+    "token",
+    "secret",
+    "password",
+    "apikey",
+    "key",
+    "signature",
+    "session",
+    "jwt",
+    "assertion",
+    "dpop",
+    "credential",
+];
 
 /// Header names (normalized) that contain a trigger word above but carry nothing secret.
 const HARMLESS_HEADERS: &[&str] = &["idempotencykey", "xidempotencykey", "keepalive", "author"];
@@ -110,15 +138,44 @@ pub fn is_secret_header(name: &str) -> bool {
     })
 }
 
-/// Collects the paths of redacted values.
+/// Paths listed per stored item; beyond them only their number is kept. A crafted item with a
+/// secret in each of a million keys would otherwise store a million paths.
+pub const MAX_PATHS: usize = 100;
+
+/// Collects the paths of redacted values: each once, in the order found, at most [`MAX_PATHS`].
+/// A set beside the list keeps adding constant-time (a search of the list per path was quadratic:
+/// billions of comparisons for one crafted 5 MB item).
 #[derive(Debug, Default)]
-pub struct Redactions(pub Vec<String>);
+pub struct Redactions {
+    paths: Vec<String>,
+    seen: std::collections::HashSet<String>,
+    /// Distinct paths found beyond [`MAX_PATHS`].
+    more: usize,
+}
 
 impl Redactions {
     fn add(&mut self, path: String) {
-        if !self.0.contains(&path) {
-            self.0.push(path);
+        if self.seen.contains(&path) {
+            return;
         }
+        if self.paths.len() < MAX_PATHS {
+            self.paths.push(path.clone());
+        } else {
+            self.more += 1;
+        }
+        self.seen.insert(path);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The paths, with a last entry counting those left out when there were more.
+    pub fn into_paths(mut self) -> Vec<String> {
+        if self.more > 0 {
+            self.paths.push(format!("(and {} more)", self.more));
+        }
+        self.paths
     }
 }
 
@@ -150,19 +207,41 @@ pub fn request_log(f: RequestLogFields<'_>) -> Vec<String> {
             *v = body(v, field, &mut r);
         }
     }
-    *f.upstream_calls = match serde_json::from_str::<Value>(f.upstream_calls) {
+    *f.upstream_calls = calls_at(f.upstream_calls, "upstream_calls", &mut r);
+    r.into_paths()
+}
+
+/// A JSON array of upstream calls (a request log's, a sync run's log).
+fn calls_at(raw: &str, path: &str, r: &mut Redactions) -> String {
+    match serde_json::from_str::<Value>(raw) {
         Ok(Value::Array(calls)) => {
             let calls = calls
                 .into_iter()
                 .enumerate()
-                .map(|(i, call)| upstream_call(call, &format!("upstream_calls[{i}]"), &mut r))
+                .map(|(i, call)| upstream_call(call, &format!("{path}[{i}]"), r))
                 .collect();
             Value::Array(calls).to_string()
         }
-        Ok(other) => json(other, "upstream_calls", &mut r).to_string(),
-        Err(_) => text(f.upstream_calls, "upstream_calls", &mut r),
-    };
-    r.0
+        Ok(other) => json(other, path, r).to_string(),
+        Err(_) => text(raw, path, r),
+    }
+}
+
+/// A stored free-form field other than a request log's (a run's error message and raw platform
+/// error, a connection's status reason, an event's payload): JSON, XML, a form or text,
+/// whichever it is. The store calls this on every path that writes one.
+pub fn field(raw: &str) -> String {
+    body(raw, "", &mut Redactions::default())
+}
+
+/// [`field`] of an optional value.
+pub fn optional(raw: Option<&str>) -> Option<String> {
+    raw.map(field)
+}
+
+/// A sync run's log of upstream calls: URLs, headers and responses as in a request log's.
+pub fn run_log(raw: &str) -> String {
+    calls_at(raw, "log", &mut Redactions::default())
 }
 
 fn upstream_call(call: Value, path: &str, r: &mut Redactions) -> Value {
@@ -171,7 +250,12 @@ fn upstream_call(call: Value, path: &str, r: &mut Redactions) -> Value {
     for (k, v) in map {
         let p = format!("{path}.{k}");
         let v = match (k.as_str(), v) {
-            ("url", Value::String(s)) => Value::String(url(&s, &p, r)),
+            // A URL, or whatever a data plane put under the name: then as any other text.
+            ("url", Value::String(s))
+                if s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/') =>
+            {
+                Value::String(url(&s, &p, r))
+            }
             ("headers" | "request_headers" | "response_headers", Value::Object(h)) => headers(h, &p, r),
             ("headers" | "request_headers" | "response_headers", Value::String(s)) => {
                 Value::String(headers_text(&s, &p, r))
@@ -213,7 +297,7 @@ fn headers(h: Map<String, Value>, path: &str, r: &mut Redactions) -> Value {
             }
         } else {
             match value {
-                Value::String(s) => Value::String(text(&s, &p, r)),
+                Value::String(s) => Value::String(string_value(&s, &p, r)),
                 other => json(other, &p, r),
             }
         };
@@ -289,6 +373,9 @@ fn string_value(s: &str, path: &str, r: &mut Redactions) -> String {
             return json(inner, path, r).to_string();
         }
     }
+    if t.starts_with('<') {
+        return xml(s, path, r);
+    }
     if has_trigger(s) {
         return text(s, path, r);
     }
@@ -308,10 +395,62 @@ pub fn body(raw: &str, path: &str, r: &mut Redactions) -> String {
             return json(v, path, r).to_string();
         }
     }
+    if t.starts_with('<') {
+        return xml(raw, path, r);
+    }
     if looks_like_form(raw) {
         return query(raw, path, r);
     }
     text(raw, path, r)
+}
+
+/// XML and SOAP (NetSuite, Sage Intacct, QuickBooks speak it): the text of every element whose
+/// name, namespace prefix aside, names a secret (`<password>`, `<wsse:Password>`, `<token>`,
+/// `<client_secret>`), CDATA included; then attributes and the rest by the free-text rules.
+/// One pass: the next `>` is remembered, so a body of a million `<` costs a million steps.
+pub fn xml(raw: &str, path: &str, r: &mut Redactions) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut i, mut last) = (0, 0);
+    let mut next_gt: Option<usize> = None;
+    while let Some(off) = raw[i..].find('<') {
+        let lt = i + off;
+        let gt = match next_gt.filter(|g| *g > lt) {
+            Some(g) => g,
+            None => match raw[lt..].find('>') {
+                Some(g) => lt + g,
+                None => break,
+            },
+        };
+        next_gt = Some(gt);
+        let tag = &raw[lt + 1..gt];
+        i = gt + 1;
+        if tag.starts_with(['/', '?', '!']) || tag.ends_with('/') {
+            continue;
+        }
+        let name = tag.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if !is_secret_key(local) {
+            continue;
+        }
+        let (start, end) = match raw[i..].strip_prefix("<![CDATA[") {
+            Some(rest) => {
+                let s0 = raw.len() - rest.len();
+                (s0, rest.find("]]>").map(|e| s0 + e).unwrap_or(raw.len()))
+            }
+            None => (i, raw[i..].find('<').map(|e| i + e).unwrap_or(raw.len())),
+        };
+        let value = raw[start..end].trim();
+        if value.is_empty() || value == REDACTED {
+            continue;
+        }
+        out.push_str(&raw[last..start]);
+        out.push_str(REDACTED);
+        r.add(format!("{path}.{local}"));
+        last = end;
+        i = end;
+    }
+    out.push_str(&raw[last..]);
+    text(&out, path, r)
 }
 
 fn looks_like_form(s: &str) -> bool {
@@ -416,6 +555,13 @@ static TRIGGERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         "signature",
         "key=",
         "code=",
+        "pwd",
+        "pass",
+        "://",
+        "assertion",
+        "session",
+        // A JWT's header (`{"alg"...` in base64url), wherever it appears.
+        "eyj",
     ];
     // Literal patterns: building the automaton cannot fail.
     aho_corasick::AhoCorasick::builder()
@@ -456,7 +602,7 @@ fn string_is_clean(s: &str) -> bool {
     let mut r = Redactions::default();
     if t.starts_with("http://") || t.starts_with("https://") {
         url(s, "", &mut r);
-        return r.0.is_empty();
+        return r.is_empty();
     }
     if (t.starts_with('{') || t.starts_with('[')) && t.len() > 1 {
         let mut de = serde_json::Deserializer::from_str(t);
@@ -468,9 +614,13 @@ fn string_is_clean(s: &str) -> bool {
             Err(_) => {}
         }
     }
+    if t.starts_with('<') {
+        xml(s, "", &mut r);
+        return r.is_empty();
+    }
     if has_trigger(s) {
         text(s, "", &mut r);
-        return r.0.is_empty();
+        return r.is_empty();
     }
     true
 }
@@ -597,6 +747,23 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
         // A word: letters, digits, '_' and '-'.
         if bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' {
             let start = i;
+            // A URL: its password and secret parameters, as anywhere else.
+            if raw[start..].starts_with("http://") || raw[start..].starts_with("https://") {
+                let end = token_end(bytes, start);
+                let mut inner = Redactions::default();
+                let cleaned = url(&raw[start..end], path, &mut inner);
+                redacted_any |= !inner.is_empty();
+                out.push_str(&cleaned);
+                i = end;
+                continue;
+            }
+            // A JWT by its shape, whatever names it: three base64url parts, the first `eyJ`.
+            if let Some(end) = jwt_end(bytes, start) {
+                out.push_str(REDACTED);
+                redacted_any = true;
+                i = end;
+                continue;
+            }
             while i < bytes.len()
                 && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-')
             {
@@ -626,6 +793,23 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
                 while j < bytes.len() && bytes[j] == b' ' {
                     j += 1;
                 }
+                // "the password is hunter2": a value after "is" or "was", unless it is a word
+                // that describes the secret rather than being it ("the token is expired").
+                if let Some(after) = verb_value(raw, i) {
+                    let end = token_end(bytes, after);
+                    let value = raw[after..end].trim_end_matches(['.', '!', '?']);
+                    if !value.is_empty()
+                        && value != REDACTED
+                        && !DESCRIBES_SECRET.contains(&value.to_ascii_lowercase().as_str())
+                    {
+                        let end = after + value.len();
+                        out.push_str(&raw[i..after]);
+                        out.push_str(REDACTED);
+                        redacted_any = true;
+                        i = end;
+                        continue;
+                    }
+                }
                 if j < bytes.len() && (bytes[j] == b':' || bytes[j] == b'=') {
                     j += 1;
                     while j < bytes.len() && bytes[j] == b' ' {
@@ -639,6 +823,13 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
                         let q = bytes[j - 1];
                         (j..bytes.len()).find(|&k| bytes[k] == q).unwrap_or(bytes.len())
                     } else {
+                        // `Authorization: Bearer abc`: the scheme stays, the credential goes.
+                        let end = token_end(bytes, j);
+                        if is_scheme(&raw[j..end]) && bytes.get(end) == Some(&b' ') {
+                            out.push_str(&raw[i..end + 1]);
+                            i = end + 1;
+                            j = end + 1;
+                        }
                         token_end(bytes, j)
                     };
                     if value_end > j && &raw[j..value_end] != REDACTED {
@@ -659,6 +850,99 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
         r.add(path.to_string());
     }
     out
+}
+
+/// Authorization schemes, kept before a redacted credential.
+fn is_scheme(word: &str) -> bool {
+    ["bearer", "basic", "token", "digest", "dpop", "negotiate", "hmac"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s))
+}
+
+/// Words that follow "password is" / "token was" and describe the secret instead of being it.
+const DESCRIBES_SECRET: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "not",
+    "no",
+    "now",
+    "too",
+    "being",
+    "been",
+    "already",
+    "still",
+    "also",
+    "missing",
+    "required",
+    "invalid",
+    "incorrect",
+    "wrong",
+    "expired",
+    "revoked",
+    "empty",
+    "blank",
+    "null",
+    "none",
+    "valid",
+    "set",
+    "unset",
+    "correct",
+    "needed",
+    "mandatory",
+    "malformed",
+    "disabled",
+    "locked",
+    "weak",
+    "short",
+    "long",
+    "unknown",
+    "absent",
+    "present",
+    "redacted",
+    "hidden",
+];
+
+/// Where the value starts after ` is ` or ` was ` at `j` (the spaces after a secret's name).
+fn verb_value(raw: &str, j: usize) -> Option<usize> {
+    let rest = raw.get(j..)?;
+    let trimmed = rest.trim_start_matches(' ');
+    let skipped = rest.len() - trimmed.len();
+    if skipped == 0 {
+        return None;
+    }
+    let starts = |w: &[u8]| trimmed.as_bytes().get(..w.len()).is_some_and(|b| b.eq_ignore_ascii_case(w));
+    let verb = if starts(b"is ") {
+        3
+    } else if starts(b"was ") {
+        4
+    } else {
+        return None;
+    };
+    let value = &trimmed[verb..];
+    let value = value.trim_start_matches(' ');
+    let value = value.strip_prefix(['"', '\'']).unwrap_or(value);
+    Some(raw.len() - value.len())
+}
+
+/// The end of a JWT starting at `start`: `eyJ`, then base64url characters with exactly two
+/// dots between three non-empty parts (the last may be empty for an unsigned token).
+fn jwt_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if !bytes[start..].starts_with(b"eyJ") || (start > 0 && bytes[start - 1].is_ascii_alphanumeric()) {
+        return None;
+    }
+    let mut k = start;
+    let mut dots = 0;
+    while k < bytes.len() && (bytes[k].is_ascii_alphanumeric() || matches!(bytes[k], b'-' | b'_' | b'.')) {
+        if bytes[k] == b'.' {
+            if dots == 2 {
+                break;
+            }
+            dots += 1;
+        }
+        k += 1;
+    }
+    (dots == 2 && k - start >= 20).then_some(k)
 }
 
 fn token_end(bytes: &[u8], start: usize) -> usize {
@@ -770,7 +1054,7 @@ mod tests {
     fn one(f: impl FnOnce(&mut Redactions) -> String) -> (String, Vec<String>) {
         let mut r = Redactions::default();
         let s = f(&mut r);
-        (s, r.0)
+        (s, r.into_paths())
     }
 
     #[test]
@@ -787,7 +1071,7 @@ mod tests {
             // The full path agrees that nothing is to be redacted.
             let mut r = Redactions::default();
             json(serde_json::from_str(raw).unwrap(), "b", &mut r);
-            assert!(r.0.is_empty(), "{raw}: {:?}", r.0);
+            assert!(r.is_empty(), "{raw}: {r:?}");
         }
         let dirty = [
             r#"{"password": "hunter2"}"#,
@@ -894,5 +1178,74 @@ mod tests {
         assert!(calls.contains("3600"));
         assert!(paths.iter().any(|p| p == "upstream_calls[0].url.client_secret"), "{paths:?}");
         assert!(paths.iter().any(|p| p == "upstream_calls[0].response.access_token"), "{paths:?}");
+    }
+
+    #[test]
+    fn xml_and_soap_elements() {
+        let soap = r#"<?xml version="1.0"?><soapenv:Envelope><soapenv:Header><wsse:Security><wsse:UsernameToken><wsse:Username>ops@acme.test</wsse:Username><wsse:Password Type="PasswordText">s3cr3t-pw</wsse:Password></wsse:UsernameToken></wsse:Security><tokenPassport><account>123</account><consumerKey>ck_abc</consumerKey><token>tk_def</token><signature algorithm="HMAC-SHA256">sig_ghi</signature></tokenPassport></soapenv:Header><body><client_secret><![CDATA[cs_jkl]]></client_secret><memo>Thanks</memo></body></soapenv:Envelope>"#;
+        let (s, paths) = one(|r| body(soap, "b", r));
+        for secret in ["s3cr3t-pw", "ck_abc", "tk_def", "sig_ghi", "cs_jkl"] {
+            assert!(!s.contains(secret), "{secret} survived in {s}");
+        }
+        assert!(
+            s.contains("ops@acme.test") && s.contains("Thanks") && s.contains("<account>123</account>"),
+            "{s}"
+        );
+        assert!(paths.contains(&"b.Password".to_string()), "{paths:?}");
+        // Sage Intacct's login, and XML inside a JSON string.
+        let intacct = r#"<login><userid>ops</userid><companyid>ACME</companyid><password>pw-1</password><sessionid>sess-2</sessionid></login>"#;
+        let (s, _) = one(|r| body(intacct, "b", r));
+        assert!(!s.contains("pw-1") && !s.contains("sess-2") && s.contains("ACME"), "{s}");
+        let wrapped = serde_json::json!({ "raw": intacct }).to_string();
+        assert!(!json_is_clean(&wrapped));
+        let (s, _) = one(|r| body(&wrapped, "b", r));
+        assert!(!s.contains("pw-1"), "{s}");
+        // Ordinary XML is kept as sent.
+        let plain = "<Invoice><Id>42</Id><Line>Widgets</Line></Invoice>";
+        assert_eq!(one(|r| body(plain, "b", r)).0, plain);
+    }
+
+    #[test]
+    fn more_secret_keys_phrases_and_jwts() {
+        let raw =
+            r#"{"pwd":"a1","pass":"a2","passcode":"a3","session":"a4","client_assertion":"a5","user":"ann"}"#;
+        let (s, paths) = one(|r| body(raw, "b", r));
+        for secret in ["a1", "a2", "a3", "a4", "a5"] {
+            assert!(!s.contains(&format!("\"{secret}\"")), "{secret} survived in {s}");
+        }
+        assert!(s.contains("ann") && paths.len() == 5, "{s} {paths:?}");
+        let (s, _) = one(|r| text("Login failed: the password is hunter2. Retry.", "t", r));
+        assert!(!s.contains("hunter2") && s.contains("Retry"), "{s}");
+        for kept in ["The access token is expired.", "password is required", "The token was revoked"] {
+            assert_eq!(one(|r| text(kept, "t", r)).0, kept);
+        }
+        let jwt =
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        let headers = serde_json::json!({
+            "Cf-Access-Jwt-Assertion": jwt,
+            "DPoP": "proof",
+            "X-Forwarded-Client": format!("via {jwt}"),
+            "Accept": "application/json",
+        })
+        .to_string();
+        let (s, _) = one(|r| headers_text(&headers, "h", r));
+        assert!(!s.contains("eyJhbGci") && !s.contains("proof") && s.contains("application/json"), "{s}");
+        let (s, _) = one(|r| body(&format!("upstream said: {jwt} was rejected"), "t", r));
+        assert!(!s.contains("eyJhbGci") && s.contains("was rejected"), "{s}");
+    }
+
+    #[test]
+    fn paths_are_bounded_and_linear() {
+        let items: Vec<String> = (0..50_000).map(|i| format!(r#"{{"password{i}":"x"}}"#)).collect();
+        let raw = format!("[{}]", items.join(","));
+        let mut r = Redactions::default();
+        let out = body(&raw, "b", &mut r);
+        assert!(!out.contains(r#":"x""#));
+        let paths = r.into_paths();
+        assert_eq!(paths.len(), MAX_PATHS + 1);
+        assert_eq!(paths.last().unwrap(), &format!("(and {} more)", 50_000 - MAX_PATHS));
+        // A million `<` and one `>`: one pass.
+        let lt = format!("{}>", "<".repeat(1_000_000));
+        assert_eq!(one(|r| body(&lt, "b", r)).0, lt);
     }
 }

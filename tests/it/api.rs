@@ -14,15 +14,15 @@ use switchboard::ids::{make_id, prefix};
 use switchboard::server::api_keys::issue;
 use switchboard::server::store::{Page, Scope};
 
-struct Keys {
-    ingest: String,
-    read: String,
+pub(crate) struct Keys {
+    pub ingest: String,
+    pub read: String,
     /// Globex's read key: must never see Acme's data.
-    other_read: String,
-    scope: Scope,
+    pub other_read: String,
+    pub scope: Scope,
 }
 
-async fn keys(db: &TestDb) -> Keys {
+pub(crate) async fn keys(db: &TestDb) -> Keys {
     let org = |slug: &'static str| async move { db.store.get_organization(slug).await.unwrap().unwrap().id };
     let acme = Scope::new(org("acme").await, "production");
     let globex = Scope::new(org("globex").await, "production");
@@ -35,7 +35,7 @@ async fn keys(db: &TestDb) -> Keys {
     }
 }
 
-fn call(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request<Body> {
+pub(crate) fn call(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request<Body> {
     let mut b = Request::builder().method(method).uri(path).header(header::HOST, HOST);
     if let Some(k) = key {
         b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
@@ -48,7 +48,7 @@ fn call(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Req
     }
 }
 
-async fn json_of(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+pub(crate) async fn json_of(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
     let res = send(app, req).await;
     let status = res.status();
     let text = body(res).await;
@@ -63,11 +63,11 @@ fn assert_error(v: &Value, code: &str) {
     assert!(v["error"].get("platform_error").is_some(), "{v}");
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339()
 }
 
-fn log_item(id: &str, extra: Value) -> Value {
+pub(crate) fn log_item(id: &str, extra: Value) -> Value {
     let mut item = json!({
         "id": id,
         "occurred_at": now_rfc3339(),
@@ -82,7 +82,7 @@ fn log_item(id: &str, extra: Value) -> Value {
     item
 }
 
-fn new_req_id() -> String {
+pub(crate) fn new_req_id() -> String {
     make_id(prefix::REQUEST, chrono::Utc::now().timestamp_millis(), rand::random())
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod helpers;
 mod http;
 mod plans;
+mod secrets_at_rest;
 mod store_contract;
 mod sweep;
 mod sync_config;

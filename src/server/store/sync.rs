@@ -159,6 +159,18 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The report with every secret replaced (`server::redact`): the store writes nothing else.
+    pub fn redacted(&self) -> RunResult {
+        use crate::server::redact;
+        RunResult {
+            error_message: redact::optional(self.error_message.as_deref()),
+            platform_error: redact::optional(self.platform_error.as_deref()),
+            log: redact::run_log(&self.log),
+            error_code: self.error_code.clone(),
+            ..*self
+        }
+    }
+
     /// A run that ended with `status` and nothing else to report yet; the fields that apply
     /// are set with struct update syntax.
     pub fn ended(status: crate::domain::SyncRunStatus) -> Self {

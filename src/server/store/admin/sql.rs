@@ -251,7 +251,7 @@ impl AdminStore for This {
                     .push_bind(r.range_from)
                     .push_bind(r.range_to)
                     .push_bind(&r.error_code)
-                    .push_bind(&r.error_message)
+                    .push_bind(crate::server::redact::optional(r.error_message.as_deref()))
                     .push_bind(r.trigger_kind)
                     .push_bind(&r.backfill_id)
                     .push_bind(&r.triggered_by);
@@ -314,7 +314,7 @@ impl AdminStore for This {
                     .push_bind(&r.environment)
                     .push_bind(&r.event_type)
                     .push_bind(&r.connection_id)
-                    .push_bind(&r.payload)
+                    .push_bind(crate::server::redact::field(&r.payload))
                     .push_bind(r.created_at);
             }
         );

@@ -121,7 +121,7 @@ impl ConnectionStore for This {
             .bind(&scope.organization_id)
             .bind(&scope.environment)
             .bind(r.status)
-            .bind(&r.reason)
+            .bind(crate::server::redact::optional(r.reason.as_deref()))
             .bind(r.at)
             .execute(&mut *tx)
             .await?;

@@ -177,6 +177,7 @@ impl crate::server::store::sync::SyncStore for This {
         if cancelled_at.is_some() {
             return Ok(Heartbeat::Cancel);
         }
+        let log = crate::server::redact::run_log(log);
         let _writer = self.writer().await;
         let n = sqlx::query(
             "UPDATE sync_runs SET lease_expires_at = $3, progress = $4, log = $5 \
@@ -186,7 +187,7 @@ impl crate::server::store::sync::SyncStore for This {
         .bind(owner)
         .bind(now + lease_ms)
         .bind(progress)
-        .bind(log)
+        .bind(&log)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -200,6 +201,9 @@ impl crate::server::store::sync::SyncStore for This {
         now: i64,
         result: &crate::server::store::sync::RunResult,
     ) -> StoreResult<bool> {
+        // Redacted here, so the run, the connection's status reason and the
+        // `connection.needs_reauth` payload made from it never hold a secret, whoever reports.
+        let result = &result.redacted();
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
         // Runs of one connection finish one at a time: lock the connection's row first.

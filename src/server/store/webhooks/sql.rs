@@ -766,7 +766,9 @@ pub(super) async fn record_event(
     .bind(&e.environment)
     .bind(&e.event_type)
     .bind(&e.connection_id)
-    .bind(&e.payload)
+    // Whoever raises it (the data plane's ingested events included), a payload is stored
+    // without secrets; deliveries send what is stored.
+    .bind(crate::server::redact::field(&e.payload))
     .bind(e.created_at)
     .execute(&mut *conn)
     .await?;
