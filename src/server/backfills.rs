@@ -325,6 +325,7 @@ pub async fn create_as(
         config_version: plan.config_version,
         reason,
         action: if actor.staff { AuditAction::StaffBackfillCreate } else { AuditAction::BackfillCreate },
+        move_at_once: vec![],
     };
     queue(store, clock, actor, scope, &req.idempotency_key, backfill, |_| details).await
 }
@@ -342,6 +343,8 @@ pub struct Queued {
     pub reason: Option<String>,
     /// The audit entry's action (`backfill.create`, `sync_config.apply`).
     pub action: AuditAction,
+    /// Connections moved to `config_version` with the backfill, in its transaction.
+    pub move_at_once: Vec<String>,
 }
 
 fn check_submission_key(key: &str) -> ServiceResult<()> {
@@ -389,6 +392,7 @@ pub async fn queue(
         idempotency_key: format!("{}:{}", author.idempotency_scope, submission_key.trim()),
         reason: b.reason,
         connection_ids: b.connection_ids,
+        move_at_once: b.move_at_once,
     };
     let audit = Audit::new(b.action, "backfill", &id, clock.now_ms())
         .by(author)

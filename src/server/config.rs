@@ -311,6 +311,19 @@ pub fn delivery_settings(allow_private: bool) -> Result<DeliverySettings, Config
     if let Some(l) = ms("SWITCHBOARD_WEBHOOK_LEASE_MS")? {
         d.lease = std::time::Duration::from_millis(l.max(200));
     }
+    if let Ok(v) = std::env::var("SWITCHBOARD_WEBHOOK_PROXY") {
+        let v = v.trim();
+        if !v.is_empty() {
+            reqwest::Proxy::all(v).map_err(|e| {
+                ConfigError::new(
+                    "SWITCHBOARD_WEBHOOK_PROXY",
+                    v,
+                    &format!("a proxy URL such as http://proxy:3128 ({e})"),
+                )
+            })?;
+            d.proxy = Some(v.to_string());
+        }
+    }
     Ok(d)
 }
 

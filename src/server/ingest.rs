@@ -184,10 +184,59 @@ fn bad(field: &str, reason: impl Into<String>) -> Bad {
     Bad { field: field.to_string(), reason: reason.into() }
 }
 
+/// The path of the first text in `v` holding a NUL character (`\u0000`): PostgreSQL text cannot
+/// store one, so such an item is refused by name instead of failing its whole batch.
+fn nul_path(v: &Value, path: &mut String) -> bool {
+    use std::fmt::Write;
+    let len = path.len();
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+            let _ = write!(path, "[{i}]");
+            let found = nul_path(v, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = k.contains('\0') || nul_path(v, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
+/// Whether JSON text holds an escaped NUL (`\u0000` after an even run of backslashes); a raw
+/// NUL byte is not valid JSON and never parses.
+fn has_nul_escape(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut from = 0;
+    while let Some(at) = raw[from..].find("u0000").map(|i| i + from) {
+        let slashes = b[..at].iter().rev().take_while(|c| **c == b'\\').count();
+        if slashes % 2 == 1 {
+            return true;
+        }
+        from = at + 5;
+    }
+    false
+}
+
 /// Reads one item into its type, naming the field that failed.
 fn read_item<T: DeserializeOwned>(v: Value) -> Result<T, Bad> {
     if !v.is_object() {
         return Err(bad("", "each item must be a JSON object"));
+    }
+    let mut path = String::new();
+    if nul_path(&v, &mut path) {
+        return Err(bad(&path, "contains a NUL character (\\u0000), which text cannot hold"));
     }
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
@@ -206,8 +255,9 @@ fn read_item<T: DeserializeOwned>(v: Value) -> Result<T, Bad> {
 /// as a JSON tree, to name the field at fault.
 fn read_raw<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, Bad> {
     match serde_json::from_str::<T>(raw.get()) {
-        Ok(item) => Ok(item),
-        Err(_) => read_item(serde_json::from_str::<Value>(raw.get()).map_err(|e| bad("", e.to_string()))?),
+        Ok(item) if !has_nul_escape(raw.get()) => Ok(item),
+        // A failure, or text with a NUL: read again as a tree to name the field.
+        _ => read_item(serde_json::from_str::<Value>(raw.get()).map_err(|e| bad("", e.to_string()))?),
     }
 }
 
@@ -599,6 +649,20 @@ pub async fn events(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_character_is_refused_by_name() {
+        let item = serde_json::json!({"id": "x", "occurred_at": "t", "method": "GET", "path": "/", "status": 200,
+                                      "latency_ms": 1, "error": {"code": "x", "message": "a\u{0}b"}});
+        let e = read_item::<RequestLogItem>(item.clone()).err().unwrap();
+        assert_eq!(e.field, "error.message");
+        assert!(e.reason.contains("NUL"), "{}", e.reason);
+        let raw = serde_json::value::RawValue::from_string(item.to_string()).unwrap();
+        assert_eq!(read_raw::<RequestLogItem>(&raw).err().unwrap().field, "error.message");
+        assert!(has_nul_escape(r#"{"a":"\u0000"}"#));
+        assert!(!has_nul_escape(r#"{"a":"\\u0000"}"#), "an escaped backslash, then text");
+        assert!(has_nul_escape(r#"{"a":"\\\u0000"}"#));
+    }
 
     #[test]
     fn a_bad_field_is_named_with_its_path() {

@@ -149,21 +149,22 @@ pub const MAX_PATHS: usize = 100;
 pub struct Redactions {
     paths: Vec<String>,
     seen: std::collections::HashSet<String>,
-    /// Distinct paths found beyond [`MAX_PATHS`].
+    /// Values redacted beyond the first [`MAX_PATHS`] paths.
     more: usize,
 }
 
 impl Redactions {
-    fn add(&mut self, path: String) {
-        if self.seen.contains(&path) {
+    fn add(&mut self, path: &str) {
+        if self.seen.contains(path) {
             return;
         }
         if self.paths.len() < MAX_PATHS {
-            self.paths.push(path.clone());
+            self.paths.push(path.to_string());
+            self.seen.insert(path.to_string());
         } else {
+            // Past the cap only the number is kept: no set of every path of a crafted item.
             self.more += 1;
         }
-        self.seen.insert(path);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -173,7 +174,7 @@ impl Redactions {
     /// The paths, with a last entry counting those left out when there were more.
     pub fn into_paths(mut self) -> Vec<String> {
         if self.more > 0 {
-            self.paths.push(format!("(and {} more)", self.more));
+            self.paths.push(format!("(and {} more redacted values)", self.more));
         }
         self.paths
     }
@@ -287,11 +288,11 @@ fn headers(h: Map<String, Value>, path: &str, r: &mut Redactions) -> Value {
                 Value::Null => Value::Null,
                 Value::String(s) if s == REDACTED || s.ends_with(&format!(" {REDACTED}")) => Value::String(s),
                 Value::String(s) => {
-                    r.add(p);
+                    r.add(&p);
                     Value::String(keep_scheme(&s))
                 }
                 _ => {
-                    r.add(p);
+                    r.add(&p);
                     Value::String(REDACTED.into())
                 }
             }
@@ -323,38 +324,56 @@ fn secret_value(v: Value, path: &str, r: &mut Redactions) -> Value {
         Value::Null => Value::Null,
         Value::String(s) if s.is_empty() || s == REDACTED => Value::String(s),
         _ => {
-            r.add(path.to_string());
+            r.add(path);
             Value::String(REDACTED.into())
         }
     }
 }
 
 /// A JSON value at any depth.
-pub fn json(v: Value, path: &str, r: &mut Redactions) -> Value {
+pub fn json(mut v: Value, path: &str, r: &mut Redactions) -> Value {
+    let mut p = String::with_capacity(path.len() + 64);
+    p.push_str(path);
+    walk(&mut v, &mut p, r);
+    v
+}
+
+/// [`json`] in place, with one path buffer grown and cut back as it descends (a path string
+/// per node was most of the cost of a crafted body of a million values).
+fn walk(v: &mut Value, path: &mut String, r: &mut Redactions) {
+    use std::fmt::Write;
+    let len = path.len();
     match v {
         Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                let p = format!("{path}.{k}");
-                let v = if is_secret_key(&k) { secret_value(v, &p, r) } else { json(v, &p, r) };
-                out.insert(k, v);
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(
-            items.into_iter().enumerate().map(|(i, v)| json(v, &format!("{path}[{i}]"), r)).collect(),
-        ),
-        Value::String(s) => Value::String(string_value(&s, path, r)),
-        Value::Number(n) => {
-            let digits = n.to_string();
-            if is_card_number(&digits) {
-                r.add(path.to_string());
-                Value::String(REDACTED.into())
-            } else {
-                Value::Number(n)
+            for (k, v) in map.iter_mut() {
+                path.push('.');
+                path.push_str(k);
+                if is_secret_key(k) {
+                    *v = secret_value(std::mem::take(v), path, r);
+                } else {
+                    walk(v, path, r);
+                }
+                path.truncate(len);
             }
         }
-        other => other,
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                let _ = write!(path, "[{i}]");
+                walk(v, path, r);
+                path.truncate(len);
+            }
+        }
+        Value::String(s) => {
+            let out = string_value(s, path, r);
+            if out != *s {
+                *s = out;
+            }
+        }
+        Value::Number(n) if is_card_number(&n.to_string()) => {
+            r.add(path);
+            *v = Value::String(REDACTED.into());
+        }
+        _ => {}
     }
 }
 
@@ -362,7 +381,7 @@ pub fn json(v: Value, path: &str, r: &mut Redactions) -> Value {
 fn string_value(s: &str, path: &str, r: &mut Redactions) -> String {
     let t = s.trim();
     if is_card_number(t) {
-        r.add(path.to_string());
+        r.add(path);
         return REDACTED.into();
     }
     if t.starts_with("http://") || t.starts_with("https://") {
@@ -445,7 +464,7 @@ pub fn xml(raw: &str, path: &str, r: &mut Redactions) -> String {
         }
         out.push_str(&raw[last..start]);
         out.push_str(REDACTED);
-        r.add(format!("{path}.{local}"));
+        r.add(&format!("{path}.{local}"));
         last = end;
         i = end;
     }
@@ -473,14 +492,14 @@ pub fn query(raw: &str, path: &str, r: &mut Redactions) -> String {
             Some((k, v)) => {
                 let name = crate::url::percent_decode(k, crate::url::Plus::Space);
                 if is_secret_param(&name) && !v.is_empty() && v != REDACTED {
-                    r.add(format!("{path}.{name}"));
+                    r.add(&format!("{path}.{name}"));
                     out.push_str(k);
                     out.push('=');
                     out.push_str(REDACTED);
                 } else {
                     let decoded = crate::url::percent_decode(v, crate::url::Plus::Space);
                     if is_card_number(&decoded) {
-                        r.add(format!("{path}.{name}"));
+                        r.add(&format!("{path}.{name}"));
                         out.push_str(k);
                         out.push('=');
                         out.push_str(REDACTED);
@@ -513,7 +532,7 @@ pub fn url(raw: &str, path: &str, r: &mut Redactions) -> String {
             if let Some(colon) = base[scheme_end + 3..at].find(':').map(|i| i + scheme_end + 3) {
                 if &base[colon + 1..at] != REDACTED {
                     base.replace_range(colon + 1..at, REDACTED);
-                    r.add(format!("{path}.password"));
+                    r.add(&format!("{path}.password"));
                 }
             }
         }
@@ -847,7 +866,7 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
     }
     let (out, cards) = redact_card_numbers(&out);
     if redacted_any || cards {
-        r.add(path.to_string());
+        r.add(path);
     }
     out
 }
@@ -1243,7 +1262,7 @@ mod tests {
         assert!(!out.contains(r#":"x""#));
         let paths = r.into_paths();
         assert_eq!(paths.len(), MAX_PATHS + 1);
-        assert_eq!(paths.last().unwrap(), &format!("(and {} more)", 50_000 - MAX_PATHS));
+        assert_eq!(paths.last().unwrap(), &format!("(and {} more redacted values)", 50_000 - MAX_PATHS));
         // A million `<` and one `>`: one pass.
         let lt = format!("{}>", "<".repeat(1_000_000));
         assert_eq!(one(|r| body(&lt, "b", r)).0, lt);

@@ -619,17 +619,19 @@ pub async fn apply(
                 it.as_str()
             )),
             action: AuditAction::SyncConfigApply,
+            // Written with the backfill: an apply is stored whole or not at all.
+            move_at_once: moved_ids.clone(),
         };
         let author = Author::person(viewer);
         let (bid, created) =
             backfills::queue(store, clock, &author, scope, key, queued, |id| details(Some(id), run_count))
                 .await?;
         result.runs = if created { run_count } else { 0 };
+        // Moved in the backfill's transaction (those already at the version stay there).
+        result.moved = if created { moved_ids.len() as u64 } else { 0 };
         result.backfill_id = Some(bid);
-        if !created {
-            // This form was already submitted: that apply did the rest too.
-            return Ok(result);
-        }
+        // Done, or this form was already submitted and that apply did it all.
+        return Ok(result);
     }
     if !moved_ids.is_empty() {
         let entry = fetch.is_empty().then(|| {

@@ -185,6 +185,7 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
                 idempotency_key: "sweep".into(),
                 reason: Some(reason.clone()),
                 connection_ids: vec![conn.id.clone()],
+                move_at_once: vec![],
             },
             std::slice::from_ref(&run),
             &switchboard::server::audit::Audit::new(

@@ -75,6 +75,7 @@ async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
         idempotency_key: "kill-test".into(),
         reason: Some("kill -9 test".into()),
         connection_ids: conns.iter().map(|c| c.id.clone()).collect(),
+        move_at_once: vec![],
     };
     let audit = switchboard::server::audit::Audit::new(
         switchboard::domain::AuditAction::BackfillCreate,

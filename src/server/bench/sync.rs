@@ -109,6 +109,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
         idempotency_key: format!("bench-{now}"),
         reason: None,
         connection_ids: targets,
+        move_at_once: vec![],
     };
     let audit = Audit::new(AuditAction::BackfillCreate, "backfill", &backfill_id, now)
         .by(&Author::system("bench"))

@@ -17,8 +17,9 @@ pub struct ClaimRequest {
     pub worker: String,
     /// Runs to take, 1 to 100 (default 10).
     pub limit: Option<i64>,
-    /// How long the runs are held without a report, 5 to 600 s (default 60): a run whose
-    /// worker stops reporting goes back to the queue for another.
+    /// How long the runs are held without a report, 5 to 600 s (default 60); each `started` or
+    /// `progress` report extends the lease by as much. A run whose worker stops reporting goes
+    /// back to the queue for another.
     pub lease_seconds: Option<i64>,
 }
 

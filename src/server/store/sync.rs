@@ -112,6 +112,9 @@ pub struct NewBackfill {
     pub idempotency_key: String,
     pub reason: Option<String>,
     pub connection_ids: Vec<String>,
+    /// Connections moved to `config_version` in the same transaction (an apply's connections
+    /// that need nothing fetched), so an apply is written whole or not at all.
+    pub move_at_once: Vec<String>,
 }
 
 /// A run a worker now holds the lease of.
@@ -294,7 +297,8 @@ pub trait SyncStore: Send + Sync {
     ) -> StoreResult<Vec<ClaimedRun>>;
     /// Puts back in the queue the running runs whose lease expired.
     async fn requeue_expired(&self, now: i64) -> StoreResult<u64>;
-    /// Extends the lease and records progress, if `owner` still holds it.
+    /// Extends the lease by the length its claim asked for (`lease_ms` only for runs claimed
+    /// before that was recorded) and records progress, if `owner` still holds it.
     async fn heartbeat_run(
         &self,
         id: &str,

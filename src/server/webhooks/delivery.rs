@@ -45,6 +45,10 @@ pub struct DeliverySettings {
     pub disable_after: Duration,
     /// This machine's name, the first part of the engine's lease owner.
     pub host: String,
+    /// An outbound proxy named in the configuration (`SWITCHBOARD_WEBHOOK_PROXY`). Without one,
+    /// `HTTP(S)_PROXY` in the environment is ignored: through a proxy the proxy resolves the
+    /// name, and the guarded resolver's check of the address would never run.
+    pub proxy: Option<String>,
 }
 
 impl DeliverySettings {
@@ -62,6 +66,7 @@ impl DeliverySettings {
             allow_private,
             disable_after: 5 * DAY,
             host: "local".into(),
+            proxy: None,
         }
     }
 
@@ -101,7 +106,12 @@ pub fn wake() {
 /// The HTTP client every attempt uses: no redirects followed (a redirect is a failed attempt,
 /// and following it could reach an internal address), the guarded resolver, the timeout.
 pub fn http_client(settings: &DeliverySettings) -> reqwest::Client {
-    reqwest::Client::builder()
+    let builder = match settings.proxy.as_deref().map(reqwest::Proxy::all) {
+        Some(Ok(proxy)) => reqwest::Client::builder().proxy(proxy),
+        // Checked when the configuration was read; never fall back to the environment's.
+        Some(Err(_)) | None => reqwest::Client::builder().no_proxy(),
+    };
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(Duration::from_secs(10)))

@@ -19,16 +19,23 @@ pub fn is_internal(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_internal_v4(v4);
             }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || v6 == Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0) // NAT64 prefix itself
+            is_internal_v6(v6)
         }
     }
+}
+
+/// Anything outside global unicast (2000::/3) is internal: loopback, unspecified, IPv4-compatible
+/// `::/96`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, discard-only, unique local, site-local
+/// `fec0::/10`, link-local, multicast. Inside it, the ranges that carry an IPv4 address or are
+/// not routed: 6to4 `2002::/16`, the IETF protocol block `2001::/23` (Teredo, benchmarking,
+/// ORCHID), documentation `2001:db8::/32` and `3fff::/20`.
+fn is_internal_v6(ip: Ipv6Addr) -> bool {
+    let [a, b, ..] = ip.segments();
+    (a & 0xe000) != 0x2000
+        || a == 0x2002
+        || (a == 0x2001 && b < 0x0200)
+        || (a == 0x2001 && b == 0x0db8)
+        || (a & 0xfff0) == 0x3ff0
 }
 
 fn is_internal_v4(ip: Ipv4Addr) -> bool {
@@ -183,10 +190,33 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            // Every IPv6 range that maps to IPv4 or is not global.
+            "::",
+            "::127.0.0.1",         // IPv4-compatible ::/96
+            "::8.8.8.8",           // ... whatever the address
+            "64:ff9b::a00:1",      // NAT64 64:ff9b::/96 (10.0.0.1)
+            "64:ff9b::808:808",    // ... even of a public address
+            "64:ff9b:1::1",        // local-use NAT64 64:ff9b:1::/48
+            "100::1",              // discard-only 100::/64
+            "2002:a00:1::1",       // 6to4 2002::/16 (10.0.0.1)
+            "2002:808:808::1",     // ... of any address
+            "2001:0:4136:e378::1", // Teredo 2001::/32
+            "2001:2::1",           // benchmarking 2001:2::/48
+            "2001:10::1",          // ORCHID 2001:10::/28
+            "2001:db8::1",         // documentation
+            "3fff::1",             // documentation 3fff::/20
+            "fec0::1",             // site-local fec0::/10
+            "fc00::1",             // unique local fc00::/7
+            "fe80::1%0",
+            "ff02::1", // multicast
+            "4000::1", // not yet allocated, outside 2000::/3
         ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
+            let parsed = ip.split('%').next().unwrap().parse();
+            assert!(is_internal(parsed.unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        for ip in
+            ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "2a00:1450:4001:81b::200e", "::ffff:8.8.8.8"]
+        {
             assert!(!is_internal(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -153,7 +153,8 @@ struct EventBatch {
     items: Vec<ingest::EventItem>,
 }
 
-/// How long a run's lease lasts after a `started` or `progress` report.
+/// How long a run's lease lasts after a `started` or `progress` report when its claim recorded
+/// none (runs claimed before leases were remembered); otherwise the claim's `lease_seconds`.
 const REPORT_LEASE_MS: i64 = 60_000;
 
 /// Claim queued sync runs (backfills, "sync now", scheduled syncs) of the key's environment.

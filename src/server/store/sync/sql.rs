@@ -68,6 +68,10 @@ impl crate::server::store::sync::SyncStore for This {
             q.push_bind(r.0).push_bind(r.1).push_bind("queued");
         });
         insert_runs(&mut tx, runs).await?;
+        if !b.move_at_once.is_empty() {
+            let scope = Scope::new(b.organization_id.clone(), &b.environment);
+            super::sync_config::move_to_version(&mut tx, &scope, &b.move_at_once, b.config_version).await?;
+        }
         super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok((b.id.clone(), true))
@@ -102,6 +106,8 @@ impl crate::server::store::sync::SyncStore for This {
         qb.push_bind(owner)
             .push(", lease_expires_at = ")
             .push_bind(now + lease_ms)
+            .push(", lease_ms = ")
+            .push_bind(lease_ms)
             .push(", started_at = ")
             .push_bind(now)
             .push(
@@ -180,14 +186,15 @@ impl crate::server::store::sync::SyncStore for This {
         let log = crate::server::redact::run_log(log);
         let _writer = self.writer().await;
         let n = sqlx::query(
-            "UPDATE sync_runs SET lease_expires_at = $3, progress = $4, log = $5 \
+            "UPDATE sync_runs SET lease_expires_at = $3 + COALESCE(lease_ms, $6), progress = $4, log = $5 \
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
         )
         .bind(id)
         .bind(owner)
-        .bind(now + lease_ms)
+        .bind(now)
         .bind(progress)
         .bind(&log)
+        .bind(lease_ms)
         .execute(&self.pool)
         .await?
         .rows_affected();

@@ -159,25 +159,37 @@ impl crate::server::store::sync_config::SyncConfigStore for This {
     ) -> StoreResult<u64> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let mut moved = 0;
-        for chunk in ids.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<Db>::new("UPDATE connections SET config_version = ");
-            qb.push_bind(version);
-            qb.push(" WHERE organization_id = ").push_bind(scope.organization_id.clone());
-            qb.push(" AND environment = ").push_bind(scope.environment.clone());
-            qb.push(" AND config_version < ").push_bind(version);
-            qb.push(" AND id IN (");
-            let mut sep = qb.separated(", ");
-            for id in chunk {
-                sep.push_bind(id.clone());
-            }
-            qb.push(")");
-            moved += qb.build().execute(&mut *tx).await?.rows_affected();
-        }
+        let moved = move_to_version(&mut tx, scope, ids, version).await?;
         if let Some(a) = audit {
             super::audit::insert_audit(&mut tx, a).await?;
         }
         tx.commit().await?;
         Ok(moved)
     }
+}
+
+/// Moves connections of `scope` that are behind `version` to it, on an open transaction (an
+/// apply that also queues a backfill moves the others in the backfill's transaction).
+pub(super) async fn move_to_version(
+    conn: &mut super::Conn,
+    scope: &Scope,
+    ids: &[String],
+    version: i64,
+) -> StoreResult<u64> {
+    let mut moved = 0;
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("UPDATE connections SET config_version = ");
+        qb.push_bind(version);
+        qb.push(" WHERE organization_id = ").push_bind(scope.organization_id.clone());
+        qb.push(" AND environment = ").push_bind(scope.environment.clone());
+        qb.push(" AND config_version < ").push_bind(version);
+        qb.push(" AND id IN (");
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.clone());
+        }
+        qb.push(")");
+        moved += qb.build().execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(moved)
 }
