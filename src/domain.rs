@@ -240,7 +240,10 @@ string_enum!(
         WebhookEndpointRecover => "webhook_endpoint.recover",
         WebhookDeliveryResend => "webhook_delivery.resend",
         StaffBackfillCreate => "staff.backfill.create",
+        StaffBackfillCancel => "staff.backfill.cancel",
+        StaffConnectionSyncNow => "staff.connection.sync_now",
         StaffWebhookDeliveryResend => "staff.webhook_delivery.resend",
+        StaffWebhookEndpointRecover => "staff.webhook_endpoint.recover",
         StaffOpenOrganization => "staff.open_organization",
         StaffSwitchOrganization => "staff.switch_organization",
         StaffViewSyncConfig => "staff.view_sync_config",
@@ -250,6 +253,28 @@ string_enum!(
         StaffViewWebhookDelivery => "staff.view_webhook_delivery",
     }
 );
+
+impl AuditAction {
+    /// The action as staff doing it in a customer's organization are recorded: the customer's
+    /// own log must never show a staff member's act as one of theirs. Staff may do only what has
+    /// a `staff.*` spelling (trigger backfills and syncs, resend and recover deliveries); any
+    /// other action is refused to them before an entry is made, and keeps its name here.
+    pub fn as_staff(self) -> Self {
+        use AuditAction::*;
+        match self {
+            BackfillCreate => StaffBackfillCreate,
+            BackfillCancel => StaffBackfillCancel,
+            ConnectionSyncNow => StaffConnectionSyncNow,
+            WebhookDeliveryResend => StaffWebhookDeliveryResend,
+            WebhookEndpointRecover => StaffWebhookEndpointRecover,
+            other => other,
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self.as_str().starts_with("staff.")
+    }
+}
 
 string_enum!(
     /// How often the scheduler queues a connection's incremental syncs.
@@ -511,6 +536,18 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
 /// The ids of a comma- (or space-) separated form value (the backfill and apply forms).
 pub fn split_list(s: &str) -> Vec<String> {
     s.split([',', ' ']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+/// Text a person typed, refused when it holds a NUL or another control character that no form
+/// field means (PostgreSQL text cannot store NUL at all); line breaks and tabs are kept.
+pub fn check_text(label: &str, value: &str) -> Result<(), InvalidInput> {
+    match value.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        Some(c) => Err(InvalidInput::new(format!(
+            "{label}: remove the control character U+{:04X}; it cannot be stored.",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// One choice of a list filter from a URL: empty means any; anything else must be one of

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backfills;
 pub mod bench;
 pub mod cli;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod connections;

@@ -47,9 +47,11 @@ impl Viewer {
         self.staff_role.is_some()
     }
 
-    /// Owners, admins and support admins may change configuration, webhooks and keys.
+    /// Owners and admins of the organization may manage its API keys and read its audit log.
+    /// Staff never: keys are the customer's credentials, and staff rights end at reading,
+    /// triggering syncs and resending deliveries (DOMAIN).
     pub fn can_administer(&self) -> bool {
-        self.role.is_some_and(Role::can_administer) || self.staff_role == Some(StaffRole::SupportAdmin)
+        self.role.is_some_and(Role::can_administer)
     }
 
     /// Whether this viewer may read data of `organization_id`; staff may read any.
@@ -115,8 +117,8 @@ impl Actor {
         }
     }
 
-    /// Whether the actor may change an organization's settings (API keys, webhooks,
-    /// configuration): owners, admins and support admins, and the system itself.
+    /// Whether the actor may manage an organization's API keys: its owners and admins, and the
+    /// system itself; never staff or a key.
     pub fn may_administer(&self) -> bool {
         match self {
             Actor::Person(v) => v.can_administer(),

@@ -60,6 +60,7 @@ pub async fn create(
         return Err(ServiceError::forbidden("Only owners and admins can create API keys."));
     }
     let name = name.trim();
+    crate::domain::check_text("Name", name)?;
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ServiceError::invalid(
             "Give the key a name of 1 to 80 characters, such as \"billing-service\".",

@@ -31,8 +31,12 @@ impl Audit {
         })
     }
 
-    /// Done by this author: a person (user, email, address) or the system (its name).
+    /// Done by this author: a person (user, email, address) or the system (its name). Staff
+    /// acting in a customer's organization are recorded under the action's `staff.*` name.
     pub fn by(mut self, author: &Author) -> Self {
+        if author.staff {
+            self.0.action = self.0.action.as_staff();
+        }
         self.0.actor_user_id = author.user_id.clone();
         self.0.actor_email = author.email.clone();
         self.0.ip = author.ip.clone();

@@ -24,7 +24,6 @@ use axum::Form;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,13 +73,9 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-pub fn client_ip(req_extensions: &axum::http::Extensions) -> Option<String> {
-    req_extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
-}
-
 /// Middleware: resolves the session cookie into a [`Viewer`] for everything downstream.
 pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = client_ip(req.extensions());
+    let ip = super::client_addr::of(req.extensions());
     let viewer = match cookie_value(req.headers(), SESSION_COOKIE) {
         Some(token) if !token.is_empty() => {
             let now = state.clock.now_ms();
@@ -229,7 +224,7 @@ fn session_cookie(state: &AppState, token: &str, max_age: Duration) -> String {
 
 /// POST /auth/sign-in: a plain form post, so it works before (or without) the WASM.
 pub async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
-    let ip = client_ip(req.extensions());
+    let ip = super::client_addr::of(req.extensions());
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

@@ -28,9 +28,9 @@ const DAY_MS: i64 = 86_400_000;
 pub fn may_trigger(viewer: &Viewer) -> Result<(), String> {
     match (viewer.role, viewer.staff_role) {
         (Some(Role::Owner | Role::Admin | Role::Developer), _) => Ok(()),
-        (_, Some(StaffRole::SupportAdmin)) => Ok(()),
+        // Support staff re-run a customer's syncs while working a ticket (audited as staff.*).
+        (None, Some(StaffRole::Support | StaffRole::SupportAdmin)) => Ok(()),
         (Some(Role::Viewer), _) => Err("Viewers can read sync history but not start backfills. Ask a developer, admin or owner of your organization.".into()),
-        (None, Some(StaffRole::Support)) => Err("Support staff can read this organization but not start backfills in it; a support admin can.".into()),
         _ => Err("You cannot start backfills in this organization.".into()),
     }
 }
@@ -169,6 +169,7 @@ pub async fn plan(
         if r.chars().count() > 500 {
             return Err(ServiceError::invalid("Keep the reason under 500 characters."));
         }
+        crate::domain::check_text("Reason", r)?;
     }
     let mut connections = store.connections_by_ids(scope, &connection_ids).await?;
     if connections.len() != connection_ids.len() {
@@ -324,7 +325,7 @@ pub async fn create_as(
         range_to: plan.range_to,
         config_version: plan.config_version,
         reason,
-        action: if actor.staff { AuditAction::StaffBackfillCreate } else { AuditAction::BackfillCreate },
+        action: AuditAction::BackfillCreate,
         move_at_once: vec![],
     };
     queue(store, clock, actor, scope, &req.idempotency_key, backfill, |_| details).await

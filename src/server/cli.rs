@@ -214,6 +214,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 delivery: config::delivery_settings(allow_private_webhook_urls)?,
                 api_limits: config::api_limits()?,
                 site_root,
+                trusted_proxies: config::trusted_proxies()?,
             };
             println!(
                 "Switchboard is running at {}  (listening on {addr}, database: {database_url})",

@@ -229,6 +229,15 @@ pub struct Settings {
     pub api_limits: super::api::limits::RateLimits,
     /// Directory with the built front-end (`target/site` after a build).
     pub site_root: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`SWITCHBOARD_TRUSTED_PROXIES`).
+    pub trusted_proxies: super::client_addr::TrustedProxies,
+}
+
+/// `SWITCHBOARD_TRUSTED_PROXIES`: addresses or CIDR networks of the reverse proxies in front of
+/// the console; none unless set.
+pub fn trusted_proxies() -> Result<super::client_addr::TrustedProxies, ConfigError> {
+    let raw = std::env::var("SWITCHBOARD_TRUSTED_PROXIES").unwrap_or_default();
+    super::client_addr::TrustedProxies::parse("SWITCHBOARD_TRUSTED_PROXIES", &raw)
 }
 
 /// This machine's name, for naming worker and delivery leases (`HOSTNAME`), or `default`.

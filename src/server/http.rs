@@ -90,10 +90,68 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", super::api::router(state.clone()))
         .merge(console)
+        .layer(middleware::from_fn(refuse_nul))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // The access log names the client (behind a trusted proxy, the one it forwarded) and the
+        // path only: a query string may carry what should not be logged.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            let client = super::client_addr::of(req.extensions()).unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), client = %client)
+        }))
+        .layer(middleware::from_fn_with_state(
+            state.settings.trusted_proxies.clone(),
+            super::client_addr::resolve,
+        ))
         .with_state(state)
+}
+
+/// Refuses a NUL character (`%00`) in the address or in a form's fields with a 400 that says
+/// so: PostgreSQL text cannot hold one, and a filter or form field carrying it would otherwise
+/// fail deep in a query. The HTTP API gets its error body, a server function its error, a page
+/// the message. (Ingested JSON items are checked one by one: `ingest`.)
+async fn refuse_nul(req: axum::extract::Request, next: Next) -> Response {
+    fn has_nul(bytes: &[u8]) -> bool {
+        bytes.windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    }
+    let path = req.uri().path().to_string();
+    let refuse = |what: &str| -> Response {
+        let message = format!(
+            "The {what} contains a NUL character (%00), which cannot be stored or searched for; remove it."
+        );
+        if path.starts_with("/api/v1/") {
+            super::api::error::ApiError::invalid(message).into_response()
+        } else if path.starts_with("/api/") {
+            let body = serde_json::to_string(&AppError::invalid(message)).unwrap_or_default();
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response()
+        } else {
+            (axum::http::StatusCode::BAD_REQUEST, message).into_response()
+        }
+    };
+    if has_nul(req.uri().path().as_bytes()) || req.uri().query().is_some_and(|q| has_nul(q.as_bytes())) {
+        return refuse("address");
+    }
+    let form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 << 20).await else {
+        return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
+    };
+    if has_nul(&bytes) {
+        return refuse("form");
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
 /// Leptos answers every failed server function with 500. This gives each [`AppError`] its

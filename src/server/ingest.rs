@@ -102,7 +102,8 @@ pub struct UpstreamCallItem {
 pub struct RequestLogItem {
     /// `req_` followed by a ULID: the id minted when the request arrived (its time orders the log).
     pub id: String,
-    /// When the request arrived, RFC 3339.
+    /// When the request arrived, RFC 3339, at most an hour ahead of the server's clock and 30
+    /// days behind it.
     pub occurred_at: String,
     pub method: String,
     /// The request path, without the query string.
@@ -133,7 +134,8 @@ pub struct ConnectionStatusItem {
     pub status: String,
     /// Why, for a person (shown on the connection page).
     pub reason: Option<String>,
-    /// When the data plane observed it, RFC 3339; an older report never overwrites a newer one.
+    /// When the data plane observed it, RFC 3339 (at most an hour ahead of the server's clock
+    /// and 30 days behind it); an older report never overwrites a newer one.
     pub occurred_at: String,
 }
 
@@ -146,6 +148,7 @@ pub struct EventItem {
     /// One of the event catalog's types (`connection.needs_reauth`, `sync.completed`, ...).
     #[serde(rename = "type")]
     pub event_type: String,
+    /// RFC 3339, at most an hour ahead of the server's clock and 30 days behind it.
     pub occurred_at: String,
     pub connection_id: Option<String>,
     /// The event's data, delivered as the payload's `data`.
@@ -261,10 +264,29 @@ fn read_raw<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T,
     }
 }
 
-fn time(field: &str, s: &str) -> Result<i64, Bad> {
-    chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_millis()).map_err(|_| {
+/// How far ahead of the server's clock an ingested time may be (clocks drift).
+pub const FUTURE_SKEW_MS: i64 = 3_600_000;
+/// How far behind the server's clock an ingested time may be: a data plane catching up after
+/// an outage sends days-old items, but a time months back is a wrong clock or a wrong field.
+pub const MAX_AGE_MS: i64 = 30 * 86_400_000;
+
+/// An RFC 3339 time near `now`. A time far ahead would hold an event's deliveries until then
+/// and pin a connection's status (a later report is "older"); one far behind sorts where no one
+/// looks. Both are refused by field.
+fn time(field: &str, s: &str, now: i64) -> Result<i64, Bad> {
+    let t = chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_millis()).map_err(|_| {
         bad(field, format!("\u{201c}{s}\u{201d} is not an RFC 3339 time such as 2026-12-01T09:30:00Z"))
-    })
+    })?;
+    if t > now + FUTURE_SKEW_MS {
+        return Err(bad(
+            field,
+            format!("\u{201c}{s}\u{201d} is more than an hour ahead of the server's clock: check the sender's clock and time zone"),
+        ));
+    }
+    if t < now - MAX_AGE_MS {
+        return Err(bad(field, format!("\u{201c}{s}\u{201d} is more than 30 days in the past")));
+    }
+    Ok(t)
 }
 
 fn id_of(field: &str, kind: &'static str, s: &str) -> Result<String, Bad> {
@@ -281,9 +303,9 @@ fn capped(field: &str, s: Option<String>, max: usize) -> Result<Option<String>, 
 /// How far an item's `occurred_at` may be from the time in its id.
 const CLOCK_SKEW_MS: i64 = 3_600_000;
 
-fn request_log_row(scope: &Scope, item: RequestLogItem) -> Result<RequestLogRow, Bad> {
+fn request_log_row(scope: &Scope, item: RequestLogItem, now: i64) -> Result<RequestLogRow, Bad> {
     let id = id_of("id", prefix::REQUEST, &item.id)?;
-    let created_at = time("occurred_at", &item.occurred_at)?;
+    let created_at = time("occurred_at", &item.occurred_at, now)?;
     if crate::ids::id_time_ms(&id).is_some_and(|t| (t - created_at).abs() > CLOCK_SKEW_MS) {
         return Err(bad(
             "occurred_at",
@@ -470,6 +492,7 @@ async fn platforms_of(
 pub async fn request_logs(
     store: &dyn Store,
     scope: &Scope,
+    now: i64,
     body: axum::body::Bytes,
 ) -> Result<Outcome, BatchError> {
     // Reading and checking a thousand items is CPU work: on a blocking thread, so the async
@@ -482,7 +505,7 @@ pub async fn request_logs(
         let mut rejected = vec![];
         let mut rows: Vec<(usize, RequestLogRow)> = Vec::with_capacity(batch.items.len());
         for (index, raw) in batch.items.into_iter().enumerate() {
-            match read_raw::<RequestLogItem>(raw).and_then(|item| request_log_row(&s, item)) {
+            match read_raw::<RequestLogItem>(raw).and_then(|item| request_log_row(&s, item, now)) {
                 Ok(row) => rows.push((index, row)),
                 Err(b) => rejected.push(Rejection { index, field: b.field, reason: b.reason }),
             }
@@ -532,7 +555,12 @@ fn finish(
 }
 
 /// `POST /api/v1/ingest/connection-status`.
-pub async fn connection_status(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResult<Outcome> {
+pub async fn connection_status(
+    store: &dyn Store,
+    scope: &Scope,
+    now: i64,
+    batch: Batch,
+) -> StoreResult<Outcome> {
     let mut rejected = vec![];
     let mut updates = vec![];
     for (index, v) in batch.items.into_iter().enumerate() {
@@ -547,7 +575,7 @@ pub async fn connection_status(store: &dyn Store, scope: &Scope, batch: Batch) -
                     ),
                 )
             })?;
-            let at = time("occurred_at", &item.occurred_at)?;
+            let at = time("occurred_at", &item.occurred_at, now)?;
             let reason = capped("reason", item.reason, 1024)?;
             Ok(crate::server::store::StatusReport { connection_id: id, status, reason, at })
         });
@@ -578,7 +606,7 @@ pub async fn connection_status(store: &dyn Store, scope: &Scope, batch: Batch) -
 }
 
 /// `POST /api/v1/ingest/events`.
-pub async fn events(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResult<Outcome> {
+pub async fn events(store: &dyn Store, scope: &Scope, now: i64, batch: Batch) -> StoreResult<Outcome> {
     let mut rejected = vec![];
     let mut events = vec![];
     for (index, v) in batch.items.into_iter().enumerate() {
@@ -593,7 +621,7 @@ pub async fn events(store: &dyn Store, scope: &Scope, batch: Batch) -> StoreResu
                     ),
                 ));
             }
-            let at = time("occurred_at", &item.occurred_at)?;
+            let at = time("occurred_at", &item.occurred_at, now)?;
             let connection_id = item
                 .connection_id
                 .as_deref()

@@ -32,6 +32,7 @@ pub const DEMO_USERS: &[(&str, &str)] = &[
     ("viewer@acme.test", "viewer at Acme Corp"),
     ("owner@globex.test", "owner of Globex"),
     ("support@switchboard.test", "Switchboard staff (support)"),
+    ("support-admin@switchboard.test", "Switchboard staff (support_admin)"),
 ];
 const SEED: u64 = 0x5EED_2026;
 const DAY: i64 = 86_400_000;
@@ -342,6 +343,15 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         name: "Sam Support".into(),
         password_hash: password_hash.clone(),
         staff_role: Some(StaffRole::Support),
+        created_at: start,
+    });
+    // A fixed id rather than one from `rng`: the rest of the demo stays as it was seeded before.
+    batch.users.push(UserRow {
+        id: make_id(prefix::USER, start, 0x5A),
+        email: "support-admin@switchboard.test".into(),
+        name: "Ada Admin".into(),
+        password_hash: password_hash.clone(),
+        staff_role: Some(StaffRole::SupportAdmin),
         created_at: start,
     });
     batch.connections = conns.iter().map(|c| c.row.clone()).collect();

@@ -327,6 +327,8 @@ pub fn comment_error(comment: &str) -> Option<FieldError> {
         "Comment: say why this changes (it is shown in the history and the audit log)."
     } else if n > 500 {
         "Comment: keep it under 500 characters."
+    } else if let Err(e) = crate::domain::check_text("Comment", comment) {
+        return Some(FieldError { field: "comment".into(), message: e.to_string() });
     } else {
         return None;
     };

@@ -87,6 +87,7 @@ pub fn validate(input: &EndpointInput, allow_private: bool) -> ServiceResult<End
     let url = destination::check_url(&input.url, allow_private)
         .map_err(|e| ServiceError::invalid(format!("URL: {e}")))?;
     let description = input.description.trim().to_string();
+    crate::domain::check_text("Description", &description)?;
     if description.chars().count() > MAX_DESCRIPTION {
         return Err(ServiceError::invalid(format!(
             "Description: at most {MAX_DESCRIPTION} characters ({} given).",
@@ -465,17 +466,16 @@ pub async fn resend(
         None => return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found."))),
         Some(_) => {}
     }
-    let action = if viewer.role.is_none() {
-        AuditAction::StaffWebhookDeliveryResend
-    } else {
-        AuditAction::WebhookDeliveryResend
-    };
-    // The entry goes to the delivery's organization (staff resend from outside it).
-    let entry = Audit::new(action, "webhook_delivery", delivery_id, state.clock.now_ms())
-        .by(&super::actor::Author::person(viewer))
-        .of_organization(&scope.organization_id)
-        .details(serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}))
-        .entry();
+    // The entry goes to the delivery's organization (staff resend from outside it; `by` names
+    // the action `staff.*` then).
+    let entry =
+        Audit::new(AuditAction::WebhookDeliveryResend, "webhook_delivery", delivery_id, state.clock.now_ms())
+            .by(&super::actor::Author::person(viewer))
+            .of_organization(&scope.organization_id)
+            .details(
+                serde_json::json!({"event_id": d.delivery.event_id, "endpoint_id": d.delivery.endpoint_id}),
+            )
+            .entry();
     if !state.store.resend_delivery(scope, delivery_id, state.clock.now_ms(), &entry).await? {
         return Err(ServiceError::not_found(format!("No webhook delivery {delivery_id} was found.")));
     }

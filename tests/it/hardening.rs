@@ -67,3 +67,107 @@ async fn a_progress_report_keeps_the_lease_the_claim_asked_for() {
         assert_eq!(r.status.as_str(), "queued", "{}: the lease lapses after its length", db.name);
     }
 }
+
+/// A NUL character anywhere a caller can type one is a 400 naming the problem, on both
+/// databases: in a page's filter, a console form, an API query and an ingested item (only that
+/// item is refused; the rest of its batch is stored).
+#[tokio::test]
+async fn a_nul_character_is_a_clear_400_and_loses_nothing() {
+    use crate::api::{log_item, new_req_id};
+    use crate::http::{body, get, post_form, send, sign_in, HOST};
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let cookie = sign_in(&app, "owner@acme.test").await;
+
+        let res = send(&app, get("/requests?q=abc%00def", Some(&cookie))).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{}: page filter", db.name);
+        assert!(body(res).await.contains("NUL character"));
+
+        let origin = format!("http://{HOST}");
+        let res = send(
+            &app,
+            post_form("/api/create_api_key", "name=ci%00key&scope=read", Some(&cookie), Some(&origin)),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{}: console form", db.name);
+        assert!(body(res).await.contains("NUL character"));
+        let stored = db.store.list_api_keys(&k.scope, &Page::First, 200).await.unwrap();
+        assert!(stored.iter().all(|key| !key.name.starts_with("ci")), "{}: no key was created", db.name);
+
+        let (s, v) = json_of(&app, call("GET", "/api/v1/request-logs?path=%00", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{}: API query {v}", db.name);
+        assert_eq!(v["error"]["code"], "invalid-params", "{v}");
+
+        let (good, bad) = (new_req_id(), new_req_id());
+        let batch = json!({"items": [
+            log_item(&good, json!({})),
+            log_item(&bad, json!({"error": {"message": "boom\u{0}here"}})),
+        ]});
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), Some(batch))).await;
+        assert_eq!(s, StatusCode::OK, "{}: {v}", db.name);
+        assert_eq!(v["accepted"], 1, "{v}");
+        assert_eq!(v["rejected"][0]["index"], 1, "{v}");
+        assert_eq!(v["rejected"][0]["field"], "error.message", "{v}");
+        let (s, _) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{good}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK, "{}: the good item was stored", db.name);
+    }
+}
+
+/// A time far ahead or far behind the server's clock is refused by field on every ingestion
+/// endpoint that takes one, and the items beside it are stored.
+#[tokio::test]
+async fn ingested_times_far_from_now_are_refused_by_field() {
+    use crate::api::{log_item, new_req_id};
+    use switchboard::ids::{make_id, prefix};
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let conn = db.store.list_connections(&k.scope, &Page::First, 1).await.unwrap().remove(0);
+        let now = chrono::Utc::now();
+        let times = [
+            now + chrono::Duration::days(3650),
+            now - chrono::Duration::days(400),
+            now + chrono::Duration::minutes(90),
+        ];
+        let post = |path: &str, items: Vec<serde_json::Value>| {
+            call("POST", path, Some(&k.ingest), Some(json!({ "items": items })))
+        };
+        let check = |v: &serde_json::Value, what: &str| {
+            assert_eq!(v["accepted"], 1, "{}: {what}: {v}", db.name);
+            let fields: Vec<&str> =
+                v["rejected"].as_array().unwrap().iter().map(|r| r["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, vec!["occurred_at"; times.len()], "{}: {what}: {v}", db.name);
+        };
+
+        let mut logs = vec![log_item(&new_req_id(), json!({}))];
+        for t in times {
+            // The id carries the same far time, so only the distance from now can refuse it.
+            let id = make_id(prefix::REQUEST, t.timestamp_millis(), rand::random());
+            logs.push(log_item(&id, json!({"occurred_at": t.to_rfc3339()})));
+        }
+        let (s, v) = json_of(&app, post("/api/v1/ingest/request-logs", logs)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        check(&v, "request logs");
+
+        let status = |t: chrono::DateTime<chrono::Utc>| json!({"connection_id": conn.id, "status": "healthy", "occurred_at": t.to_rfc3339()});
+        let mut items = vec![status(now)];
+        items.extend(times.iter().map(|t| status(*t)));
+        let (s, v) = json_of(&app, post("/api/v1/ingest/connection-status", items)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        check(&v, "connection status");
+
+        let event = |t: chrono::DateTime<chrono::Utc>| {
+            json!({"id": make_id(prefix::EVENT, t.timestamp_millis(), rand::random()), "type": "connection.needs_reauth",
+                   "occurred_at": t.to_rfc3339(), "connection_id": conn.id, "data": {"connection_id": conn.id}})
+        };
+        let mut items = vec![event(now)];
+        items.extend(times.iter().map(|t| event(*t)));
+        let (s, v) = json_of(&app, post("/api/v1/ingest/events", items)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        check(&v, "events");
+        assert!(v["rejected"][0]["reason"].as_str().unwrap().contains("ahead of the server's clock"), "{v}");
+    }
+}

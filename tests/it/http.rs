@@ -21,6 +21,7 @@ pub fn settings(db: &TestDb, public_url: &str) -> Settings {
         delivery: switchboard::server::webhooks::delivery::DeliverySettings::standard(true),
         api_limits: Default::default(),
         site_root: "target/site".into(),
+        trusted_proxies: Default::default(),
     }
 }
 
@@ -544,5 +545,74 @@ async fn api_keys_are_revoked_by_admins_with_an_audit_entry() {
         assert!(key.revoked_at.is_some());
         let audit = db.store.list_audit(&acme.id, 10).await.unwrap();
         assert!(audit.iter().any(|a| a.action == "api_key.revoke" && a.target_id == key.id), "{}", db.name);
+    }
+}
+
+/// Behind a proxy named in `SWITCHBOARD_TRUSTED_PROXIES` the audit log records the client from
+/// `X-Forwarded-For`; from any other peer the header is ignored and the peer is recorded.
+#[tokio::test]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    use switchboard::server::client_addr::TrustedProxies;
+    use switchboard::server::store::AuditQuery;
+    for db in helpers::all().await {
+        seed::seed_demo(db.store.as_ref(), 500).await.unwrap();
+        let mut s = settings(&db, &format!("http://{HOST}"));
+        s.trusted_proxies = TrustedProxies::parse("SWITCHBOARD_TRUSTED_PROXIES", "10.0.0.0/8").unwrap();
+        let app = http::router(http::app_state(s, db.store.clone()));
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let origin = format!("http://{HOST}");
+        // (peer, X-Forwarded-For) -> the address the audit log must record.
+        for (peer, forwarded, recorded) in [
+            ("10.1.2.3", "198.51.100.1, 203.0.113.7", "203.0.113.7"),
+            ("203.0.113.50", "10.9.9.9", "203.0.113.50"),
+        ] {
+            let with_peer = |mut req: Request<Body>| {
+                let addr: std::net::SocketAddr = format!("{peer}:4711").parse().unwrap();
+                req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+                req.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+                req
+            };
+            let res = send(
+                &app,
+                with_peer(post_form(
+                    "/auth/sign-in",
+                    "email=support@switchboard.test&password=switchboard-demo",
+                    None,
+                    Some(&origin),
+                )),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            let cookie =
+                res.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+            let res = send(
+                &app,
+                with_peer(post_form(
+                    "/auth/switch",
+                    &format!("organization_id={}&environment=sandbox&next=/", acme.id),
+                    Some(&cookie),
+                    Some(&origin),
+                )),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            let q = AuditQuery {
+                organization_id: acme.id.clone(),
+                action: Some(switchboard::domain::AuditAction::StaffSwitchOrganization),
+                actor_email: None,
+                page: Page::First,
+                limit: 50,
+            };
+            let ips: Vec<Option<String>> =
+                db.store.audit_page(&q).await.unwrap().into_iter().map(|e| e.ip).collect();
+            assert!(
+                ips.contains(&Some(recorded.to_string())),
+                "{}: peer {peer}, forwarded {forwarded}: {ips:?}",
+                db.name
+            );
+            for forged in ["198.51.100.1", "10.9.9.9", "10.1.2.3"] {
+                assert!(!ips.contains(&Some(forged.to_string())), "{}: {forged} recorded: {ips:?}", db.name);
+            }
+        }
     }
 }

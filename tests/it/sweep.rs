@@ -394,3 +394,202 @@ async fn no_route_or_server_function_crosses_organizations() {
         eprintln!("{}: access sweep made {calls} calls", db.name);
     }
 }
+
+/// What staff may do inside a customer's organization, swept: every registered server function
+/// called as `support` and as `support_admin` with the customer's ids (and a key name) must not
+/// create or revoke a key, reveal or rotate a secret, change an endpoint or the configuration,
+/// or answer 5xx; what staff may do (resend a delivery, sync a connection) works; and every
+/// entry their acts leave in the customer's audit log is a `staff.*` action.
+#[tokio::test]
+async fn staff_rights() {
+    use switchboard::domain::IntegrationType;
+    use switchboard::server::store::AuditQuery;
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let v = victim(&db, &app).await;
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let scope = Scope::new(acme.id.clone(), "production");
+        let origin = format!("http://{HOST}");
+        let keys = |db: &helpers::TestDb| {
+            let scope = scope.clone();
+            let store = db.store.clone();
+            async move {
+                let mut out = vec![];
+                for env in ["production", "sandbox"] {
+                    let s = Scope::new(scope.organization_id.clone(), env);
+                    for k in store.list_api_keys(&s, &Page::First, 500).await.unwrap() {
+                        out.push((k.id, k.revoked_at));
+                    }
+                }
+                out.sort();
+                out
+            }
+        };
+        let endpoints = |db: &helpers::TestDb| {
+            let store = db.store.clone();
+            let org = scope.organization_id.clone();
+            async move {
+                let mut out = vec![];
+                for env in ["production", "sandbox"] {
+                    let s = Scope::new(org.clone(), env);
+                    for e in store.list_endpoints(&s, true).await.unwrap() {
+                        out.push(format!(
+                            "{} {} {} {} {} {:?} {:?}",
+                            e.id, e.url, e.enabled, e.secret, e.event_types, e.previous_secret, e.deleted_at
+                        ));
+                    }
+                }
+                out.sort();
+                out
+            }
+        };
+        let versions = |db: &helpers::TestDb| {
+            let store = db.store.clone();
+            let org = scope.organization_id.clone();
+            async move {
+                let mut out = vec![];
+                for env in ["production", "sandbox"] {
+                    for t in IntegrationType::ALL {
+                        let s = Scope::new(org.clone(), env);
+                        let rows = store.sync_config_versions(&s, *t, None, 500).await.unwrap();
+                        out.push(rows.len());
+                    }
+                }
+                out
+            }
+        };
+        let (keys_before, endpoints_before, versions_before) =
+            (keys(&db).await, endpoints(&db).await, versions(&db).await);
+        // A delivery on an enabled endpoint, to resend; a healthy connection, to sync.
+        let enabled: Vec<String> = db
+            .store
+            .list_endpoints(&scope, false)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.enabled)
+            .map(|e| e.id)
+            .collect();
+        let q = switchboard::server::store::webhooks::DeliveryQuery::new(scope.clone(), 200);
+        let delivery = db
+            .store
+            .list_deliveries(&q)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| enabled.contains(&d.delivery.endpoint_id))
+            .expect("a delivery to an enabled endpoint")
+            .delivery
+            .id;
+        let conn = db
+            .store
+            .list_connections(&scope, &Page::First, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == switchboard::domain::ConnectionStatus::Healthy)
+            .unwrap();
+        let object =
+            switchboard::domain::platform(&conn.platform_id).unwrap().integration_type.data_objects()[0];
+
+        let registered: Vec<(&'static str, Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+        for email in ["support@switchboard.test", "support-admin@switchboard.test"] {
+            let cookie = sign_in(&app, email).await;
+            let res = send(
+                &app,
+                post_form(
+                    "/auth/switch",
+                    &format!("organization_id={}&environment=production&next=/", acme.id),
+                    Some(&cookie),
+                    Some(&origin),
+                ),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}: {email} opens Acme", db.name);
+
+            let mut calls = 0;
+            for (path, method) in &registered {
+                let args = ARGUMENTS.iter().find(|(p, _)| p == path).map(|(_, a)| *a).unwrap_or(&[]);
+                let mut param_sets = vec![String::new(), "name=staff-key&scope=read".to_string()];
+                for arg in args {
+                    for id in &v.ids {
+                        param_sets.push(format!("{arg}={id}"));
+                    }
+                }
+                for params in &param_sets {
+                    let res = send(&app, server_fn_request(path, method, params, Some(&cookie))).await;
+                    let status = res.status();
+                    calls += 1;
+                    assert!(
+                        !status.is_server_error(),
+                        "{}: {email} {method} {path}?{params} answered {status}: {}",
+                        db.name,
+                        body(res).await
+                    );
+                }
+            }
+            eprintln!("{}: {email} made {calls} calls", db.name);
+
+            // Refused outright, with a 403 that says why.
+            for (path, params) in [
+                ("/api/create_api_key", "name=staff-key&scope=read".to_string()),
+                ("/api/revoke_api_key", format!("id={}", keys_before[0].0)),
+                ("/api/reveal_webhook_secret", format!("id={}", enabled[0])),
+                ("/api/rotate_webhook_secret", format!("id={}", enabled[0])),
+                ("/api/delete_webhook_endpoint", format!("id={}", enabled[0])),
+                ("/api/audit_log", String::new()),
+            ] {
+                let method = registered.iter().find(|(p, _)| *p == path).unwrap().1.clone();
+                let res = send(&app, server_fn_request(path, &method, &params, Some(&cookie))).await;
+                assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}: {email} {path}", db.name);
+            }
+            // Allowed: resending a delivery and syncing a connection.
+            for (path, params) in [
+                ("/api/resend_webhook_delivery", format!("id={delivery}")),
+                ("/api/sync_now", format!("connection={}&object={object}", conn.id)),
+            ] {
+                let res = send(&app, server_fn_request(path, &Method::POST, &params, Some(&cookie))).await;
+                let status = res.status();
+                assert!(
+                    status.is_success(),
+                    "{}: {email} {path} answered {status}: {}",
+                    db.name,
+                    body(res).await
+                );
+            }
+
+            // The customer's log shows the staff member's acts as staff acts, and only those.
+            let entries = db
+                .store
+                .audit_page(&AuditQuery {
+                    organization_id: acme.id.clone(),
+                    action: None,
+                    actor_email: Some(email.to_string()),
+                    page: Page::First,
+                    limit: 10_000,
+                })
+                .await
+                .unwrap();
+            let actions: std::collections::BTreeSet<&str> =
+                entries.iter().map(|e| e.action.as_str()).collect();
+            assert!(
+                actions.iter().all(|a| a.starts_with("staff.")),
+                "{}: {email}'s acts in Acme are recorded as staff acts: {actions:?}",
+                db.name
+            );
+            for needed in
+                ["staff.webhook_delivery.resend", "staff.connection.sync_now", "staff.switch_organization"]
+            {
+                assert!(actions.contains(needed), "{}: {email}: {needed} in {actions:?}", db.name);
+            }
+        }
+        assert_eq!(keys(&db).await, keys_before, "{}: staff created or revoked no key", db.name);
+        assert_eq!(
+            endpoints(&db).await,
+            endpoints_before,
+            "{}: staff changed no endpoint or secret",
+            db.name
+        );
+        assert_eq!(versions(&db).await, versions_before, "{}: staff saved no configuration", db.name);
+    }
+}

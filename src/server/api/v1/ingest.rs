@@ -85,7 +85,7 @@ pub async fn request_logs(
     RawJson(body): RawJson,
 ) -> Result<Response, ApiError> {
     caller.require(KeyScope::Ingest)?;
-    run(&state, ingest::request_logs(state.store.as_ref(), &caller.scope, body)).await
+    run(&state, ingest::request_logs(state.store.as_ref(), &caller.scope, state.clock.now_ms(), body)).await
 }
 
 /// Connection status: the data plane's view of each connection's health.
@@ -106,7 +106,8 @@ pub async fn connection_status(
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
     check(&caller, &batch)?;
-    run(&state, ingest::connection_status(state.store.as_ref(), &caller.scope, batch)).await
+    run(&state, ingest::connection_status(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch))
+        .await
 }
 
 /// Events: delivered to every webhook endpoint subscribed to their type.
@@ -129,7 +130,7 @@ pub async fn events(
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
     check(&caller, &batch)?;
-    run(&state, ingest::events(state.store.as_ref(), &caller.scope, batch)).await
+    run(&state, ingest::events(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch)).await
 }
 
 // Documentation-only batch shapes: the handlers read `items` loosely so one bad item is reported
