@@ -8,6 +8,7 @@
 //! console's cookie session, origin check and sign-in redirect never see these routes.
 
 pub mod error;
+pub mod fair;
 pub mod keys;
 pub mod limits;
 pub mod reference;

@@ -41,7 +41,7 @@ pub fn app_state(settings: Settings, store: Arc<dyn Store>) -> AppState {
             limiter: super::api::limits::RateLimiter::new(settings.api_limits),
             usage: Default::default(),
             // Two batches per core: while one waits for the database, the other is read.
-            ingest: tokio::sync::Semaphore::new(
+            ingest: super::api::fair::FairGate::new(
                 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             ),
         }),

@@ -83,6 +83,10 @@ pub struct EndpointInput {
 }
 
 /// Validates the form; every problem is named with its field.
+/// Endpoints one environment may have (deleted ones do not count). Each endpoint gets its own
+/// share of delivery slots; a bound keeps one organization from multiplying its share.
+pub const MAX_ENDPOINTS: usize = 50;
+
 pub fn validate(input: &EndpointInput, allow_private: bool) -> ServiceResult<EndpointChange> {
     let url = destination::check_url(&input.url, allow_private)
         .map_err(|e| ServiceError::invalid(format!("URL: {e}")))?;
@@ -224,6 +228,12 @@ pub async fn detail(
 pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> ServiceResult<String> {
     may_edit(viewer).map_err(ServiceError::Forbidden)?;
     let change = validate(input, state.webhooks.settings.allow_private)?;
+    let existing = state.store.list_endpoints(&viewer.own_scope(), false).await?.len();
+    if existing >= MAX_ENDPOINTS {
+        return Err(ServiceError::invalid(format!(
+            "This environment already has {existing} webhook endpoints, the most it can have: delete one it no longer needs, or subscribe an existing endpoint to more event types."
+        )));
+    }
     let now = state.clock.now_ms();
     let row = WebhookEndpointRow {
         id: make_id(prefix::WEBHOOK_ENDPOINT, now, rand::random()),
@@ -402,6 +412,7 @@ pub async fn send_test(state: &AppState, viewer: &Viewer, id: &str) -> ServiceRe
     let claimed = ClaimedDelivery {
         id: delivery_id.clone(),
         event_id,
+        organization_id: ep.organization_id.clone(),
         endpoint_id: ep.id.clone(),
         url: ep.url.clone(),
         secret: ep.secret.clone(),

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard::ids::{make_id, prefix};
 use switchboard::server::clock::{Clock, ManualClock, SystemClock};
-use switchboard::server::store::webhooks::{DeliveryQuery, NewEvent, WebhookEndpointRow};
+use switchboard::server::store::webhooks::{ClaimLimits, DeliveryQuery, NewEvent, WebhookEndpointRow};
 use switchboard::server::store::{OrganizationRow, Page, Scope};
 use switchboard::server::webhooks::delivery::{DeliverySettings, Engine};
 use switchboard::server::webhooks::signing;
@@ -463,19 +463,33 @@ async fn leases_give_each_delivery_to_one_process_and_busy_endpoints_never_fill_
         let t = now + 1;
         // At most 4 of one endpoint per claim; with that endpoint busy (left out), the next
         // claim reaches the quiet endpoint behind its backlog.
-        let a = db.store.claim_deliveries("a", t, 60_000, 10, 4, &[]).await.unwrap();
+        let a = db.store.claim_deliveries("a", t, 60_000, &ClaimLimits::new(10, 4)).await.unwrap();
         assert_eq!(a.iter().filter(|d| d.endpoint_id == busy.id).count(), 4, "{}", db.name);
-        let a2 =
-            db.store.claim_deliveries("a", t, 60_000, 10, 4, std::slice::from_ref(&busy.id)).await.unwrap();
+        let a2 = db
+            .store
+            .claim_deliveries(
+                "a",
+                t,
+                60_000,
+                &ClaimLimits { busy_endpoints: vec![busy.id.clone()], ..ClaimLimits::new(10, 4) },
+            )
+            .await
+            .unwrap();
         assert_eq!(a2.len(), 1, "{}", db.name);
         assert_eq!(a2[0].endpoint_id, quiet.id, "{}", db.name);
         // Another process never gets what "a" holds.
-        let b = db.store.claim_deliveries("b", t, 60_000, 100, 100, &[]).await.unwrap();
+        let b = db.store.claim_deliveries("b", t, 60_000, &ClaimLimits::new(100, 100)).await.unwrap();
         assert_eq!(b.len(), 36, "{}", db.name);
         assert!(b.iter().all(|d| !a.iter().any(|x| x.id == d.id)));
-        assert!(db.store.claim_deliveries("c", t, 60_000, 100, 100, &[]).await.unwrap().is_empty());
+        assert!(db
+            .store
+            .claim_deliveries("c", t, 60_000, &ClaimLimits::new(100, 100))
+            .await
+            .unwrap()
+            .is_empty());
         // A lease that expired is taken over; the old holder's outcome is then ignored.
-        let c = db.store.claim_deliveries("c", t + 60_001, 60_000, 100, 100, &[]).await.unwrap();
+        let c =
+            db.store.claim_deliveries("c", t + 60_001, 60_000, &ClaimLimits::new(100, 100)).await.unwrap();
         assert_eq!(c.len(), 41, "{}", db.name);
         let result = switchboard::server::webhooks::delivery::AttemptResult {
             status: Some(200),
@@ -515,7 +529,7 @@ async fn recovery_requeues_failed_deliveries_and_events_missed_while_disabled() 
         let now = now_ms();
         let (_, d) = event(&db, &scope, "sync.completed", now - 5_000).await;
         // It failed for good.
-        let claimed = db.store.claim_deliveries("p", now, 60_000, 10, 10, &[]).await.unwrap();
+        let claimed = db.store.claim_deliveries("p", now, 60_000, &ClaimLimits::new(10, 10)).await.unwrap();
         let failed = switchboard::server::webhooks::delivery::AttemptResult {
             status: Some(500),
             latency_ms: 3,
@@ -777,6 +791,7 @@ async fn private_destinations_are_refused_unless_allowed() {
     let d = ClaimedDelivery {
         id: "dlv_x".into(),
         event_id: "evt_x".into(),
+        organization_id: "org_x".into(),
         endpoint_id: "ep_x".into(),
         url: rx.url("in"),
         secret: signing::generate_secret(),
@@ -827,7 +842,79 @@ async fn signing_secrets_are_sealed_at_rest() {
             (rotated.as_str(), Some(ep.secret.as_str()))
         );
         event(&db, &scope, "sync.completed", now_ms()).await;
-        let claimed = db.store.claim_deliveries("s", now_ms() + 1, 1_000, 10, 10, &[]).await.unwrap();
+        let claimed =
+            db.store.claim_deliveries("s", now_ms() + 1, 1_000, &ClaimLimits::new(10, 10)).await.unwrap();
         assert_eq!(claimed[0].secret, rotated, "{}: the engine signs with the opened secret", db.name);
+    }
+}
+
+/// One organization's endpoints are tarpits (they accept the connection and never answer);
+/// another organization's delivery still goes out at once, because the first holds at most its
+/// share of the slots. Without the share, the tarpits would hold every slot until the timeout
+/// (a minute here), and the check below would run out of time.
+#[tokio::test]
+async fn an_organization_of_tarpits_holds_its_share_of_the_slots_not_all() {
+    for db in helpers::all().await {
+        let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tarpit_addr = tarpit.local_addr().unwrap();
+        let held = Arc::new(Mutex::new(vec![]));
+        let hold = held.clone();
+        let tarpit_task = tokio::spawn(async move {
+            while let Ok((conn, _)) = tarpit.accept().await {
+                hold.lock().unwrap().push(conn);
+            }
+        });
+        let flood = org(&db).await;
+        let quiet = org(&db).await;
+        let rx = Receiver::start(None, vec![]).await;
+        let now = now_ms();
+        for n in 0..6 {
+            endpoint(&db, &flood, &format!("http://{tarpit_addr}/t{n}"), &["sync.completed"], true).await;
+        }
+        for i in 0..60 {
+            event(&db, &flood, "sync.completed", now - 10_000 + i).await;
+        }
+        let (settings_concurrency, per_organization) = (8, 4);
+        let s = DeliverySettings {
+            concurrency: settings_concurrency,
+            per_endpoint: 8,
+            per_organization,
+            timeout: Duration::from_secs(60),
+            lease: Duration::from_secs(120),
+            ..settings(&[1_000])
+        };
+        let (stop, engine) = run_engine(&db, Arc::new(SystemClock), s);
+        // The flood's attempts are in flight (held by the tarpit) before the quiet one's event.
+        wait_until("the tarpit holds the flood's attempts", Duration::from_secs(20), || {
+            let held = held.clone();
+            async move { held.lock().unwrap().len() >= per_organization }
+        })
+        .await;
+        let quiet_ep = endpoint(&db, &quiet, &rx.url("quiet"), &["sync.completed"], true).await;
+        let (id, _) = event(&db, &quiet, "sync.completed", now_ms()).await;
+        switchboard::server::webhooks::delivery::wake();
+        wait_until("the quiet organization's delivery arrives", Duration::from_secs(20), || {
+            let n = rx
+                .received
+                .lock()
+                .unwrap()
+                .by_path
+                .get("quiet")
+                .map(|m| m.contains_key(&id))
+                .unwrap_or(false);
+            async move { n }
+        })
+        .await;
+        assert_eq!(count_status(&db, &quiet, &quiet_ep.id, "delivered").await, 1, "{}", db.name);
+        assert!(
+            held.lock().unwrap().len() <= per_organization,
+            "{}: the flood held {} connections at once, more than its share",
+            db.name,
+            held.lock().unwrap().len()
+        );
+        let _ = stop.send(true);
+        engine.abort();
+        tarpit_task.abort();
+        rx.task.abort();
     }
 }

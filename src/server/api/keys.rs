@@ -41,8 +41,9 @@ impl UsageMarks {
 pub struct ApiGuards {
     pub limiter: RateLimiter,
     pub usage: UsageMarks,
-    /// Two ingestion batches per core at once (see `api::ingest::run`).
-    pub ingest: tokio::sync::Semaphore,
+    /// Two ingestion batches per core at once, shared fairly between organizations (see
+    /// `api::v1::ingest::run`).
+    pub ingest: std::sync::Arc<super::fair::FairGate>,
 }
 
 /// Middleware: authenticates the bearer key, applies its rate limit and records its use.

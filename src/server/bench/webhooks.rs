@@ -105,6 +105,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchWebhooks) -> StoreResult<()> {
     let settings = DeliverySettings {
         concurrency: 256,
         per_endpoint: 32,
+        per_organization: 256,
         poll: Duration::from_millis(50),
         ..DeliverySettings::standard(true)
     };

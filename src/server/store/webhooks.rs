@@ -128,6 +128,7 @@ impl NewEvent {
 pub struct ClaimedDelivery {
     pub id: String,
     pub event_id: String,
+    pub organization_id: String,
     pub endpoint_id: String,
     pub url: String,
     pub secret: String,
@@ -136,6 +137,33 @@ pub struct ClaimedDelivery {
     pub payload: String,
     pub attempt_count: i64,
     pub round_attempts: i64,
+}
+
+/// How much one claim of deliveries may take. One endpoint that times out (a tarpit), or one
+/// organization with many such endpoints, must not hold every slot of a process: each gets a
+/// share of a claim, and those already at their share in this process get none.
+#[derive(Debug, Clone)]
+pub struct ClaimLimits {
+    pub limit: i64,
+    pub per_endpoint: i64,
+    pub per_organization: i64,
+    /// Endpoints at their limit in this process.
+    pub busy_endpoints: Vec<String>,
+    /// Organizations at their limit in this process.
+    pub busy_organizations: Vec<String>,
+}
+
+impl ClaimLimits {
+    /// Up to `limit`, `per_endpoint` of one endpoint, no organization limit beyond `limit`.
+    pub fn new(limit: i64, per_endpoint: i64) -> Self {
+        ClaimLimits {
+            limit,
+            per_endpoint,
+            per_organization: limit,
+            busy_endpoints: vec![],
+            busy_organizations: vec![],
+        }
+    }
 }
 
 /// The outcome of one attempt, as the delivery engine reports it.
@@ -289,16 +317,15 @@ pub trait WebhookStore: Send + Sync {
     /// Ingestion: records each event whose id is new (with its deliveries) in one transaction.
     /// Returns the positions of events whose id was already recorded with other content.
     async fn ingest_events(&self, events: &[NewEvent]) -> StoreResult<Vec<usize>>;
-    /// Leases up to `limit` due deliveries, oldest due first, at most `per_endpoint` of one
-    /// endpoint and none of the endpoints in `exclude` (busy in this process).
+    /// Leases up to `limits.limit` due deliveries, oldest due first, within the claim's
+    /// per-endpoint and per-organization shares and none of its busy endpoints and
+    /// organizations.
     async fn claim_deliveries(
         &self,
         owner: &str,
         now: i64,
         lease_ms: i64,
-        limit: i64,
-        per_endpoint: i64,
-        exclude: &[String],
+        limits: &ClaimLimits,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Writes attempts' outcomes in one transaction (those whose lease was lost are skipped),
     /// with what follows for their endpoints: failing since when, and disabling after a 410 or

@@ -3,8 +3,9 @@
 //!
 //! One loop claims due deliveries while it has free slots and attempts each in its own task. A
 //! delivery waits for its endpoint's turn (at most `per_endpoint` attempts to one endpoint at
-//! once per process, and an endpoint at that limit is left out of the next claims), so one slow
-//! or failing endpoint holds a few slots, never all of them. Outcomes go to a single writer task
+//! once per process, and an endpoint at that limit is left out of the next claims), and the same
+//! for its organization (`per_organization`), so one slow or failing endpoint holds a few slots
+//! and one organization's tarpits a quarter of them, never all. Outcomes go to a single writer task
 //! that records them in batches, one transaction per batch: with SQLite's single writer, a
 //! transaction per attempt would cap throughput far below what endpoints can take.
 
@@ -12,7 +13,7 @@ use super::destination::{BlockedAddress, DnsFailure, GuardedResolver};
 use super::signing::signature_header;
 use crate::domain::DeliveryStatus;
 use crate::server::clock::Clock;
-use crate::server::store::webhooks::{ClaimedDelivery, DeliveryOutcome, WebhookAttemptRow};
+use crate::server::store::webhooks::{ClaimLimits, ClaimedDelivery, DeliveryOutcome, WebhookAttemptRow};
 use crate::server::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,9 @@ pub struct DeliverySettings {
     pub concurrency: usize,
     /// Attempts in flight to one endpoint in this process.
     pub per_endpoint: usize,
+    /// Attempts in flight to one organization's endpoints in this process, so an organization
+    /// whose endpoints all time out holds a quarter of the slots, not all of them.
+    pub per_organization: usize,
     /// How long a claim lasts: it must outlast a wait for the endpoint's turn plus a timeout.
     pub lease: Duration,
     /// How often to look for due deliveries when nothing woke the loop.
@@ -61,6 +65,7 @@ impl DeliverySettings {
             timeout: Duration::from_secs(15),
             concurrency: 64,
             per_endpoint: 8,
+            per_organization: 16,
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(200),
             allow_private,
@@ -338,7 +343,43 @@ pub struct Engine {
     client: reqwest::Client,
     owner: String,
     slots: Arc<Semaphore>,
-    endpoints: Mutex<HashMap<String, (Arc<Semaphore>, usize)>>,
+    endpoints: Turns,
+    organizations: Turns,
+}
+
+/// Attempts in flight per endpoint or per organization in this process: a delivery waits for
+/// its turn, and a key at its limit is left out of the next claims.
+struct Turns {
+    limit: usize,
+    map: Mutex<HashMap<String, (Arc<Semaphore>, usize)>>,
+}
+
+impl Turns {
+    fn new(limit: usize) -> Self {
+        Turns { limit: limit.max(1), map: Mutex::new(HashMap::new()) }
+    }
+
+    fn busy(&self) -> Vec<String> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter().filter(|(_, (_, n))| *n >= self.limit).map(|(k, _)| k.clone()).collect()
+    }
+
+    fn turn(&self, key: &str) -> Arc<Semaphore> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(key.to_string()).or_insert_with(|| (Arc::new(Semaphore::new(self.limit)), 0));
+        entry.1 += 1;
+        entry.0.clone()
+    }
+
+    fn done(&self, key: &str) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = map.get_mut(key) {
+            entry.1 = entry.1.saturating_sub(1);
+            if entry.1 == 0 {
+                map.remove(key);
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -348,41 +389,17 @@ impl Engine {
         Arc::new(Engine {
             client: http_client(&settings),
             slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            endpoints: Turns::new(settings.per_endpoint),
+            organizations: Turns::new(settings.per_organization),
             store,
             clock,
             settings,
             owner,
-            endpoints: Mutex::new(HashMap::new()),
         })
     }
 
     pub fn owner(&self) -> &str {
         &self.owner
-    }
-
-    /// Endpoints with `per_endpoint` attempts in flight here: left out of the next claim.
-    fn busy_endpoints(&self) -> Vec<String> {
-        let map = self.endpoints.lock().unwrap_or_else(|p| p.into_inner());
-        map.iter().filter(|(_, (_, n))| *n >= self.settings.per_endpoint).map(|(k, _)| k.clone()).collect()
-    }
-
-    fn endpoint_turn(&self, endpoint: &str) -> Arc<Semaphore> {
-        let mut map = self.endpoints.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map
-            .entry(endpoint.to_string())
-            .or_insert_with(|| (Arc::new(Semaphore::new(self.settings.per_endpoint.max(1))), 0));
-        entry.1 += 1;
-        entry.0.clone()
-    }
-
-    fn endpoint_done(&self, endpoint: &str) {
-        let mut map = self.endpoints.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = map.get_mut(endpoint) {
-            entry.1 = entry.1.saturating_sub(1);
-            if entry.1 == 0 {
-                map.remove(endpoint);
-            }
-        }
     }
 
     /// Runs until `shutdown` turns true, then lets the attempts in hand finish and their
@@ -429,9 +446,13 @@ impl Engine {
                 &self.owner,
                 now,
                 self.settings.lease.as_millis() as i64,
-                free as i64,
-                self.settings.per_endpoint as i64,
-                &self.busy_endpoints(),
+                &ClaimLimits {
+                    limit: free as i64,
+                    per_endpoint: self.settings.per_endpoint as i64,
+                    per_organization: self.settings.per_organization as i64,
+                    busy_endpoints: self.endpoints.busy(),
+                    busy_organizations: self.organizations.busy(),
+                },
             )
             .await
         {
@@ -446,14 +467,16 @@ impl Engine {
             let Ok(permit) = self.slots.clone().try_acquire_owned() else { break };
             let me = self.clone();
             let done = done.clone();
-            let turn = me.endpoint_turn(&d.endpoint_id);
+            let org_turn = me.organizations.turn(&d.organization_id);
+            let turn = me.endpoints.turn(&d.endpoint_id);
             tasks.spawn(async move {
                 let _permit = permit;
-                if let Ok(_turn) = turn.acquire_owned().await {
+                if let (Ok(_org), Ok(_turn)) = (org_turn.acquire_owned().await, turn.acquire_owned().await) {
                     let outcome = me.deliver(&d).await;
                     let _ = done.send(outcome).await;
                 }
-                me.endpoint_done(&d.endpoint_id);
+                me.endpoints.done(&d.endpoint_id);
+                me.organizations.done(&d.organization_id);
                 drop(_permit);
                 if me.slots.available_permits() >= (me.settings.concurrency / 4).max(1) {
                     wake();

@@ -39,12 +39,14 @@ fn check(caller: &ApiCaller, batch: &Batch) -> Result<(), ApiError> {
 
 /// Runs an ingestion when its turn comes: at most two batches per core at once
 /// (`ApiGuards::ingest`), so batches queue here rather than all competing for the CPU and the
-/// database writer, while one batch's reading overlaps another's writing.
+/// database writer, while one batch's reading overlaps another's writing. Turns rotate between
+/// organizations, so one that floods waits behind its own batches, not others behind them.
 async fn run<E: Into<BatchError>>(
     state: &AppState,
+    caller: &ApiCaller,
     work: impl std::future::Future<Output = Result<Outcome, E>>,
 ) -> Result<Response, ApiError> {
-    let _turn = state.api.ingest.acquire().await.map_err(|_| ApiError::internal())?;
+    let _turn = state.api.ingest.enter(&caller.scope.organization_id).await;
     match work.await.map_err(Into::into) {
         Ok(o) => Ok(answer(o)),
         Err(BatchError::Invalid(m)) => Err(ApiError::invalid(m)),
@@ -85,7 +87,12 @@ pub async fn request_logs(
     RawJson(body): RawJson,
 ) -> Result<Response, ApiError> {
     caller.require(KeyScope::Ingest)?;
-    run(&state, ingest::request_logs(state.store.as_ref(), &caller.scope, state.clock.now_ms(), body)).await
+    run(
+        &state,
+        &caller,
+        ingest::request_logs(state.store.as_ref(), &caller.scope, state.clock.now_ms(), body),
+    )
+    .await
 }
 
 /// Connection status: the data plane's view of each connection's health.
@@ -106,8 +113,12 @@ pub async fn connection_status(
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
     check(&caller, &batch)?;
-    run(&state, ingest::connection_status(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch))
-        .await
+    run(
+        &state,
+        &caller,
+        ingest::connection_status(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch),
+    )
+    .await
 }
 
 /// Events: delivered to every webhook endpoint subscribed to their type.
@@ -130,7 +141,8 @@ pub async fn events(
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response, ApiError> {
     check(&caller, &batch)?;
-    run(&state, ingest::events(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch)).await
+    run(&state, &caller, ingest::events(state.store.as_ref(), &caller.scope, state.clock.now_ms(), batch))
+        .await
 }
 
 // Documentation-only batch shapes: the handlers read `items` loosely so one bad item is reported

@@ -329,37 +329,45 @@ impl crate::server::store::webhooks::WebhookStore for This {
         owner: &str,
         now: i64,
         lease_ms: i64,
-        limit: i64,
-        per_endpoint: i64,
-        exclude: &[String],
+        limits: &crate::server::store::webhooks::ClaimLimits,
     ) -> StoreResult<Vec<crate::server::store::webhooks::ClaimedDelivery>> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        // Candidates are the oldest due deliveries; of those, at most `per_endpoint` of
-        // one endpoint are taken, so one endpoint's backlog never fills every slot.
+        // Candidates are the oldest due deliveries, leaving out busy endpoints and
+        // organizations; of those, at most `per_endpoint` of one endpoint and
+        // `per_organization` of one organization are taken, so one backlog never fills every
+        // slot.
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "WITH due AS (SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries \
+            "WITH due AS (SELECT id, endpoint_id, organization_id, next_attempt_at FROM webhook_deliveries \
              WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ",
         );
         qb.push_bind(now);
         qb.push(" AND (lease_expires_at IS NULL OR lease_expires_at <= ").push_bind(now).push(")");
-        if !exclude.is_empty() {
-            qb.push(" AND endpoint_id NOT IN (");
-            let mut sep = qb.separated(", ");
-            for e in exclude.iter().take(500) {
-                sep.push_bind(e.clone());
+        for (column, busy) in
+            [("endpoint_id", &limits.busy_endpoints), ("organization_id", &limits.busy_organizations)]
+        {
+            if !busy.is_empty() {
+                qb.push(format!(" AND {column} NOT IN ("));
+                let mut sep = qb.separated(", ");
+                for e in busy.iter().take(500) {
+                    sep.push_bind(e.clone());
+                }
+                qb.push(")");
             }
-            qb.push(")");
         }
+        let limit = limits.limit.max(1);
         qb.push(" ORDER BY next_attempt_at LIMIT ").push_bind((limit * 4).clamp(1, 2_000));
         qb.push(concat!(
             " ",
             skip_locked!(),
-            "), pick AS (SELECT id FROM (SELECT id, next_attempt_at, ROW_NUMBER() OVER \
-            (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn FROM due) r WHERE rn <= "
+            "), pick AS (SELECT id FROM (SELECT id, next_attempt_at, \
+            ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn, \
+            ROW_NUMBER() OVER (PARTITION BY organization_id ORDER BY next_attempt_at, id) AS orn \
+            FROM due) r WHERE rn <= "
         ));
-        qb.push_bind(per_endpoint.max(1));
-        qb.push(" ORDER BY next_attempt_at LIMIT ").push_bind(limit.max(1));
+        qb.push_bind(limits.per_endpoint.max(1));
+        qb.push(" AND orn <= ").push_bind(limits.per_organization.max(1));
+        qb.push(" ORDER BY next_attempt_at LIMIT ").push_bind(limit);
         qb.push(") UPDATE webhook_deliveries SET lease_owner = ").push_bind(owner.to_string());
         qb.push(", lease_expires_at = ").push_bind(now + lease_ms);
         qb.push(" WHERE id IN (SELECT id FROM pick) RETURNING id");
@@ -369,7 +377,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
             return Ok(vec![]);
         }
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "SELECT d.id, d.event_id, d.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, \
+            "SELECT d.id, d.event_id, d.organization_id, d.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, \
              v.payload, d.attempt_count, d.round_attempts FROM webhook_deliveries d \
              JOIN webhook_endpoints e ON e.id = d.endpoint_id JOIN webhook_events v ON v.id = d.event_id \
              WHERE d.id IN (",
