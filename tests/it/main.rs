@@ -8,6 +8,7 @@ mod hardening;
 mod helpers;
 mod http;
 mod plans;
+mod scale_out;
 mod secrets_at_rest;
 mod store_contract;
 mod sweep;

@@ -21,7 +21,7 @@ fn spawn(db: &TestDb, command: &str) -> Child {
     helpers::spawn_switchboard(db, &[command], &env).0
 }
 
-async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
+pub(crate) async fn queue_backfill(db: &TestDb) -> (Scope, String, usize) {
     switchboard::server::seed::seed_demo(db.store.as_ref(), 100).await.unwrap();
     let acme = db.store.get_organization("acme").await.unwrap().unwrap();
     let scope = Scope::new(acme.id.clone(), "production");
