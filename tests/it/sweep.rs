@@ -15,7 +15,7 @@ use switchboard::server::store::{Page, RequestLogQuery, Scope};
 
 /// Every server function by path, with the names of the arguments that can carry an id.
 /// Adding a server function means adding it here: the test fails on one it does not know.
-const ARGUMENTS: &[(&str, &[&str])] = &[
+pub(crate) const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/get_viewer", &[]),
     ("/api/get_overview", &[]),
     (
@@ -221,7 +221,12 @@ fn leak<'a>(text: &str, markers: &'a [String]) -> Option<&'a String> {
     markers.iter().find(|m| text.contains(m.as_str()))
 }
 
-fn server_fn_request(path: &str, method: &Method, params: &str, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn server_fn_request(
+    path: &str,
+    method: &Method,
+    params: &str,
+    cookie: Option<&str>,
+) -> Request<Body> {
     let mut b = if *method == Method::GET {
         Request::get(if params.is_empty() { path.to_string() } else { format!("{path}?{params}") })
     } else {
