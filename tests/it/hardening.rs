@@ -171,3 +171,82 @@ async fn ingested_times_far_from_now_are_refused_by_field() {
         assert!(v["rejected"][0]["reason"].as_str().unwrap().contains("ahead of the server's clock"), "{v}");
     }
 }
+
+/// An id that exists in another organization is answered exactly as a new id: no 409 tells the
+/// sender it exists, and the owner's item is untouched.
+#[tokio::test]
+async fn an_id_of_another_organization_is_answered_as_a_new_one() {
+    use crate::api::{log_item, new_req_id};
+    use switchboard::domain::KeyScope;
+    use switchboard::ids::{make_id, prefix};
+    use switchboard::server::store::Scope;
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let globex = db.store.get_organization("globex").await.unwrap().unwrap();
+        let theirs = switchboard::server::api_keys::issue(
+            db.store.as_ref(),
+            &Scope::new(globex.id.clone(), "production"),
+            KeyScope::Ingest,
+            "prober",
+            "test",
+        )
+        .await
+        .unwrap();
+        let conn = db.store.list_connections(&k.scope, &Page::First, 1).await.unwrap().remove(0);
+        let (req, evt) = (new_req_id(), make_id(prefix::EVENT, now_ms(), rand::random()));
+        let at = chrono::Utc::now().to_rfc3339();
+        let event = |data: serde_json::Value| json!({"items": [{"id": evt, "type": "connection.needs_reauth", "occurred_at": at, "data": data}]});
+        // Acme stores them first.
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&k.ingest),
+                Some(json!({"items": [log_item(&req, json!({"connection_id": conn.id}))]})),
+            ),
+        )
+        .await;
+        assert_eq!((s, v["accepted"].clone()), (StatusCode::OK, json!(1)), "{v}");
+        let (s, v) = json_of(
+            &app,
+            call("POST", "/api/v1/ingest/events", Some(&k.ingest), Some(event(json!({"n": 1})))),
+        )
+        .await;
+        assert_eq!((s, v["accepted"].clone()), (StatusCode::OK, json!(1)), "{v}");
+        // Globex sends the same ids with other content: the answer a new id gets.
+        let (s, v) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&theirs),
+                Some(json!({"items": [log_item(&req, json!({"status": 500}))]})),
+            ),
+        )
+        .await;
+        assert_eq!((s, v["accepted"].clone()), (StatusCode::OK, json!(1)), "{}: {v}", db.name);
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/ingest/events", Some(&theirs), Some(event(json!({"n": 2})))))
+                .await;
+        assert_eq!((s, v["accepted"].clone()), (StatusCode::OK, json!(1)), "{}: {v}", db.name);
+        // Acme's request is as it sent it.
+        let (s, v) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{req}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["status"], 400, "{}: {v}", db.name);
+        // The same id with other content from its owner is still a conflict.
+        let (s, _) = json_of(
+            &app,
+            call(
+                "POST",
+                "/api/v1/ingest/request-logs",
+                Some(&k.ingest),
+                Some(json!({"items": [log_item(&req, json!({"status": 502}))]})),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{}", db.name);
+    }
+}

@@ -55,12 +55,15 @@ impl RequestLogStore for This {
                 }
             }
             for (i, r) in rows.iter().enumerate() {
-                let same = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                    // Another organization's (or environment's) id is answered as a new one
+                    // would be: a conflict would tell the sender that the id exists elsewhere.
+                    // It is not stored (ids are ULIDs: only a copied id collides).
                     *org == r.organization_id
                         && *env == r.environment
-                        && hash.as_ref() == r.content_hash.as_ref()
+                        && hash.as_ref() != r.content_hash.as_ref()
                 });
-                if !same {
+                if conflict {
                     conflicts.push(i);
                 }
             }

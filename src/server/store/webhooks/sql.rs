@@ -302,11 +302,12 @@ impl crate::server::store::webhooks::WebhookStore for This {
             .fetch_optional(&mut *tx)
             .await?;
             match stored {
-                Some((org, env, h)) => {
-                    if org != event.organization_id
-                        || env != event.environment
-                        || h.as_deref() != Some(hash.as_str())
-                    {
+                // Another organization's (or environment's) id is answered as a new one would
+                // be: a conflict would tell the sender that the id exists elsewhere. It is not
+                // stored (ids are ULIDs: only a copied id collides), and theirs is untouched.
+                Some((org, env, _)) if org != event.organization_id || env != event.environment => {}
+                Some((_, _, h)) => {
+                    if h.as_deref() != Some(hash.as_str()) {
                         conflicts.push(i);
                     }
                 }
