@@ -1,8 +1,8 @@
 //! A fair gate: a fixed number of turns shared between tenants. A plain semaphore serves
 //! waiters first come, first served, so one organization queueing a hundred batches makes
-//! everyone else wait behind all of them. Here each tenant has its own queue and a freed turn
-//! goes to the next tenant in rotation: a newcomer waits for at most one turn per other tenant
-//! waiting, however deep their queues are.
+//! everyone else wait behind all of them. Here no tenant holds more than its share of the turns
+//! (half, by default), so a turn is free for a newcomer whenever one tenant floods; and waiters
+//! have a queue per tenant, a freed turn going to the next tenant in rotation.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -14,22 +14,42 @@ pub struct FairGate {
 
 struct State {
     free: usize,
+    /// Turns one tenant may hold at once.
+    share: usize,
+    /// Turns held, per tenant holding any.
+    held: HashMap<String, usize>,
     /// Each waiting tenant's queue, in arrival order.
     queues: HashMap<String, VecDeque<oneshot::Sender<Turn>>>,
     /// Tenants with someone waiting, in the order they get the next turns.
     rotation: VecDeque<String>,
 }
 
+impl State {
+    fn may_take(&self, tenant: &str) -> bool {
+        self.held.get(tenant).copied().unwrap_or(0) < self.share
+    }
+}
+
 /// One turn through the gate; handed to the next waiter when dropped.
 pub struct Turn {
     gate: Option<Arc<FairGate>>,
+    tenant: String,
 }
 
 impl FairGate {
+    /// `turns` shared so that one tenant holds at most half of them (at least one).
     pub fn new(turns: usize) -> Arc<Self> {
+        let turns = turns.max(1);
+        Self::with_share(turns, turns.div_ceil(2))
+    }
+
+    /// `turns`, of which one tenant holds at most `share`.
+    pub fn with_share(turns: usize, share: usize) -> Arc<Self> {
         Arc::new(FairGate {
             state: Mutex::new(State {
                 free: turns.max(1),
+                share: share.clamp(1, turns.max(1)),
+                held: HashMap::new(),
                 queues: HashMap::new(),
                 rotation: VecDeque::new(),
             }),
@@ -40,9 +60,13 @@ impl FairGate {
     pub async fn enter(self: &Arc<Self>, tenant: &str) -> Turn {
         let rx = {
             let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            if s.free > 0 && s.rotation.is_empty() {
+            // Straight through when a turn is free, the tenant is under its share and nobody
+            // who could take that turn is waiting for it.
+            let someone_first = s.rotation.iter().any(|t| s.may_take(t));
+            if s.free > 0 && s.may_take(tenant) && !someone_first {
                 s.free -= 1;
-                return Turn { gate: Some(self.clone()) };
+                *s.held.entry(tenant.to_string()).or_default() += 1;
+                return Turn { gate: Some(self.clone()), tenant: tenant.to_string() };
             }
             let (tx, rx) = oneshot::channel();
             let queue = s.queues.entry(tenant.to_string()).or_default();
@@ -54,7 +78,7 @@ impl FairGate {
         };
         // The sender is only dropped after a turn was sent through it (or the gate is gone,
         // which cannot happen while `self` is held).
-        rx.await.unwrap_or(Turn { gate: None })
+        rx.await.unwrap_or(Turn { gate: None, tenant: String::new() })
     }
 
     /// How many are waiting, for tests and metrics.
@@ -63,35 +87,56 @@ impl FairGate {
         s.queues.values().map(VecDeque::len).sum()
     }
 
-    /// Passes a freed turn to the next tenant in rotation, or frees it.
-    fn hand_on(self: &Arc<Self>) {
+    /// Takes back `tenant`'s turn and hands free turns to waiters, in rotation, skipping
+    /// tenants at their share.
+    fn give_back(self: &Arc<Self>, tenant: &str) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let mut turn = Turn { gate: Some(self.clone()) };
-        while let Some(tenant) = s.rotation.pop_front() {
-            let Some(queue) = s.queues.get_mut(&tenant) else { continue };
-            let next = queue.pop_front();
-            if queue.is_empty() {
-                s.queues.remove(&tenant);
-            } else {
-                s.rotation.push_back(tenant);
-            }
-            let Some(tx) = next else { continue };
-            match tx.send(turn) {
-                Ok(()) => return,
-                // That waiter gave up (its caller went away): the next one gets the turn.
-                Err(back) => turn = back,
+        if let Some(n) = s.held.get_mut(tenant) {
+            *n -= 1;
+            if *n == 0 {
+                s.held.remove(tenant);
             }
         }
         s.free += 1;
-        // The turn was not handed on: dropping it must not hand it on again.
-        turn.gate = None;
+        let mut skipped = 0;
+        while s.free > 0 && skipped < s.rotation.len() {
+            let Some(next) = s.rotation.pop_front() else { break };
+            if !s.may_take(&next) {
+                s.rotation.push_back(next);
+                skipped += 1;
+                continue;
+            }
+            skipped = 0;
+            let Some(queue) = s.queues.get_mut(&next) else { continue };
+            let waiter = queue.pop_front();
+            if queue.is_empty() {
+                s.queues.remove(&next);
+            } else {
+                s.rotation.push_back(next.clone());
+            }
+            let Some(tx) = waiter else { continue };
+            s.free -= 1;
+            *s.held.entry(next.clone()).or_default() += 1;
+            if let Err(mut back) = tx.send(Turn { gate: Some(self.clone()), tenant: next.clone() }) {
+                // That waiter gave up (its caller went away): take the turn back here, without
+                // its drop handing it on again under this lock.
+                back.gate = None;
+                s.free += 1;
+                if let Some(n) = s.held.get_mut(&next) {
+                    *n -= 1;
+                    if *n == 0 {
+                        s.held.remove(&next);
+                    }
+                }
+            }
+        }
     }
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         if let Some(gate) = self.gate.take() {
-            gate.hand_on();
+            gate.give_back(&self.tenant);
         }
     }
 }
@@ -104,7 +149,7 @@ mod tests {
     /// very next turn, not the last.
     #[tokio::test]
     async fn a_flooding_tenant_does_not_make_others_wait_behind_its_queue() {
-        let gate = FairGate::new(2);
+        let gate = FairGate::with_share(2, 2);
         let held = [gate.enter("flood").await, gate.enter("flood").await];
         let order = Arc::new(Mutex::new(vec![]));
         let mut tasks = vec![];
@@ -138,6 +183,32 @@ mod tests {
         assert_eq!(gate.waiting(), 0);
         // Both turns are free again.
         let (_a, _b) = (gate.enter("x").await, gate.enter("y").await);
+    }
+
+    /// A tenant never holds more than its share: with half the turns held by a flood and more of
+    /// it waiting, a newcomer goes straight through.
+    #[tokio::test]
+    async fn a_flood_holds_at_most_its_share_and_a_newcomer_walks_in() {
+        let gate = FairGate::new(4);
+        let held = [gate.enter("flood").await, gate.enter("flood").await];
+        let waiting = tokio::spawn({
+            let gate = gate.clone();
+            async move {
+                let _t = gate.enter("flood").await;
+            }
+        });
+        while gate.waiting() < 1 {
+            tokio::task::yield_now().await;
+        }
+        // Two turns are free, but the flood is at its share: it waits, the newcomer does not.
+        let quiet = gate.enter("quiet").await;
+        assert_eq!(gate.waiting(), 1);
+        drop(held);
+        waiting.await.unwrap();
+        drop(quiet);
+        let all: Vec<Turn> =
+            vec![gate.enter("a").await, gate.enter("b").await, gate.enter("b").await, gate.enter("c").await];
+        assert_eq!(all.len(), 4, "every turn came back");
     }
 
     /// A waiter that gives up does not take a turn with it.

@@ -3,6 +3,8 @@
 //! several concurrent clients, into a `switchboard serve` process of its own on the database.
 //! Meanwhile a reader asks for the first page of the request log every 100 ms and times it. It
 //! prints rows per second, the page's p50/p95 under that load, and the server's peak memory.
+//! Then fairness: another organization's small batches timed alone and while eight clients of
+//! the first flood the server (`fairness`).
 //! A benchmark, not a test: it prints figures and never fails on them.
 
 use crate::domain::KeyScope;
@@ -91,24 +93,7 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
     store.create_organization(&org).await?;
     let scope = Scope::new(org.id.clone(), "production");
     // One connection the logs belong to (its platform is looked up per batch, as in production).
-    let connection = make_id(prefix::CONNECTION, now, rand::random());
-    let mut seed = crate::server::store::SeedBatch::default();
-    seed.connections.push(crate::server::store::ConnectionRow {
-        id: connection.clone(),
-        organization_id: org.id.clone(),
-        environment: "production".into(),
-        platform_id: "xero".into(),
-        display_name: "Bench Ltd".into(),
-        platform_account_id: "bench".into(),
-        status: crate::domain::ConnectionStatus::Healthy,
-        config_version: 1,
-        created_at: now,
-        last_synced_at: None,
-        status_reason: None,
-        status_since: None,
-        rate_limited_until: None,
-    });
-    store.insert_seed_batch(&seed).await?;
+    let connection = bench_connection(store.as_ref(), &org.id).await?;
     let ingest =
         api_keys::issue(store.as_ref(), &scope, KeyScope::Ingest, "bench", "bench").await.map_err(io)?;
     let read = api_keys::issue(store.as_ref(), &scope, KeyScope::Read, "bench", "bench").await.map_err(io)?;
@@ -220,6 +205,11 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
     let elapsed = t.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     let mut page_ms = reader.await.unwrap_or_default();
+    let fair = if failure.is_none() {
+        fairness(store.as_ref(), &client, &base, &ingest, &connection, 8).await
+    } else {
+        Ok(())
+    };
     let rss = peak_rss_kb(server.id());
     let _ = server.kill();
     let _ = server.wait();
@@ -242,5 +232,118 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
         Some(kb) => println!("Server peak RSS: {:.0} MB", kb as f64 / 1024.0),
         None => println!("Server peak RSS: not available (no /proc)"),
     }
+    fair
+}
+
+/// A healthy Xero connection of `organization_id` in production, for the logs to belong to.
+async fn bench_connection(store: &dyn Store, organization_id: &str) -> StoreResult<String> {
+    let now = SystemClock.now_ms();
+    let connection = make_id(prefix::CONNECTION, now, rand::random());
+    let mut seed = crate::server::store::SeedBatch::default();
+    seed.connections.push(crate::server::store::ConnectionRow {
+        id: connection.clone(),
+        organization_id: organization_id.to_string(),
+        environment: "production".into(),
+        platform_id: "xero".into(),
+        display_name: "Bench Ltd".into(),
+        platform_account_id: "bench".into(),
+        status: crate::domain::ConnectionStatus::Healthy,
+        config_version: 1,
+        created_at: now,
+        last_synced_at: None,
+        status_reason: None,
+        status_since: None,
+        rate_limited_until: None,
+    });
+    store.insert_seed_batch(&seed).await?;
+    Ok(connection)
+}
+
+/// One batch posted; how long the answer took, in ms.
+async fn post_batch(client: reqwest::Client, url: String, key: String, body: String) -> StoreResult<f64> {
+    let t = Instant::now();
+    let res = client
+        .post(url)
+        .bearer_auth(key)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(io)?;
+    let status = res.status();
+    let _ = res.bytes().await;
+    if !status.is_success() {
+        return Err(io(format!("a batch was answered {status}")));
+    }
+    Ok(t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Another organization's 30 batches of 100, one after another: their p50 and p95 in ms.
+async fn quiet_batches(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    connection: &str,
+) -> StoreResult<(f64, f64)> {
+    let mut ms = vec![];
+    for i in 0..30 {
+        ms.push(post_batch(client.clone(), url.into(), key.into(), batch(100, i, connection)).await?);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let p = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    Ok((p(0.5), p(0.95)))
+}
+
+/// Fairness: another organization's small batches, timed alone and then while `flooders`
+/// clients of the bench organization send 1,000-item batches without pause. With turns shared
+/// between organizations the quiet one waits for about one batch per turn; behind a FIFO queue
+/// it would wait behind the whole flood.
+async fn fairness(
+    store: &dyn Store,
+    client: &reqwest::Client,
+    base: &str,
+    flood_key: &str,
+    flood_connection: &str,
+    flooders: usize,
+) -> StoreResult<()> {
+    let now = SystemClock.now_ms();
+    let org = OrganizationRow {
+        id: make_id(prefix::ORGANIZATION, now, rand::random()),
+        name: "Quiet bench".into(),
+        slug: format!("quiet-bench-{}", rand::random::<u32>()),
+        created_at: now,
+    };
+    store.create_organization(&org).await?;
+    let scope = Scope::new(org.id.clone(), "production");
+    let connection = bench_connection(store, &org.id).await?;
+    let key = api_keys::issue(store, &scope, KeyScope::Ingest, "bench", "bench").await.map_err(io)?;
+    let url = format!("{base}/api/v1/ingest/request-logs");
+    println!("Fairness: another organization's batches of 100, alone and while {flooders} clients flood with batches of 1,000");
+    let alone = quiet_batches(client, &url, &key, &connection).await?;
+    println!("  alone:            p50 {:.1} ms, p95 {:.1} ms", alone.0, alone.1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut floods = vec![];
+    for c in 0..flooders {
+        let (client, url, key, connection, stop) =
+            (client.clone(), url.clone(), flood_key.to_string(), flood_connection.to_string(), stop.clone());
+        floods.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let body = batch(1_000, 100_000 + c * 10_000 + i, &connection);
+                let _ = post_batch(client.clone(), url.clone(), key.clone(), body).await;
+                i += 1;
+            }
+        }));
+    }
+    // The flood fills the queue before the quiet organization is timed.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let loaded = quiet_batches(client, &url, &key, &connection).await;
+    stop.store(true, Ordering::Relaxed);
+    for f in floods {
+        let _ = f.await;
+    }
+    let loaded = loaded?;
+    println!("  during the flood: p50 {:.1} ms, p95 {:.1} ms", loaded.0, loaded.1);
+    println!("  during / alone:   p50 {:.2}x, p95 {:.2}x", loaded.0 / alone.0, loaded.1 / alone.1);
     Ok(())
 }
