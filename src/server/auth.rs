@@ -240,7 +240,7 @@ pub async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
         return sign_in_redirect("missing", &email, &next);
     }
     // No account has a longer email, and argon2 need not hash a megabyte: refuse before counting.
-    if email.len() > limiter::MAX_EMAIL_LEN || form.password.len() > 1024 {
+    if email.len() > limiter::MAX_EMAIL_LEN || form.password.len() > 1024 || email.contains('\0') {
         return sign_in_redirect("invalid", "", &next);
     }
     let attempt = match state.sign_in_limiter.begin(ip.as_deref(), &email, Instant::now()) {

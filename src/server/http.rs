@@ -141,7 +141,9 @@ async fn refuse_nul(req: axum::extract::Request, next: Next) -> Response {
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
+    // The sign-in form checks its own fields: a bad `next` falls back to the home page rather
+    // than failing the sign-in.
+    if !form || path == "/auth/sign-in" {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
