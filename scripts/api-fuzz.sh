@@ -37,8 +37,9 @@ for db in "${dbs[@]}"; do
   case "$db" in sqlite*) name=SQLite ;; *) name=PostgreSQL ;; esac
   echo "-- schemathesis on $name"
   "$bin" --database-url "$db" seed-demo --request-logs 5000 >/dev/null
-  ingest=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope ingest --name fuzz-ingest)
-  read=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope read --name fuzz-read)
+  # The key is the last line (PostgreSQL's notices may be logged before it).
+  ingest=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope ingest --name fuzz-ingest | tail -n1)
+  read=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope read --name fuzz-read | tail -n1)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   # Limits far above what the fuzzer sends: it tests the API, not the limiter (a test does that).
   SWITCHBOARD_API_READ_RATE=100000 SWITCHBOARD_API_INGEST_RATE=100000 \
