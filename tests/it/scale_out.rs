@@ -2,13 +2,13 @@
 //! `switchboard worker` execute a bulk backfill and deliver webhook events, one worker is
 //! killed with `kill -9` midway, and every run and every delivery still ends exactly once.
 
-use crate::helpers::{self, now_ms, wait_for, TestDb};
+use crate::helpers::{self, wait_for, TestDb};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard::domain::SyncRunStatus;
 use switchboard::ids::{make_id, prefix};
-use switchboard::server::store::webhooks::{DeliveryQuery, WebhookEndpointRow};
+use switchboard::server::store::webhooks::DeliveryQuery;
 use switchboard::server::store::Page;
 
 /// Counts deliveries by `webhook-id` (the event id) and answers 200.
@@ -56,36 +56,7 @@ async fn two_servers_and_two_workers_on_one_postgres_survive_a_kill_9() {
     let (scope, backfill_id, total) = crate::worker::queue_backfill(&db).await;
     let keys = crate::api::keys(&db).await;
     let (url, seen, rx_task) = receiver().await;
-    let now = now_ms();
-    let endpoint = WebhookEndpointRow {
-        id: make_id(prefix::WEBHOOK_ENDPOINT, now, rand::random()),
-        organization_id: scope.organization_id.clone(),
-        environment: scope.environment.clone(),
-        url: url.clone(),
-        description: "scale-out".into(),
-        event_types: "[\"*\"]".into(),
-        enabled: true,
-        secret: switchboard::server::webhooks::signing::generate_secret(),
-        previous_secret: None,
-        previous_secret_expires_at: None,
-        disabled_reason: None,
-        disabled_kind: None,
-        disabled_at: None,
-        failing_since: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let audit = switchboard::server::audit::Audit::new(
-        switchboard::domain::AuditAction::WebhookEndpointCreate,
-        "webhook_endpoint",
-        &endpoint.id,
-        now,
-    )
-    .by(&switchboard::server::actor::Author::system("test"))
-    .of_organization(&scope.organization_id)
-    .entry();
-    db.store.create_endpoint(&endpoint, &audit).await.unwrap();
+    let endpoint = crate::webhooks::endpoint(&db, &scope, &url, &["*"], true).await;
 
     let (mut server_a, url_a) = helpers::spawn_switchboard(&db, &["serve", "--no-worker"], &[]);
     let (mut server_b, url_b) = helpers::spawn_switchboard(&db, &["serve", "--no-worker"], &[]);

@@ -142,7 +142,7 @@ async fn org(db: &TestDb) -> Scope {
     Scope::new(org.id, "production")
 }
 
-async fn endpoint(
+pub(crate) async fn endpoint(
     db: &TestDb,
     scope: &Scope,
     url: &str,
