@@ -9,6 +9,8 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod classify;
 pub mod domain;
 pub mod error;
 pub mod features;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backfills;
 pub mod bench;
+pub mod classify;
 pub mod cli;
 pub mod client_addr;
 pub mod clock;

@@ -1,6 +1,7 @@
 //! The benchmarks, one per context, run by `switchboard bench-*` and `scripts/bench.sh`. They
 //! print figures; none is a test, so none can make CI flaky.
 
+pub mod classify;
 pub mod ingest;
 pub mod redaction;
 pub mod request_logs;

@@ -130,6 +130,16 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Classify raw platform errors: reads JSON lines on standard input (platform, http_status,
+    /// body, optional headers, method, path) and writes one JSON line per input line (code,
+    /// cause, field, confidence, retryable, rule, evidence). Needs no database.
+    Classify,
+    /// Benchmark the error classifier (classifications per second on one core) and print its
+    /// accuracy on the labelled corpus, as the README shows it. Needs no database.
+    BenchClassify {
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
     /// Create an API key for an organization's environment and print it (it is shown once).
     CreateApiKey {
         /// Organization slug or id.
@@ -179,6 +189,21 @@ pub enum CliError {
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    // The commands that need no database come first, so no database setting can stop them.
+    match cli.command {
+        Command::Classify => {
+            let bad = super::classify::run_lines(std::io::stdin().lock(), std::io::stdout().lock())?;
+            if bad > 0 {
+                eprintln!("{bad} line(s) could not be read; each has an output line naming the problem");
+            }
+            return Ok(());
+        }
+        Command::BenchClassify { rounds } => {
+            super::bench::classify::run(rounds.max(1));
+            return Ok(());
+        }
+        _ => {}
+    }
     let database_url = database_url("DATABASE_URL (--database-url)", &cli.database_url)?;
     // Webhook signing secrets are sealed at rest under this key (`server::secrets`).
     let key = secret_key(&database_url)?;
@@ -360,6 +385,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .await?;
             Ok(())
         }
+        Command::Classify | Command::BenchClassify { .. } => unreachable!("handled above"),
         Command::BenchRedaction { megabytes, runs } => {
             super::bench::redaction::run(megabytes, runs.max(1));
             Ok(())
