@@ -315,6 +315,11 @@ pub fn classify(raw: &RawError) -> Classification {
 }
 
 fn finish(ctx: &Ctx, v: Verdict) -> Classification {
+    let mut v = v;
+    // A documented code that fits no cause is known not to fit: not a confident answer.
+    if v.cause == Cause::Unknown && v.confidence == Confidence::High {
+        v.confidence = Confidence::Medium;
+    }
     let mut retryable = v.cause.retryable();
     // A platform that says when to come back means a retry can succeed.
     if retryable == Retryable::Unknown && ctx.raw.header("retry-after").is_some() {
@@ -405,16 +410,9 @@ impl Stated {
                 );
             }
         }
-        let text = self.messages.join(" | ");
-        let (cause, rule) = general::cause_of_text(&text.to_ascii_lowercase())?;
+        let (cause, rule, evidence) = general::first_stated(&self.messages)?;
         let confidence =
             if general::status_agrees(ctx.status(), cause) { Confidence::Medium } else { Confidence::Low };
-        let evidence = self
-            .messages
-            .iter()
-            .find(|m| general::cause_of_text(&m.to_ascii_lowercase()).is_some())
-            .cloned()
-            .unwrap_or(text);
         Some(
             Verdict::new(cause, confidence, format!("{platform}.{format}.text.{rule}"))
                 .field(field_for(cause))
@@ -427,17 +425,16 @@ impl Stated {
     /// `decide` without a code table, as if the response had `status` (for errors that arrive
     /// inside a 200 but are documented as validation failures).
     pub fn decide_with_status(&self, status: u16, platform: &str, format: &str) -> Option<Verdict> {
-        let text = self.messages.join(" | ");
-        let (cause, rule) = general::cause_of_text(&text.to_ascii_lowercase())?;
+        let (cause, rule, evidence) = general::first_stated(&self.messages)?;
         let confidence =
             if general::status_agrees(status, cause) { Confidence::Medium } else { Confidence::Low };
         let field = matches!(cause, Cause::MissingField | Cause::InvalidValue | Cause::DuplicateRecord)
-            .then(|| self.field.clone().or_else(|| self.messages.iter().find_map(|m| general::field_in(m))))
+            .then(|| self.field.clone().or_else(|| general::field_in(&evidence)))
             .flatten();
         Some(
             Verdict::new(cause, confidence, format!("{platform}.{format}.text.{rule}"))
                 .field(field)
-                .evidence(text),
+                .evidence(evidence),
         )
     }
 }

@@ -318,6 +318,10 @@ mod tests {
             })
             .collect();
         println!("{}", report.markdown());
+        println!("misses:\n{}", misses.join("\n"));
+        for o in outcomes.iter().filter(|o| o.field_right() == Some(false)) {
+            println!("field {}: want {:?} got {:?}", o.example.id, o.example.label.field, o.got.field);
+        }
         assert!(
             report.all.exact_rate() >= 0.90,
             "exact {:.3}\n{}",

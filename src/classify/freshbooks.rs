@@ -68,10 +68,20 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     // Projects (`{"errno": 2001, "error": {field: message}}`) and events.
     if key(v, "errno").is_some() || key(v, "error").is_some_and(Value::is_object) {
         let fields = key(v, "error").and_then(Value::as_object);
-        let field = fields.and_then(|m| m.keys().find(|k| !k.starts_with("__")).cloned());
+        // Events list their problems as "field: message" strings.
+        let details: Vec<&str> = key(v, "details")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let field = fields
+            .and_then(|m| m.keys().find(|k| !k.starts_with("__")).cloned())
+            .or_else(|| details.first().and_then(|d| d.split_once(": ")).map(|(f, _)| f.to_string()));
         let mut messages: Vec<String> = fields
             .map(|m| m.values().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
+        messages.extend(details.iter().map(|d| d.split_once(": ").map_or(*d, |(_, m)| m).to_string()));
         messages.extend(key_text(v, "message"));
         let stated = Stated { code_at: "errno", code: key_text(v, "errno"), messages, field };
         return stated.decide(ctx, "freshbooks", "errno", |c| by_errno(c, status));

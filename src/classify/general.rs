@@ -49,17 +49,24 @@ pub(crate) fn transport(ctx: &Ctx) -> Option<Verdict> {
 
 /// The words of the body's messages, when no platform rule recognised its structure.
 pub(crate) fn messages(ctx: &Ctx) -> Option<Verdict> {
+    // A hosting layer's HTML page (a WAF, a proxy) says nothing about the request's data: its
+    // generic words ("could not be found") would only mislead. Its status decides.
+    if matches!(ctx.doc, Doc::Html { .. }) {
+        return None;
+    }
     let texts = ctx.doc.messages();
-    let joined = texts.join(" | ");
-    let lower = joined.to_ascii_lowercase();
-    let (cause, rule) = cause_of_text(&lower)?;
+    let (cause, rule, evidence) = first_stated(&texts)?;
     let confidence = if status_agrees(ctx.status(), cause) { Confidence::Medium } else { Confidence::Low };
     let field = matches!(cause, Cause::MissingField | Cause::InvalidValue | Cause::DuplicateRecord)
-        .then(|| texts.iter().find_map(|t| field_in(t)))
+        .then(|| field_in(&evidence).or_else(|| texts.iter().find_map(|t| field_in(t))))
         .flatten();
-    let evidence =
-        texts.iter().find(|t| cause_of_text(&t.to_ascii_lowercase()).is_some()).cloned().unwrap_or(joined);
     Some(Verdict::new(cause, confidence, format!("general.text.{rule}")).field(field).evidence(evidence))
+}
+
+/// The first message, in the platform's order, whose words state a cause: platforms list the
+/// error that stopped the request first and its consequences after.
+pub(crate) fn first_stated(messages: &[String]) -> Option<(Cause, &'static str, String)> {
+    messages.iter().find_map(|m| cause_of_text(&m.to_ascii_lowercase()).map(|(c, r)| (c, r, m.clone())))
 }
 
 /// The status code's own meaning, at low confidence; `unknown-error` when it has none.
@@ -71,6 +78,8 @@ pub(crate) fn status(ctx: &Ctx) -> Verdict {
         404 | 410 => Cause::NotFound,
         408 | 504 => Cause::Timeout,
         429 => Cause::RateLimited,
+        // 501 Not Implemented and 505 are answers about the request, not outages.
+        501 | 505 => Cause::Unknown,
         500..=599 => Cause::PlatformOutage,
         _ => Cause::Unknown,
     };
@@ -107,334 +116,410 @@ pub(crate) fn status_agrees(status: u16, cause: Cause) -> bool {
 /// The cause a message's words state, and the name of the rule that read them. `lower` is the
 /// lower-cased message. The order matters: specific phrases before general words.
 pub(crate) fn cause_of_text(lower: &str) -> Option<(Cause, &'static str)> {
-    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    // Typographic apostrophes read as plain ones ("canʼt be deleted").
+    let normalized;
+    let lower = if lower.contains(['\u{2019}', '\u{02bc}']) {
+        normalized = lower.replace(['\u{2019}', '\u{02bc}'], "'");
+        normalized.as_str()
+    } else {
+        lower
+    };
+    // A key used concurrently ("currently being used in another request") is not a reuse with
+    // other parameters: a retry succeeds, so it is not claimed here.
     if lower.contains("idempoten")
-        && has(&["reuse", "different", "already", "in use", "same key", "another request"])
+        && ["reuse", "different", "already", "same key", "same idempotency"].iter().any(|w| lower.contains(w))
     {
         return Some((Cause::IdempotencyConflict, "idempotency"));
     }
-    if has(&[
-        "rate limit",
-        "too many requests",
-        "throttl",
-        "quota exceeded",
-        "exceeded the quota",
-        "calls per second",
-        "request limit",
-        "ratelimit",
-        "rate_limit",
-        "concurrency limit",
-        "concurrent request limit",
-        "request quota",
-    ]) {
-        return Some((Cause::RateLimited, "rate_limit"));
-    }
-    if has(&[
-        "token expired",
-        "token has expired",
-        "token is expired",
-        "expired token",
-        "expired access token",
-        "access token expired",
-        "invalid_token",
-        "invalid token",
-        "token is invalid",
-        "invalid access token",
-        "invalid_grant",
-        "invalid_client",
-        "authentication failed",
-        "authenticationfailed",
-        "authentication failure",
-        "authentication_failure",
-        "invalid api key",
-        "invalid credentials",
-        "invalid login",
-        "login credentials",
-        "token has been revoked",
-        "token was revoked",
-        "revoked",
-        "not authenticated",
-        "unauthenticated",
-        "session has expired",
-        "session expired",
-        "reauthorize",
-        "re-authorize",
-        "reconnect",
-        "invalid authentication",
-        "authentication error",
-        "authentication required",
-        "could not authenticate",
-        "unable to authenticate",
-        "oauth_problem",
-    ]) {
-        return Some((Cause::CredentialsInvalid, "credentials"));
-    }
-    if has(&[
-        "permission",
-        "not authorized to",
-        "not authorised to",
-        "not allowed to access",
-        "not permitted",
-        "access denied",
-        "accessdenied",
-        "access_denied",
-        "insufficient scope",
-        "insufficient_scope",
-        "missing scope",
-        "required scope",
-        "scopes",
-        "does not have access",
-        "do not have access",
-        "don't have access",
-        "lacks access",
-        "forbidden",
-        "not authorized for",
-        "insufficient privileges",
-        "insufficient_privileges",
-        "role does not",
-    ]) {
-        return Some((Cause::PermissionMissing, "permission"));
-    }
-    if has(&[
-        "subscription",
-        "upgrade your plan",
-        "your plan",
-        "current plan",
-        "not available on",
-        "feature is not enabled",
-        "feature not enabled",
-        "is not enabled for",
-        "not enabled on",
-        "account is suspended",
-        "account has been suspended",
-        "account suspended",
-        "account is disabled",
-        "account has been disabled",
-        "trial has expired",
-        "trial expired",
-        "payment required",
-        "frozen",
-    ]) {
-        return Some((Cause::PlanUnavailable, "plan"));
-    }
-    if has(&[
-        "already exists",
-        "already exist",
-        "duplicate",
-        "must be unique",
-        "already been taken",
-        "already taken",
-        "already in use",
-        "is not unique",
-        "should be unique",
-        "unique constraint",
-        "already registered",
-    ]) {
-        return Some((Cause::DuplicateRecord, "duplicate"));
-    }
-    if has(&[
-        "closed period",
-        "period is closed",
-        "period closed",
-        "closed accounting period",
-        "locked",
-        "lock date",
-        "already paid",
-        "has been paid",
-        "been paid",
-        "already voided",
-        "has been voided",
-        "is voided",
-        "already refunded",
-        "has been refunded",
-        "already captured",
-        "has been captured",
-        "already been",
-        "is archived",
-        "been archived",
-        "archived",
-        "cannot be modified",
-        "can not be modified",
-        "cannot be edited",
-        "can not be edited",
-        "cannot be changed",
-        "cannot be updated",
-        "cannot be deleted",
-        "can not be deleted",
-        "can't be deleted",
-        "not editable",
-        "in its current state",
-        "current status",
-        "is not in a state",
-        "state does not allow",
-        "status does not allow",
-        "already fulfilled",
-        "already cancelled",
-        "already canceled",
-        "is closed",
-        "has been deleted",
-    ]) {
-        return Some((Cause::StateConflict, "state"));
-    }
-    if has(&[
-        "malformed",
-        "could not parse",
-        "couldn't parse",
-        "unable to parse",
-        "cannot parse",
-        "failed to parse",
-        "invalid json",
-        "not valid json",
-        "json parse",
-        "parse error",
-        "invalid xml",
-        "xml is not well",
-        "unexpected token",
-        "unexpected character",
-        "unexpected end of",
-        "syntax error",
-        "request body is invalid json",
-        "cannot deserialize",
-        "could not deserialize",
-        "unable to deserialize",
-    ]) {
-        return Some((Cause::MalformedRequest, "malformed"));
-    }
-    if has(&[
-        "not found",
-        "does not exist",
-        "doesn't exist",
-        "do not exist",
-        "no such",
-        "could not find",
-        "couldn't find",
-        "cannot be found",
-        "can not be found",
-        "unable to find",
-        "could not be found",
-        "was not found",
-        "unknown object",
-        "no record",
-        "no longer exists",
-    ]) {
-        return Some((Cause::NotFound, "not_found"));
-    }
-    if has(&[
-        "is required",
-        "are required",
-        "required field",
-        "required parameter",
-        "required param",
-        "required value",
-        "required property",
-        "required attribute",
-        "missing",
-        "can't be blank",
-        "cannot be blank",
-        "can not be blank",
-        "must not be blank",
-        "may not be blank",
-        "must be provided",
-        "must be present",
-        "must be specified",
-        "must be supplied",
-        "must be set",
-        "not provided",
-        "not specified",
-        "cannot be empty",
-        "can't be empty",
-        "can not be empty",
-        "must not be empty",
-        "may not be empty",
-        "should not be empty",
-        "must not be null",
-        "cannot be null",
-        "is mandatory",
-        "should not be blank",
-        "please provide",
-        "please enter",
-        "please specify",
-        "you must provide",
-        "you must specify",
-        "field required",
-    ]) {
-        return Some((Cause::MissingField, "missing"));
-    }
-    if has(&["timed out", "timeout", "time-out", "time out"]) {
-        return Some((Cause::Timeout, "timeout"));
-    }
-    if has(&[
-        "service unavailable",
-        "temporarily unavailable",
-        "currently unavailable",
-        "maintenance",
-        "internal server error",
-        "bad gateway",
-        "try again later",
-        "unexpected error",
-        "internal error",
-        "server error",
-        "service is unavailable",
-        "an error occurred on our",
-        "something went wrong on our",
-    ]) {
-        return Some((Cause::PlatformOutage, "outage"));
-    }
-    if has(&[
-        "invalid",
-        "not valid",
-        "is not a valid",
-        "must be a ",
-        "must be an ",
-        "must be greater",
-        "must be less",
-        "must be at least",
-        "must be at most",
-        "must be between",
-        "must be one of",
-        "must be in",
-        "must be positive",
-        "must be a valid",
-        "out of range",
-        "too long",
-        "too short",
-        "too large",
-        "too small",
-        "exceeds",
-        "exceeded",
-        "not allowed",
-        "unsupported",
-        "not supported",
-        "incorrect",
-        "wrong format",
-        "bad format",
-        "is not accepted",
-        "cannot be negative",
-        "can't be negative",
-        "greater than",
-        "less than",
-        "mismatch",
-        "does not match",
-        "doesn't match",
-        "unknown",
-    ]) {
-        return Some((Cause::InvalidValue, "invalid"));
-    }
-    None
+    // "missing or invalid" names neither cause by itself.
+    let lower = lower.replace("missing or invalid", "");
+    PHRASES
+        .iter()
+        .find(|(_, _, words)| words.iter().any(|w| lower.contains(w)))
+        .map(|(cause, rule, _)| (*cause, *rule))
 }
+
+/// The phrases that state a cause, in the order they are tried: specific before general.
+const PHRASES: &[(Cause, &str, &[&str])] = &[
+    (
+        Cause::RateLimited,
+        "rate_limit",
+        &[
+            "rate limit",
+            "too many requests",
+            "throttl",
+            "quota exceeded",
+            "exceeded the quota",
+            "calls per second",
+            "request limit",
+            "ratelimit",
+            "rate_limit",
+            "concurrency limit",
+            "concurrent request limit",
+            "request quota",
+        ],
+    ),
+    (
+        Cause::CredentialsInvalid,
+        "credentials",
+        &[
+            "token expired",
+            "token has expired",
+            "token is expired",
+            "expired token",
+            "expired access token",
+            "access token expired",
+            "invalid_token",
+            "invalid token",
+            "token is invalid",
+            "invalid access token",
+            "invalid_grant",
+            "invalid_client",
+            "authentication failed",
+            "authenticationfailed",
+            "authentication failure",
+            "authentication_failure",
+            "invalid api key",
+            "invalid credentials",
+            "invalid login",
+            "login credentials",
+            "token has been revoked",
+            "token was revoked",
+            "revoked",
+            "not authenticated",
+            "unauthenticated",
+            "session has expired",
+            "session expired",
+            "reauthorize",
+            "re-authorize",
+            "reconnect",
+            "invalid authentication",
+            "authentication error",
+            "authentication required",
+            "could not authenticate",
+            "unable to authenticate",
+            "oauth_problem",
+        ],
+    ),
+    (
+        Cause::PermissionMissing,
+        "permission",
+        &[
+            "permission",
+            "not authorized to",
+            "not authorised to",
+            "not allowed to access",
+            "not permitted",
+            "access denied",
+            "accessdenied",
+            "access_denied",
+            "insufficient scope",
+            "insufficient_scope",
+            "missing scope",
+            "required scope",
+            "scopes",
+            "does not have access",
+            "do not have access",
+            "don't have access",
+            "lacks access",
+            "forbidden",
+            "not authorized for",
+            "insufficient privileges",
+            "insufficient_privileges",
+            "role does not",
+        ],
+    ),
+    (
+        Cause::PlanUnavailable,
+        "plan",
+        &[
+            "subscription",
+            "upgrade your plan",
+            "your plan",
+            "current plan",
+            "not available on",
+            "feature is not enabled",
+            "feature not enabled",
+            "is not enabled for",
+            "not enabled on",
+            "account is suspended",
+            "account has been suspended",
+            "account suspended",
+            "account is disabled",
+            "account has been disabled",
+            "trial has expired",
+            "trial expired",
+            "payment required",
+            "frozen",
+        ],
+    ),
+    (
+        Cause::DuplicateRecord,
+        "duplicate",
+        &[
+            "already exists",
+            "already exist",
+            "duplicate",
+            "must be unique",
+            "already been taken",
+            "already taken",
+            "already in use",
+            "is not unique",
+            "should be unique",
+            "unique constraint",
+            "already registered",
+        ],
+    ),
+    (
+        Cause::StateConflict,
+        "state",
+        &[
+            "closed period",
+            "period is closed",
+            "period closed",
+            "periods are closed",
+            "been closed",
+            "closed accounting period",
+            "locked",
+            "lock date",
+            "already paid",
+            "has been paid",
+            "been paid",
+            "already voided",
+            "has been voided",
+            "is voided",
+            "already refunded",
+            "has been refunded",
+            "already captured",
+            "has been captured",
+            "already been",
+            "is archived",
+            "been archived",
+            "archived",
+            "cannot be modified",
+            "can not be modified",
+            "cannot be edited",
+            "can not be edited",
+            "cannot be changed",
+            "cannot be updated",
+            "cannot be deleted",
+            "can not be deleted",
+            "can't be deleted",
+            "cannot delete",
+            "can't delete",
+            "not editable",
+            "in its current state",
+            "current status",
+            "is not in a state",
+            "state does not allow",
+            "status does not allow",
+            "not of valid status",
+            "status for modification",
+            "already fulfilled",
+            "already cancelled",
+            "already canceled",
+            "is closed",
+            "has been deleted",
+            "in progress",
+        ],
+    ),
+    (
+        Cause::MalformedRequest,
+        "malformed",
+        &[
+            "malformed",
+            "could not parse",
+            "couldn't parse",
+            "unable to parse",
+            "cannot parse",
+            "failed to parse",
+            "invalid json",
+            "not valid json",
+            "json parse",
+            "parse error",
+            "invalid xml",
+            "xml is not well",
+            "unexpected token",
+            "unexpected character",
+            "unexpected end of",
+            "syntax error",
+            "cannot deserialize",
+            "could not deserialize",
+            "unable to deserialize",
+            "unrecognized request url",
+            "requires a payload",
+            "request body is missing",
+            "empty request body",
+            "no request body",
+        ],
+    ),
+    (
+        Cause::NotFound,
+        "not_found",
+        &[
+            "not found",
+            "does not exist",
+            "doesn't exist",
+            "do not exist",
+            "no such",
+            "could not find",
+            "couldn't find",
+            "cannot find",
+            "can not find",
+            "can't find",
+            "cannot be found",
+            "can not be found",
+            "unable to find",
+            "could not be found",
+            "was not found",
+            "unknown object",
+            "no record",
+            "no longer exists",
+        ],
+    ),
+    (
+        Cause::MissingField,
+        "missing",
+        &[
+            "is required",
+            "are required",
+            "required field",
+            "required parameter",
+            "required param",
+            "required value",
+            "required property",
+            "required attribute",
+            "missing",
+            "can't be blank",
+            "cannot be blank",
+            "can not be blank",
+            "must not be blank",
+            "may not be blank",
+            "must be provided",
+            "must be present",
+            "must be specified",
+            "must be supplied",
+            "must be set",
+            "not provided",
+            "not specified",
+            "cannot be empty",
+            "can't be empty",
+            "can not be empty",
+            "must not be empty",
+            "may not be empty",
+            "should not be empty",
+            "must not be null",
+            "cannot be null",
+            "can't be null",
+            "may not be null",
+            "is mandatory",
+            "should not be blank",
+            "please provide",
+            "please enter",
+            "please specify",
+            "you must provide",
+            "you must specify",
+            "field required",
+        ],
+    ),
+    (Cause::Timeout, "timeout", &["timed out", "timeout", "time-out", "time out"]),
+    (
+        Cause::PlatformOutage,
+        "outage",
+        &[
+            "service unavailable",
+            "temporarily unavailable",
+            "currently unavailable",
+            "maintenance",
+            "internal server error",
+            "bad gateway",
+            "try again later",
+            "unexpected error",
+            "internal error",
+            "server error",
+            "service is unavailable",
+            "an error occurred on our",
+            "something went wrong on our",
+        ],
+    ),
+    (
+        Cause::InvalidValue,
+        "invalid",
+        &[
+            "invalid",
+            "not valid",
+            "is not a valid",
+            "must be a ",
+            "must be an ",
+            "must be greater",
+            "must be less",
+            "must be at least",
+            "must be at most",
+            "must be between",
+            "must be one of",
+            "must be in",
+            "must be positive",
+            "must be a valid",
+            "must be valid",
+            "should be a valid",
+            "input should be",
+            "expected float",
+            "expected int",
+            "expected string",
+            "expected bool",
+            "expected number",
+            "expected a ",
+            "expected an ",
+            "unrecognized",
+            "unrecognised",
+            "characters long",
+            "or fewer",
+            "read-only",
+            "read only",
+            "cannot be written to",
+            "out of range",
+            "too long",
+            "too short",
+            "too large",
+            "too small",
+            "exceeds",
+            "exceeded",
+            "not allowed",
+            "unsupported",
+            "not supported",
+            "incorrect",
+            "wrong format",
+            "bad format",
+            "is not accepted",
+            "cannot be negative",
+            "can't be negative",
+            "greater than",
+            "less than",
+            "mismatch",
+            "does not match",
+            "doesn't match",
+            "unknown",
+        ],
+    ),
+];
 
 /// The field a sentence names, when it names one: "Missing required parameter: email",
 /// "The field 'TaxCode' is invalid", "email has already been taken".
 pub(crate) fn field_in(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
-    // 1. After a noun that introduces a field name.
+    let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    // 1. After a noun that introduces a field name (whole words: "parameters", not "param").
     for intro in ["parameter", "param", "field", "property", "attribute", "element", "column"] {
         let mut from = 0;
         while let Some(i) = lower[from..].find(intro) {
-            let at = from + i + intro.len();
+            let start = from + i;
+            let at = start + intro.len();
             from = at;
             let rest = &text[at..];
             let rest = rest.strip_prefix('s').unwrap_or(rest);
+            if word_char(lower[..start].chars().next_back()) || word_char(rest.chars().next()) {
+                continue;
+            }
             let rest = rest.trim_start_matches([':', ' ', '=']);
             let rest = rest.strip_prefix("named ").or_else(|| rest.strip_prefix("name ")).unwrap_or(rest);
             if let Some(f) = identifier(rest) {
@@ -442,7 +527,25 @@ pub(crate) fn field_in(text: &str) -> Option<String> {
             }
         }
     }
-    // 2. The first quoted identifier.
+    // 2. "Invalid Project '10064' specified": the word before a quoted value names the field;
+    //    "... passed for `DistributionPackageType`", "... is invalid for EmailAddress".
+    if let Some(i) = lower.find("invalid ") {
+        let rest = &text[i + "invalid ".len()..];
+        let word_end = rest.find(' ').unwrap_or(rest.len());
+        if rest[word_end..].trim_start().starts_with(['\'', '"', '`']) {
+            if let Some(f) = identifier(&rest[..word_end]) {
+                return Some(f);
+            }
+        }
+    }
+    for intro in [" passed for ", " invalid for ", " not valid for ", " provided for ", " value for "] {
+        if let Some(i) = lower.find(intro) {
+            if let Some(f) = identifier(&text[i + intro.len()..]) {
+                return Some(f);
+            }
+        }
+    }
+    // 3. The first quoted identifier.
     for q in ['\'', '"', '`', '[', '‘', '“'] {
         if let Some(i) = text.find(q) {
             if let Some(f) = identifier(&text[i..]) {
@@ -450,7 +553,7 @@ pub(crate) fn field_in(text: &str) -> Option<String> {
             }
         }
     }
-    // 3. The word before a phrase that describes a field's problem.
+    // 4. The word before a phrase that describes a field's problem.
     for phrase in [
         " is required",
         " are required",
@@ -469,6 +572,8 @@ pub(crate) fn field_in(text: &str) -> Option<String> {
         " cannot be empty",
         " is not a valid",
         " is mandatory",
+        " cannot be null",
+        " must not be null",
     ] {
         if let Some(i) = lower.find(phrase) {
             let before = text[..i].trim_end();
@@ -585,6 +690,15 @@ mod tests {
             Some("amount_money.amount")
         );
         assert_eq!(field_in("Something went wrong"), None);
+        assert_eq!(
+            field_in("Request has invalid parameters; purchaseOrderNumber cannot be null").as_deref(),
+            Some("purchaseOrderNumber")
+        );
+        assert_eq!(field_in("Invalid Vendor 'V-9999' specified.").as_deref(), Some("Vendor"));
+        assert_eq!(
+            field_in("Invalid value (`TEST`) passed for `DistributionPackageType`").as_deref(),
+            Some("DistributionPackageType")
+        );
         assert_eq!(field_in("The value is required"), None);
     }
 

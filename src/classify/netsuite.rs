@@ -11,6 +11,14 @@ use super::{Cause, Ctx, Stated, Verdict};
 
 pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     let stated = rest(ctx).or_else(|| restlet(ctx)).or_else(|| soap(ctx))?;
+    // A record's UNEXPECTED_ERROR inside a successful response says nothing of its cause
+    // (unlike the fault's, which is an outage).
+    if stated.code_at == "statusDetail/code" && stated.code.as_deref() == Some("UNEXPECTED_ERROR") {
+        return Some(
+            Verdict::new(Cause::Unknown, super::Confidence::Medium, "netsuite.soap.record.unexpected_error")
+                .evidence("statusDetail/code = UNEXPECTED_ERROR"),
+        );
+    }
     stated.decide(ctx, "netsuite", stated_format(&stated), by_code)
 }
 

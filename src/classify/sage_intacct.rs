@@ -57,6 +57,8 @@ fn by_errorno(no: &str, words: &str, status: u16) -> Option<Cause> {
         "GW-0011" => Cause::MalformedRequest,
         "BL34000061" => Cause::DuplicateRecord,
         "PL01000127" => Cause::MissingField,
+        // A query naming an object or field that does not exist.
+        "Query Failed" => Cause::InvalidValue,
         _ if no.starts_with("GW-") && status >= 500 => Cause::PlatformOutage,
         // BL01001973 and the other business-logic and platform numbers: the words decide.
         _ => return None,

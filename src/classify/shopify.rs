@@ -34,6 +34,9 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
                 Some("ACCESS_DENIED") => Some(Cause::CredentialsInvalid),
                 Some("SHOP_INACTIVE") => Some(Cause::PlanUnavailable),
                 Some("INTERNAL_SERVER_ERROR") => Some(Cause::PlatformOutage),
+                // The query costs more than any bucket holds: neither a throttle (waiting never
+                // helps) nor a fault of the data. Said plainly rather than guessed.
+                Some("MAX_COST_EXCEEDED") => Some(Cause::Unknown),
                 None if message == "Throttled" => Some(Cause::RateLimited),
                 _ => None,
             };
@@ -72,14 +75,21 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     // `{"errors": {"email": ["has already been taken"]}}` names its field by key; `base` is the
     // record as a whole.
     let field = errors.as_object().and_then(|m| innermost_field(m));
+    let record_rule = errors.as_object().is_some_and(|m| m.contains_key("base"));
     let stated = Stated { code_at: "errors", code: None, messages: ctx.doc.messages(), field };
-    stated.decide(ctx, "shopify", "rest", |_| None).map(|mut v| {
-        // A 422 is documented as a validation or state failure of the request's data: words that
-        // agree with it are as good as a code.
-        if status == 422 && super::general::status_agrees(422, v.cause) {
-            v.confidence = Confidence::High;
+    stated.decide(ctx, "shopify", "rest", |_| None).or_else(|| {
+        // A 422 is a semantic failure of the request's data: on a field when `errors` names one,
+        // of the record's state when it is `base` (the record as a whole).
+        match (status, record_rule, &stated.field) {
+            (422, true, _) => Some(Cause::StateConflict),
+            (422, false, Some(_)) => Some(Cause::InvalidValue),
+            _ => None,
         }
-        v
+        .map(|cause| {
+            Verdict::new(cause, Confidence::Medium, "shopify.status.422.errors")
+                .field(stated.field.clone().filter(|_| cause == Cause::InvalidValue))
+                .evidence("HTTP 422")
+        })
     })
 }
 

@@ -17,7 +17,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     let status = ctx.status();
     // NOT_FOUND naming a field of the request body is an unknown reference, not a missing
     // record: "Did not find matching card" for `source_id`.
-    let referenced = stated.field.is_some() && status != 404;
+    let referenced = stated.field.is_some();
     stated
         .decide(ctx, "square", "error", |c| match by_code(c) {
             Some(Cause::NotFound) if referenced => Some(Cause::InvalidValue),

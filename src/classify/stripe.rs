@@ -25,18 +25,35 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
         field: key_text(err, "param"),
     };
     let status = ctx.status();
-    if let Some(v) = stated.code.as_deref().and_then(|c| by_code(c, &typ)).map(|cause| {
-        let field = matches!(cause, Cause::MissingField | Cause::InvalidValue | Cause::DuplicateRecord)
-            .then(|| stated.field.clone())
-            .flatten();
-        Verdict::new(
-            cause,
-            Confidence::High,
-            format!("stripe.error.{}", stated.code.as_deref().unwrap_or("")),
-        )
-        .field(field)
-        .evidence(format!("error.code = {}", stated.code.as_deref().unwrap_or("")))
-    }) {
+    let message = stated.messages.first().map(String::as_str).unwrap_or("");
+    // A 404 for a path Stripe does not serve is the request's shape, not a missing object.
+    if message.starts_with("Unrecognized request URL") {
+        return Some(
+            Verdict::new(Cause::MalformedRequest, Confidence::High, "stripe.unrecognized_request_url")
+                .evidence("error.message = Unrecognized request URL"),
+        );
+    }
+    // `resource_missing` for a parameter other than the target (`No such price` for
+    // `line_items[0][price]`) is a reference that does not resolve: an invalid value.
+    let referenced = stated.field.as_deref().is_some_and(|p| p != "id");
+    if let Some(v) = stated
+        .code
+        .as_deref()
+        .and_then(|c| by_code(c, &typ))
+        .map(|cause| if cause == Cause::NotFound && referenced { Cause::InvalidValue } else { cause })
+        .map(|cause| {
+            let field = matches!(cause, Cause::MissingField | Cause::InvalidValue | Cause::DuplicateRecord)
+                .then(|| stated.field.clone())
+                .flatten();
+            Verdict::new(
+                cause,
+                Confidence::High,
+                format!("stripe.error.{}", stated.code.as_deref().unwrap_or("")),
+            )
+            .field(field)
+            .evidence(format!("error.code = {}", stated.code.as_deref().unwrap_or("")))
+        })
+    {
         return Some(v);
     }
     // No documented code: the type and the status.
@@ -194,7 +211,7 @@ fn by_code(code: &str, typ: &str) -> Option<Cause> {
         | "card_decline_rate_limit_exceeded" => Cause::PaymentDeclined,
         // The same key is in flight: neither a reuse with other parameters nor anything the
         // caller did wrong; a retry later succeeds. No cause fits, so none is claimed.
-        "idempotency_key_in_use" => return None,
+        "idempotency_key_in_use" => Cause::Unknown,
         _ if code.ends_with("_invalid")
             || code.ends_with("_invalid_parameter")
             || code.ends_with("_mismatch")

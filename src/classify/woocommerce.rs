@@ -108,11 +108,17 @@ fn by_code(code: &str, status: u16, message: &str) -> Option<Cause> {
             Cause::NotFound
         }
         _ if code.ends_with("_invalid") && status == 404 => Cause::NotFound,
+        // `woocommerce_rest_invalid_shipping_item`: "Shipping method ID is required." The
+        // family says invalid; the message says which member.
         _ if code.starts_with("woocommerce_rest_invalid_")
             || code.contains("_invalid_")
             || code.starts_with("product_invalid_") =>
         {
-            Cause::InvalidValue
+            if message.contains("is required") || message.contains("cannot be empty") {
+                Cause::MissingField
+            } else {
+                Cause::InvalidValue
+            }
         }
         _ => return None,
     })

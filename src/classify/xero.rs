@@ -16,6 +16,9 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     if let Some(v) = problem(ctx) {
         return Some(v);
     }
+    if let Some(stated) = model_state(ctx) {
+        return stated.decide(ctx, "xero", "model_state", |_| None);
+    }
     if let Some(stated) = api_exception(ctx) {
         let verdict = stated.decide(ctx, "xero", "api_exception", by_type);
         // A ValidationException whose words name no cause is still a validation failure.
@@ -93,6 +96,20 @@ fn problem(ctx: &Ctx) -> Option<Verdict> {
         Verdict::new(cause, Confidence::High, format!("xero.problem.{}", head.to_ascii_lowercase()))
             .evidence(format!("Detail = {detail}")),
     )
+}
+
+/// The Projects API's `{"message": "The request is invalid.", "modelState": {"model.Name":
+/// ["..."]}}`: the field's own messages say more than the summary.
+fn model_state(ctx: &Ctx) -> Option<Stated> {
+    let m = key(ctx.doc.json()?, "modelState")?.as_object()?;
+    let (field, messages) = m.iter().next()?;
+    let mut messages: Vec<String> = match messages {
+        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::String(s) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    messages.extend(key_text(ctx.doc.json()?, "message"));
+    Some(Stated { code_at: "modelState", code: None, messages, field: Some(field.clone()) })
 }
 
 /// The Accounting API's ApiException, JSON or XML, or a 200 whose elements carry errors.
