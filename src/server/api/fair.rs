@@ -3,10 +3,19 @@
 //! everyone else wait behind all of them. Here no tenant holds more than its share of the turns
 //! (half, by default), so a turn is free for a newcomer whenever one tenant floods; and waiters
 //! have a queue per tenant, a freed turn going to the next tenant in rotation.
+//!
+//! A turn is CPU as well as a place in the database's queue: a batch is parsed, checked and
+//! redacted on the server's cores. So while other tenants are active (they hold or await a turn,
+//! or did within the last second), each tenant's share is divided between them: a flood then
+//! runs one batch at a time beside another tenant's, instead of filling every core.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+
+/// How long a tenant counts as active after it last entered or left.
+const ACTIVE_FOR: Duration = Duration::from_secs(1);
 
 pub struct FairGate {
     state: Mutex<State>,
@@ -22,11 +31,33 @@ struct State {
     queues: HashMap<String, VecDeque<oneshot::Sender<Turn>>>,
     /// Tenants with someone waiting, in the order they get the next turns.
     rotation: VecDeque<String>,
+    /// When each tenant last entered or left.
+    seen: HashMap<String, Instant>,
 }
 
 impl State {
     fn may_take(&self, tenant: &str) -> bool {
-        self.held.get(tenant).copied().unwrap_or(0) < self.share
+        self.held.get(tenant).copied().unwrap_or(0) < self.share_of(tenant)
+    }
+
+    /// The tenant's share: the whole share alone, divided by the number of active tenants
+    /// otherwise (at least one turn).
+    fn share_of(&self, tenant: &str) -> usize {
+        let now = Instant::now();
+        let others = self
+            .seen
+            .iter()
+            .filter(|(t, at)| t.as_str() != tenant && now.duration_since(**at) < ACTIVE_FOR)
+            .map(|(t, _)| t)
+            .chain(self.held.keys().filter(|t| t.as_str() != tenant && !self.seen.contains_key(*t)))
+            .count();
+        (self.share / (others + 1)).max(1)
+    }
+
+    fn touch(&mut self, tenant: &str) {
+        let now = Instant::now();
+        self.seen.retain(|_, at| now.duration_since(*at) < ACTIVE_FOR);
+        self.seen.insert(tenant.to_string(), now);
     }
 }
 
@@ -52,6 +83,7 @@ impl FairGate {
                 held: HashMap::new(),
                 queues: HashMap::new(),
                 rotation: VecDeque::new(),
+                seen: HashMap::new(),
             }),
         })
     }
@@ -60,6 +92,7 @@ impl FairGate {
     pub async fn enter(self: &Arc<Self>, tenant: &str) -> Turn {
         let rx = {
             let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            s.touch(tenant);
             // Straight through when a turn is free, the tenant is under its share and nobody
             // who could take that turn is waiting for it.
             let someone_first = s.rotation.iter().any(|t| s.may_take(t));
@@ -91,6 +124,7 @@ impl FairGate {
     /// tenants at their share.
     fn give_back(self: &Arc<Self>, tenant: &str) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.touch(tenant);
         if let Some(n) = s.held.get_mut(tenant) {
             *n -= 1;
             if *n == 0 {
@@ -207,8 +241,39 @@ mod tests {
         waiting.await.unwrap();
         drop(quiet);
         let all: Vec<Turn> =
-            vec![gate.enter("a").await, gate.enter("b").await, gate.enter("b").await, gate.enter("c").await];
+            vec![gate.enter("a").await, gate.enter("b").await, gate.enter("c").await, gate.enter("d").await];
         assert_eq!(all.len(), 4, "every turn came back");
+    }
+
+    /// While another tenant is active, a flood's share is divided: it runs one batch beside the
+    /// other's, not half the turns.
+    #[tokio::test]
+    async fn a_share_is_divided_between_active_tenants() {
+        let gate = FairGate::new(4);
+        let first = gate.enter("flood").await;
+        let quiet = gate.enter("quiet").await;
+        let second = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter("flood").await }
+        });
+        while gate.waiting() < 1 {
+            tokio::task::yield_now().await;
+        }
+        // Two turns are free, yet the flood waits: the quiet tenant is active.
+        assert_eq!(gate.waiting(), 1);
+        drop(quiet);
+        drop(first);
+        let second = second.await.unwrap();
+        // The quiet tenant still counts for a moment after it left: one batch at a time.
+        let third = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter("flood").await }
+        });
+        while gate.waiting() < 1 {
+            tokio::task::yield_now().await;
+        }
+        drop(second);
+        drop(third.await.unwrap());
     }
 
     /// A waiter that gives up does not take a turn with it.

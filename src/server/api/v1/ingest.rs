@@ -56,7 +56,7 @@ async fn run<E: Into<BatchError>>(
             ..ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "conflict-retry",
-                "Another call stored some of these ids at the same moment; nothing of this call was stored. Retry it.",
+                "Another call stored some of these ids at the same moment. Retry this call: items already stored are accepted again, none is stored twice.",
             )
         }),
         Err(BatchError::Store(e)) => Err(ApiError::store(e)),

@@ -30,45 +30,16 @@ impl RequestLogStore for This {
         })
         .await
         .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
-        let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
-        let inserted = super::insert_request_log_rows(&mut tx, &rows, " ON CONFLICT (id) DO NOTHING").await?;
+        // Written in slices, each its own transaction: SQLite has one writer, and a slice holds
+        // it for a few milliseconds where a whole batch of 1,000 would hold it for tens, so
+        // another organization's write waits behind a slice, not behind a flood's batches. Each
+        // item stands alone (ids are idempotent), so slices need not commit together.
         let mut conflicts = vec![];
-        if inserted as usize != rows.len() {
-            // Some ids were there already (a retry, or a reused id): compare what is stored.
-            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
-                std::collections::HashMap::new();
-            for chunk in ids.chunks(500) {
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
-                    "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
-                let found: Vec<(String, String, String, Option<String>)> =
-                    qb.build_query_as().fetch_all(&mut *tx).await?;
-                for (id, org, env, hash) in found {
-                    stored.insert(id, (org, env, hash));
-                }
-            }
-            for (i, r) in rows.iter().enumerate() {
-                let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
-                    // Another organization's (or environment's) id is answered as a new one
-                    // would be: a conflict would tell the sender that the id exists elsewhere.
-                    // It is not stored (ids are ULIDs: only a copied id collides).
-                    *org == r.organization_id
-                        && *env == r.environment
-                        && hash.as_ref() != r.content_hash.as_ref()
-                });
-                if conflict {
-                    conflicts.push(i);
-                }
+        for (n, slice) in rows.chunks(WRITE_SLICE).enumerate() {
+            for i in self.ingest_request_log_slice(slice).await? {
+                conflicts.push(n * WRITE_SLICE + i);
             }
         }
-        tx.commit().await?;
         Ok(conflicts)
     }
 
@@ -248,4 +219,54 @@ pub(super) async fn insert_request_logs(conn: &mut super::Conn, rows: &[RequestL
         })
         .collect();
     Ok(super::insert_request_log_rows(conn, &rows, "").await?)
+}
+
+/// Rows written per transaction at ingestion (see `ingest_request_logs`).
+const WRITE_SLICE: usize = 100;
+
+impl This {
+    /// One slice of an ingestion in one transaction; the indexes (within the slice) of rows whose
+    /// id is stored with other content.
+    async fn ingest_request_log_slice(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let inserted = super::insert_request_log_rows(&mut tx, rows, " ON CONFLICT (id) DO NOTHING").await?;
+        let mut conflicts = vec![];
+        if inserted as usize != rows.len() {
+            // Some ids were there already (a retry, or a reused id): compare what is stored.
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                let found: Vec<(String, String, String, Option<String>)> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                for (id, org, env, hash) in found {
+                    stored.insert(id, (org, env, hash));
+                }
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                    // Another organization's (or environment's) id is answered as a new one
+                    // would be: a conflict would tell the sender that the id exists elsewhere.
+                    // It is not stored (ids are ULIDs: only a copied id collides).
+                    *org == r.organization_id
+                        && *env == r.environment
+                        && hash.as_ref() != r.content_hash.as_ref()
+                });
+                if conflict {
+                    conflicts.push(i);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(conflicts)
+    }
 }
