@@ -72,10 +72,14 @@ pub struct Outcome {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestErrorItem {
-    /// A normalized error code (`invalid-params`, `rate-limited`, ...).
-    pub code: String,
+    /// A normalized error code (`invalid-params`, `rate-limited`, ...). Optional: without it,
+    /// Switchboard's classifier assigns one from `platform_error` (one of the two is required).
+    /// With it, the code is kept and the classifier's own reading is stored beside it.
+    #[serde(default)]
+    pub code: Option<String>,
     pub message: Option<String>,
-    /// The platform's raw error: a JSON value or text, stored as sent (after redaction).
+    /// The platform's raw error: a JSON value or text, stored as sent (after redaction), and
+    /// classified (the HTTP status read is the last failed upstream call's, else `status`).
     #[schema(value_type = Object, nullable)]
     #[serde(default)]
     pub platform_error: Option<Value>,
@@ -333,15 +337,23 @@ fn request_log_row(scope: &Scope, item: RequestLogItem, now: i64) -> Result<Requ
     let (error_code, error_message, platform_error, error_confidence) = match item.error {
         None => (None, None, None, None),
         Some(e) => {
-            if !ERROR_CODES.iter().any(|c| c.code == e.code) {
+            if let Some(code) = e.code.as_deref().filter(|c| !ERROR_CODES.iter().any(|s| s.code == *c)) {
                 return Err(bad(
                     "error.code",
                     format!(
-                        "unknown error code \u{201c}{}\u{201d}; use one of {}",
-                        e.code,
+                        "unknown error code \u{201c}{code}\u{201d}; use one of {}",
                         ERROR_CODES.iter().map(|c| c.code).collect::<Vec<_>>().join(", ")
                     ),
                 ));
+            }
+            if e.code.is_none() && matches!(e.platform_error, None | Some(Value::Null)) {
+                return Err(bad(
+                    "error",
+                    "give a code, or the platform_error for Switchboard to classify (or both)",
+                ));
+            }
+            if e.code.is_none() && e.confidence.is_some() {
+                return Err(bad("error.confidence", "is the confidence of a code: send it with error.code"));
             }
             if let Some(c) = &e.confidence {
                 if !["high", "medium", "low"].contains(&c.as_str()) {
@@ -354,7 +366,7 @@ fn request_log_row(scope: &Scope, item: RequestLogItem, now: i64) -> Result<Requ
                 Some(v) => Some(v.to_string()),
             };
             (
-                Some(e.code),
+                e.code,
                 capped("error.message", e.message, 4096)?,
                 capped("error.platform_error", raw, MAX_BODY_CHARS)?,
                 e.confidence,
@@ -437,6 +449,10 @@ fn request_log_row(scope: &Scope, item: RequestLogItem, now: i64) -> Result<Requ
         created_at,
         redacted_fields: "[]".into(),
         content_hash: None,
+        error_cause: None,
+        error_field: None,
+        error_rule: None,
+        classified_code: None,
     };
     Ok(row)
 }

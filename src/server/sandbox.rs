@@ -257,7 +257,25 @@ fn raw_auth_error(platform: &str) -> Value {
         "stripe" => {
             json!({"error": {"type": "invalid_request_error", "code": "api_key_expired", "message": "Expired API Key provided"}})
         }
-        _ => json!({"error": "unauthorized", "message": "The access token is no longer valid."}),
+        "netsuite" => {
+            json!({"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2", "title": "Unauthorized", "status": 401,
+            "o:errorDetails": [{"detail": "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.", "o:errorCode": "INVALID_LOGIN"}]})
+        }
+        "amazon_seller" => {
+            json!({"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.",
+            "details": "The access token you provided has expired."}]})
+        }
+        "woocommerce" => {
+            json!({"code": "woocommerce_rest_authentication_error", "message": "Consumer key is invalid.", "data": {"status": 401}})
+        }
+        "bigcommerce" => json!({"code": 401, "message": "Unauthorized"}),
+        "etsy" | "paypal" => {
+            json!({"error": "invalid_token", "error_description": "access token is expired"})
+        }
+        "square" => json!({"errors": [{"category": "AUTHENTICATION_ERROR", "code": "ACCESS_TOKEN_EXPIRED",
+            "detail": "The access token has expired."}]}),
+        // The platforms above cover the catalog; an unknown one answers as OAuth 2.0 does.
+        _ => json!({"error": "invalid_token", "error_description": "The access token expired"}),
     }
 }
 
@@ -396,6 +414,27 @@ pub fn retry_wait(settings: &SandboxSettings, seconds: u64) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    /// Every platform's revoked-credentials error, in its own documented format, is read as
+    /// `unauthorized` by the classifier the ingestion runs it through.
+    #[test]
+    fn each_platforms_auth_error_classifies_as_unauthorized() {
+        for p in crate::domain::PLATFORMS {
+            let raw = crate::classify::RawError {
+                platform: p.id.into(),
+                http_status: Some(401),
+                body: super::raw_auth_error(p.id).to_string(),
+                ..Default::default()
+            };
+            let c = crate::classify::classify(&raw);
+            assert_eq!(
+                (c.code, c.confidence),
+                ("unauthorized", crate::classify::Confidence::High),
+                "{}: {c:?}",
+                p.id
+            );
+        }
+    }
+
     use super::*;
     use crate::domain::platform;
 

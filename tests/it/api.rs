@@ -1002,3 +1002,58 @@ async fn the_sandbox_data_plane_runs_a_backfill_over_http() {
         );
     }
 }
+
+/// A failed request sent without a code takes the classifier's; one sent with a code keeps it,
+/// with the classifier's reading stored beside it; the read API returns both.
+#[tokio::test]
+async fn raw_platform_errors_are_classified_on_the_way_in() {
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let conns = db.store.list_connections(&k.scope, &Page::First, 200).await.unwrap();
+        let qbo =
+            conns.iter().find(|c| c.platform_id == "quickbooks_online").expect("a QuickBooks connection");
+        // QuickBooks' documented Fault for a name another customer already has.
+        let fault = r#"<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="ValidationFault"><Error code="6240" element="DisplayName"><Message>Duplicate Name Exists Error</Message><Detail>The name supplied already exists. : Another customer, vendor or employee is already using this name.</Detail></Error></Fault></IntuitResponse>"#;
+        let (a, b) = (new_req_id(), new_req_id());
+        let upstream = json!([{"method": "POST", "url": "https://quickbooks.api.intuit.com/v3/company/1/customer", "status": 400, "latency_ms": 90, "response": fault}]);
+        let batch = json!({"items": [
+            log_item(&a, json!({"connection_id": qbo.id, "upstream_calls": upstream, "error": {"platform_error": fault}})),
+            log_item(&b, json!({"connection_id": qbo.id, "error": {"code": "operation-denied", "platform_error": fault, "confidence": "high"}})),
+            log_item(&new_req_id(), json!({"connection_id": qbo.id, "error": {"message": "nothing to read"}})),
+            log_item(&new_req_id(), json!({"connection_id": qbo.id, "error": {"platform_error": fault, "confidence": "high"}})),
+        ]});
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/ingest/request-logs", Some(&k.ingest), Some(batch))).await;
+        assert_eq!(s, StatusCode::OK, "{}: {v}", db.name);
+        assert_eq!(v["accepted"], 2, "{v}");
+        let rejected: Vec<(u64, &str)> = v["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(rejected, vec![(2, "error"), (3, "error.confidence")], "{v}");
+
+        let (s, v) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{a}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let e = &v["error"];
+        assert_eq!(e["code"], "record-already-exists", "{}: {e}", db.name);
+        assert_eq!(e["confidence"], "high", "{e}");
+        assert_eq!(e["cause"], "duplicate_record", "{e}");
+        assert_eq!(e["field"], "DisplayName", "{e}");
+        assert_eq!(e["rule"], "quickbooks_online.fault.6240", "{e}");
+        assert_eq!(e["classified_code"], "record-already-exists", "{e}");
+
+        // Sent with a code: the code stays, the classifier's reading is beside it.
+        let (_, v) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{b}"), Some(&k.read), None)).await;
+        let e = &v["error"];
+        assert_eq!(
+            (e["code"].as_str(), e["classified_code"].as_str()),
+            (Some("operation-denied"), Some("record-already-exists")),
+            "{e}"
+        );
+    }
+}

@@ -513,6 +513,10 @@ async fn secrets_are_redacted_before_storage_whoever_writes() {
             created_at: now,
             redacted_fields: "[]".into(),
         content_hash: None,
+        error_cause: None,
+        error_field: None,
+        error_rule: None,
+        classified_code: None,
         };
         db.store.insert_request_logs(std::slice::from_ref(&row)).await.unwrap();
         let raw = helpers::raw_contents(&db).await;

@@ -122,6 +122,10 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
             created_at: now - 1_000,
             redacted_fields: "[]".into(),
             content_hash: None,
+            error_cause: None,
+            error_field: None,
+            error_rule: None,
+            classified_code: None,
         };
         db.store.insert_request_logs(std::slice::from_ref(&row)).await.unwrap();
         ids.push(row.id.clone());

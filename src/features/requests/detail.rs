@@ -28,6 +28,23 @@ pub struct ErrorBlock {
     pub platform_error: Option<String>,
     pub confidence: Option<String>,
     pub next_step: String,
+    /// What the classifier read in the raw error, when it read one.
+    pub diagnosis: Option<Diagnosis>,
+    /// The raw error cut where the diagnosed field is named, the named parts flagged, so the
+    /// page can mark them without any parsing in the browser.
+    pub platform_error_parts: Vec<(String, bool)>,
+}
+
+/// The classifier's reading of a raw platform error (`crate::classify`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub cause: String,
+    pub cause_label: String,
+    pub field: Option<String>,
+    pub rule: Option<String>,
+    /// The classifier's code, shown beside the stored code when they differ.
+    pub classified_code: Option<String>,
+    pub disagrees: bool,
 }
 
 /// One normalized field beside its platform source.
@@ -95,6 +112,42 @@ fn pretty(raw: &str) -> String {
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| raw.to_string())
+}
+
+/// `raw` cut around each whole-word mention of `field` (or of its last segment, for a path such
+/// as `line_items[0][price]`), the mentions flagged: the page marks them.
+#[cfg(feature = "ssr")]
+fn mark(raw: &str, field: &str) -> Vec<(String, bool)> {
+    let last = field
+        .rsplit(['.', '/', '['])
+        .find(|s| !s.trim_end_matches(']').is_empty())
+        .map(|s| s.trim_end_matches(']'));
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    for needle in std::iter::once(field).chain(last.filter(|l| *l != field)) {
+        if needle.len() < 2 {
+            continue;
+        }
+        let mut parts = Vec::new();
+        let mut at = 0;
+        let mut from = 0;
+        while let Some(i) = raw[from..].find(needle) {
+            let start = from + i;
+            let end = start + needle.len();
+            from = end;
+            if is_word(raw[..start].chars().next_back()) || is_word(raw[end..].chars().next()) {
+                continue;
+            }
+            parts.push((raw[at..start].to_string(), false));
+            parts.push((needle.to_string(), true));
+            at = end;
+        }
+        if !parts.is_empty() {
+            parts.push((raw[at..].to_string(), false));
+            parts.retain(|(s, _)| !s.is_empty());
+            return parts;
+        }
+    }
+    vec![(raw.to_string(), false)]
 }
 
 fn display(v: &Value) -> Option<String> {
@@ -184,13 +237,32 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
             response: pretty(c["response"].as_str().unwrap_or("")),
         })
         .collect();
+    // The classifier's reading guides the next step only where it agrees with the stored code;
+    // where it does not, the page shows both and the stored code's advice.
+    let agrees = row.classified_code.is_some() && row.classified_code == row.error_code;
+    let diagnosis = row.error_cause.as_deref().map(|cause| Diagnosis {
+        cause: cause.to_string(),
+        cause_label: crate::classify::Cause::parse(cause).map(|c| c.label()).unwrap_or(cause).to_string(),
+        field: row.error_field.clone(),
+        rule: row.error_rule.clone(),
+        classified_code: row.classified_code.clone(),
+        disagrees: !agrees,
+    });
+    let platform_error = row.platform_error.as_deref().map(pretty);
+    let platform_error_parts = match (&platform_error, row.error_field.as_deref()) {
+        (Some(raw), Some(field)) if agrees => mark(raw, field),
+        (Some(raw), _) => vec![(raw.clone(), false)],
+        _ => Vec::new(),
+    };
     let error = (row.status_code >= 400).then(|| ErrorBlock {
         status: row.status_code,
         code: row.error_code.clone(),
         title: row.error_code.as_deref().and_then(error_code).map(|e| e.title.to_string()),
         message: row.error_message.clone(),
-        platform_error: row.platform_error.as_deref().map(pretty),
+        platform_error,
         confidence: row.error_confidence.clone(),
+        diagnosis,
+        platform_error_parts,
         next_step: next_step(&Failure {
             status: row.status_code,
             code: row.error_code.as_deref(),
@@ -201,6 +273,8 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
             idempotency_key: row.idempotency_key.as_deref(),
             created_at: row.created_at,
             upstream_attempts: upstream_calls.len(),
+            cause: row.error_cause.as_deref().filter(|_| agrees),
+            field: row.error_field.as_deref().filter(|_| agrees),
         }),
     });
     let response_json = row.response_body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok());
@@ -441,6 +515,23 @@ fn ErrorSection(e: ErrorBlock) -> impl IntoView {
                 {e.confidence.clone().map(|c| view! { <span class="text-xs text-red-700">{format!("Mapping confidence: {c}")}</span> })}
             </div>
             {e.message.clone().map(|m| view! { <p class="mt-2 text-sm text-red-900">{m}</p> })}
+            {e.diagnosis.clone().map(|d| view! {
+                <dl class="mt-3 grid grid-cols-1 gap-x-6 gap-y-1 text-sm sm:grid-cols-2" data-testid="diagnosis">
+                    <div class="flex gap-2"><dt class="text-red-800">"Cause"</dt><dd class="font-medium text-red-900" data-testid="error-cause">{d.cause_label.clone()}</dd></div>
+                    {d.field.clone().map(|f| view! { <div class="flex gap-2"><dt class="text-red-800">"Field"</dt><dd class="font-mono text-red-900" data-testid="error-field">{f}</dd></div> })}
+                    {d.rule.clone().map(|r| view! { <div class="flex min-w-0 gap-2"><dt class="text-red-800">"Rule"</dt><dd class="break-all font-mono text-xs leading-5 text-red-900" data-testid="error-rule">{r}</dd></div> })}
+                </dl>
+                {(d.disagrees).then(|| view! {
+                    <p class="mt-2 rounded bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="classifier-disagrees">
+                        {format!(
+                            "The data plane sent {}; Switchboard's classifier reads this raw error as {} ({}). Check the raw error below.",
+                            e.code.clone().unwrap_or_else(|| "no code".into()),
+                            d.classified_code.clone().unwrap_or_else(|| "unknown-error".into()),
+                            d.cause_label.to_lowercase(),
+                        )}
+                    </p>
+                })}
+            })}
             <div class="mt-3 rounded-md bg-white p-3 ring-1 ring-red-100">
                 <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">"What to do next"</p>
                 <p class="mt-1 text-sm text-slate-900" data-testid="next-step">{e.next_step.clone()}</p>
@@ -448,7 +539,16 @@ fn ErrorSection(e: ErrorBlock) -> impl IntoView {
             {match e.platform_error.clone() {
                 Some(raw) => view! {
                     <p class="mt-3 text-xs font-semibold uppercase tracking-wide text-red-800">"Raw platform error"</p>
-                    <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="platform-error">{raw}</pre>
+                    <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="platform-error">
+                        {if e.platform_error_parts.is_empty() { vec![(raw, false)] } else { e.platform_error_parts.clone() }
+                            .into_iter()
+                            .map(|(text, named)| if named {
+                                view! { <mark class="rounded bg-amber-300 px-0.5 text-slate-900" data-testid="error-field-mark">{text}</mark> }.into_any()
+                            } else {
+                                view! { <span>{text}</span> }.into_any()
+                            })
+                            .collect_view()}
+                    </pre>
                 }.into_any(),
                 None => view! { <p class="mt-3 text-xs text-red-800">"The platform sent no error body for this failure."</p> }.into_any(),
             }}
@@ -556,4 +656,23 @@ fn health_line(h: &ConnectionHealth) -> String {
         None => "never synced".into(),
     });
     parts.join(" \u{b7} ")
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod mark_tests {
+    use super::mark;
+
+    #[test]
+    fn the_named_field_is_marked_where_it_stands_as_a_word() {
+        let parts = mark(
+            r#"<Error code="6240" element="DisplayName"><Message>DisplayName taken</Message>"#,
+            "DisplayName",
+        );
+        assert_eq!(parts.iter().filter(|(_, named)| *named).count(), 2);
+        assert_eq!(parts.iter().map(|(t, _)| t.as_str()).collect::<String>().len(), 77);
+        // A path is found by its last segment; a word inside another word is not marked.
+        let parts = mark(r#"{"param": "price", "message": "No such price; pricey"}"#, "line_items[0][price]");
+        assert_eq!(parts.iter().filter(|(_, named)| *named).count(), 2, "{parts:?}");
+        assert_eq!(mark("nothing here", "DocNumber"), vec![("nothing here".to_string(), false)]);
+    }
 }

@@ -13,6 +13,9 @@ pub struct Failure<'a> {
     pub idempotency_key: Option<&'a str>,
     pub created_at: i64,
     pub upstream_attempts: usize,
+    /// The classifier's cause (`missing_field`, `state_conflict`, ...) and the field it names.
+    pub cause: Option<&'a str>,
+    pub field: Option<&'a str>,
 }
 
 /// Seconds to wait, from "retry after N seconds" in the message or `retry_after` in the raw error.
@@ -50,6 +53,35 @@ pub fn next_step(f: &Failure) -> String {
     let platform = f.platform_name.unwrap_or("The platform");
     let connection =
         f.connection_name.map(|c| format!("\u{201c}{c}\u{201d}")).unwrap_or_else(|| "this connection".into());
+    // What the classifier found decides first where it names something a person can act on.
+    match f.cause {
+        Some("state_conflict") => {
+            return format!(
+                "{platform} refused the change because of the record's current state (a closed period, a paid, voided or archived record, or a concurrent edit): the raw error below gives {platform}'s reason. Check the record in {platform}; sending the same request again will fail the same way."
+            )
+        }
+        Some("plan_unavailable") => {
+            return format!(
+                "The {platform} account behind {connection} does not have the plan, subscription or feature this needs (or it is suspended). Ask the end customer to enable or upgrade it in {platform}; retrying will not help until then."
+            )
+        }
+        Some("payment_declined") => {
+            return format!(
+                "{platform} declined the payment (the card, bank or payer refused it). Ask the customer for another payment method; retrying the same payment will not succeed."
+            )
+        }
+        Some("malformed_request") => {
+            return format!(
+                "{platform} could not read the request the unified API built for it: this is not something the caller can fix. Send this request ID to support."
+            )
+        }
+        Some("permission_missing") => {
+            return format!(
+                "{platform} refused access: the connected account lacks a permission or scope this needs. Ask the end customer to grant it and reconnect {connection}."
+            )
+        }
+        _ => {}
+    }
     match (f.status, f.code) {
         (401, _) | (_, Some("unauthorized")) => format!(
             "The {platform} credentials of {connection} have expired or were revoked. Ask the end customer to reconnect {connection}; every request through it fails until they do."
@@ -81,8 +113,13 @@ pub fn next_step(f: &Failure) -> String {
         ),
         (400, Some(code)) => {
             let spec = error_code(code).map(|s| s.next_step).unwrap_or("Read the raw platform error below.");
-            match f.message.and_then(field_of) {
-                Some(field) => format!("Field {field}: {} {spec}", f.message.unwrap_or_default()),
+            // The field the normalized message names, else the one the classifier read in the
+            // platform's error (spelled as the platform spells it).
+            match f.message.and_then(field_of).or(f.field) {
+                Some(field) => match f.message {
+                    Some(m) => format!("Field {field}: {m} {spec}"),
+                    None => format!("Field {field} ({platform}): {spec}"),
+                },
                 None => spec.to_string(),
             }
         }
@@ -108,6 +145,8 @@ mod tests {
             idempotency_key: Some("idem_1"),
             created_at: 0,
             upstream_attempts: 3,
+            cause: None,
+            field: None,
         }
     }
 
@@ -120,5 +159,17 @@ mod tests {
         assert!(missing.starts_with("Field due_date:"), "{missing}");
         let outage = next_step(&failure(503, "platform-unavailable", "x"));
         assert!(outage.contains("idem_1") && outage.contains("3 upstream attempts"), "{outage}");
+        let closed =
+            next_step(&Failure { cause: Some("state_conflict"), ..failure(400, "operation-denied", "x") });
+        assert!(
+            closed.starts_with("Xero refused the change because of the record's current state"),
+            "{closed}"
+        );
+        let field = next_step(&Failure {
+            field: Some("DocNumber"),
+            message: None,
+            ..failure(400, "invalid-params", "")
+        });
+        assert!(field.starts_with("Field DocNumber (Xero):"), "{field}");
     }
 }

@@ -9,6 +9,21 @@ pub const MAX_LEASE_SECONDS: i64 = 600;
 
 /// `POST /api/v1/ingest/sync-runs/claim`: take queued runs (backfills, "sync now", the
 /// scheduler's) of the key's environment to execute.
+/// The error a failed run ended with. Sync errors have their own vocabulary
+/// (`platform-unavailable`, `not_supported`, ...), so the code is required and kept as sent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunErrorItem {
+    pub code: String,
+    pub message: Option<String>,
+    /// The platform's raw error: a JSON value or text, stored as sent (after redaction).
+    #[schema(value_type = Object, nullable)]
+    #[serde(default)]
+    pub platform_error: Option<Value>,
+    /// How sure the mapping from the raw error to `code` is: `high`, `medium` or `low`.
+    pub confidence: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
@@ -70,7 +85,7 @@ pub struct SyncRunItem {
     pub records_added: Option<i64>,
     pub records_updated: Option<i64>,
     pub records_deleted: Option<i64>,
-    pub error: Option<RequestErrorItem>,
+    pub error: Option<RunErrorItem>,
     /// `finished`: the platform refused the connection's credentials.
     pub needs_reauth: Option<bool>,
     /// The platform calls the run made, for the run's page (JSON array, at most 256 KB).
@@ -163,7 +178,7 @@ impl SyncRunItem {
             records_added: Some(r.records_added),
             records_updated: Some(r.records_updated),
             records_deleted: Some(r.records_deleted),
-            error: r.error_code.as_ref().map(|code| RequestErrorItem {
+            error: r.error_code.as_ref().map(|code| RunErrorItem {
                 code: code.clone(),
                 message: r.error_message.clone(),
                 // Sent as JSON when it is JSON, so the console can show it structured.

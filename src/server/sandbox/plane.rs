@@ -227,8 +227,10 @@ impl Client {
         match outcome {
             super::Outcome::Failed { needs_reauth: true, platform_error, .. } => item(
                 401,
-                json!({"code": "unauthorized", "message": "The connection's credentials were revoked on the platform.",
-                       "platform_error": platform_error, "confidence": "high"}),
+                // No code: Switchboard's classifier reads the platform's own error, as it does for
+                // any data plane that leaves the mapping to it.
+                json!({"message": "The connection's credentials were revoked on the platform.",
+                       "platform_error": platform_error}),
                 json!({"error": {"code": "unauthorized"}}),
             ),
             _ => item(200, Value::Null, json!({"data": [], "next_cursor": null})),

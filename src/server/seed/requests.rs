@@ -157,6 +157,10 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
             source_ip: Some(env.ips[rng.gen_range(0..env.ips.len())].clone()), created_at: t,
             redacted_fields: "[]".into(),
         content_hash: None,
+        error_cause: None,
+        error_field: None,
+        error_rule: None,
+        classified_code: None,
         };
     };
     let platform = conn.platform;
@@ -182,12 +186,16 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
     };
     let idempotency_key = (ep.write && rng.gen_bool(0.8)).then(|| format!("idem_{:016x}", rng.gen::<u64>()));
     let field = normalized_fields(ep.object)[rng.gen_range(1..normalized_fields(ep.object).len())];
-    let (message, raw) = match code {
-        Some(c) => {
+    // A documented error of this platform for the intended failure when the corpus has one
+    // (the classifier then reads it as that code), else a synthetic one.
+    let template = code.and_then(|c| template(platform.id, c, rng));
+    let (message, raw) = match (code, &template) {
+        (Some(_), Some((body, _))) => (None, Some(body.clone())),
+        (Some(c), None) => {
             let (m, r) = platform_error(platform, c, field, rng);
             (Some(m), r)
         }
-        None => (None, None),
+        (None, _) => (None, None),
     };
     let latency = match status {
         503 => rng.gen_range(20_000..30_500),
@@ -264,6 +272,11 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
         } else {
             429
         };
+        // The template's own status, as the platform answered it.
+        let st = match &template {
+            Some((_, s)) if last && *s >= 400 => *s as i64,
+            _ => st,
+        };
         upstream.push(json!({
             "method": if ep.method == "PATCH" && platform.id == "quickbooks_online" { "POST" } else { ep.method },
             "url": format!("https://{host}{}", upstream_path(platform.id, ep.object, &ep.path)),
@@ -275,7 +288,7 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
     if status == 409 {
         upstream.clear();
     }
-    RequestLogRow {
+    let mut row = RequestLogRow {
         id: id.clone(),
         organization_id: env.organization_id.clone(),
         environment: env.environment.as_str().into(),
@@ -290,7 +303,7 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
         latency_ms: latency,
         error_code: code.map(str::to_string),
         error_message: message,
-        platform_error: raw,
+        platform_error: raw.clone(),
         error_confidence: code.map(|c| {
             match c {
                 "unknown-error" => "low",
@@ -318,6 +331,78 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
         created_at: t,
         redacted_fields: "[]".into(),
         content_hash: None,
+        error_cause: None,
+        error_field: None,
+        error_rule: None,
+        classified_code: None,
+    };
+    if row.platform_error.is_some() {
+        // The classifier assigns the code, as ingestion does for a data plane that leaves the
+        // mapping to it; the normalized message and the response follow from its reading.
+        row.error_code = None;
+        row.error_confidence = None;
+        row.classify();
+        let code = row.error_code.clone().unwrap_or_else(|| "unknown-error".into());
+        // The unified API answers with the status of the code it returned.
+        if let Some(spec) = ERROR_CODES.iter().find(|e| e.code == code) {
+            if i64::from(spec.status) != row.status_code {
+                row.status_code = i64::from(spec.status);
+                row.status_class = row.status_code / 100;
+            }
+        }
+        let field = row.error_field.clone().unwrap_or_else(|| field.to_string());
+        let retry_after = raw
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<Value>(r).ok())
+            .and_then(|v| v["retry_after"].as_i64());
+        row.error_message = Some(normalized_message(platform, &code, &field, retry_after));
+        row.response_body = Some(
+            json!({"error": {"code": code, "message": row.error_message, "platform_error": raw.as_ref().and_then(|r| serde_json::from_str::<Value>(r).ok()), "request_id": id}})
+                .to_string(),
+        );
+    }
+    row
+}
+
+/// The documented errors of the classifier's corpus, per platform and code, that the
+/// classifier reads as their label: the demo's raw errors, in each platform's real format.
+fn template(platform: &str, code: &str, rng: &mut SmallRng) -> Option<(String, u16)> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TEMPLATES: OnceLock<HashMap<(String, String), Vec<(String, u16)>>> = OnceLock::new();
+    let all = TEMPLATES.get_or_init(|| {
+        let mut m: HashMap<(String, String), Vec<(String, u16)>> = HashMap::new();
+        for e in crate::classify::accuracy::corpus().unwrap_or_default() {
+            let status = e.http_status.unwrap_or(400);
+            if e.body.trim().is_empty() || crate::classify::classify(&e.raw()).code != e.label.code {
+                continue;
+            }
+            m.entry((e.platform.clone(), e.label.code.clone())).or_default().push((e.body.clone(), status));
+        }
+        m
+    });
+    let list = all.get(&(platform.to_string(), code.to_string()))?;
+    Some(list[rng.gen_range(0..list.len())].clone())
+}
+
+/// The unified API's message for a normalized code, naming the field when there is one.
+fn normalized_message(platform: &PlatformSpec, code: &str, field: &str, retry_after: Option<i64>) -> String {
+    let spec_title = ERROR_CODES.iter().find(|e| e.code == code).map(|e| e.title).unwrap_or("Error");
+    match code {
+        "missing-params" => format!("The field {field} is required by {}.", platform.name),
+        "invalid-params" => format!("The value of {field} is not valid for {}.", platform.name),
+        "record-already-exists" => format!("A record with this {field} already exists in {}.", platform.name),
+        "rate-limited" => match retry_after {
+            Some(s) => format!("{} rate limit reached; retry after {s} seconds.", platform.name),
+            None => format!(
+                "{} rate limit reached; retry after the time in its Retry-After header.",
+                platform.name
+            ),
+        },
+        "unauthorized" => {
+            format!("The {} connection's credentials have expired or were revoked.", platform.name)
+        }
+        _ => format!("{spec_title} ({}).", platform.name),
     }
 }
 
@@ -432,21 +517,9 @@ pub(super) fn platform_error(
     rng: &mut SmallRng,
 ) -> (String, Option<String>) {
     let src = source_field(platform.id, field).unwrap_or_else(|| field.to_string());
-    let spec_title = ERROR_CODES.iter().find(|e| e.code == code).map(|e| e.title).unwrap_or("Error");
     // One wait, so the normalized message and the raw error agree.
     let retry_after: i64 = rng.gen_range(10..60);
-    let message = match code {
-        "missing-params" => format!("The field {field} is required by {}.", platform.name),
-        "invalid-params" => format!("The value of {field} is not valid for {}.", platform.name),
-        "record-already-exists" => format!("A record with this {field} already exists in {}.", platform.name),
-        "rate-limited" => {
-            format!("{} rate limit reached; retry after {retry_after} seconds.", platform.name)
-        }
-        "unauthorized" => {
-            format!("The {} connection's credentials have expired or were revoked.", platform.name)
-        }
-        _ => format!("{spec_title} ({}).", platform.name),
-    };
+    let message = normalized_message(platform, code, field, Some(retry_after));
     let raw = match (platform.id, code) {
         ("quickbooks_online", "rate-limited") => {
             json!({"Fault": {"Error": [{"Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429", "code": "3001"}], "type": "SERVICE"}})

@@ -49,11 +49,12 @@ pub(crate) async fn insert_request_log_rows(
          api_key_prefix, method, path, query, status_code, status_class, latency_ms, error_code, \
          error_message, platform_error, error_confidence, request_headers, request_body, \
          response_body, response_truncated, upstream_calls, idempotency_key, user_agent, source_ip, \
-         created_at, redacted_fields, content_hash) \
+         created_at, redacted_fields, content_hash, error_cause, error_field, error_rule, classified_code) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[], $12::int8[], $13::text[], \
          $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bool[], \
-         $21::text[], $22::text[], $23::text[], $24::text[], $25::int8[], $26::text[], $27::text[]){suffix}"
+         $21::text[], $22::text[], $23::text[], $24::text[], $25::int8[], $26::text[], $27::text[], \
+         $28::text[], $29::text[], $30::text[], $31::text[]){suffix}"
     );
     let result = sqlx::query(&sql)
         .bind(text(|r| &r.id))
@@ -83,6 +84,10 @@ pub(crate) async fn insert_request_log_rows(
         .bind(int(|r| r.created_at))
         .bind(text(|r| &r.redacted_fields))
         .bind(opt(|r| r.content_hash.as_deref()))
+        .bind(opt(|r| r.error_cause.as_deref()))
+        .bind(opt(|r| r.error_field.as_deref()))
+        .bind(opt(|r| r.error_rule.as_deref()))
+        .bind(opt(|r| r.classified_code.as_deref()))
         .execute(&mut *conn)
         .await?;
     Ok(result.rows_affected())

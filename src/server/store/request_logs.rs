@@ -37,6 +37,15 @@ pub struct RequestLogRow {
     /// rows the seed and the built-in data plane write).
     #[sqlx(default)]
     pub content_hash: Option<String>,
+    /// The classifier's conclusion on `platform_error` (set by the store, see `classify`).
+    #[sqlx(default)]
+    pub error_cause: Option<String>,
+    #[sqlx(default)]
+    pub error_field: Option<String>,
+    #[sqlx(default)]
+    pub error_rule: Option<String>,
+    #[sqlx(default)]
+    pub classified_code: Option<String>,
 }
 
 impl RequestLogRow {
@@ -83,6 +92,38 @@ impl RequestLogRow {
             h.update(n.to_le_bytes());
         }
         hex::encode(h.finalize())
+    }
+
+    /// Classifies the raw platform error (`crate::classify`) of a failed request. The store
+    /// calls this on every insert path, after redaction, so no writer stores an error
+    /// unexamined: a row sent without a code takes the classifier's code and confidence; one
+    /// sent with a code keeps it, and the classifier's own code is kept beside it.
+    pub fn classify(&mut self) {
+        if self.status_code < 400 {
+            return;
+        }
+        let Some(body) = self.platform_error.clone() else { return };
+        // The platform's own answer: the last upstream call that failed, else the request's.
+        let upstream_status = serde_json::from_str::<Vec<serde_json::Value>>(&self.upstream_calls)
+            .ok()
+            .and_then(|calls| calls.iter().rev().find_map(|c| c["status"].as_u64().filter(|s| *s >= 400)));
+        let raw = crate::classify::RawError {
+            platform: self.platform_id.clone().unwrap_or_default(),
+            http_status: Some(upstream_status.unwrap_or(self.status_code as u64) as u16),
+            headers: Vec::new(),
+            body,
+            method: Some(self.method.clone()),
+            path: Some(self.path.clone()),
+        };
+        let c = crate::classify::classify(&raw);
+        if self.error_code.is_none() {
+            self.error_code = Some(c.code.to_string());
+            self.error_confidence = Some(c.confidence.as_str().to_string());
+        }
+        self.error_cause = Some(c.cause.as_str().to_string());
+        self.error_field = c.field.map(|f| f.chars().take(200).collect());
+        self.error_rule = Some(c.rule);
+        self.classified_code = Some(c.code.to_string());
     }
 
     /// Replaces every secret in the row before it is stored (`server::redact`). The store calls

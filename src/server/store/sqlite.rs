@@ -96,7 +96,11 @@ pub(crate) async fn insert_request_log_rows(
             source_ip,
             created_at,
             redacted_fields,
-            content_hash
+            content_hash,
+            error_cause,
+            error_field,
+            error_rule,
+            classified_code
         ],
         rows,
         suffix,
@@ -127,7 +131,11 @@ pub(crate) async fn insert_request_log_rows(
                 .push_bind(&r.source_ip)
                 .push_bind(r.created_at)
                 .push_bind(&r.redacted_fields)
-                .push_bind(&r.content_hash);
+                .push_bind(&r.content_hash)
+                .push_bind(&r.error_cause)
+                .push_bind(&r.error_field)
+                .push_bind(&r.error_rule)
+                .push_bind(&r.classified_code);
         }
     ))
 }

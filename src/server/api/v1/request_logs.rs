@@ -50,6 +50,15 @@ pub struct RequestLogError {
     pub platform_error: Value,
     /// How sure the mapping from the raw error to `code` is.
     pub confidence: Option<String>,
+    /// What Switchboard's classifier read in `platform_error`: the cause (`missing_field`,
+    /// `state_conflict`, ...), null when there was no raw error to read.
+    pub cause: Option<String>,
+    /// The field the raw error names, spelled as the platform spells it.
+    pub field: Option<String>,
+    /// The classifier rule that decided, such as `quickbooks_online.fault.6240`.
+    pub rule: Option<String>,
+    /// The classifier's code; differs from `code` when the data plane sent its own.
+    pub classified_code: Option<String>,
 }
 
 /// One request with everything the data plane recorded (secrets redacted).
@@ -151,6 +160,10 @@ pub async fn get_request_log(
             message: r.error_message.clone(),
             platform_error: r.platform_error.as_deref().map(json_or_text).unwrap_or(Value::Null),
             confidence: r.error_confidence.clone(),
+            cause: r.error_cause.clone(),
+            field: r.error_field.clone(),
+            rule: r.error_rule.clone(),
+            classified_code: r.classified_code.clone(),
         }),
         request_headers: serde_json::from_str(&r.request_headers)
             .unwrap_or_else(|_| Value::Object(Default::default())),

@@ -24,7 +24,10 @@ impl RequestLogStore for This {
             let mut rows = rows;
             for r in &mut rows {
                 r.redact();
+                // The hash is of what was sent: the classification is derived, and a rule that
+                // changes between two deliveries must not turn a retry into a conflict.
                 r.content_hash = Some(r.content_digest());
+                r.classify();
             }
             rows
         })
@@ -98,7 +101,8 @@ impl RequestLogStore for This {
         "SELECT id, organization_id, environment, connection_id, platform_id, api_key_prefix, method, path, \
                 query, status_code, status_class, latency_ms, error_code, error_message, platform_error, \
                 error_confidence, request_headers, request_body, response_body, response_truncated, \
-                upstream_calls, idempotency_key, user_agent, source_ip, created_at, redacted_fields \
+                upstream_calls, idempotency_key, user_agent, source_ip, created_at, redacted_fields, \
+                error_cause, error_field, error_rule, classified_code \
          FROM request_logs WHERE id = $1 AND organization_id = $2 AND environment = $3",
     )
     .bind(id)
@@ -215,6 +219,7 @@ pub(super) async fn insert_request_logs(conn: &mut super::Conn, rows: &[RequestL
         .cloned()
         .map(|mut r| {
             r.redact();
+            r.classify();
             r
         })
         .collect();
