@@ -11,6 +11,8 @@
 #   webhooks     [DELIVERIES=20000] [LOG_ROWS=1000000] [RUNS=200]
 #   redaction    [MEGABYTES=5] [RUNS=3]                (no database: crafted batches against
 #                                                      ordinary request logs, cost per byte)
+#   classify     [ROUNDS=200]                          (no database: classifications per second
+#                                                      on one core, accuracy on the corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-request-logs}
@@ -34,8 +36,13 @@ case "$which" in
     source scripts/leptos-env.sh
     cargo build --release --features ssr --bin switchboard
     exec target/release/switchboard bench-redaction --megabytes "${1:-5}" --runs "${2:-3}" ;;
+  classify)
+    source scripts/bootstrap.sh
+    source scripts/leptos-env.sh
+    cargo build --release --features ssr --bin switchboard
+    exec target/release/switchboard bench-classify --rounds "${1:-200}" ;;
   *)
-    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks or redaction." >&2
+    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks, redaction or classify." >&2
     exit 2 ;;
 esac
 if $fresh; then

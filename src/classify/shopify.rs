@@ -37,6 +37,13 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
                 // The query costs more than any bucket holds: neither a throttle (waiting never
                 // helps) nor a fault of the data. Said plainly rather than guessed.
                 Some("MAX_COST_EXCEEDED") => Some(Cause::Unknown),
+                // GraphQL's own validation of the query the unified API built.
+                Some(
+                    "undefinedField"
+                    | "argumentLiteralsIncompatible"
+                    | "parseError"
+                    | "missingRequiredArguments",
+                ) => Some(Cause::MalformedRequest),
                 None if message == "Throttled" => Some(Cause::RateLimited),
                 _ => None,
             };

@@ -80,6 +80,9 @@ fn by_code(code: &str, status: u16, message: &str) -> Option<Cause> {
         | "registration-error-username-exists" => Cause::DuplicateRecord,
         "rest_no_route" => Cause::NotFound,
         "woocommerce_rest_already_trashed" | "rest_already_trashed" => Cause::StateConflict,
+        // The "locations not covered by your other zones" zone cannot be changed (403).
+        "woocommerce_rest_shipping_zone_invalid_zone"
+        | "woocommerce_rest_shipping_zone_locations_invalid_zone" => Cause::StateConflict,
         "woocommerce_api_disabled" => Cause::PlanUnavailable,
         "internal_server_error" | "wp_die" => Cause::PlatformOutage,
         _ if code.starts_with("woocommerce_rest_cannot_")

@@ -37,5 +37,13 @@ pub fn run(rounds: usize) {
     );
     println!();
     let report = Report::of(&accuracy::run(corpus));
+    println!("Corpus (the rules were written against it):\n");
     println!("{}", report.markdown());
+    match accuracy::holdout() {
+        Ok(h) => {
+            println!("Held out (collected after the rules, never used to change them):\n");
+            println!("{}", Report::of(&accuracy::run(h)).markdown());
+        }
+        Err(e) => eprintln!("the held-out set does not read: {e}"),
+    }
 }
