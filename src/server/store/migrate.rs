@@ -42,6 +42,11 @@ pub const SQLITE: &[Migration] = &[
         name: "hardening",
         sql: include_str!("../../../migrations/sqlite/0008_hardening.sql"),
     },
+    Migration {
+        version: 9,
+        name: "classification",
+        sql: include_str!("../../../migrations/sqlite/0009_classification.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -76,6 +81,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 8,
         name: "hardening",
         sql: include_str!("../../../migrations/postgres/0008_hardening.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "classification",
+        sql: include_str!("../../../migrations/postgres/0009_classification.sql"),
     },
 ];
 
