@@ -13,12 +13,7 @@ use super::{Cause, Confidence, Ctx, Stated, Verdict};
 pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     let v = ctx.doc.json()?;
     if let Some(err) = key(v, "error").and_then(Value::as_str) {
-        let cause = match err {
-            "invalid_grant" | "invalid_client" | "invalid_token" => Cause::CredentialsInvalid,
-            "unsupported_grant_type" | "invalid_request" => Cause::MalformedRequest,
-            "unauthorized_client" | "invalid_scope" | "access_denied" => Cause::PermissionMissing,
-            _ => return None,
-        };
+        let cause = super::general::oauth(err)?;
         return Some(
             Verdict::new(cause, Confidence::High, format!("amazon_seller.lwa.{err}"))
                 .evidence(format!("error = {err}")),

@@ -25,15 +25,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     }
     let error = key_text(v, "error")?;
     let description = key_text(v, "error_description");
-    let oauth = match error.as_str() {
-        "invalid_token" | "invalid_grant" | "invalid_client" | "unauthorized_client" => {
-            Some(Cause::CredentialsInvalid)
-        }
-        "insufficient_scope" => Some(Cause::PermissionMissing),
-        "invalid_request" | "unsupported_grant_type" => Some(Cause::MalformedRequest),
-        _ => None,
-    };
-    if let Some(cause) = oauth {
+    if let Some(cause) = super::general::oauth(&error) {
         return Some(
             Verdict::new(cause, Confidence::High, format!("etsy.oauth.{error}"))
                 .evidence(format!("error = {error}")),

@@ -111,11 +111,12 @@ fn by_errno(errno: &str, status: u16) -> Option<Cause> {
 }
 
 fn by_auth_code(code: &str) -> Option<Cause> {
+    if let Some(cause) = super::general::oauth(code) {
+        return Some(cause);
+    }
     Some(match code {
-        "unauthenticated" | "invalid_token" | "invalid_grant" | "invalid_client" | "unauthorized" => {
-            Cause::CredentialsInvalid
-        }
-        "forbidden" | "insufficient_scope" => Cause::PermissionMissing,
+        "unauthenticated" | "unauthorized" => Cause::CredentialsInvalid,
+        "forbidden" => Cause::PermissionMissing,
         "not_found" => Cause::NotFound,
         "invalid_cc_type" => Cause::InvalidValue,
         // invalid_resource: "Validation failed: ..." says which.

@@ -97,6 +97,19 @@ pub(crate) fn status(ctx: &Ctx) -> Verdict {
     }
 }
 
+/// The error codes of OAuth 2.0 (RFC 6749 for token endpoints, RFC 6750 for bearer tokens),
+/// which most of these platforms answer `{"error": "invalid_grant", ...}` with.
+pub(crate) fn oauth(code: &str) -> Option<Cause> {
+    Some(match code {
+        "invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_token" => {
+            Cause::CredentialsInvalid
+        }
+        "invalid_scope" | "insufficient_scope" | "access_denied" => Cause::PermissionMissing,
+        "invalid_request" | "unsupported_grant_type" | "unsupported_response_type" => Cause::MalformedRequest,
+        _ => return None,
+    })
+}
+
 /// Whether the HTTP status is one a platform answers this cause with.
 pub(crate) fn status_agrees(status: u16, cause: Cause) -> bool {
     match cause {

@@ -14,7 +14,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
             messages: key_text(v, "error_description").into_iter().collect(),
             field: None,
         };
-        return stated.decide(ctx, "paypal", "oauth", oauth);
+        return stated.decide(ctx, "paypal", "oauth", super::general::oauth);
     }
     let name = key_text(v, "name")?;
     let detail = key(v, "details").and_then(|d| d.as_array()).and_then(|a| a.first());
@@ -52,17 +52,6 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
 /// PayPal names fields as JSON pointers: `/purchase_units/@reference_id=='default'/amount/value`.
 fn last_segment(f: &str) -> &str {
     f.rsplit('/').find(|s| !s.is_empty()).unwrap_or(f)
-}
-
-fn oauth(code: &str) -> Option<Cause> {
-    Some(match code {
-        "invalid_token" | "invalid_client" | "invalid_grant" | "unauthorized_client" => {
-            Cause::CredentialsInvalid
-        }
-        "insufficient_scope" | "access_denied" => Cause::PermissionMissing,
-        "invalid_request" | "unsupported_grant_type" => Cause::MalformedRequest,
-        _ => return None,
-    })
 }
 
 fn by_name(name: &str) -> Option<Cause> {

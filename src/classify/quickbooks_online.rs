@@ -76,12 +76,11 @@ fn code_in_message(m: &str) -> Option<String> {
 /// Intuit's documented codes (the error-code reference and "handling common errors").
 fn by_code(code: &str, fault_type: Option<&str>, words: &str) -> Option<Cause> {
     let code = code.trim_start_matches('0');
+    // The OAuth 2.0 token endpoint.
+    if let Some(cause) = super::general::oauth(code) {
+        return Some(cause);
+    }
     Some(match code {
-        // OAuth 2.0 token endpoint.
-        "invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_token" => {
-            Cause::CredentialsInvalid
-        }
-        "invalid_request" | "unsupported_grant_type" => Cause::MalformedRequest,
         "100" | "3200" => Cause::CredentialsInvalid,
         "120" | "3100" => Cause::PermissionMissing,
         "3001" => Cause::RateLimited,

@@ -68,14 +68,7 @@ fn by_errorno(no: &str, words: &str, status: u16) -> Option<Cause> {
 fn rest(ctx: &Ctx, v: &Value) -> Option<Verdict> {
     let status = ctx.status();
     if let Some(err) = key(v, "error").and_then(Value::as_str) {
-        let cause = match err {
-            "invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_token" => {
-                Cause::CredentialsInvalid
-            }
-            "invalid_request" | "unsupported_grant_type" => Cause::MalformedRequest,
-            "invalid_scope" | "access_denied" => Cause::PermissionMissing,
-            _ => return None,
-        };
+        let cause = super::general::oauth(err)?;
         return Some(
             Verdict::new(cause, Confidence::High, format!("sage_intacct.oauth.{err}"))
                 .evidence(format!("error = {err}")),

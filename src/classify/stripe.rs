@@ -15,7 +15,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
             messages: key_text(ctx.doc.json()?, "error_description").into_iter().collect(),
             field: None,
         };
-        return stated.decide(ctx, "stripe", "oauth", oauth);
+        return stated.decide(ctx, "stripe", "oauth", super::general::oauth);
     }
     let typ = key_text(err, "type").unwrap_or_default();
     let stated = Stated {
@@ -77,17 +77,6 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
         );
     }
     stated.decide(ctx, "stripe", "error", |_| None)
-}
-
-fn oauth(code: &str) -> Option<Cause> {
-    Some(match code {
-        "invalid_grant" | "invalid_client" | "invalid_token" | "unauthorized_client" => {
-            Cause::CredentialsInvalid
-        }
-        "invalid_scope" | "access_denied" => Cause::PermissionMissing,
-        "invalid_request" | "unsupported_grant_type" | "unsupported_response_type" => Cause::MalformedRequest,
-        _ => return None,
-    })
 }
 
 /// Stripe's documented error codes (https://docs.stripe.com/error-codes).

@@ -64,14 +64,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
 fn problem(ctx: &Ctx) -> Option<Verdict> {
     let v = ctx.doc.json()?;
     if let Some(err) = key(v, "error").and_then(Value::as_str) {
-        let cause = match err {
-            "invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_token" => {
-                Cause::CredentialsInvalid
-            }
-            "invalid_scope" | "access_denied" | "insufficient_scope" => Cause::PermissionMissing,
-            "invalid_request" | "unsupported_grant_type" => Cause::MalformedRequest,
-            _ => return None,
-        };
+        let cause = super::general::oauth(err)?;
         return Some(
             Verdict::new(cause, Confidence::High, format!("xero.identity.{err}"))
                 .evidence(format!("error = {err}")),
