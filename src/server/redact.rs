@@ -803,7 +803,13 @@ pub fn text(raw: &str, path: &str, r: &mut Redactions) -> String {
                 }
                 continue;
             }
-            if is_secret_param(word) {
+            // `code` and `key` are secrets as URL parameters (an OAuth authorization code, an
+            // API key) but in prose and markup they are mostly an error's code
+            // (`<Error code="6240">`, "errorCode=003200") or a field's name: only a `?code=` or
+            // `&key=` of a query string is taken as one here.
+            let url_param = start > 0 && matches!(bytes[start - 1], b'?' | b'&');
+            let plain_word = matches!(lower.as_str(), "code" | "key");
+            if is_secret_param(word) && (!plain_word || url_param) {
                 // Optional closing quote, spaces, then ':' or '=', spaces, optional opening quote.
                 let mut j = i;
                 if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
@@ -1197,6 +1203,19 @@ mod tests {
         assert!(calls.contains("3600"));
         assert!(paths.iter().any(|p| p == "upstream_calls[0].url.client_secret"), "{paths:?}");
         assert!(paths.iter().any(|p| p == "upstream_calls[0].response.access_token"), "{paths:?}");
+    }
+
+    /// An error's code survives (`code="6240"`, "errorCode=003200"): the classifier and the
+    /// reader need it; an authorization code in a query string does not.
+    #[test]
+    fn error_codes_are_not_secrets_but_authorization_codes_are() {
+        let fault = r#"<Fault type="ValidationFault"><Error code="6240" element="DisplayName"><Message>message=AuthenticationFailed; errorCode=003200</Message></Error></Fault>"#;
+        let (s, paths) = one(|r| body(fault, "b", r));
+        assert_eq!(s, fault, "{paths:?}");
+        let (s, _) = one(|r| {
+            text("redirected to https://app.test/cb?state=1&code=oauth_code_123 then code=6240", "m", r)
+        });
+        assert!(!s.contains("oauth_code_123") && s.contains("code=6240"), "{s}");
     }
 
     #[test]
