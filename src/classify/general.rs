@@ -675,7 +675,7 @@ fn identifier(s: &str) -> Option<String> {
     let word = s[..end].trim_end_matches(['.', ':', '-', '/']);
     // A quoted token must be closed right after it (so 'the value' is not read as "the").
     if let Some(c) = close {
-        if !s[end..].starts_with(c) && !(c == ']' && s[..end].ends_with(']')) {
+        if !(s[end..].starts_with(c) || c == ']' && s[..end].ends_with(']')) {
             return None;
         }
     }

@@ -81,7 +81,7 @@ pub(super) fn classify(ctx: &Ctx) -> Option<Verdict> {
     let errors = v.and_then(|v| key(v, "errors").or_else(|| key(v, "error")))?;
     // `{"errors": {"email": ["has already been taken"]}}` names its field by key; `base` is the
     // record as a whole.
-    let field = errors.as_object().and_then(|m| innermost_field(m));
+    let field = errors.as_object().and_then(innermost_field);
     let record_rule = errors.as_object().is_some_and(|m| m.contains_key("base"));
     let stated = Stated { code_at: "errors", code: None, messages: ctx.doc.messages(), field };
     stated.decide(ctx, "shopify", "rest", |_| None).or_else(|| {

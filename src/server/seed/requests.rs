@@ -369,9 +369,11 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
 fn template(platform: &str, code: &str, rng: &mut SmallRng) -> Option<(String, u16)> {
     use std::collections::HashMap;
     use std::sync::OnceLock;
-    static TEMPLATES: OnceLock<HashMap<(String, String), Vec<(String, u16)>>> = OnceLock::new();
+    /// (platform, code) -> the bodies and statuses of its documented errors.
+    type Templates = HashMap<(String, String), Vec<(String, u16)>>;
+    static TEMPLATES: OnceLock<Templates> = OnceLock::new();
     let all = TEMPLATES.get_or_init(|| {
-        let mut m: HashMap<(String, String), Vec<(String, u16)>> = HashMap::new();
+        let mut m = Templates::new();
         for e in crate::classify::accuracy::corpus().unwrap_or_default() {
             let status = e.http_status.unwrap_or(400);
             if e.body.trim().is_empty() || crate::classify::classify(&e.raw()).code != e.label.code {
