@@ -41,7 +41,7 @@ pub fn run(rounds: usize) {
     println!("{}", report.markdown());
     match accuracy::holdout() {
         Ok(h) => {
-            println!("Held out (collected after the rules, never used to change them):\n");
+            println!("Held out (collected after the rules by someone who had not read them):\n");
             println!("{}", Report::of(&accuracy::run(h)).markdown());
         }
         Err(e) => eprintln!("the held-out set does not read: {e}"),
