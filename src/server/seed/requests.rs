@@ -350,12 +350,14 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
                 row.status_class = row.status_code / 100;
             }
         }
-        let field = row.error_field.clone().unwrap_or_else(|| field.to_string());
+        // Only the field the raw error names: a normalized field it does not mention would make
+        // the message contradict the raw error shown below it.
+        let field = row.error_field.clone();
         let retry_after = raw
             .as_deref()
             .and_then(|r| serde_json::from_str::<Value>(r).ok())
             .and_then(|v| v["retry_after"].as_i64());
-        row.error_message = Some(normalized_message(platform, &code, &field, retry_after));
+        row.error_message = Some(normalized_message(platform, &code, field.as_deref(), retry_after));
         row.response_body = Some(
             json!({"error": {"code": code, "message": row.error_message, "platform_error": raw.as_ref().and_then(|r| serde_json::from_str::<Value>(r).ok()), "request_id": id}})
                 .to_string(),
@@ -388,20 +390,34 @@ fn template(platform: &str, code: &str, rng: &mut SmallRng) -> Option<(String, u
 }
 
 /// The unified API's message for a normalized code, naming the field when there is one.
-fn normalized_message(platform: &PlatformSpec, code: &str, field: &str, retry_after: Option<i64>) -> String {
+fn normalized_message(
+    platform: &PlatformSpec,
+    code: &str,
+    field: Option<&str>,
+    retry_after: Option<i64>,
+) -> String {
     let spec_title = ERROR_CODES.iter().find(|e| e.code == code).map(|e| e.title).unwrap_or("Error");
-    match code {
-        "missing-params" => format!("The field {field} is required by {}.", platform.name),
-        "invalid-params" => format!("The value of {field} is not valid for {}.", platform.name),
-        "record-already-exists" => format!("A record with this {field} already exists in {}.", platform.name),
-        "rate-limited" => match retry_after {
+    match (code, field) {
+        ("missing-params", Some(field)) => format!("The field {field} is required by {}.", platform.name),
+        ("invalid-params", Some(field)) => {
+            format!("The value of {field} is not valid for {}.", platform.name)
+        }
+        ("record-already-exists", Some(field)) => {
+            format!("A record with this {field} already exists in {}.", platform.name)
+        }
+        ("missing-params", None) => format!("A field {} requires is missing.", platform.name),
+        ("invalid-params", None) => format!("A value is not valid for {}.", platform.name),
+        ("record-already-exists", None) => {
+            format!("A record with that value already exists in {}.", platform.name)
+        }
+        ("rate-limited", _) => match retry_after {
             Some(s) => format!("{} rate limit reached; retry after {s} seconds.", platform.name),
             None => format!(
                 "{} rate limit reached; retry after the time in its Retry-After header.",
                 platform.name
             ),
         },
-        "unauthorized" => {
+        ("unauthorized", _) => {
             format!("The {} connection's credentials have expired or were revoked.", platform.name)
         }
         _ => format!("{spec_title} ({}).", platform.name),
@@ -521,7 +537,7 @@ pub(super) fn platform_error(
     let src = source_field(platform.id, field).unwrap_or_else(|| field.to_string());
     // One wait, so the normalized message and the raw error agree.
     let retry_after: i64 = rng.gen_range(10..60);
-    let message = normalized_message(platform, code, field, Some(retry_after));
+    let message = normalized_message(platform, code, Some(field), Some(retry_after));
     let raw = match (platform.id, code) {
         ("quickbooks_online", "rate-limited") => {
             json!({"Fault": {"Error": [{"Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429", "code": "3001"}], "type": "SERVICE"}})
