@@ -452,7 +452,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                 </table>
                 {d.request_body.map(|b| view! {
                     <h3 class="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">"Body"</h3>
-                    <pre class="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{b}</pre>
+                    <pre class="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" tabindex="0">{b}</pre>
                 })}
             </div>
         </Card>
@@ -468,7 +468,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                         </p>
                     })}
                     {match d.response_body {
-                        Some(b) => view! { <pre class="max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="response-body">{b}</pre> }.into_any(),
+                        Some(b) => view! { <pre class="max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" tabindex="0" data-testid="response-body">{b}</pre> }.into_any(),
                         None => view! { <p class="text-sm text-slate-500">"No response body."</p> }.into_any(),
                     }}
                 </div>
@@ -492,7 +492,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                                 {(!c.response.is_empty()).then(|| view! {
                                     <details class="mt-2">
                                         <summary class="cursor-pointer text-xs font-medium text-indigo-700">"Raw response"</summary>
-                                        <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{c.response.clone()}</pre>
+                                        <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" tabindex="0">{c.response.clone()}</pre>
                                     </details>
                                 })}
                             </li>
@@ -539,7 +539,7 @@ fn ErrorSection(e: ErrorBlock) -> impl IntoView {
             {match e.platform_error.clone() {
                 Some(raw) => view! {
                     <p class="mt-3 text-xs font-semibold uppercase tracking-wide text-red-800">"Raw platform error"</p>
-                    <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="platform-error">
+                    <pre class="mt-1 max-h-72 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" tabindex="0" data-testid="platform-error">
                         {if e.platform_error_parts.is_empty() { vec![(raw, false)] } else { e.platform_error_parts.clone() }
                             .into_iter()
                             .map(|(text, named)| if named {
