@@ -28,6 +28,11 @@ impl PgStore {
     pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         None
     }
+
+    /// PostgreSQL writes concurrently: nobody waits for a turn.
+    pub(crate) fn writer_wanted(&self) -> bool {
+        false
+    }
 }
 
 /// Request logs into PostgreSQL as one array per column (`UNNEST`): 27 parameters for the whole

@@ -13,6 +13,9 @@ pub struct SqliteStore {
     /// retried by SQLite's busy handler after sleeps of up to 100 ms, which halved the worker's
     /// throughput under 32 concurrent runs.
     writer: tokio::sync::Mutex<()>,
+    /// How many wait for `writer`: a long write (an ingestion batch) gives the writer up between
+    /// slices only when somebody waits, so it costs nothing when alone.
+    waiting: std::sync::atomic::AtomicUsize,
     pub(crate) sealer: crate::server::secrets::Sealer,
 }
 
@@ -48,12 +51,32 @@ impl SqliteStore {
             // design, and logs must never carry request data.
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(SqliteStore { pool, writer: tokio::sync::Mutex::new(()), sealer })
+        Ok(SqliteStore {
+            pool,
+            writer: tokio::sync::Mutex::new(()),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            sealer,
+        })
     }
 
     /// The turn to write (see `writer`).
     pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        use std::sync::atomic::Ordering;
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        // Counted down even when the caller's future is dropped while it waits.
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let _waiting = Waiting(&self.waiting);
         Some(self.writer.lock().await)
+    }
+
+    /// Whether another write waits for the turn the caller holds.
+    pub(crate) fn writer_wanted(&self) -> bool {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 }
 

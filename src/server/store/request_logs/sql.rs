@@ -33,20 +33,32 @@ impl RequestLogStore for This {
         })
         .await
         .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
-        // On SQLite, written in slices, each its own transaction: SQLite has one writer, and a
-        // slice holds it for a few milliseconds where a whole batch of 1,000 would hold it for
-        // tens, so another organization's write waits behind a slice, not behind a flood's
-        // batches. Each item stands alone (ids are idempotent), so slices need not commit
-        // together. PostgreSQL writes concurrently: one transaction per batch, its fastest way.
+        // Written in slices of 100 rows. SQLite has one writer: when another write waits for it
+        // (another organization's batch, the worker), the slice commits and the turn passes, so
+        // that write waits behind a slice of a few milliseconds, not behind a flood's batch of
+        // tens; alone, the whole batch is one transaction, its fastest way. Each item stands
+        // alone (ids are idempotent), so slices need not commit together. PostgreSQL writes
+        // concurrently: one statement and one transaction per batch.
         let slice = match super::BACKEND {
             Backend::Sqlite => WRITE_SLICE,
             Backend::Postgres => rows.len().max(1),
         };
         let mut conflicts = vec![];
-        for (n, part) in rows.chunks(slice).enumerate() {
-            for i in self.ingest_request_log_slice(part).await? {
-                conflicts.push(n * slice + i);
+        let mut done = 0;
+        while done < rows.len() {
+            let _writer = self.writer().await;
+            let mut tx = self.pool.begin().await?;
+            loop {
+                let part = &rows[done..(done + slice).min(rows.len())];
+                for i in ingest_request_log_slice(&mut tx, part).await? {
+                    conflicts.push(done + i);
+                }
+                done += part.len();
+                if done >= rows.len() || self.writer_wanted() {
+                    break;
+                }
             }
+            tx.commit().await?;
         }
         Ok(conflicts)
     }
@@ -234,49 +246,45 @@ pub(super) async fn insert_request_logs(conn: &mut super::Conn, rows: &[RequestL
 /// Rows written per transaction at ingestion (see `ingest_request_logs`).
 const WRITE_SLICE: usize = 100;
 
-impl This {
-    /// One slice of an ingestion in one transaction; the indexes (within the slice) of rows whose
-    /// id is stored with other content.
-    async fn ingest_request_log_slice(&self, rows: &[RequestLogRow]) -> StoreResult<Vec<usize>> {
-        let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
-        let inserted = super::insert_request_log_rows(&mut tx, rows, " ON CONFLICT (id) DO NOTHING").await?;
-        let mut conflicts = vec![];
-        if inserted as usize != rows.len() {
-            // Some ids were there already (a retry, or a reused id): compare what is stored.
-            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
-                std::collections::HashMap::new();
-            for chunk in ids.chunks(500) {
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
-                    "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
-                let found: Vec<(String, String, String, Option<String>)> =
-                    qb.build_query_as().fetch_all(&mut *tx).await?;
-                for (id, org, env, hash) in found {
-                    stored.insert(id, (org, env, hash));
-                }
+/// Writes one slice of an ingestion; the indexes (within the slice) of rows whose id is stored
+/// with other content.
+async fn ingest_request_log_slice(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    rows: &[RequestLogRow],
+) -> StoreResult<Vec<usize>> {
+    let inserted = super::insert_request_log_rows(&mut *tx, rows, " ON CONFLICT (id) DO NOTHING").await?;
+    let mut conflicts = vec![];
+    if inserted as usize != rows.len() {
+        // Some ids were there already (a retry, or a reused id): compare what is stored.
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
             }
-            for (i, r) in rows.iter().enumerate() {
-                let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
-                    // Another organization's (or environment's) id is answered as a new one
-                    // would be: a conflict would tell the sender that the id exists elsewhere.
-                    // It is not stored (ids are ULIDs: only a copied id collides).
-                    *org == r.organization_id
-                        && *env == r.environment
-                        && hash.as_ref() != r.content_hash.as_ref()
-                });
-                if conflict {
-                    conflicts.push(i);
-                }
+            qb.push(")");
+            let found: Vec<(String, String, String, Option<String>)> =
+                qb.build_query_as().fetch_all(&mut **tx).await?;
+            for (id, org, env, hash) in found {
+                stored.insert(id, (org, env, hash));
             }
         }
-        tx.commit().await?;
-        Ok(conflicts)
+        for (i, r) in rows.iter().enumerate() {
+            let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                // Another organization's (or environment's) id is answered as a new one
+                // would be: a conflict would tell the sender that the id exists elsewhere.
+                // It is not stored (ids are ULIDs: only a copied id collides).
+                *org == r.organization_id && *env == r.environment && hash.as_ref() != r.content_hash.as_ref()
+            });
+            if conflict {
+                conflicts.push(i);
+            }
+        }
     }
+    Ok(conflicts)
 }
