@@ -32,6 +32,8 @@
 //! The work is linear in the input: every scan moves forward, and the paths listed per item are
 //! capped at [`MAX_PATHS`].
 
+mod stream;
+
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
@@ -169,6 +171,14 @@ impl Redactions {
 
     pub fn is_empty(&self) -> bool {
         self.paths.is_empty()
+    }
+
+    /// Adds what another collection found.
+    fn merge(&mut self, other: Redactions) {
+        for p in &other.paths {
+            self.add(p);
+        }
+        self.more += other.more;
     }
 
     /// The paths, with a last entry counting those left out when there were more.
@@ -388,8 +398,8 @@ fn string_value(s: &str, path: &str, r: &mut Redactions) -> String {
         return url(s, path, r);
     }
     if (t.starts_with('{') || t.starts_with('[')) && t.len() > 1 {
-        if let Ok(inner) = serde_json::from_str::<Value>(t) {
-            return json(inner, path, r).to_string();
+        if let Some(inner) = stream::redact(t, path, r) {
+            return if inner == t { s.to_string() } else { inner };
         }
     }
     if t.starts_with('<') {
@@ -410,8 +420,8 @@ pub fn body(raw: &str, path: &str, r: &mut Redactions) -> String {
         if json_is_clean(raw) {
             return raw.to_string();
         }
-        if let Ok(v) = serde_json::from_str::<Value>(raw) {
-            return json(v, path, r).to_string();
+        if let Some(out) = stream::redact(raw, path, r) {
+            return out;
         }
     }
     if t.starts_with('<') {
@@ -1080,6 +1090,61 @@ mod tests {
         let mut r = Redactions::default();
         let s = f(&mut r);
         (s, r.into_paths())
+    }
+
+    /// The one-pass redactor of JSON text answers as the tree walk does: the same values
+    /// redacted, the same paths, the rest as sent; and refuses what serde_json refuses.
+    #[test]
+    fn json_text_is_redacted_as_the_tree_would_be() {
+        let bodies = [
+            r#"{"password": "hunter2", "name": "Ann"}"#,
+            r#"  {"n": 4242424242424242, "m": -12.5e3, "z": 0, "f": false, "t": true}  "#,
+            r#"{"card": "4242 4242 4242 4242", "note": "ok"}"#,
+            r#"{"u": "https://a:b@x.test/", "v": "https://x.test/?access_token=1&page=2"}"#,
+            r#"{"inner": "{\"api_key\": \"k\", \"n\": 1}", "esc": "line\nbreak \u00e9 \"q\""}"#,
+            r#"{"t": "Authorization: Bearer abc", "x": "<a><password>p</password></a>"}"#,
+            r#"{"a": {"b": [{"client_secret": 5}, {"ok": [1, 2, {"token": [1, {"x": 2}]}]}]}}"#,
+            r#"{"Api-Key": {"nested": "object"}, "token": null, "secret": "", "pwd": "[REDACTED]"}"#,
+            r#"[{"token": "x"}, {"token": "y"}, [], {}, [[["a"]]], "4111111111111111"]"#,
+            r#"{"k\u0065y": "v", "pass\u0077ord": "s3cret", "\u00e9": "text with password=abc"}"#,
+            r#"{"a":[{"b":{"c":{"access_token":"t"}}}],"emoji":"😀","rtl":"مرحبا"}"#,
+        ];
+        for raw in bodies {
+            let mut streamed = Redactions::default();
+            let out = stream::redact(raw, "b", &mut streamed).unwrap_or_else(|| panic!("{raw} is JSON"));
+            let mut walked = Redactions::default();
+            let tree = json(serde_json::from_str(raw).unwrap(), "b", &mut walked);
+            let out: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{raw} -> {out}: {e}"));
+            assert_eq!(out, tree, "{raw}");
+            let (mut a, mut b) = (streamed.into_paths(), walked.into_paths());
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{raw}");
+        }
+        // Order and spacing are kept; only the values change.
+        let (out, _) = one(|r| body(r#"{ "z": 1,  "password": "p", "a": [ 1 ] }"#, "b", r));
+        assert_eq!(out, r#"{ "z": 1,  "password": "[REDACTED]", "a": [ 1 ] }"#);
+        for bad in [
+            r#"{"a": 1} trailing"#,
+            r#"{"a": 01}"#,
+            r#"{"a": -}"#,
+            r#"{"a": 1.}"#,
+            r#"{"a" 1}"#,
+            r#"{"a": [1,]}"#,
+            r#"{"a": 1,}"#,
+            r#"{"a": "\x"}"#,
+            r#"{"a": "\ud800"}"#,
+            "{\"a\": \"tab\there\"}",
+            r#"{"a": tru}"#,
+            r#"["#,
+        ] {
+            let strict = serde_json::from_str::<Value>(bad).is_ok();
+            let mut r = Redactions::default();
+            assert_eq!(stream::redact(bad, "b", &mut r).is_some(), strict, "{bad}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(serde_json::from_str::<Value>(&deep).is_err());
+        assert!(stream::redact(&deep, "b", &mut Redactions::default()).is_none());
     }
 
     #[test]
