@@ -61,9 +61,13 @@ pub enum Outcome {
         message: String,
     },
     Failed {
+        /// What the classifier reads the raw error as; the report sends no code and lets the
+        /// store's classifier assign it, as a data plane that forwards raw errors does.
         code: &'static str,
         message: String,
+        /// The platform's answer, in its documented format, and its HTTP status.
         platform_error: String,
+        status: u16,
         /// The credentials are gone: the connection needs re-authentication.
         needs_reauth: bool,
     },
@@ -145,6 +149,7 @@ pub fn plan(input: &RunInput<'_>, settings: &SandboxSettings) -> Plan {
             platform.name
         ),
         platform_error: raw_auth_error(platform.id).to_string(),
+        status: 401,
         needs_reauth: true,
     };
     if input.connection_status == ConnectionStatus::NeedsReauth {
@@ -188,14 +193,17 @@ pub fn plan(input: &RunInput<'_>, settings: &SandboxSettings) -> Plan {
     let outcome = if roll < 0.01 {
         reauth
     } else if roll < 0.035 {
+        // The platform's own documented outage answer (the classifier's corpus).
+        let (platform_error, status) =
+            crate::server::seed::documented_error(platform.id, "platform-unavailable", &mut rng)
+                .unwrap_or_else(|| {
+                    (json!({"status": 503, "message": "Service Unavailable"}).to_string(), 503)
+                });
         Outcome::Failed {
             code: "platform-unavailable",
-            message: format!(
-                "{} returned 503 Service Unavailable three times; the run stopped.",
-                platform.name
-            ),
-            platform_error: json!({"status": 503, "message": "Service Unavailable", "retry": false})
-                .to_string(),
+            message: format!("{} answered {status} three times in a row; the run stopped.", platform.name),
+            platform_error,
+            status,
             needs_reauth: false,
         }
     } else if roll < 0.07 && fetched > 10 {
@@ -383,20 +391,22 @@ pub fn result_of(
             progress,
             ..RunResult::ended(SyncRunStatus::Partial)
         },
-        Outcome::Failed { code, message, platform_error, needs_reauth } => {
-            let status = if needs_reauth { 401 } else { 503 };
+        Outcome::Failed { message, platform_error, status, needs_reauth, .. } => {
             let entry = page_log(spec, data_object, plan.pages.len(), status, 0, 80);
             RunResult {
                 status: SyncRunStatus::Failed,
                 records_added: plan.added,
                 records_updated: plan.updated,
                 records_deleted: plan.deleted,
-                error_code: Some(code.into()),
+                // No code: the store's classifier reads the raw error, as for a data plane
+                // that forwards what the platform said.
+                error_code: None,
                 error_message: Some(message),
                 platform_error: Some(platform_error),
                 log: log_text(Some(entry)),
                 progress,
                 needs_reauth,
+                reading: Default::default(),
             }
         }
         Outcome::NotSupported { message } => RunResult {
@@ -433,6 +443,50 @@ mod tests {
                 p.id
             );
         }
+    }
+
+    /// A failed run reports its platform's raw error and no code: the classifier the store
+    /// runs reads every platform's documented outage (the sandbox's) and rate limit (the demo
+    /// history's) as such, so the code the console shows is the classifier's, and right.
+    #[test]
+    fn failed_runs_carry_raw_errors_the_classifier_reads_right() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for p in crate::domain::PLATFORMS {
+            for code in ["platform-unavailable", "rate-limited"] {
+                // A platform that documents no body for it (FreshBooks' 429 has none) keeps
+                // the code the seed gives it.
+                let Some((body, status)) = crate::server::seed::documented_error(p.id, code, &mut rng) else {
+                    assert_eq!(code, "rate-limited", "{}: every platform documents an outage body", p.id);
+                    continue;
+                };
+                let mut stored = None;
+                let reading = crate::server::store::sync::ErrorReading::of_run(
+                    p.id,
+                    crate::domain::SyncRunStatus::Failed,
+                    Some(&body),
+                    &json!([{"method": "GET", "url": "https://x.test/", "status": status}]).to_string(),
+                    &mut stored,
+                );
+                assert_eq!(stored.as_deref(), Some(code), "{}: {body}", p.id);
+                assert_eq!(reading.classified_code.as_deref(), Some(code));
+            }
+        }
+        // What the worker reports for a plan that failed: no code, the raw error and its status.
+        let qb = platform("quickbooks_online").unwrap();
+        let failed = (0..400)
+            .map(|i| {
+                plan(
+                    &input(&format!("run_{i}"), "invoices", qb, ConnectionStatus::Healthy),
+                    &SandboxSettings::instant(),
+                )
+            })
+            .find(|p| matches!(p.outcome, Outcome::Failed { needs_reauth: false, .. }))
+            .expect("an outage among 400 runs");
+        let result = result_of(&failed, qb, "invoices", vec![], 0);
+        assert_eq!(result.error_code, None);
+        let stored = result.prepared("quickbooks_online");
+        assert_eq!(stored.error_code.as_deref(), Some("platform-unavailable"), "{stored:?}");
     }
 
     use super::*;

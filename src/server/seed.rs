@@ -4,6 +4,10 @@
 
 mod history;
 mod requests;
+
+/// A documented raw error of `platform` that the classifier reads as `code`, and its HTTP status:
+/// the demo's and the sandbox's raw errors come from one place.
+pub(crate) use requests::template as documented_error;
 mod webhooks;
 
 use history::{connection_events, sync_history};

@@ -901,6 +901,41 @@ async fn sync_runs_are_claimed_and_reported_over_the_api() {
         )
         .await;
         assert!(got.to_string().contains(&new_run), "{}: a registered run is claimable: {got}", db.name);
+        // A failed run reported with the platform's raw error and no code: the classifier
+        // assigns the code and its reading is stored beside it. Neither code nor raw error is
+        // refused by name.
+        let (s, v) = json_of(
+            &app,
+            report(
+                json!([
+                    {"id": new_run, "event": "started", "worker": "w1"},
+                    {"id": new_run, "event": "finished", "worker": "w1", "status": "failed", "error": {"message": "nothing to read"}},
+                    {"id": new_run, "event": "finished", "worker": "w1", "status": "failed", "needs_reauth": true,
+                     "error": {"message": "The refresh token expired.", "platform_error": {"error": "invalid_grant", "error_description": "Refresh token has expired"}},
+                     "log": [{"method": "POST", "url": "https://identity.example/connect/token", "status": 400}]}
+                ]),
+                &k.ingest,
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["accepted"], 2, "{}: {v}", db.name);
+        assert_eq!(v["rejected"][0]["field"], "error", "{v}");
+        let (_, runs) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/connections/{}/sync-runs?limit=20", conn.id), Some(&k.read), None),
+        )
+        .await;
+        let r =
+            runs["data"].as_array().unwrap().iter().find(|r| r["id"] == new_run.as_str()).unwrap().clone();
+        assert_eq!(r["status"], "failed", "{r}");
+        assert_eq!(
+            (&r["error_code"], &r["classified_code"], &r["error_cause"], &r["error_confidence"]),
+            (&json!("unauthorized"), &json!("unauthorized"), &json!("credentials_invalid"), &json!("high")),
+            "{}: {r}",
+            db.name
+        );
+        assert!(r["error_rule"].as_str().is_some_and(|rule| rule.ends_with("invalid_grant")), "{r}");
         let (s, v) = json_of(
             &app,
             call(

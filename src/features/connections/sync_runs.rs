@@ -32,6 +32,9 @@ pub struct SyncRunItem {
     pub platform_error: Option<String>,
     pub next_step: Option<String>,
     pub backfill_id: Option<String>,
+    /// What the classifier read in a failed run's raw error (as on the request page).
+    pub diagnosis: Option<crate::features::requests::detail::Diagnosis>,
+    pub error_confidence: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -46,7 +49,18 @@ impl From<crate::server::store::sync::SyncRunDetailRow> for SyncRunItem {
             ("connection", _, _) => "new connection".to_string(),
             (other, _, _) => other.to_string(),
         };
+        let agrees = r.classified_code.is_some() && r.classified_code == r.error_code;
+        let diagnosis = r.error_cause.as_deref().map(|cause| crate::features::requests::detail::Diagnosis {
+            cause: cause.to_string(),
+            cause_label: crate::classify::Cause::parse(cause).map(|c| c.label()).unwrap_or(cause).to_string(),
+            field: r.error_field.clone(),
+            rule: r.error_rule.clone(),
+            classified_code: r.classified_code.clone(),
+            disagrees: !agrees,
+        });
         SyncRunItem {
+            diagnosis,
+            error_confidence: r.error_confidence.clone(),
             next_step: next_step(r.error_code.as_deref(), platform, &r.data_object),
             id: r.id,
             connection_id: r.connection_id,
@@ -378,8 +392,26 @@ fn SyncRunBody(v: SyncRunView) -> impl IntoView {
             {r.error_code.clone().map(|code| view! {
                 <div class="mt-4 rounded-md border border-red-200 bg-red-50 p-4 text-sm" data-testid="run-error">
                     <p class="font-medium text-red-900"><span class="font-mono">{code}</span> " " {r.error_message.clone().unwrap_or_default()}</p>
+                    {r.diagnosis.clone().map(|d| view! {
+                        <dl class="mt-2 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-2" data-testid="run-diagnosis">
+                            <div class="flex gap-2"><dt class="text-red-800">"Cause"</dt><dd class="font-medium text-red-900" data-testid="run-error-cause">{d.cause_label.clone()}</dd></div>
+                            {d.field.clone().map(|f| view! { <div class="flex gap-2"><dt class="text-red-800">"Field"</dt><dd class="font-mono text-red-900">{f}</dd></div> })}
+                            {d.rule.clone().map(|rule| view! { <div class="flex min-w-0 gap-2"><dt class="text-red-800">"Rule"</dt><dd class="break-all font-mono text-xs leading-5 text-red-900" data-testid="run-error-rule">{rule}</dd></div> })}
+                            {r.error_confidence.clone().map(|c| view! { <div class="flex gap-2"><dt class="text-red-800">"Confidence"</dt><dd class="text-red-900">{c}</dd></div> })}
+                        </dl>
+                        {d.disagrees.then(|| view! {
+                            <p class="mt-2 rounded bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200" data-testid="run-classifier-disagrees">
+                                {format!(
+                                    "The data plane sent {}; Switchboard's classifier reads this raw error as {} ({}). Check the raw error below.",
+                                    r.error_code.clone().unwrap_or_else(|| "no code".into()),
+                                    d.classified_code.clone().unwrap_or_else(|| "unknown-error".into()),
+                                    d.cause_label.to_lowercase(),
+                                )}
+                            </p>
+                        })}
+                    })}
                     {r.next_step.clone().map(|n| view! { <p class="mt-2 text-slate-900"><span class="font-medium">"Next step: "</span>{n}</p> })}
-                    {r.platform_error.clone().map(|p| view! { <pre class="mt-2 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{p}</pre> })}
+                    {r.platform_error.clone().map(|p| view! { <pre class="mt-2 max-h-72 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100" tabindex="0" data-testid="run-platform-error">{p}</pre> })}
                 </div>
             })}
         </Card>

@@ -177,6 +177,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 range_from: Some(at - 3_600_000),
                 range_to: Some(at),
                 error_code: failed.then(|| "platform-unavailable".into()),
+                platform_error: None,
                 error_message: failed.then(|| "QuickBooks Online returned 503".into()),
                 trigger_kind: crate::domain::TriggerKind::Schedule,
                 backfill_id: None,

@@ -7,14 +7,15 @@ use super::*;
 pub const MIN_LEASE_SECONDS: i64 = 5;
 pub const MAX_LEASE_SECONDS: i64 = 600;
 
-/// `POST /api/v1/ingest/sync-runs/claim`: take queued runs (backfills, "sync now", the
-/// scheduler's) of the key's environment to execute.
-/// The error a failed run ended with. Sync errors have their own vocabulary
-/// (`platform-unavailable`, `not_supported`, ...), so the code is required and kept as sent.
+/// The error a run ended with. A code sent is kept as sent (sync errors have codes of their own,
+/// such as `not_supported`); without one, Switchboard's classifier assigns it from
+/// `platform_error` (one of the two is required). A failed run's raw error is classified
+/// either way, and the run's page shows both readings when they differ.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunErrorItem {
-    pub code: String,
+    #[serde(default)]
+    pub code: Option<String>,
     pub message: Option<String>,
     /// The platform's raw error: a JSON value or text, stored as sent (after redaction).
     #[schema(value_type = Object, nullable)]
@@ -118,7 +119,8 @@ pub fn lease_owner(key_id: &str, worker: &str) -> String {
     format!("api:{key_id}:{worker}")
 }
 
-/// Claims runs for the key's data plane.
+/// `POST /api/v1/ingest/sync-runs/claim`: claims queued runs (backfills, "sync now", the
+/// scheduler's) of the key's environment for the key's data plane to execute.
 pub async fn claim(
     store: &dyn Store,
     scope: &Scope,
@@ -178,16 +180,18 @@ impl SyncRunItem {
             records_added: Some(r.records_added),
             records_updated: Some(r.records_updated),
             records_deleted: Some(r.records_deleted),
-            error: r.error_code.as_ref().map(|code| RunErrorItem {
-                code: code.clone(),
-                message: r.error_message.clone(),
-                // Sent as JSON when it is JSON, so the console can show it structured.
-                platform_error: r
-                    .platform_error
-                    .as_deref()
-                    .map(|p| serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_string()))),
-                confidence: None,
-            }),
+            error: (r.error_code.is_some() || r.platform_error.is_some() || r.error_message.is_some()).then(
+                || RunErrorItem {
+                    code: r.error_code.clone(),
+                    message: r.error_message.clone(),
+                    // Sent as JSON when it is JSON, so the console can show it structured.
+                    platform_error: r
+                        .platform_error
+                        .as_deref()
+                        .map(|p| serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.to_string()))),
+                    confidence: None,
+                },
+            ),
             needs_reauth: Some(r.needs_reauth),
             log: serde_json::from_str(&r.log).ok(),
         }
@@ -210,11 +214,28 @@ impl SyncRunItem {
         // Sync errors have their own vocabulary (`platform-unavailable`, `not_supported`, ...):
         // any short code is kept as sent.
         if let Some(e) = &self.error {
-            let code_ok = !e.code.is_empty()
-                && e.code.len() <= 64
-                && e.code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-            if !code_ok {
-                return Err(bad("error.code", "1 to 64 letters, digits, -, _ or ."));
+            if let Some(code) = &e.code {
+                let code_ok = !code.is_empty()
+                    && code.len() <= 64
+                    && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                if !code_ok {
+                    return Err(bad("error.code", "1 to 64 letters, digits, -, _ or ."));
+                }
+            }
+            let raw = !matches!(e.platform_error, None | Some(Value::Null));
+            if e.code.is_none() && !raw {
+                return Err(bad(
+                    "error",
+                    "give a code, or the platform_error for Switchboard to classify (or both)",
+                ));
+            }
+            if let Some(c) = &e.confidence {
+                if e.code.is_none() {
+                    return Err(bad("error.confidence", "the confidence of a code: send it with the code"));
+                }
+                if !["high", "medium", "low"].contains(&c.as_str()) {
+                    return Err(bad("error.confidence", "high, medium or low"));
+                }
             }
         }
         let error = self.error.as_ref();
@@ -225,7 +246,7 @@ impl SyncRunItem {
                 records_added: count("records_added", self.records_added)?,
                 records_updated: count("records_updated", self.records_updated)?,
                 records_deleted: count("records_deleted", self.records_deleted)?,
-                error_code: error.map(|e| e.code.clone()),
+                error_code: error.and_then(|e| e.code.clone()),
                 error_message: error.and_then(|e| e.message.clone()),
                 platform_error: error.and_then(|e| match &e.platform_error {
                     None | Some(Value::Null) => None,
@@ -235,6 +256,10 @@ impl SyncRunItem {
                 log: run_log(&self.log)?,
                 progress: self.records_added.unwrap_or(0) + self.records_updated.unwrap_or(0),
                 needs_reauth: self.needs_reauth.unwrap_or(false),
+                reading: crate::server::store::sync::ErrorReading {
+                    confidence: error.and_then(|e| e.confidence.clone()),
+                    ..Default::default()
+                },
             },
         ))
     }

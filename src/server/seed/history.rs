@@ -65,7 +65,10 @@ pub(super) fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i
                         "failed",
                         Some((
                             "rate-limited",
-                            format!("{} rate limit exceeded (429); retry scheduled", conn.platform.name),
+                            format!(
+                                "{} rate limit exceeded; the run stopped and the next one retries",
+                                conn.platform.name
+                            ),
                         )),
                     )
                 } else if roll < 0.03 {
@@ -85,7 +88,7 @@ pub(super) fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i
                         "failed",
                         Some((
                             "platform-unavailable",
-                            format!("{} timed out after 30 s", conn.platform.name),
+                            format!("{} was unavailable; the run stopped", conn.platform.name),
                         )),
                     )
                 } else {
@@ -93,6 +96,10 @@ pub(super) fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i
                 }
             };
             let running = status == "running" || status == "queued";
+            let raw = match (&error, status) {
+                (Some((code, _)), "failed") => super::documented_error(&c.platform_id, code, rng),
+                _ => None,
+            };
             let duration = rng.gen_range(4_000..if kind == "initial" { 900_000 } else { 120_000 });
             let (added, updated) = match status {
                 "succeeded" | "partial" if kind == "initial" => (rng.gen_range(200..20_000), 0),
@@ -120,8 +127,15 @@ pub(super) fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i
                 },
                 range_from: Some(if kind == "initial" { t - 730 * DAY } else { t - every }),
                 range_to: Some(t),
-                error_code: error.as_ref().map(|e| e.0.to_string()),
+                // A failed run carries its platform's documented raw error and no code: the
+                // store's classifier assigns it, as for the sandbox's runs. A partial run's
+                // code is the data plane's summary of the records it rejected.
+                error_code: match (&error, &raw) {
+                    (Some((code, _)), None) => Some(code.to_string()),
+                    _ => None,
+                },
                 error_message: error.map(|e| e.1),
+                platform_error: raw.map(|(body, _)| body),
                 trigger_kind: if kind == "initial" {
                     crate::domain::TriggerKind::Connection
                 } else {

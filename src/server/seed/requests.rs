@@ -368,7 +368,7 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
 
 /// The documented errors of the classifier's corpus, per platform and code, that the
 /// classifier reads as their label: the demo's raw errors, in each platform's real format.
-fn template(platform: &str, code: &str, rng: &mut SmallRng) -> Option<(String, u16)> {
+pub(crate) fn template(platform: &str, code: &str, rng: &mut SmallRng) -> Option<(String, u16)> {
     use std::collections::HashMap;
     use std::sync::OnceLock;
     /// (platform, code) -> the bodies and statuses of its documented errors.

@@ -47,6 +47,11 @@ pub const SQLITE: &[Migration] = &[
         name: "classification",
         sql: include_str!("../../../migrations/sqlite/0009_classification.sql"),
     },
+    Migration {
+        version: 10,
+        name: "run_classification",
+        sql: include_str!("../../../migrations/sqlite/0010_run_classification.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -86,6 +91,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 9,
         name: "classification",
         sql: include_str!("../../../migrations/postgres/0009_classification.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "run_classification",
+        sql: include_str!("../../../migrations/postgres/0010_run_classification.sql"),
     },
 ];
 

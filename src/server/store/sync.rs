@@ -159,6 +159,61 @@ pub struct RunResult {
     pub progress: i64,
     /// The platform refused the credentials: the connection needs re-authentication.
     pub needs_reauth: bool,
+    /// What the classifier read in `platform_error`; filled by the store (`classify`).
+    pub reading: ErrorReading,
+}
+
+/// The classifier's reading (`crate::classify`) of a failed run's raw platform error, as
+/// stored beside the run: `confidence` is the stored code's when the classifier assigned it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ErrorReading {
+    pub confidence: Option<String>,
+    pub cause: Option<String>,
+    pub field: Option<String>,
+    pub rule: Option<String>,
+    pub classified_code: Option<String>,
+}
+
+impl ErrorReading {
+    /// Classifies a failed run's raw platform error; `code` is the code the reporter sent, and
+    /// becomes the classifier's when none was sent. Runs that did not fail, or carry no raw
+    /// error, are left unread.
+    pub fn of_run(
+        platform: &str,
+        status: crate::domain::SyncRunStatus,
+        platform_error: Option<&str>,
+        log: &str,
+        code: &mut Option<String>,
+    ) -> ErrorReading {
+        let Some(body) = platform_error.filter(|_| status == crate::domain::SyncRunStatus::Failed) else {
+            return ErrorReading::default();
+        };
+        // The platform's own answer: the last call in the run's log that failed.
+        let failed_call = serde_json::from_str::<Vec<serde_json::Value>>(log).ok().and_then(|calls| {
+            calls.iter().rev().find(|c| c["status"].as_u64().is_some_and(|s| s >= 400)).cloned()
+        });
+        let raw = crate::classify::RawError {
+            platform: platform.to_string(),
+            http_status: failed_call.as_ref().and_then(|c| c["status"].as_u64()).map(|s| s as u16),
+            headers: Vec::new(),
+            body: body.to_string(),
+            method: failed_call.as_ref().and_then(|c| c["method"].as_str()).map(str::to_string),
+            path: None,
+        };
+        let c = crate::classify::classify(&raw);
+        let mut reading = ErrorReading {
+            confidence: None,
+            cause: Some(c.cause.as_str().to_string()),
+            field: c.field.map(|f| f.chars().take(200).collect()),
+            rule: Some(c.rule),
+            classified_code: Some(c.code.to_string()),
+        };
+        if code.is_none() {
+            *code = Some(c.code.to_string());
+            reading.confidence = Some(c.confidence.as_str().to_string());
+        }
+        reading
+    }
 }
 
 impl RunResult {
@@ -170,8 +225,23 @@ impl RunResult {
             platform_error: redact::optional(self.platform_error.as_deref()),
             log: redact::run_log(&self.log),
             error_code: self.error_code.clone(),
+            reading: self.reading.clone(),
             ..*self
         }
+    }
+
+    /// The report as stored: redacted, then its raw error classified (`ErrorReading::of_run`).
+    /// The store calls this on every path that finishes a run.
+    pub fn prepared(&self, platform: &str) -> RunResult {
+        let mut r = self.redacted();
+        // A code sent keeps the confidence sent with it; the classifier's code takes its own.
+        let sent = r.error_code.is_some().then(|| r.reading.confidence.clone()).flatten();
+        r.reading =
+            ErrorReading::of_run(platform, r.status, r.platform_error.as_deref(), &r.log, &mut r.error_code);
+        if sent.is_some() {
+            r.reading.confidence = sent;
+        }
+        r
     }
 
     /// A run that ended with `status` and nothing else to report yet; the fields that apply
@@ -188,6 +258,7 @@ impl RunResult {
             log: "[]".into(),
             progress: 0,
             needs_reauth: false,
+            reading: ErrorReading::default(),
         }
     }
 }
@@ -219,6 +290,11 @@ pub struct SyncRunDetailRow {
     pub triggered_by_email: Option<String>,
     pub progress: i64,
     pub log: String,
+    pub error_cause: Option<String>,
+    pub error_field: Option<String>,
+    pub error_rule: Option<String>,
+    pub classified_code: Option<String>,
+    pub error_confidence: Option<String>,
 }
 
 /// A backfill with its progress counted from its runs.
@@ -390,7 +466,8 @@ pub trait SyncStore: Send + Sync {
 pub(crate) const RUN_COLUMNS: &str = "r.id, r.connection_id, r.organization_id, r.environment, r.platform_id, r.data_object, \
     r.kind, r.status, r.queued_at, r.started_at, r.finished_at, r.records_added, r.records_updated, r.records_deleted, \
     r.range_from, r.range_to, r.error_code, r.error_message, r.platform_error, r.trigger_kind, r.backfill_id, \
-    u.email AS triggered_by_email, r.progress, r.log";
+    u.email AS triggered_by_email, r.progress, r.log, r.error_cause, r.error_field, r.error_rule, r.classified_code, \
+    r.error_confidence";
 
 pub(crate) const BACKFILL_COLUMNS: &str = "b.id, b.organization_id, b.environment, b.status, b.data_objects, b.range_from, \
     b.range_to, b.config_version, b.created_by_email, b.reason, b.created_at, b.started_at, b.finished_at, b.cancelled_at, \
@@ -422,6 +499,8 @@ pub struct SyncRunRow {
     pub range_to: Option<i64>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// The platform's raw error of a failed run; the store classifies it on insert.
+    pub platform_error: Option<String>,
     pub trigger_kind: crate::domain::TriggerKind,
     pub backfill_id: Option<String>,
     pub triggered_by: Option<String>,

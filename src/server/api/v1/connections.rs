@@ -123,6 +123,18 @@ pub struct SyncRun {
     pub error_message: Option<String>,
     /// The platform's raw error (JSON when it was JSON).
     pub platform_error: Value,
+    /// How sure the mapping from the raw error to `error_code` is, when the classifier
+    /// assigned it or the data plane said.
+    pub error_confidence: Option<String>,
+    /// What Switchboard's classifier read in a failed run's `platform_error`: the cause
+    /// (`credentials_invalid`, `platform_outage`, ...), null when there was none to read.
+    pub error_cause: Option<String>,
+    /// The field the raw error names, spelled as the platform spells it.
+    pub error_field: Option<String>,
+    /// The classifier rule that decided, such as `xero.identity.invalid_grant`.
+    pub error_rule: Option<String>,
+    /// The classifier's code; differs from `error_code` when the data plane sent its own.
+    pub classified_code: Option<String>,
     pub backfill_id: Option<String>,
     /// What started it: `schedule`, `user`, `backfill`, ...
     pub trigger: String,
@@ -148,6 +160,11 @@ impl From<crate::server::store::sync::SyncRunDetailRow> for SyncRun {
                 .as_deref()
                 .map(|s| serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string())))
                 .unwrap_or(Value::Null),
+            error_confidence: r.error_confidence,
+            error_cause: r.error_cause,
+            error_field: r.error_field,
+            error_rule: r.error_rule,
+            classified_code: r.classified_code,
             backfill_id: r.backfill_id,
             trigger: r.trigger_kind.into(),
             connection_id: r.connection_id,

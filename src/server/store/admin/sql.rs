@@ -230,10 +230,26 @@ impl AdminStore for This {
                 error_message,
                 trigger_kind,
                 backfill_id,
-                triggered_by
+                triggered_by,
+                platform_error,
+                error_cause,
+                error_field,
+                error_rule,
+                classified_code,
+                error_confidence
             ],
             &batch.sync_runs,
             |b, r| {
+                // Redacted and classified as a finished run's report is (`RunResult::prepared`).
+                let platform_error = crate::server::redact::optional(r.platform_error.as_deref());
+                let mut code = r.error_code.clone();
+                let reading = crate::server::store::sync::ErrorReading::of_run(
+                    &r.platform_id,
+                    r.status,
+                    platform_error.as_deref(),
+                    "[]",
+                    &mut code,
+                );
                 b.push_bind(&r.id)
                     .push_bind(&r.connection_id)
                     .push_bind(&r.platform_id)
@@ -250,11 +266,17 @@ impl AdminStore for This {
                     .push_bind(r.records_deleted)
                     .push_bind(r.range_from)
                     .push_bind(r.range_to)
-                    .push_bind(&r.error_code)
+                    .push_bind(code)
                     .push_bind(crate::server::redact::optional(r.error_message.as_deref()))
                     .push_bind(r.trigger_kind)
                     .push_bind(&r.backfill_id)
-                    .push_bind(&r.triggered_by);
+                    .push_bind(&r.triggered_by)
+                    .push_bind(platform_error)
+                    .push_bind(reading.cause)
+                    .push_bind(reading.field)
+                    .push_bind(reading.rule)
+                    .push_bind(reading.classified_code)
+                    .push_bind(reading.confidence);
             }
         );
         super::request_logs::insert_request_logs(&mut tx, &batch.request_logs).await?;

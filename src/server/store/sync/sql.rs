@@ -209,8 +209,13 @@ impl crate::server::store::sync::SyncStore for This {
         result: &crate::server::store::sync::RunResult,
     ) -> StoreResult<bool> {
         // Redacted here, so the run, the connection's status reason and the
-        // `connection.needs_reauth` payload made from it never hold a secret, whoever reports.
-        let result = &result.redacted();
+        // `connection.needs_reauth` payload made from it never hold a secret, whoever reports;
+        // and its raw error classified, whoever reports.
+        let platform: Option<String> = sqlx::query_scalar("SELECT platform_id FROM sync_runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let result = &result.prepared(platform.as_deref().unwrap_or_default());
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
         // Runs of one connection finish one at a time: lock the connection's row first.
@@ -226,7 +231,8 @@ impl crate::server::store::sync::SyncStore for This {
         let n = sqlx::query(
             "UPDATE sync_runs SET status = $3, finished_at = $4, records_added = $5, records_updated = $6, \
              records_deleted = $7, error_code = $8, error_message = $9, platform_error = $10, log = $11, \
-             progress = $12, lease_owner = NULL, lease_expires_at = NULL \
+             progress = $12, lease_owner = NULL, lease_expires_at = NULL, error_cause = $13, error_field = $14, \
+             error_rule = $15, classified_code = $16, error_confidence = $17 \
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
         )
         .bind(id)
@@ -241,6 +247,11 @@ impl crate::server::store::sync::SyncStore for This {
         .bind(&result.platform_error)
         .bind(&result.log)
         .bind(result.progress)
+        .bind(&result.reading.cause)
+        .bind(&result.reading.field)
+        .bind(&result.reading.rule)
+        .bind(&result.reading.classified_code)
+        .bind(&result.reading.confidence)
         .execute(&mut *tx)
         .await?
         .rows_affected();
