@@ -32,6 +32,12 @@ test("a failed run shows its cause, the raw platform error and the next step", a
   await expect(history.getByTestId("run-next-step").first()).toContainText("Next step:");
   await history.locator("tbody tr a").first().click();
   await expect(page.getByTestId("run-error")).toContainText("Next step:");
+  // The code is the classifier's reading of the platform's raw error, shown with its reasons.
+  await expect(page.getByTestId("run-diagnosis")).toBeVisible();
+  await expect(page.getByTestId("run-error-cause")).toHaveText(/\S/);
+  await expect(page.getByTestId("run-error-rule")).toHaveText(/^[a-z_]+\.[\w.:-]+$/);
+  await expect(page.getByTestId("run-platform-error")).toBeVisible();
+  await expect(page.getByTestId("run-classifier-disagrees")).toHaveCount(0);
 });
 
 test("the sync history filters by a custom from–to range and names a reversed one", async ({ page }) => {

@@ -178,6 +178,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
                 range_to: Some(at),
                 error_code: failed.then(|| "platform-unavailable".into()),
                 platform_error: None,
+                log: "[]".into(),
                 error_message: failed.then(|| "QuickBooks Online returned 503".into()),
                 trigger_kind: crate::domain::TriggerKind::Schedule,
                 backfill_id: None,

@@ -135,6 +135,19 @@ pub(super) fn sync_history(b: &mut SeedBatch, conn: &Conn, anchor: i64, start: i
                     _ => None,
                 },
                 error_message: error.map(|e| e.1),
+                // The call that failed, as the run's log shows it.
+                log: match &raw {
+                    Some((_, status)) => serde_json::Value::Array(vec![crate::server::sandbox::page_log(
+                        conn.platform,
+                        object,
+                        0,
+                        *status,
+                        0,
+                        rng.gen_range(80..900),
+                    )])
+                    .to_string(),
+                    None => "[]".into(),
+                },
                 platform_error: raw.map(|(body, _)| body),
                 trigger_kind: if kind == "initial" {
                     crate::domain::TriggerKind::Connection

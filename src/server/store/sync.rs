@@ -501,6 +501,8 @@ pub struct SyncRunRow {
     pub error_message: Option<String>,
     /// The platform's raw error of a failed run; the store classifies it on insert.
     pub platform_error: Option<String>,
+    /// JSON array of the run's upstream calls (the failed one gives the classifier its status).
+    pub log: String,
     pub trigger_kind: crate::domain::TriggerKind,
     pub backfill_id: Option<String>,
     pub triggered_by: Option<String>,

@@ -236,7 +236,8 @@ impl AdminStore for This {
                 error_field,
                 error_rule,
                 classified_code,
-                error_confidence
+                error_confidence,
+                log
             ],
             &batch.sync_runs,
             |b, r| {
@@ -247,7 +248,7 @@ impl AdminStore for This {
                     &r.platform_id,
                     r.status,
                     platform_error.as_deref(),
-                    "[]",
+                    &r.log,
                     &mut code,
                 );
                 b.push_bind(&r.id)
@@ -276,7 +277,8 @@ impl AdminStore for This {
                     .push_bind(reading.field)
                     .push_bind(reading.rule)
                     .push_bind(reading.classified_code)
-                    .push_bind(reading.confidence);
+                    .push_bind(reading.confidence)
+                    .push_bind(crate::server::redact::run_log(&r.log));
             }
         );
         super::request_logs::insert_request_logs(&mut tx, &batch.request_logs).await?;
