@@ -208,6 +208,8 @@ test("the request page shows what the classifier read in the raw error", async (
   // The demo's data plane leaves the mapping to the classifier: nothing to disagree with.
   await expect(page.getByTestId("classifier-disagrees")).toHaveCount(0);
   await expect(page.getByTestId("platform-error")).not.toBeEmpty();
+  // Each failed upstream attempt is read too; the last one is the request's error.
+  await expect(page.getByTestId("call-reading").last()).toContainText("record-already-exists");
 });
 
 test("platform data explains why a normalized field is null", async ({ page }) => {

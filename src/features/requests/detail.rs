@@ -16,6 +16,8 @@ pub struct UpstreamCall {
     pub status: i64,
     pub latency_ms: i64,
     pub response: String,
+    /// The classifier's reading of a failed call's response: (code, cause, rule).
+    pub reading: Option<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,12 +231,30 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     let upstream_calls: Vec<UpstreamCall> = serde_json::from_str::<Vec<Value>>(&row.upstream_calls)
         .unwrap_or_default()
         .into_iter()
-        .map(|c| UpstreamCall {
-            method: c["method"].as_str().unwrap_or("").to_string(),
-            url: c["url"].as_str().unwrap_or("").to_string(),
-            status: c["status"].as_i64().unwrap_or(0),
-            latency_ms: c["latency_ms"].as_i64().unwrap_or(0),
-            response: pretty(c["response"].as_str().unwrap_or("")),
+        .map(|c| {
+            let status = c["status"].as_i64().unwrap_or(0);
+            let response = c["response"].as_str().unwrap_or("");
+            // Each failed attempt read on its own (attempts of one request can fail
+            // differently: a 429, then a 503); the request's error is the last one's.
+            let reading = (status >= 400).then(|| {
+                let r = crate::classify::classify(&crate::classify::RawError {
+                    platform: row.platform_id.clone().unwrap_or_default(),
+                    http_status: u16::try_from(status).ok(),
+                    headers: Vec::new(),
+                    body: response.to_string(),
+                    method: c["method"].as_str().map(str::to_string),
+                    path: None,
+                });
+                (r.code.to_string(), r.cause.label().to_string(), r.rule)
+            });
+            UpstreamCall {
+                method: c["method"].as_str().unwrap_or("").to_string(),
+                url: c["url"].as_str().unwrap_or("").to_string(),
+                status,
+                latency_ms: c["latency_ms"].as_i64().unwrap_or(0),
+                response: pretty(response),
+                reading,
+            }
         })
         .collect();
     // The classifier's reading guides the next step only where it agrees with the stored code;
@@ -486,6 +506,11 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                                 <div class="flex flex-wrap items-center gap-3 text-sm">
                                     <span class="text-slate-500">{format!("#{}", i + 1)}</span>
                                     <Badge tone=crate::features::ui::http_tone(c.status)>{c.status.to_string()}</Badge>
+                                    {c.reading.clone().map(|(code, cause, rule)| view! {
+                                        <span class="text-xs text-red-800" data-testid="call-reading" title=format!("Classifier rule: {rule}")>
+                                            <code class="font-mono">{code}</code>" · "{cause}
+                                        </span>
+                                    })}
                                     <span class="font-mono text-xs break-all">{format!("{} {}", c.method, c.url)}</span>
                                     <span class="ml-auto text-xs text-slate-500">{format!("{} ms", c.latency_ms)}</span>
                                 </div>
