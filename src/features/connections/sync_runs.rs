@@ -49,15 +49,13 @@ impl From<crate::server::store::sync::SyncRunDetailRow> for SyncRunItem {
             ("connection", _, _) => "new connection".to_string(),
             (other, _, _) => other.to_string(),
         };
-        let agrees = r.classified_code.is_some() && r.classified_code == r.error_code;
-        let diagnosis = r.error_cause.as_deref().map(|cause| crate::features::requests::detail::Diagnosis {
-            cause: cause.to_string(),
-            cause_label: crate::classify::Cause::parse(cause).map(|c| c.label()).unwrap_or(cause).to_string(),
-            field: r.error_field.clone(),
-            rule: r.error_rule.clone(),
-            classified_code: r.classified_code.clone(),
-            disagrees: !agrees,
-        });
+        let diagnosis = crate::features::requests::detail::Diagnosis::of_stored(
+            r.error_cause.as_deref(),
+            r.error_field.as_deref(),
+            r.error_rule.as_deref(),
+            r.classified_code.as_deref(),
+            r.error_code.as_deref(),
+        );
         SyncRunItem {
             diagnosis,
             error_confidence: r.error_confidence.clone(),

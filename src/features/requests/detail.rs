@@ -49,6 +49,34 @@ pub struct Diagnosis {
     pub disagrees: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl Diagnosis {
+    /// The reading stored beside a request or a run (`error_cause`, `error_field`, `error_rule`,
+    /// `classified_code`), judged against the stored `code`; none when nothing was read.
+    pub fn of_stored(
+        cause: Option<&str>,
+        field: Option<&str>,
+        rule: Option<&str>,
+        classified_code: Option<&str>,
+        code: Option<&str>,
+    ) -> Option<Diagnosis> {
+        let cause = cause?;
+        Some(Diagnosis {
+            cause: cause.to_string(),
+            cause_label: crate::classify::Cause::parse(cause).map(|c| c.label()).unwrap_or(cause).to_string(),
+            field: field.map(str::to_string),
+            rule: rule.map(str::to_string),
+            classified_code: classified_code.map(str::to_string),
+            disagrees: !Diagnosis::agrees(classified_code, code),
+        })
+    }
+
+    /// Whether the classifier's code is the stored one.
+    pub fn agrees(classified_code: Option<&str>, code: Option<&str>) -> bool {
+        classified_code.is_some() && classified_code == code
+    }
+}
+
 /// One normalized field beside its platform source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldComparison {
@@ -259,15 +287,14 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         .collect();
     // The classifier's reading guides the next step only where it agrees with the stored code;
     // where it does not, the page shows both and the stored code's advice.
-    let agrees = row.classified_code.is_some() && row.classified_code == row.error_code;
-    let diagnosis = row.error_cause.as_deref().map(|cause| Diagnosis {
-        cause: cause.to_string(),
-        cause_label: crate::classify::Cause::parse(cause).map(|c| c.label()).unwrap_or(cause).to_string(),
-        field: row.error_field.clone(),
-        rule: row.error_rule.clone(),
-        classified_code: row.classified_code.clone(),
-        disagrees: !agrees,
-    });
+    let agrees = Diagnosis::agrees(row.classified_code.as_deref(), row.error_code.as_deref());
+    let diagnosis = Diagnosis::of_stored(
+        row.error_cause.as_deref(),
+        row.error_field.as_deref(),
+        row.error_rule.as_deref(),
+        row.classified_code.as_deref(),
+        row.error_code.as_deref(),
+    );
     let platform_error = row.platform_error.as_deref().map(pretty);
     let platform_error_parts = match (&platform_error, row.error_field.as_deref()) {
         (Some(raw), Some(field)) if agrees => mark(raw, field),
