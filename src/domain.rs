@@ -131,6 +131,9 @@ macro_rules! string_enum {
     };
 }
 
+// After the macro, which it uses.
+pub mod issues;
+
 string_enum!(
     /// Every organization has both environments; connections, logs and configuration belong to one.
     Environment { Sandbox => "sandbox", Production => "production" }
@@ -239,6 +242,11 @@ string_enum!(
         WebhookEndpointRevealSecret => "webhook_endpoint.reveal_secret",
         WebhookEndpointRecover => "webhook_endpoint.recover",
         WebhookDeliveryResend => "webhook_delivery.resend",
+        IssueAcknowledge => "issue.acknowledge",
+        IssueMute => "issue.mute",
+        IssueUnmute => "issue.unmute",
+        IssueResolve => "issue.resolve",
+        IssueReopen => "issue.reopen",
         StaffBackfillCreate => "staff.backfill.create",
         StaffBackfillCancel => "staff.backfill.cancel",
         StaffConnectionSyncNow => "staff.connection.sync_now",
@@ -530,6 +538,9 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ),
     ("backfill.completed", "A backfill ended: succeeded, partly failed or cancelled."),
     ("endpoint.disabled", "A webhook endpoint was disabled automatically (410 Gone, or failing for 5 days)."),
+    ("issue.opened", "An issue was detected (credentials, permissions, rate limiting, failing syncs or endpoints, ...)."),
+    ("issue.resolved", "An issue resolved: by itself when its cause cleared, or by a person."),
+    ("issue.reopened", "A resolved issue came back within 7 days (a regression)."),
     ("webhook.test", "A test event sent from the console."),
 ];
 

@@ -25,6 +25,8 @@ pub mod prefix {
     pub const DELIVERY: &str = "dlv";
     pub const ATTEMPT: &str = "att";
     pub const AUDIT: &str = "aud";
+    pub const ISSUE: &str = "iss";
+    pub const ISSUE_EVENT: &str = "iev";
 }
 
 /// Builds an id from a time in milliseconds and 80 bits of randomness (the high bits of `random`

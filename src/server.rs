@@ -18,6 +18,7 @@ pub mod connections;
 pub mod context;
 pub mod http;
 pub mod ingest;
+pub mod issues;
 pub mod redact;
 pub mod request_logs;
 pub mod reveal;

@@ -553,7 +553,20 @@ pub async fn request_logs(
     });
     let (indexes, rows): (Vec<usize>, Vec<RequestLogRow>) = rows.into_iter().unzip();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let conflicted = if rows.is_empty() { vec![] } else { store.ingest_request_logs(rows).await? };
+    let conflicted = if rows.is_empty() {
+        vec![]
+    } else {
+        let (conflicted, mut facts) = store.ingest_request_logs(rows).await?;
+        // Rows refused as conflicts were not stored: they are not evidence of anything.
+        for &i in conflicted.iter().rev() {
+            facts.remove(i);
+        }
+        let changes = super::issues::after_requests(store, scope, &facts, now).await?;
+        if !changes.is_empty() {
+            super::webhooks::delivery::wake();
+        }
+        conflicted
+    };
     Ok(finish(indexes, ids, conflicted, rejected)?)
 }
 
@@ -628,6 +641,9 @@ pub async fn events(store: &dyn Store, scope: &Scope, now: i64, batch: Batch) ->
     for (index, v) in batch.items.into_iter().enumerate() {
         let parsed = read_item::<EventItem>(v).and_then(|item| {
             let id = id_of("id", prefix::EVENT, &item.id)?;
+            if item.event_type.starts_with("issue.") {
+                return Err(bad("type", "issue events are raised by Switchboard's own issue detection, not ingested"));
+            }
             if !EVENT_TYPES.iter().any(|(t, _)| *t == item.event_type) {
                 return Err(bad(
                     "type",

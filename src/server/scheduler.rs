@@ -9,7 +9,8 @@
 
 use super::clock::Clock;
 use super::store::sync::NewSyncRun;
-use super::store::Store;
+use super::issues::{self, ConnectionCheck};
+use super::store::{Scope, Store};
 use super::sync_config::settings::SyncSettings;
 use crate::domain::{platform, IntegrationType, SyncRunKind, TriggerKind};
 use std::collections::HashMap;
@@ -28,10 +29,8 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
         let Some(last) = batch.last() else { break };
         after = last.id.clone();
         let mut runs = vec![];
+        let mut checks = vec![];
         for c in &batch {
-            if c.active > 0 {
-                continue;
-            }
             let Some(spec) = platform(&c.platform_id) else { continue };
             let it: IntegrationType = spec.integration_type;
             let key = (c.organization_id.clone(), c.environment.clone(), it, c.config_version);
@@ -45,6 +44,17 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
             // The connection's effective configuration: its platform's override, else the type's.
             let effective = configs[&key].effective(spec);
             let period = effective.frequency.period_ms();
+            checks.push(ConnectionCheck {
+                scope: Scope::new(c.organization_id.clone(), c.environment.clone()),
+                connection_id: c.id.clone(),
+                platform_id: c.platform_id.clone(),
+                period_ms: period,
+                queued_since: c.queued_since,
+                behind_since: c.behind_since,
+            });
+            if c.active > 0 {
+                continue;
+            }
             if c.last_scheduled.is_some_and(|t| now - t < period) {
                 continue;
             }
@@ -62,6 +72,11 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
             queued += runs.len();
             store.queue_runs(&runs, None).await?;
         }
+        issues::check_connections(store, &checks, now).await?;
+    }
+    // Issues whose quiet period passed resolve; mutes whose time ran out end.
+    if !issues::sweep(store, now).await?.is_empty() {
+        super::webhooks::delivery::wake();
     }
     Ok(queued)
 }

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod connections;
+pub mod issues;
 pub mod request_logs;
 pub mod sync;
 pub mod sync_config;
@@ -240,6 +241,7 @@ pub trait Store:
     + AuditStore
     + ApiKeyStore
     + ConnectionStore
+    + issues::IssueStore
     + RequestLogStore
     + sync::SyncStore
     + sync_config::SyncConfigStore

@@ -52,6 +52,11 @@ pub const SQLITE: &[Migration] = &[
         name: "run_classification",
         sql: include_str!("../../../migrations/sqlite/0010_run_classification.sql"),
     },
+    Migration {
+        version: 11,
+        name: "issues",
+        sql: include_str!("../../../migrations/sqlite/0011_issues.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -96,6 +101,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 10,
         name: "run_classification",
         sql: include_str!("../../../migrations/postgres/0010_run_classification.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "issues",
+        sql: include_str!("../../../migrations/postgres/0011_issues.sql"),
     },
 ];
 

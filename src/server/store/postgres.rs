@@ -130,6 +130,9 @@ mod audit;
 #[path = "connections/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod connections;
+#[path = "issues/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod issues;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;

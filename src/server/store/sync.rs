@@ -345,6 +345,10 @@ pub struct ScheduleCandidate {
     pub last_scheduled: Option<i64>,
     /// Its runs queued or running now.
     pub active: i64,
+    /// When its oldest queued run was queued, if one waits (a due sync that did not run).
+    pub queued_since: Option<i64>,
+    /// When the first configuration version newer than the one it runs was saved, if any.
+    pub behind_since: Option<i64>,
 }
 
 #[async_trait]

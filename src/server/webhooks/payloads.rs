@@ -107,6 +107,31 @@ pub fn webhook_test(endpoint_id: &str, by: &str) -> Value {
     json!({"endpoint_id": endpoint_id, "message": format!("A test event sent from the Switchboard console by {by}.")})
 }
 
+/// `issue.opened`, `issue.resolved`, `issue.reopened`: the issue as the API's
+/// `GET /api/v1/issues/{id}` shows it, less its timeline.
+pub fn issue(row: &crate::server::store::issues::IssueRow) -> Value {
+    let time = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339());
+    json!({
+        "id": row.id,
+        "kind": row.kind.as_str(),
+        "severity": row.severity.as_str(),
+        "status": row.status.as_str(),
+        "regressed": row.regressed,
+        "title": row.kind.title(),
+        "summary": row.summary,
+        "platform": row.platform_id,
+        "connection_id": row.connection_id,
+        "data_object": row.data_object,
+        "endpoint_id": row.endpoint_id,
+        "api_path": row.api_path,
+        "occurrences": row.occurrences,
+        "first_seen": time(row.first_seen),
+        "last_seen": time(row.last_seen),
+        "resolved_at": row.resolved_at.and_then(time),
+        "next_step": row.kind.next_step(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,3 +161,4 @@ mod tests {
         assert_eq!(v["runs"]["succeeded"], 7);
     }
 }
+

@@ -112,10 +112,10 @@ impl ConnectionStore for This {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
         for r in reports {
-            sqlx::query(
+            let changed: Option<String> = sqlx::query_scalar(
                 "UPDATE connections SET status = $4, status_reason = $5, status_since = $6 \
              WHERE id = $1 AND organization_id = $2 AND environment = $3 \
-             AND (status_since IS NULL OR status_since <= $6)",
+             AND (status_since IS NULL OR status_since <= $6) RETURNING platform_id",
             )
             .bind(&r.connection_id)
             .bind(&scope.organization_id)
@@ -123,8 +123,28 @@ impl ConnectionStore for This {
             .bind(r.status)
             .bind(crate::server::redact::optional(r.reason.as_deref()))
             .bind(r.at)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            let Some(platform_id) = changed else { continue };
+            // Credentials refused open an issue; the connection healthy again resolves it.
+            match r.status {
+                crate::domain::ConnectionStatus::NeedsReauth => {
+                    let reason = crate::server::redact::optional(r.reason.as_deref());
+                    let mut o = credentials_observation(&r.connection_id, reason.as_deref(), r.at);
+                    o.platform_id = Some(platform_id);
+                    super::issues::observe(&mut tx, scope, &o).await?;
+                }
+                crate::domain::ConnectionStatus::Healthy => {
+                    let c = crate::server::store::issues::Clearance {
+                        kind: crate::domain::issues::IssueKind::Credentials,
+                        scope_id: r.connection_id.clone(),
+                        why: "The connection is healthy again.".into(),
+                        at: r.at,
+                    };
+                    super::issues::clear(&mut tx, scope, &c).await?;
+                }
+                _ => {}
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -142,6 +162,27 @@ impl ConnectionStore for This {
     .fetch_optional(&self.pool)
     .await?)
     }
+}
+
+/// The issue a connection moved to `needs_reauth` opens (the run's worker and the data plane's
+/// status report both move it).
+pub(super) fn credentials_observation(
+    connection_id: &str,
+    reason: Option<&str>,
+    at: i64,
+) -> crate::server::store::issues::Observation {
+    let summary = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => format!("The platform refused the connection's credentials: {r}"),
+        None => "The platform refused the connection's credentials.".to_string(),
+    };
+    let mut o = crate::server::store::issues::Observation::new(
+        crate::domain::issues::IssueKind::Credentials,
+        connection_id,
+        summary,
+        at,
+    );
+    o.connection_ids = vec![connection_id.to_string()];
+    o
 }
 
 /// The connections list with each row's health. `filter` is already resolved by

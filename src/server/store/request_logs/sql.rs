@@ -16,11 +16,14 @@ impl RequestLogStore for This {
         Ok(())
     }
 
-    async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>) -> StoreResult<Vec<usize>> {
+    async fn ingest_request_logs(
+        &self,
+        rows: Vec<RequestLogRow>,
+    ) -> StoreResult<(Vec<usize>, Vec<crate::server::store::issues::RequestFact>)> {
         // Redaction and hashing are CPU work: done on a blocking thread (the async threads
         // keep serving pages) and before the transaction (SQLite's one writer is held only
         // for the inserts).
-        let rows = tokio::task::spawn_blocking(move || {
+        let (rows, facts) = tokio::task::spawn_blocking(move || {
             let mut rows = rows;
             for r in &mut rows {
                 r.redact();
@@ -29,7 +32,8 @@ impl RequestLogStore for This {
                 r.content_hash = Some(r.content_digest());
                 r.classify();
             }
-            rows
+            let facts: Vec<_> = rows.iter().map(crate::server::store::issues::RequestFact::of).collect();
+            (rows, facts)
         })
         .await
         .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
@@ -60,7 +64,7 @@ impl RequestLogStore for This {
             }
             tx.commit().await?;
         }
-        Ok(conflicts)
+        Ok((conflicts, facts))
     }
 
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {

@@ -259,20 +259,22 @@ impl crate::server::store::sync::SyncStore for This {
             tx.rollback().await?;
             return Ok(false);
         }
-        let (connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind): (
+        let (connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind, data_object): (
             String,
             String,
             String,
             Option<String>,
             i64,
             String,
+            String,
         ) = sqlx::query_as(
-            "SELECT connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind \
+            "SELECT connection_id, organization_id, environment, backfill_id, queued_at, trigger_kind, data_object \
              FROM sync_runs WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
+        let scope = Scope::new(organization_id.clone(), environment.clone());
         let event = |event_type: &str, data: serde_json::Value| payloads::new_event(now, event_type, data);
         let mut events = vec![];
         if result.needs_reauth {
@@ -291,8 +293,14 @@ impl crate::server::store::sync::SyncStore for This {
                     "connection.needs_reauth",
                     payloads::connection_needs_reauth(&connection_id, result.error_message.as_deref()),
                 ));
+                let mut o =
+                    super::connections::credentials_observation(&connection_id, result.error_message.as_deref(), now);
+                o.platform_id = platform.clone();
+                o.evidence_id = Some(id.to_string());
+                super::issues::observe(&mut tx, &scope, &o).await?;
             }
         }
+        object_issue(&mut tx, &scope, id, &connection_id, &data_object, platform.as_deref(), result, now).await?;
         if matches!(
             result.status,
             crate::domain::SyncRunStatus::Succeeded | crate::domain::SyncRunStatus::Partial
@@ -634,8 +642,14 @@ impl crate::server::store::sync::SyncStore for This {
                 (SELECT MAX(r.queued_at) FROM sync_runs r WHERE r.connection_id = c.id \
                     AND r.trigger_kind IN ('schedule', 'connection')) AS last_scheduled, \
                 (SELECT COUNT(*) FROM sync_runs r WHERE r.connection_id = c.id \
-                    AND r.status IN ('queued', 'running')) AS active \
-             FROM connections c WHERE c.id > $1 AND c.status IN ('healthy', 'degraded') \
+                    AND r.status IN ('queued', 'running')) AS active, \
+                (SELECT MIN(r.queued_at) FROM sync_runs r WHERE r.connection_id = c.id \
+                    AND r.status = 'queued' AND r.trigger_kind IN ('schedule', 'connection')) AS queued_since, \
+                (SELECT MIN(s.created_at) FROM sync_configs s WHERE s.organization_id = c.organization_id \
+                    AND s.environment = c.environment AND s.integration_type = p.integration_type \
+                    AND s.version > c.config_version) AS behind_since \
+             FROM connections c JOIN platforms p ON p.id = c.platform_id \
+             WHERE c.id > $1 AND c.status IN ('healthy', 'degraded') \
              ORDER BY c.id LIMIT $2",
         )
         .bind(after)
@@ -866,4 +880,61 @@ pub(super) async fn finalize_backfill(
             .await?;
     let data = payloads::backfill_completed(id, status, &parts, runs);
     Ok(Some(payloads::new_event(now, "backfill.completed", data)))
+}
+
+/// A data object failing [`FAILING_RUNS`](crate::domain::issues::FAILING_RUNS) runs in a row is
+/// an issue; its next successful run resolves it. On the finishing run's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn object_issue(
+    conn: &mut super::Conn,
+    scope: &Scope,
+    run_id: &str,
+    connection_id: &str,
+    data_object: &str,
+    platform_id: Option<&str>,
+    result: &crate::server::store::sync::RunResult,
+    now: i64,
+) -> StoreResult<()> {
+    use crate::domain::issues::{IssueKind, FAILING_RUNS};
+    use crate::domain::SyncRunStatus;
+    let scope_id = format!("{connection_id}:{data_object}");
+    match result.status {
+        SyncRunStatus::Failed => {
+            let last: Vec<String> = sqlx::query_scalar(
+                "SELECT status FROM sync_runs WHERE connection_id = $1 AND data_object = $2 \
+                 AND status IN ('succeeded', 'partial', 'failed') ORDER BY id DESC LIMIT $3",
+            )
+            .bind(connection_id)
+            .bind(data_object)
+            .bind(FAILING_RUNS)
+            .fetch_all(&mut *conn)
+            .await?;
+            if last.len() as i64 == FAILING_RUNS && last.iter().all(|s| s == "failed") {
+                let error = match (&result.error_code, &result.error_message) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    (Some(c), None) => c.clone(),
+                    (None, Some(m)) => m.clone(),
+                    (None, None) => "no error recorded".into(),
+                };
+                let summary = format!("{data_object} failed {FAILING_RUNS} runs in a row; the last: {error}");
+                let mut o = crate::server::store::issues::Observation::new(IssueKind::ObjectFailing, scope_id, summary, now);
+                o.platform_id = platform_id.map(str::to_string);
+                o.connection_ids = vec![connection_id.to_string()];
+                o.data_object = Some(data_object.to_string());
+                o.evidence_id = Some(run_id.to_string());
+                super::issues::observe(conn, scope, &o).await?;
+            }
+        }
+        SyncRunStatus::Succeeded | SyncRunStatus::Partial => {
+            let c = crate::server::store::issues::Clearance {
+                kind: IssueKind::ObjectFailing,
+                scope_id,
+                why: format!("A run of {data_object} succeeded ({run_id})."),
+                at: now,
+            };
+            super::issues::clear(conn, scope, &c).await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -454,21 +454,52 @@ impl crate::server::store::webhooks::WebhookStore for This {
             .execute(&mut *tx)
             .await?;
             if o.status == "delivered" {
-                sqlx::query(
-                    "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+                let recovered: Option<(String, String)> = sqlx::query_as(
+                    "UPDATE webhook_endpoints SET failing_since = NULL, consecutive_failures = 0 \
+                     WHERE id = $1 AND (failing_since IS NOT NULL OR consecutive_failures > 0) \
+                     RETURNING organization_id, environment",
                 )
                 .bind(&o.endpoint_id)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
+                if let Some((org, env)) = recovered {
+                    let c = crate::server::store::issues::Clearance {
+                        kind: crate::domain::issues::IssueKind::EndpointFailing,
+                        scope_id: o.endpoint_id.clone(),
+                        why: format!("Delivery {} succeeded.", o.delivery_id),
+                        at: a.attempted_at,
+                    };
+                    super::issues::clear(&mut tx, &Scope::new(org, env), &c).await?;
+                }
                 continue;
             }
-            sqlx::query(
-                "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL",
+            let (failures, org, env, url): (i64, String, String, String) = sqlx::query_as(
+                "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2), \
+                 consecutive_failures = consecutive_failures + 1 WHERE id = $1 \
+                 RETURNING consecutive_failures, organization_id, environment, url",
             )
             .bind(&o.endpoint_id)
             .bind(a.attempted_at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            let endpoint_scope = Scope::new(org, env);
+            if failures >= crate::domain::issues::ENDPOINT_FAILURES {
+                let last = match (a.response_status, a.failure.as_deref()) {
+                    (Some(status), _) => format!("HTTP {status}"),
+                    (None, Some(f)) => f.replace('_', " "),
+                    (None, None) => "no response".into(),
+                };
+                let summary = format!("{failures} delivery attempts in a row to {url} failed; the last: {last}.");
+                let mut obs = crate::server::store::issues::Observation::new(
+                    crate::domain::issues::IssueKind::EndpointFailing,
+                    o.endpoint_id.clone(),
+                    summary,
+                    a.attempted_at,
+                );
+                obs.endpoint_id = Some(o.endpoint_id.clone());
+                obs.evidence_id = Some(o.delivery_id.clone());
+                super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
+            }
             let reason = if o.gone {
                 "The endpoint answered 410 Gone, which asks senders to stop: it was disabled automatically."
                     .to_string()
@@ -511,6 +542,17 @@ impl crate::server::store::webhooks::WebhookStore for This {
                 lease: None,
             };
             record_event(&mut tx, &event).await?;
+            // Disabled: the endpoint's issue (open or opened now) becomes critical.
+            let mut obs = crate::server::store::issues::Observation::new(
+                crate::domain::issues::IssueKind::EndpointFailing,
+                o.endpoint_id.clone(),
+                format!("{url} was disabled automatically: {reason}"),
+                now,
+            );
+            obs.severity = crate::domain::issues::IssueSeverity::Critical;
+            obs.endpoint_id = Some(o.endpoint_id.clone());
+            obs.evidence_id = Some(o.delivery_id.clone());
+            super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
             disabled.push(crate::server::store::webhooks::DisabledEndpoint {
                 endpoint_id: o.endpoint_id.clone(),
                 organization_id,
