@@ -8,6 +8,7 @@ mod form_fuzz;
 mod hardening;
 mod helpers;
 mod http;
+mod issues;
 mod plans;
 mod scale_out;
 mod secrets_at_rest;

@@ -333,7 +333,8 @@ async fn a_receiver_that_is_down_failing_or_slow_gets_every_event_once_it_recove
         // Reserve a port and leave it closed: connection refused.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let url = format!("http://{port}/in");
-        let ep = endpoint(&db, &scope, &url, &["*"], true).await;
+        // Not `*`: its failures open an issue, whose `issue.*` events would be delivered too.
+        let ep = endpoint(&db, &scope, &url, &["sync.completed"], true).await;
         let now = now_ms();
         let mut ids = vec![];
         for i in 0..10 {
@@ -915,6 +916,53 @@ async fn an_organization_of_tarpits_holds_its_share_of_the_slots_not_all() {
         let _ = stop.send(true);
         engine.abort();
         tarpit_task.abort();
+        rx.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_is_an_issue_at_its_fourth_failure_in_a_row_and_resolves_at_its_next_success() {
+    use switchboard::domain::issues::{IssueKind, IssueSeverity, IssueStatus};
+    use switchboard::server::store::issues::IssueQuery;
+    for db in helpers::all().await {
+        let scope = org(&db).await;
+        let rx = Receiver::start(None, vec![]).await;
+        rx.mode.store(FAIL_500, Ordering::SeqCst);
+        let ep = endpoint(&db, &scope, &rx.url("flaky"), &["sync.completed"], true).await;
+        let issues = || async {
+            let q = IssueQuery { scope: Some(scope.clone()), limit: 50, ..Default::default() };
+            db.store.list_issues(&q).await.unwrap()
+        };
+        let clock = Arc::new(ManualClock::new(now_ms()));
+        // Long retry intervals: each event gets its first attempt only.
+        let (stop, engine) = run_engine(&db, clock.clone(), settings(&[3_600_000]));
+        for n in 1..=3 {
+            event(&db, &scope, "sync.completed", clock.now_ms()).await;
+            wait_until("a failed attempt", Duration::from_secs(30), || async {
+                count_status(&db, &scope, &ep.id, "retrying").await == n
+            })
+            .await;
+        }
+        assert!(issues().await.is_empty(), "{}: three failures are not an issue yet", db.name);
+        event(&db, &scope, "sync.completed", clock.now_ms()).await;
+        wait_until("the fourth failure", Duration::from_secs(30), || async { !issues().await.is_empty() }).await;
+        let issue = issues().await.remove(0);
+        assert_eq!((issue.kind, issue.severity), (IssueKind::EndpointFailing, IssueSeverity::Error), "{}", db.name);
+        assert_eq!(issue.endpoint_id.as_deref(), Some(ep.id.as_str()));
+        assert!(issue.summary.contains("4 delivery attempts in a row") && issue.summary.contains("HTTP 500"), "{}", issue.summary);
+        // The receiver recovers; the retries succeed; the issue resolves by itself.
+        rx.mode.store(OK, Ordering::SeqCst);
+        clock.advance(3_600_000 + 1_000);
+        wait_until("a delivered retry", Duration::from_secs(30), || async {
+            count_status(&db, &scope, &ep.id, "delivered").await > 0
+        })
+        .await;
+        wait_until("the issue to resolve", Duration::from_secs(30), || async {
+            issues().await[0].status == IssueStatus::Resolved
+        })
+        .await;
+        let _ = stop.send(true);
+        engine.await.unwrap();
         rx.task.abort();
     }
 }
