@@ -1,7 +1,7 @@
 //! The document shell and the route table.
 
 use crate::features::{
-    api_keys, audit, backfills, connections, error_codes, overview, requests, search, shell, sign_in,
+    api_keys, audit, backfills, connections, error_codes, issues, overview, requests, search, shell, sign_in,
     sync_config, ui, webhooks,
 };
 use leptos::prelude::*;
@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=sign_in::SignInPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=shell::AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("issues") view=issues::IssuesPage ssr=SsrMode::Async />
+                    <Route path=path!("issues/:id") view=issues::IssuePage ssr=SsrMode::Async />
                     <Route path=path!("requests") view=requests::list::RequestLogsPage ssr=SsrMode::Async />
                     <Route path=path!("requests/:id") view=requests::detail::RequestLogPage ssr=SsrMode::Async />
                     <Route path=path!("connections") view=connections::ConnectionsPage ssr=SsrMode::Async />

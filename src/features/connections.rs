@@ -345,6 +345,7 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
                 }).collect_view()}
             </dl>
         </Card>
+        <crate::features::issues::OpenIssues connection=c.id.clone() />
         <nav aria-label="Connection sections" class="mb-4 flex gap-1 overflow-x-auto border-b border-slate-200">
             {TABS.iter().map(|(key, label)| {
                 let key = *key;

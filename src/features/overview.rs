@@ -92,6 +92,7 @@ fn OverviewBody(o: Overview) -> impl IntoView {
     let total_connections: i64 = o.connections_by_status.iter().map(|(_, n)| n).sum();
     view! {
         <PageHeader title="Overview" subtitle=format!("{} · {} · last 24 hours", o.organization_name, env_label) />
+        <crate::features::issues::OverviewIssues />
         <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
             <Stat label="Requests" value=format_count(o.requests_24h) hint="API requests in the last 24 h" testid="stat-requests" />
             <Stat

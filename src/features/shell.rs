@@ -10,6 +10,7 @@ use leptos_router::hooks::use_location;
 
 const NAV: &[(&str, &str)] = &[
     ("/", "Overview"),
+    ("/issues", "Issues"),
     ("/requests", "Request Logs"),
     ("/connections", "Connections"),
     ("/backfills", "Backfills"),

@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use error::{ApiError, PendingErrorBody};
 use utoipa::OpenApi;
-use v1::{backfills, connections, ingest, request_logs, webhook_deliveries};
+use v1::{backfills, connections, ingest, issues, request_logs, webhook_deliveries};
 
 /// Largest body a call may send (a batch of 1,000 items with realistic bodies fits).
 pub const MAX_BODY_BYTES: usize = 5 << 20;
@@ -48,6 +48,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/backfills", post(backfills::create_backfill))
         .route("/backfills/{id}", get(backfills::get_backfill))
         .route("/webhook-deliveries", get(webhook_deliveries::list_webhook_deliveries))
+        .route("/issues", get(issues::list_issues))
+        .route("/issues/{id}", get(issues::get_issue))
         .layer(middleware::from_fn_with_state(state.clone(), keys::authenticate));
     Router::new()
         .route("/openapi.json", get(openapi_json))
@@ -153,12 +155,14 @@ impl utoipa::Modify for SecurityAddon {
         backfills::create_backfill,
         backfills::get_backfill,
         webhook_deliveries::list_webhook_deliveries,
+        issues::list_issues,
+        issues::get_issue,
     ),
     modifiers(&SecurityAddon),
     security(("bearer" = [])),
     tags(
         (name = "ingest", description = "The data plane sends what it did. `ingest` keys."),
-        (name = "read", description = "Customers' tooling reads logs, connections, syncs and deliveries. `read` keys."),
+        (name = "read", description = "Customers' tooling reads logs, connections, syncs, deliveries and issues. `read` keys."),
     )
 )]
 pub struct ApiDoc;

@@ -241,12 +241,20 @@ pub async fn for_request(
     scope: &Scope,
     request: &super::store::RequestLogRow,
 ) -> ServiceResult<Option<IssueRow>> {
-    let fact = RequestFact::of(request);
-    let Some(kind) = detect::request_kind(&fact) else { return Ok(None) };
+    if request.status_code < 400 {
+        return Ok(None);
+    }
     let Some(connection_id) = &request.connection_id else { return Ok(None) };
+    let kind = detect::request_kind(&RequestFact::of(request));
+    let api_path = format!("{} {}", request.method, crate::domain::issues::path_template(&request.path));
     let candidates = store.connection_issues_any_status(scope, connection_id, 50).await?;
     Ok(candidates.into_iter().find(|i| {
-        i.kind == kind && i.first_seen <= request.created_at + 1 && request.created_at <= i.last_seen + 1
+        let during = i.first_seen <= request.created_at + 1 && request.created_at <= i.last_seen + 1;
+        let about = Some(i.kind) == kind
+            || (i.kind == IssueKind::ErrorSpike
+                && i.api_path.as_deref() == Some(api_path.as_str())
+                && i.platform_id == request.platform_id);
+        during && about
     }))
 }
 

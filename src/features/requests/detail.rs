@@ -134,6 +134,9 @@ pub struct RequestLogDetail {
     pub platform_data: Vec<RecordComparison>,
     /// Set when staff look at another organization's request.
     pub staff_view: bool,
+    /// The issue this request is evidence of: (id, title, status).
+    #[serde(default)]
+    pub issue: Option<(String, String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -254,6 +257,10 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
     let RequestDetail { row, organization_name, connection, object_states } =
         crate::server::request_logs::detail(&state, &viewer, &id).await?;
     let staff_view = row.organization_id != viewer.organization_id;
+    let row_scope = crate::server::store::Scope::new(row.organization_id.clone(), row.environment.clone());
+    let issue = crate::server::issues::for_request(state.store.as_ref(), &row_scope, &row)
+        .await?
+        .map(|i| (i.id, i.kind.title().to_string(), i.status.label().to_string()));
     let spec = row.platform_id.as_deref().and_then(platform);
     let platform_name = spec.map(|p| p.name.to_string());
     let upstream_calls: Vec<UpstreamCall> = serde_json::from_str::<Vec<Value>>(&row.upstream_calls)
@@ -384,6 +391,7 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         upstream_calls,
         platform_data,
         staff_view,
+        issue,
     })
 }
 
@@ -448,6 +456,12 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
         {d.staff_view.then(|| view! {
             <p class="mb-4 rounded-md border border-indigo-200 bg-indigo-50 px-4 py-2 text-sm text-indigo-900" data-testid="staff-banner">
                 {format!("Staff view of {}'s data. This access is recorded in the audit log.", d.organization_name.clone().unwrap_or_default())}
+            </p>
+        })}
+        {d.issue.clone().map(|(id, title, status)| view! {
+            <p class="mb-4 rounded-md border border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900" data-testid="request-issue">
+                "Part of an issue: "
+                <a class="font-medium underline" href=format!("/issues/{id}")>{format!("{title} ({status})")}</a>
             </p>
         })}
         {d.error.clone().map(|e| view! { <ErrorSection e /> })}

@@ -4,5 +4,6 @@ pub mod backfills;
 pub mod connections;
 pub mod extract;
 pub mod ingest;
+pub mod issues;
 pub mod request_logs;
 pub mod webhook_deliveries;
