@@ -538,7 +538,10 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ),
     ("backfill.completed", "A backfill ended: succeeded, partly failed or cancelled."),
     ("endpoint.disabled", "A webhook endpoint was disabled automatically (410 Gone, or failing for 5 days)."),
-    ("issue.opened", "An issue was detected (credentials, permissions, rate limiting, failing syncs or endpoints, ...)."),
+    (
+        "issue.opened",
+        "An issue was detected (credentials, permissions, rate limiting, failing syncs or endpoints, ...).",
+    ),
     ("issue.resolved", "An issue resolved: by itself when its cause cleared, or by a person."),
     ("issue.reopened", "A resolved issue came back within 7 days (a regression)."),
     ("webhook.test", "A test event sent from the console."),

@@ -127,7 +127,9 @@ impl IssueKind {
             IssueKind::ObjectFailing => "Resolves by itself at the data object's next successful run.",
             IssueKind::SyncOverdue => "Resolves by itself when the connection syncs again.",
             IssueKind::EndpointFailing => "Resolves by itself at the endpoint's next successful delivery.",
-            IssueKind::ConfigBehind => "Resolves by itself when the connection is backfilled under the newest configuration.",
+            IssueKind::ConfigBehind => {
+                "Resolves by itself when the connection is backfilled under the newest configuration."
+            }
             IssueKind::ErrorSpike => "Resolves by itself after an hour without a spike.",
         }
     }
@@ -203,7 +205,9 @@ impl MuteRequest {
         })?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(InvalidInput::new("Say why the issue is muted: the reason is shown to everyone who opens it."));
+            return Err(InvalidInput::new(
+                "Say why the issue is muted: the reason is shown to everyone who opens it.",
+            ));
         }
         if reason.chars().count() > 500 {
             return Err(InvalidInput::new("The reason is longer than 500 characters."));
@@ -211,7 +215,10 @@ impl MuteRequest {
         super::check_text("reason", reason)?;
         let number = |name: &str, v: &str, lo: i64, hi: i64| -> Result<i64, InvalidInput> {
             v.trim().parse::<i64>().ok().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| {
-                InvalidInput::new(format!("{name} must be a whole number from {lo} to {hi} (got \u{201c}{}\u{201d}).", v.trim()))
+                InvalidInput::new(format!(
+                    "{name} must be a whole number from {lo} to {hi} (got \u{201c}{}\u{201d}).",
+                    v.trim()
+                ))
             })
         };
         let (hours, factor) = match mode {

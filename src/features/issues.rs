@@ -3,7 +3,10 @@
 //! and lets developers, admins and owners acknowledge, mute and resolve it. Every form is a
 //! plain GET or POST, so both pages work before the WebAssembly has loaded.
 
-use super::ui::{format_count, format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time, Tone};
+use super::ui::{
+    format_count, format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time,
+    Tone,
+};
 use crate::domain::issues::{IssueFilters, IssueKind, IssueSeverity, IssueStatus, STATUS_CHOICES};
 use crate::domain::PLATFORMS;
 use crate::error::AppError;
@@ -98,14 +101,17 @@ mod build {
         let mut ids = ids;
         ids.sort();
         ids.dedup();
-        let rows = state.store.connections_by_ids(scope, &ids).await.map_err(crate::server::context::internal)?;
+        let rows =
+            state.store.connections_by_ids(scope, &ids).await.map_err(crate::server::context::internal)?;
         Ok(rows.into_iter().map(|c| (c.id, c.display_name)).collect())
     }
 
     pub fn item(r: &IssueRow, names: &HashMap<String, String>) -> IssueItem {
         let connection = r.connection_id.as_ref().map(|c| names.get(c).cloned().unwrap_or_else(|| c.clone()));
         let subject = match (r.kind, &connection) {
-            (IssueKind::ObjectFailing, Some(c)) => format!("{c} · {}", r.data_object.clone().unwrap_or_default()),
+            (IssueKind::ObjectFailing, Some(c)) => {
+                format!("{c} · {}", r.data_object.clone().unwrap_or_default())
+            }
             (IssueKind::ErrorSpike, _) => r.api_path.clone().unwrap_or_default(),
             (IssueKind::EndpointFailing, _) => r.endpoint_id.clone().unwrap_or_default(),
             (_, Some(c)) => c.clone(),
@@ -137,7 +143,10 @@ mod build {
         match r.kind {
             IssueKind::Credentials => {
                 out.push(("The connection's status".into(), format!("/connections/{conn}")));
-                out.push(("Its refused requests (401)".into(), format!("/requests?connection={conn}&status=401&from={from}")));
+                out.push((
+                    "Its refused requests (401)".into(),
+                    format!("/requests?connection={conn}&status=401&from={from}"),
+                ));
                 out.push(("Its sync history".into(), format!("/connections/{conn}?tab=history")));
             }
             IssueKind::MissingPermission => {
@@ -147,7 +156,10 @@ mod build {
                 ));
             }
             IssueKind::RateLimited => {
-                out.push(("Its 429 responses".into(), format!("/requests?connection={conn}&status=429&from={from}")));
+                out.push((
+                    "Its 429 responses".into(),
+                    format!("/requests?connection={conn}&status=429&from={from}"),
+                ));
             }
             IssueKind::ObjectFailing => {
                 let object = r.data_object.clone().unwrap_or_default();
@@ -162,7 +174,10 @@ mod build {
             IssueKind::EndpointFailing => {
                 let ep = r.endpoint_id.clone().unwrap_or_default();
                 out.push(("The endpoint".into(), format!("/webhooks/{ep}")));
-                out.push(("Its failed deliveries".into(), format!("/webhooks/deliveries?endpoint={ep}&status=retrying")));
+                out.push((
+                    "Its failed deliveries".into(),
+                    format!("/webhooks/deliveries?endpoint={ep}&status=retrying"),
+                ));
             }
             IssueKind::ConfigBehind => {
                 out.push(("The data sync configuration".into(), "/sync-configuration".into()));
@@ -207,8 +222,9 @@ mod build {
     ) -> Result<IssuesView, AppError> {
         let page =
             crate::server::issues::list(state, actor, filters, Some(before), Some(after), PAGE_SIZE).await?;
-        let names = names(state, &actor.scope(), page.rows.iter().filter_map(|r| r.connection_id.clone()).collect())
-            .await?;
+        let names =
+            names(state, &actor.scope(), page.rows.iter().filter_map(|r| r.connection_id.clone()).collect())
+                .await?;
         let q = filters.to_query();
         let sep = if q.is_empty() { String::new() } else { format!("{q}&") };
         Ok(IssuesView {
@@ -254,7 +270,9 @@ pub async fn get_issue(id: String) -> Result<IssueView, AppError> {
         acknowledged: r.acknowledged_by.clone().zip(r.acknowledged_at),
         muted: (r.status == IssueStatus::Muted).then(|| {
             let how = match (r.mute_mode, r.muted_until, r.mute_threshold) {
-                (Some(crate::domain::issues::MuteMode::Until), Some(t), _) => format!("until {}", format_time_utc(t)),
+                (Some(crate::domain::issues::MuteMode::Until), Some(t), _) => {
+                    format!("until {}", format_time_utc(t))
+                }
                 (Some(crate::domain::issues::MuteMode::Worse), _, Some(n)) => {
                     format!("until it reaches {} occurrences", format_count(n))
                 }
@@ -270,7 +288,12 @@ pub async fn get_issue(id: String) -> Result<IssueView, AppError> {
         timeline: d
             .events
             .iter()
-            .map(|e| TimelineItem { at: e.at, action: e.action.as_str().to_string(), actor: e.actor_email.clone(), detail: e.detail.clone() })
+            .map(|e| TimelineItem {
+                at: e.at,
+                action: e.action.as_str().to_string(),
+                actor: e.actor_email.clone(),
+                detail: e.detail.clone(),
+            })
             .collect(),
         cannot_act: crate::server::issues::may_act(&viewer).err(),
     })
@@ -452,18 +475,19 @@ pub fn IssuesPage() -> impl IntoView {
     };
     let data = Resource::new(args, |(f, b, a)| list_issues(f, b, a));
     let f = args().0;
-    let select = |name: &'static str, label: &'static str, current: String, choices: Vec<(String, String)>| {
-        view! {
-            <label class="flex flex-col text-slate-700">{label}
-                <select name=name class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
-                    {choices.into_iter().map(|(v, l)| {
-                        let selected = v == current;
-                        view! { <option value=v selected=selected>{l}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    };
+    let select =
+        |name: &'static str, label: &'static str, current: String, choices: Vec<(String, String)>| {
+            view! {
+                <label class="flex flex-col text-slate-700">{label}
+                    <select name=name class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
+                        {choices.into_iter().map(|(v, l)| {
+                            let selected = v == current;
+                            view! { <option value=v selected=selected>{l}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        };
     let any = |label: &str| (String::new(), label.to_string());
     let statuses: Vec<(String, String)> = STATUS_CHOICES
         .iter()

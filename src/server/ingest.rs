@@ -642,7 +642,10 @@ pub async fn events(store: &dyn Store, scope: &Scope, now: i64, batch: Batch) ->
         let parsed = read_item::<EventItem>(v).and_then(|item| {
             let id = id_of("id", prefix::EVENT, &item.id)?;
             if item.event_type.starts_with("issue.") {
-                return Err(bad("type", "issue events are raised by Switchboard's own issue detection, not ingested"));
+                return Err(bad(
+                    "type",
+                    "issue events are raised by Switchboard's own issue detection, not ingested",
+                ));
             }
             if !EVENT_TYPES.iter().any(|(t, _)| *t == item.event_type) {
                 return Err(bad(

@@ -21,7 +21,8 @@ use super::actor::{Actor, Viewer};
 use super::audit::Audit;
 use super::service::{page_from_cursors, parse_id_param, ServiceError, ServiceResult};
 use super::store::issues::{
-    ActOutcome, Clearance, IssueAction, IssueChange, IssueEventRow, IssueQuery, IssueRow, Observation, RequestFact,
+    ActOutcome, Clearance, IssueAction, IssueChange, IssueEventRow, IssueQuery, IssueRow, Observation,
+    RequestFact,
 };
 use super::store::{keyset_window, Scope, Store, StoreResult};
 use super::AppState;
@@ -49,8 +50,9 @@ pub async fn after_requests(
                 continue;
             }
             let from = bucket.hour - crate::domain::issues::SPIKE_BASELINE_HOURS * 3_600_000;
-            let baseline =
-                store.error_rate_between(scope, &bucket.platform_id, &bucket.api_path, from, bucket.hour).await?;
+            let baseline = store
+                .error_rate_between(scope, &bucket.platform_id, &bucket.api_path, from, bucket.hour)
+                .await?;
             if let Some(o) = detect::spike(bucket, totals, baseline, failing, now) {
                 spikes.push(o);
             }
@@ -140,14 +142,20 @@ pub struct IssuePage {
 /// Checks the list's filters: every value must be one the list offers.
 pub fn query(filters: &IssueFilters, scope: &Scope) -> ServiceResult<IssueQuery> {
     let statuses = filters.statuses()?;
-    let one = |label: &str, v: &str, parse: &dyn Fn(&str) -> bool, choices: String| -> ServiceResult<Option<String>> {
+    let one = |label: &str,
+               v: &str,
+               parse: &dyn Fn(&str) -> bool,
+               choices: String|
+     -> ServiceResult<Option<String>> {
         let v = v.trim();
         if v.is_empty() {
             Ok(None)
         } else if parse(v) {
             Ok(Some(v.to_string()))
         } else {
-            Err(ServiceError::invalid(format!("Unknown {label} \u{201c}{v}\u{201d}: choose one of {choices}.")))
+            Err(ServiceError::invalid(format!(
+                "Unknown {label} \u{201c}{v}\u{201d}: choose one of {choices}."
+            )))
         }
     };
     let names = |all: Vec<&str>| all.join(", ");
@@ -212,11 +220,8 @@ pub struct IssueDetail {
 
 pub async fn get(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<IssueDetail> {
     let id = parse_id_param(prefix::ISSUE, "an issue", id)?;
-    let issue = state
-        .store
-        .get_issue(&actor.scope(), &id)
-        .await?
-        .ok_or_else(|| actor_not_found(actor, &id))?;
+    let issue =
+        state.store.get_issue(&actor.scope(), &id).await?.ok_or_else(|| actor_not_found(actor, &id))?;
     let events = state.store.issue_events(&issue.id).await?;
     let connections = state.store.issue_connections(&issue.id).await?;
     Ok(IssueDetail { issue, events, connections })
@@ -230,7 +235,11 @@ fn actor_not_found(actor: &Actor, id: &str) -> ServiceError {
 }
 
 /// A connection's unresolved issues, worst first (its page shows them at the top).
-pub async fn for_connection(store: &dyn Store, scope: &Scope, connection_id: &str) -> ServiceResult<Vec<IssueRow>> {
+pub async fn for_connection(
+    store: &dyn Store,
+    scope: &Scope,
+    connection_id: &str,
+) -> ServiceResult<Vec<IssueRow>> {
     Ok(store.connection_issues(scope, connection_id, 20).await?)
 }
 
@@ -311,7 +320,9 @@ pub async fn act(state: &AppState, viewer: &Viewer, id: &str, act: Act) -> Servi
             }
             Ok(())
         }
-        ActOutcome::NotFound => Err(ServiceError::not_found(format!("No issue {id} was found in your organization."))),
+        ActOutcome::NotFound => {
+            Err(ServiceError::not_found(format!("No issue {id} was found in your organization.")))
+        }
         ActOutcome::NotApplicable(why) => Err(ServiceError::conflict(why)),
     }
 }

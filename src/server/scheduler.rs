@@ -8,8 +8,8 @@
 //! enables and its platform offers, queued together so `sync.completed` reports them as one.
 
 use super::clock::Clock;
-use super::store::sync::NewSyncRun;
 use super::issues::{self, ConnectionCheck};
+use super::store::sync::NewSyncRun;
 use super::store::{Scope, Store};
 use super::sync_config::settings::SyncSettings;
 use crate::domain::{platform, IntegrationType, SyncRunKind, TriggerKind};

@@ -504,6 +504,67 @@ async fn every_read_endpoint_pages_and_stays_inside_its_organization() {
 }
 
 #[tokio::test]
+async fn issues_are_listed_filtered_and_shown_to_their_organization_only() {
+    use switchboard::domain::issues::IssueKind;
+    use switchboard::server::store::issues::Observation;
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let k = keys(&db).await;
+        let conn = db.store.list_connections(&k.scope, &Page::First, 1).await.unwrap().remove(0);
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut o = Observation::new(IssueKind::RateLimited, conn.id.clone(), "429s from Xero", now);
+        o.connection_ids = vec![conn.id.clone()];
+        o.platform_id = Some(conn.platform_id.clone());
+        o.occurrences = 7;
+        db.store.observe_issues(&k.scope, &[o]).await.unwrap();
+
+        let (s, v) = json_of(
+            &app,
+            call("GET", &format!("/api/v1/issues?connection={}", conn.id), Some(&k.read), None),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{}: {v}", db.name);
+        let data = v["data"].as_array().unwrap();
+        assert_eq!(data.len(), 1, "{}: {v}", db.name);
+        let issue = &data[0];
+        assert_eq!(
+            (issue["kind"].as_str(), issue["status"].as_str(), issue["occurrences"].as_i64()),
+            (Some("rate_limited"), Some("open"), Some(7))
+        );
+        assert!(issue["next_step"].as_str().is_some_and(|n| n.contains("Retry-After")), "{issue}");
+        let id = issue["id"].as_str().unwrap().to_string();
+        let (s, v) = json_of(&app, call("GET", &format!("/api/v1/issues/{id}"), Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["timeline"][0]["action"], "opened", "{v}");
+        assert_eq!(v["connection_ids"][0], conn.id.as_str());
+        // Filters that name nothing the list offers are refused by name.
+        for (q, word) in [
+            ("status=lost", "status"),
+            ("kind=broken", "kind"),
+            ("severity=meh", "severity"),
+            ("connection=nope", "connection"),
+        ] {
+            let (s, v) =
+                json_of(&app, call("GET", &format!("/api/v1/issues?{q}"), Some(&k.read), None)).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");
+            assert!(v["error"]["message"].as_str().unwrap().to_lowercase().contains(word), "{q}: {v}");
+        }
+        let (s, v) = json_of(&app, call("GET", "/api/v1/issues?status=resolved", Some(&k.read), None)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(v["data"].as_array().unwrap().iter().all(|i| i["id"] != id.as_str()));
+        // Another organization's key finds nothing.
+        let (s, v) =
+            json_of(&app, call("GET", &format!("/api/v1/issues/{id}"), Some(&k.other_read), None)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        assert_error(&v, "not-found");
+        let (_, v) =
+            json_of(&app, call("GET", "/api/v1/issues?status=all&limit=200", Some(&k.other_read), None))
+                .await;
+        assert!(!v.to_string().contains(&id), "{}", db.name);
+    }
+}
+
+#[tokio::test]
 async fn a_key_over_its_rate_limit_is_told_when_to_retry() {
     let db = helpers::sqlite().await;
     switchboard::server::seed::seed_demo(db.store.as_ref(), 50).await.unwrap();
@@ -552,6 +613,8 @@ async fn the_openapi_document_describes_every_route_and_the_reference_renders_it
         ("/api/v1/backfills", "post"),
         ("/api/v1/backfills/{id}", "get"),
         ("/api/v1/webhook-deliveries", "get"),
+        ("/api/v1/issues", "get"),
+        ("/api/v1/issues/{id}", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not documented");
     }

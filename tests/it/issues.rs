@@ -59,7 +59,8 @@ async fn all_issues(db: &TestDb, scope: &Scope) -> Vec<IssueRow> {
 }
 
 async fn only(db: &TestDb, scope: &Scope, kind: IssueKind) -> Option<IssueRow> {
-    let mut found: Vec<IssueRow> = all_issues(db, scope).await.into_iter().filter(|i| i.kind == kind).collect();
+    let mut found: Vec<IssueRow> =
+        all_issues(db, scope).await.into_iter().filter(|i| i.kind == kind).collect();
     assert!(found.len() <= 1, "{}: one issue of {kind} at most, got {}", db.name, found.len());
     found.pop()
 }
@@ -87,14 +88,20 @@ fn request(connection: &str, at: i64, status: i64, code: Option<&str>, path: &st
 
 async fn ingest(db: &TestDb, scope: &Scope, now: i64, items: Vec<serde_json::Value>) {
     let body = serde_json::json!({ "items": items }).to_string();
-    let out = switchboard::server::ingest::request_logs(db.store.as_ref(), scope, now, body.into_bytes().into())
-        .await
-        .unwrap_or_else(|e| panic!("{}: ingest: {e:?}", db.name));
+    let out =
+        switchboard::server::ingest::request_logs(db.store.as_ref(), scope, now, body.into_bytes().into())
+            .await
+            .unwrap_or_else(|e| panic!("{}: ingest: {e:?}", db.name));
     assert!(out.result.rejected.is_empty(), "{}: {:?}", db.name, out.result.rejected);
 }
 
 fn status(connection: &str, status: ConnectionStatus, at: i64) -> StatusReport {
-    StatusReport { connection_id: connection.into(), status, reason: Some("token revoked by the user".into()), at }
+    StatusReport {
+        connection_id: connection.into(),
+        status,
+        reason: Some("token revoked by the user".into()),
+        at,
+    }
 }
 
 #[tokio::test]
@@ -103,14 +110,25 @@ async fn credentials_open_resolve_regress_within_7_days_and_reopen_as_new_after(
         let (scope, conns) = org(&db, 1).await;
         let c = &conns[0];
         let t0 = now_ms();
-        db.store.report_connection_status(&scope, &[status(c, ConnectionStatus::NeedsReauth, t0)]).await.unwrap();
+        db.store
+            .report_connection_status(&scope, &[status(c, ConnectionStatus::NeedsReauth, t0)])
+            .await
+            .unwrap();
         let first = only(&db, &scope, IssueKind::Credentials).await.expect("credentials issue opened");
-        assert_eq!((first.status, first.severity), (IssueStatus::Open, IssueSeverity::Critical), "{}", db.name);
+        assert_eq!(
+            (first.status, first.severity),
+            (IssueStatus::Open, IssueSeverity::Critical),
+            "{}",
+            db.name
+        );
         assert!(first.summary.contains("token revoked"), "{}: {}", db.name, first.summary);
         assert_eq!(first.connection_id.as_deref(), Some(c.as_str()));
         assert_eq!(first.platform_id.as_deref(), Some("xero"));
 
-        db.store.report_connection_status(&scope, &[status(c, ConnectionStatus::Healthy, t0 + HOUR)]).await.unwrap();
+        db.store
+            .report_connection_status(&scope, &[status(c, ConnectionStatus::Healthy, t0 + HOUR)])
+            .await
+            .unwrap();
         let resolved = only(&db, &scope, IssueKind::Credentials).await.unwrap();
         assert_eq!(resolved.status, IssueStatus::Resolved, "{}", db.name);
         assert_eq!(resolved.resolved_by, None, "resolved by itself");
@@ -121,7 +139,10 @@ async fn credentials_open_resolve_regress_within_7_days_and_reopen_as_new_after(
             .await
             .unwrap();
         let again = only(&db, &scope, IssueKind::Credentials).await.unwrap();
-        assert_eq!((again.id.as_str(), again.status, again.regressed), (first.id.as_str(), IssueStatus::Open, true));
+        assert_eq!(
+            (again.id.as_str(), again.status, again.regressed),
+            (first.id.as_str(), IssueStatus::Open, true)
+        );
         assert_eq!(again.occurrences, 2, "{}", db.name);
         let timeline: Vec<IssueEventAction> =
             db.store.issue_events(&first.id).await.unwrap().into_iter().map(|e| e.action).collect();
@@ -139,7 +160,10 @@ async fn credentials_open_resolve_regress_within_7_days_and_reopen_as_new_after(
         );
 
         // Resolved, then back 8 days later: history stays, a new issue opens.
-        db.store.report_connection_status(&scope, &[status(c, ConnectionStatus::Healthy, t0 + 3 * DAY)]).await.unwrap();
+        db.store
+            .report_connection_status(&scope, &[status(c, ConnectionStatus::Healthy, t0 + 3 * DAY)])
+            .await
+            .unwrap();
         db.store
             .report_connection_status(&scope, &[status(c, ConnectionStatus::NeedsReauth, t0 + 11 * DAY)])
             .await
@@ -165,7 +189,13 @@ async fn rate_limiting_opens_when_sustained_and_resolves_after_a_quiet_hour() {
         ingest(&db, &scope, t0, vec![request(&conns[1], t0, 429, Some("rate-limited"), path)]).await;
         assert!(only(&db, &scope, IssueKind::RateLimited).await.is_none(), "{}", db.name);
         // The fifth within ten minutes makes it sustained.
-        ingest(&db, &scope, t0 + 60_000, vec![request(&conns[0], t0 + 60_000, 429, Some("rate-limited"), path)]).await;
+        ingest(
+            &db,
+            &scope,
+            t0 + 60_000,
+            vec![request(&conns[0], t0 + 60_000, 429, Some("rate-limited"), path)],
+        )
+        .await;
         let issue = only(&db, &scope, IssueKind::RateLimited).await.expect("sustained rate limiting");
         assert_eq!((issue.occurrences, issue.severity), (5, IssueSeverity::Warning), "{}", db.name);
         assert_eq!(issue.connection_id.as_deref(), Some(conns[0].as_str()));
@@ -190,11 +220,20 @@ async fn missing_permission_and_error_spikes_are_read_from_ingested_requests() {
     for db in helpers::all().await {
         let (scope, conns) = org(&db, 3).await;
         let t0 = (now_ms() / HOUR) * HOUR + 30 * 60_000;
-        ingest(&db, &scope, t0, vec![request(&conns[0], t0, 403, Some("forbidden"), "/accounting/bills/b_1")]).await;
+        ingest(
+            &db,
+            &scope,
+            t0,
+            vec![request(&conns[0], t0, 403, Some("forbidden"), "/accounting/bills/b_1")],
+        )
+        .await;
         let perm = only(&db, &scope, IssueKind::MissingPermission).await.expect("one refusal is enough");
         assert!(perm.summary.contains("/accounting/bills/{id}"), "{}: {}", db.name, perm.summary);
         issues::sweep(db.store.as_ref(), t0 + DAY + 1).await.unwrap();
-        assert_eq!(only(&db, &scope, IssueKind::MissingPermission).await.unwrap().status, IssueStatus::Resolved);
+        assert_eq!(
+            only(&db, &scope, IssueKind::MissingPermission).await.unwrap().status,
+            IssueStatus::Resolved
+        );
 
         // A day of 2% failures on one path, then an hour at 50%: a spike, for that path only.
         let path = "/accounting/payments/p_1";
@@ -203,18 +242,34 @@ async fn missing_permission_and_error_spikes_are_read_from_ingested_requests() {
             for i in 0..50 {
                 let at = t0 + DAY - h * HOUR + i;
                 let status = if i == 0 { 500 } else { 200 };
-                items.push(request(&conns[(i % 3) as usize], at, status, (status == 500).then_some("platform-unavailable"), path));
+                items.push(request(
+                    &conns[(i % 3) as usize],
+                    at,
+                    status,
+                    (status == 500).then_some("platform-unavailable"),
+                    path,
+                ));
             }
         }
         for hour in items.chunks(600) {
             ingest(&db, &scope, t0 + DAY, hour.to_vec()).await;
         }
-        assert!(only(&db, &scope, IssueKind::ErrorSpike).await.is_none(), "{}: a baseline is no spike", db.name);
+        assert!(
+            only(&db, &scope, IssueKind::ErrorSpike).await.is_none(),
+            "{}: a baseline is no spike",
+            db.name
+        );
         let now = t0 + DAY + 60_000;
         let items = (0..40)
             .map(|i| {
                 let failed = i % 2 == 0;
-                request(&conns[(i % 3) as usize], now + i, if failed { 503 } else { 200 }, failed.then_some("platform-unavailable"), path)
+                request(
+                    &conns[(i % 3) as usize],
+                    now + i,
+                    if failed { 503 } else { 200 },
+                    failed.then_some("platform-unavailable"),
+                    path,
+                )
             })
             .collect();
         ingest(&db, &scope, now + 100, items).await;
@@ -241,7 +296,14 @@ async fn sqlx_exec(db: &TestDb, sql: &str) {
 }
 
 /// Queues, claims and finishes one run of `object` with `status`.
-async fn run(db: &TestDb, scope: &Scope, connection: &str, object: &str, status: SyncRunStatus, at: i64) -> String {
+async fn run(
+    db: &TestDb,
+    scope: &Scope,
+    connection: &str,
+    object: &str,
+    status: SyncRunStatus,
+    at: i64,
+) -> String {
     let target = switchboard::server::store::sync::RunTarget {
         connection_id: connection.into(),
         organization_id: scope.organization_id.clone(),
@@ -288,7 +350,12 @@ async fn a_data_object_failing_three_runs_in_a_row_opens_and_its_next_success_re
         run(&db, &scope, c, "invoices", SyncRunStatus::Failed, t0 + 30_000).await;
         assert_eq!(only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().occurrences, 2);
         run(&db, &scope, c, "invoices", SyncRunStatus::Succeeded, t0 + 40_000).await;
-        assert_eq!(only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().status, IssueStatus::Resolved, "{}", db.name);
+        assert_eq!(
+            only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().status,
+            IssueStatus::Resolved,
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -312,7 +379,10 @@ async fn the_scheduler_round_finds_due_syncs_that_did_not_run_and_connections_be
             restored_from: None,
             created_at: at,
         };
-        let batch = SeedBatch { sync_configs: vec![version(1, t0 - 30 * DAY), version(2, t0 - 20 * HOUR)], ..Default::default() };
+        let batch = SeedBatch {
+            sync_configs: vec![version(1, t0 - 30 * DAY), version(2, t0 - 20 * HOUR)],
+            ..Default::default()
+        };
         db.store.insert_seed_batch(&batch).await.unwrap();
         let clock = ManualClock::new(t0);
         // The first round queues each connection's syncs; nobody runs them.
@@ -345,7 +415,11 @@ async fn the_scheduler_round_finds_due_syncs_that_did_not_run_and_connections_be
             sqlx_exec(&db, &format!("UPDATE connections SET config_version = 2 WHERE id = '{c}'")).await;
         }
         switchboard::server::scheduler::tick(db.store.as_ref(), &clock).await.unwrap();
-        assert!(all_issues(&db, &scope).await.iter().all(|i| i.status == IssueStatus::Resolved), "{}", db.name);
+        assert!(
+            all_issues(&db, &scope).await.iter().all(|i| i.status == IssueStatus::Resolved),
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -360,7 +434,8 @@ async fn two_workers_seeing_one_problem_at_once_open_one_issue() {
             let scope = scope.clone();
             let c = conns[0].clone();
             tasks.push(tokio::spawn(async move {
-                let mut o = Observation::new(IssueKind::MissingPermission, c.clone(), format!("worker {w}"), t0 + w);
+                let mut o =
+                    Observation::new(IssueKind::MissingPermission, c.clone(), format!("worker {w}"), t0 + w);
                 o.connection_ids = vec![c];
                 store.observe_issues(&scope, &[o]).await
             }));
@@ -394,22 +469,51 @@ async fn people_acknowledge_mute_and_resolve_within_their_organization_audited()
         };
         use switchboard::domain::AuditAction as A;
         // Another organization cannot touch it, nor see it.
-        let outcome =
-            db.store.act_on_issue(&other, &issue.id, &IssueAction::Resolve, "x@other", t0, &audit(A::IssueResolve)).await;
+        let outcome = db
+            .store
+            .act_on_issue(&other, &issue.id, &IssueAction::Resolve, "x@other", t0, &audit(A::IssueResolve))
+            .await;
         assert_eq!(outcome.unwrap(), ActOutcome::NotFound, "{}", db.name);
         assert!(db.store.get_issue(&other, &issue.id).await.unwrap().is_none());
         assert!(all_issues(&db, &other).await.is_empty());
 
-        let ack = db.store.act_on_issue(&scope, &issue.id, &IssueAction::Acknowledge, "dev@test", t0 + 1, &audit(A::IssueAcknowledge)).await;
+        let ack = db
+            .store
+            .act_on_issue(
+                &scope,
+                &issue.id,
+                &IssueAction::Acknowledge,
+                "dev@test",
+                t0 + 1,
+                &audit(A::IssueAcknowledge),
+            )
+            .await;
         assert_eq!(ack.unwrap(), ActOutcome::Done(None));
         let row = db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap();
-        assert_eq!((row.status, row.acknowledged_by.as_deref()), (IssueStatus::Acknowledged, Some("dev@test")));
-        let again = db.store.act_on_issue(&scope, &issue.id, &IssueAction::Acknowledge, "dev@test", t0 + 2, &audit(A::IssueAcknowledge)).await;
+        assert_eq!(
+            (row.status, row.acknowledged_by.as_deref()),
+            (IssueStatus::Acknowledged, Some("dev@test"))
+        );
+        let again = db
+            .store
+            .act_on_issue(
+                &scope,
+                &issue.id,
+                &IssueAction::Acknowledge,
+                "dev@test",
+                t0 + 2,
+                &audit(A::IssueAcknowledge),
+            )
+            .await;
         assert!(matches!(again.unwrap(), ActOutcome::NotApplicable(_)), "{}", db.name);
 
         // Muted until it gets worse: 3 times its occurrences (1) ends the mute.
-        let mute = IssueAction::Mute { mode: MuteMode::Worse, until: None, factor: Some(3), reason: "known".into() };
-        db.store.act_on_issue(&scope, &issue.id, &mute, "dev@test", t0 + 3, &audit(A::IssueMute)).await.unwrap();
+        let mute =
+            IssueAction::Mute { mode: MuteMode::Worse, until: None, factor: Some(3), reason: "known".into() };
+        db.store
+            .act_on_issue(&scope, &issue.id, &mute, "dev@test", t0 + 3, &audit(A::IssueMute))
+            .await
+            .unwrap();
         o.at = t0 + 10;
         db.store.observe_issues(&scope, &[o.clone()]).await.unwrap();
         assert_eq!(db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap().status, IssueStatus::Muted);
@@ -419,15 +523,33 @@ async fn people_acknowledge_mute_and_resolve_within_their_organization_audited()
         assert_eq!(db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap().status, IssueStatus::Open);
 
         // Muted for an hour: still muted within it, open after.
-        let mute = IssueAction::Mute { mode: MuteMode::Until, until: Some(t0 + HOUR), factor: None, reason: "deploy".into() };
-        db.store.act_on_issue(&scope, &issue.id, &mute, "dev@test", t0 + 30, &audit(A::IssueMute)).await.unwrap();
+        let mute = IssueAction::Mute {
+            mode: MuteMode::Until,
+            until: Some(t0 + HOUR),
+            factor: None,
+            reason: "deploy".into(),
+        };
+        db.store
+            .act_on_issue(&scope, &issue.id, &mute, "dev@test", t0 + 30, &audit(A::IssueMute))
+            .await
+            .unwrap();
         db.store.end_expired_mutes(t0 + HOUR - 1).await.unwrap();
         assert_eq!(db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap().status, IssueStatus::Muted);
         db.store.end_expired_mutes(t0 + HOUR).await.unwrap();
         assert_eq!(db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap().status, IssueStatus::Open);
 
         // Resolved by hand, with its event and who did it.
-        let done = db.store.act_on_issue(&scope, &issue.id, &IssueAction::Resolve, "dev@test", t0 + 40, &audit(A::IssueResolve)).await;
+        let done = db
+            .store
+            .act_on_issue(
+                &scope,
+                &issue.id,
+                &IssueAction::Resolve,
+                "dev@test",
+                t0 + 40,
+                &audit(A::IssueResolve),
+            )
+            .await;
         assert!(matches!(done.unwrap(), ActOutcome::Done(Some(_))), "{}", db.name);
         let row = db.store.get_issue(&scope, &issue.id).await.unwrap().unwrap();
         assert_eq!((row.status, row.resolved_by.as_deref()), (IssueStatus::Resolved, Some("dev@test")));

@@ -62,6 +62,9 @@ pub(crate) const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/list_webhook_deliveries", &["filters[endpoint]", "filters[connection]", "before", "after"]),
     ("/api/get_webhook_delivery", &["id"]),
     ("/api/resend_webhook_delivery", &["id"]),
+    ("/api/list_issues", &["filters[connection]", "before", "after"]),
+    ("/api/get_issue", &["id"]),
+    ("/api/issue_action", &["id"]),
 ];
 
 struct Victim {
@@ -218,6 +221,25 @@ async fn victim(db: &helpers::TestDb, app: &axum::Router) -> Victim {
         let q = switchboard::server::store::webhooks::DeliveryQuery::new(scope.clone(), 2);
         ids.extend(db.store.list_deliveries(&q).await.unwrap().into_iter().map(|d| d.delivery.id));
     }
+    // An issue of theirs, whose summary only they know.
+    let scope = Scope::new(acme.id.clone(), "production");
+    let marker = format!("acme-issue-{now}");
+    let mut o = switchboard::server::store::issues::Observation::new(
+        switchboard::domain::issues::IssueKind::MissingPermission,
+        conn.id.clone(),
+        marker.clone(),
+        now,
+    );
+    o.connection_ids = vec![conn.id.clone()];
+    db.store.observe_issues(&scope, &[o]).await.unwrap();
+    let q = switchboard::server::store::issues::IssueQuery {
+        scope: Some(scope),
+        limit: 10,
+        ..Default::default()
+    };
+    let issues = db.store.list_issues(&q).await.unwrap();
+    ids.extend(issues.iter().map(|i| i.id.clone()));
+    markers.push(marker);
     Victim { ids, markers }
 }
 

@@ -945,11 +945,21 @@ async fn an_endpoint_is_an_issue_at_its_fourth_failure_in_a_row_and_resolves_at_
         }
         assert!(issues().await.is_empty(), "{}: three failures are not an issue yet", db.name);
         event(&db, &scope, "sync.completed", clock.now_ms()).await;
-        wait_until("the fourth failure", Duration::from_secs(30), || async { !issues().await.is_empty() }).await;
+        wait_until("the fourth failure", Duration::from_secs(30), || async { !issues().await.is_empty() })
+            .await;
         let issue = issues().await.remove(0);
-        assert_eq!((issue.kind, issue.severity), (IssueKind::EndpointFailing, IssueSeverity::Error), "{}", db.name);
+        assert_eq!(
+            (issue.kind, issue.severity),
+            (IssueKind::EndpointFailing, IssueSeverity::Error),
+            "{}",
+            db.name
+        );
         assert_eq!(issue.endpoint_id.as_deref(), Some(ep.id.as_str()));
-        assert!(issue.summary.contains("4 delivery attempts in a row") && issue.summary.contains("HTTP 500"), "{}", issue.summary);
+        assert!(
+            issue.summary.contains("4 delivery attempts in a row") && issue.summary.contains("HTTP 500"),
+            "{}",
+            issue.summary
+        );
         // The receiver recovers; the retries succeed; the issue resolves by itself.
         rx.mode.store(OK, Ordering::SeqCst);
         clock.advance(3_600_000 + 1_000);

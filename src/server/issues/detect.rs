@@ -54,12 +54,13 @@ pub fn from_requests(facts: &[RequestFact]) -> Found {
         if let Some(platform_id) = &f.platform_id {
             let api_path = format!("{} {}", f.method, path_template(&f.path));
             let hour = f.created_at.div_euclid(3_600_000) * 3_600_000;
-            let (b, failing) = buckets.entry((platform_id.clone(), api_path.clone(), hour)).or_insert_with(|| {
-                (
-                    RateBucket { platform_id: platform_id.clone(), api_path, hour, total: 0, failed: 0 },
-                    Failing::default(),
-                )
-            });
+            let (b, failing) =
+                buckets.entry((platform_id.clone(), api_path.clone(), hour)).or_insert_with(|| {
+                    (
+                        RateBucket { platform_id: platform_id.clone(), api_path, hour, total: 0, failed: 0 },
+                        Failing::default(),
+                    )
+                });
             b.total += 1;
             if f.status_code >= 400 {
                 b.failed += 1;
@@ -74,7 +75,8 @@ pub fn from_requests(facts: &[RequestFact]) -> Found {
             }
         }
         let (Some(kind), Some(connection_id)) = (request_kind(f), &f.connection_id) else { continue };
-        let platform_name = f.platform_id.as_deref().and_then(platform).map(|p| p.name).unwrap_or("The platform");
+        let platform_name =
+            f.platform_id.as_deref().and_then(platform).map(|p| p.name).unwrap_or("The platform");
         let o = per_connection.entry((kind.as_str(), connection_id.clone())).or_insert_with(|| {
             let mut o = Observation::new(kind, connection_id.clone(), String::new(), f.created_at);
             o.occurrences = 0;
@@ -237,13 +239,26 @@ mod tests {
 
     #[test]
     fn a_spike_needs_a_baseline_and_a_real_jump() {
-        let b = RateBucket { platform_id: "xero".into(), api_path: "GET /x".into(), hour: 0, total: 40, failed: 25 };
+        let b = RateBucket {
+            platform_id: "xero".into(),
+            api_path: "GET /x".into(),
+            hour: 0,
+            total: 40,
+            failed: 25,
+        };
         let f = Failing::default();
         let now = RateTotals { total: 40, failed: 25 };
         assert!(spike(&b, now, RateTotals { total: 1000, failed: 20 }, &f, 0).is_some());
         assert!(spike(&b, now, RateTotals { total: 10, failed: 0 }, &f, 0).is_none(), "no baseline");
         assert!(spike(&b, now, RateTotals { total: 1000, failed: 400 }, &f, 0).is_none(), "usual for it");
-        assert!(spike(&b, RateTotals { total: 40, failed: 19 }, RateTotals { total: 1000, failed: 0 }, &f, 0).is_none());
+        assert!(spike(
+            &b,
+            RateTotals { total: 40, failed: 19 },
+            RateTotals { total: 1000, failed: 0 },
+            &f,
+            0
+        )
+        .is_none());
     }
 
     #[test]

@@ -213,12 +213,21 @@ pub trait IssueStore: Send + Sync {
     /// an occurrence on it, reopens it (a regression within 7 days) or opens a new one, ends a
     /// mute that ran out or that the issue outgrew; with `issue.*` webhook events. Returns the
     /// changes of status.
-    async fn observe_issues(&self, scope: &Scope, observations: &[Observation]) -> StoreResult<Vec<IssueChange>>;
+    async fn observe_issues(
+        &self,
+        scope: &Scope,
+        observations: &[Observation],
+    ) -> StoreResult<Vec<IssueChange>>;
     /// Resolves the unresolved issues of these problems.
     async fn clear_issues(&self, scope: &Scope, clearances: &[Clearance]) -> StoreResult<Vec<IssueChange>>;
     /// Resolves every unresolved issue of `kind` (any organization) not seen since `quiet_since`.
-    async fn resolve_quiet(&self, kind: IssueKind, quiet_since: i64, now: i64, why: &str)
-        -> StoreResult<Vec<IssueChange>>;
+    async fn resolve_quiet(
+        &self,
+        kind: IssueKind,
+        quiet_since: i64,
+        now: i64,
+        why: &str,
+    ) -> StoreResult<Vec<IssueChange>>;
     /// The keys (`kind:scope`) of `scope`'s unresolved issues of `kind` whose scope is one of
     /// `connection_ids` (the scheduler's round checks its page of connections at once).
     async fn unresolved_for_connections(
@@ -246,7 +255,12 @@ pub trait IssueStore: Send + Sync {
     /// The connections it affects (at most 100).
     async fn issue_connections(&self, issue_id: &str) -> StoreResult<Vec<String>>;
     /// Unresolved issues affecting a connection, worst and newest first (at most `limit`).
-    async fn connection_issues(&self, scope: &Scope, connection_id: &str, limit: i64) -> StoreResult<Vec<IssueRow>>;
+    async fn connection_issues(
+        &self,
+        scope: &Scope,
+        connection_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<IssueRow>>;
     /// A connection's issues of any status, newest first (the request page finds the one a
     /// request belongs to among them).
     async fn connection_issues_any_status(

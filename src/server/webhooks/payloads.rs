@@ -161,4 +161,3 @@ mod tests {
         assert_eq!(v["runs"]["succeeded"], 7);
     }
 }
-

@@ -5,14 +5,20 @@
 //! counts an occurrence; opening is an INSERT that the unique key lets only one of them make.
 
 use super::{Db, This};
-use crate::domain::issues::{IssueEventAction, IssueKind, IssueSeverity, IssueStatus, MuteMode, REGRESSION_WINDOW_MS};
+use crate::domain::issues::{
+    IssueEventAction, IssueKind, IssueSeverity, IssueStatus, MuteMode, REGRESSION_WINDOW_MS,
+};
 use crate::server::store::issues::*;
 use crate::server::store::*;
 use async_trait::async_trait;
 
 #[async_trait]
 impl IssueStore for This {
-    async fn observe_issues(&self, scope: &Scope, observations: &[Observation]) -> StoreResult<Vec<IssueChange>> {
+    async fn observe_issues(
+        &self,
+        scope: &Scope,
+        observations: &[Observation],
+    ) -> StoreResult<Vec<IssueChange>> {
         if observations.is_empty() {
             return Ok(vec![]);
         }
@@ -190,7 +196,12 @@ impl IssueStore for This {
         .await?)
     }
 
-    async fn connection_issues(&self, scope: &Scope, connection_id: &str, limit: i64) -> StoreResult<Vec<IssueRow>> {
+    async fn connection_issues(
+        &self,
+        scope: &Scope,
+        connection_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<IssueRow>> {
         let mut rows: Vec<IssueRow> = sqlx::query_as(&format!(
             "SELECT {ISSUE_COLUMNS} FROM issue_connections c JOIN issues i ON i.id = c.issue_id \
              WHERE c.connection_id = $1 AND i.organization_id = $2 AND i.environment = $3 \
@@ -252,7 +263,8 @@ impl IssueStore for This {
             .await?
             .rows_affected();
             if changed > 0 {
-                insert_event(&mut tx, &id, now, IssueEventAction::Unmuted, None, "The mute's time ran out.").await?;
+                insert_event(&mut tx, &id, now, IssueEventAction::Unmuted, None, "The mute's time ran out.")
+                    .await?;
                 n += 1;
             }
         }
@@ -271,9 +283,10 @@ impl IssueStore for This {
     ) -> StoreResult<ActOutcome> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let Some(row) = issue_by_id(&mut tx, id).await?.filter(|r| {
-            r.organization_id == scope.organization_id && r.environment == scope.environment
-        }) else {
+        let Some(row) = issue_by_id(&mut tx, id)
+            .await?
+            .filter(|r| r.organization_id == scope.organization_id && r.environment == scope.environment)
+        else {
             return Ok(ActOutcome::NotFound);
         };
         let unresolved = row.status != IssueStatus::Resolved;
@@ -329,8 +342,15 @@ impl IssueStore for This {
                     }
                     MuteMode::Forever => "for good".to_string(),
                 };
-                insert_event(&mut tx, id, now, IssueEventAction::Muted, Some(actor_email), &format!("Muted {how}: {reason}"))
-                    .await?;
+                insert_event(
+                    &mut tx,
+                    id,
+                    now,
+                    IssueEventAction::Muted,
+                    Some(actor_email),
+                    &format!("Muted {how}: {reason}"),
+                )
+                .await?;
                 super::audit::insert_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 return Ok(ActOutcome::Done(None));
@@ -373,9 +393,12 @@ impl IssueStore for This {
                 )
             }
         };
-        let n = sqlx::query(sql).bind(id).bind(actor_email).bind(now).execute(&mut *tx).await?.rows_affected();
+        let n =
+            sqlx::query(sql).bind(id).bind(actor_email).bind(now).execute(&mut *tx).await?.rows_affected();
         if n == 0 {
-            return Ok(ActOutcome::NotApplicable("Someone else changed the issue meanwhile: reload it.".into()));
+            return Ok(ActOutcome::NotApplicable(
+                "Someone else changed the issue meanwhile: reload it.".into(),
+            ));
         }
         insert_event(&mut tx, id, now, event, Some(actor_email), &detail).await?;
         super::audit::insert_audit(&mut tx, audit).await?;
@@ -410,9 +433,11 @@ pub(super) fn build_issue_list<'a>(prefix: &str, q: &'a IssueQuery) -> sqlx::Que
         qb.push(" AND i.platform_id = ").push_bind(v.clone());
     }
     if let Some(v) = &q.connection_id {
-        qb.push(" AND EXISTS (SELECT 1 FROM issue_connections c WHERE c.issue_id = i.id AND c.connection_id = ")
-            .push_bind(v.clone())
-            .push(")");
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM issue_connections c WHERE c.issue_id = i.id AND c.connection_id = ",
+        )
+        .push_bind(v.clone())
+        .push(")");
     }
     crate::server::store::sql::push_keyset(&mut qb, "i.id", &q.page, q.limit);
     qb
@@ -463,8 +488,11 @@ async fn announce(
         _ => None,
     };
     if let Some(t) = event_type {
-        let (event_id, event_type, payload) =
-            crate::server::webhooks::payloads::new_event(now, t, crate::server::webhooks::payloads::issue(&row));
+        let (event_id, event_type, payload) = crate::server::webhooks::payloads::new_event(
+            now,
+            t,
+            crate::server::webhooks::payloads::issue(&row),
+        );
         let event = crate::server::store::webhooks::NewEvent {
             id: event_id,
             organization_id: row.organization_id.clone(),
@@ -504,7 +532,11 @@ struct Existing {
 /// Records one observation on an open transaction (see `IssueStore::observe_issues`). Called
 /// from the other contexts' writes too (a run finishing, an endpoint failing, a connection's
 /// status), so the problem and its issue commit together.
-pub(super) async fn observe(conn: &mut super::Conn, scope: &Scope, o: &Observation) -> StoreResult<Option<IssueChange>> {
+pub(super) async fn observe(
+    conn: &mut super::Conn,
+    scope: &Scope,
+    o: &Observation,
+) -> StoreResult<Option<IssueChange>> {
     let key = o.dedup_key();
     // Two passes at most: a race lost on the insert or a status change is retried once as
     // what the winner made of it.
@@ -577,8 +609,15 @@ pub(super) async fn observe(conn: &mut super::Conn, scope: &Scope, o: &Observati
                         continue;
                     }
                     link_connections(conn, &old.id, &o.connection_ids).await?;
-                    insert_event(conn, &old.id, o.at, IssueEventAction::Reopened, None, &format!("Regressed: {}", o.summary))
-                        .await?;
+                    insert_event(
+                        conn,
+                        &old.id,
+                        o.at,
+                        IssueEventAction::Reopened,
+                        None,
+                        &format!("Regressed: {}", o.summary),
+                    )
+                    .await?;
                     return announce(conn, &old.id, IssueEventAction::Reopened, o.at).await;
                 }
                 // Resolved long ago: that issue is history; this is a new one.
@@ -682,7 +721,11 @@ pub(super) async fn observe(conn: &mut super::Conn, scope: &Scope, o: &Observati
     Ok(None)
 }
 
-async fn link_connections(conn: &mut super::Conn, issue_id: &str, connection_ids: &[String]) -> StoreResult<()> {
+async fn link_connections(
+    conn: &mut super::Conn,
+    issue_id: &str,
+    connection_ids: &[String],
+) -> StoreResult<()> {
     // An issue lists at most 100 affected connections; past that, the count is what matters.
     for c in connection_ids.iter().take(100) {
         sqlx::query(
@@ -697,7 +740,11 @@ async fn link_connections(conn: &mut super::Conn, issue_id: &str, connection_ids
 }
 
 /// Resolves the unresolved issue of a cleared problem on an open transaction.
-pub(super) async fn clear(conn: &mut super::Conn, scope: &Scope, c: &Clearance) -> StoreResult<Option<IssueChange>> {
+pub(super) async fn clear(
+    conn: &mut super::Conn,
+    scope: &Scope,
+    c: &Clearance,
+) -> StoreResult<Option<IssueChange>> {
     let key = crate::domain::issues::dedup_key(c.kind, &c.scope_id);
     // A clearance older than the issue's last occurrence (late news) resolves nothing.
     resolve_key(conn, scope, &key, c.at, c.at + 1, &c.why).await

@@ -293,14 +293,18 @@ impl crate::server::store::sync::SyncStore for This {
                     "connection.needs_reauth",
                     payloads::connection_needs_reauth(&connection_id, result.error_message.as_deref()),
                 ));
-                let mut o =
-                    super::connections::credentials_observation(&connection_id, result.error_message.as_deref(), now);
+                let mut o = super::connections::credentials_observation(
+                    &connection_id,
+                    result.error_message.as_deref(),
+                    now,
+                );
                 o.platform_id = platform.clone();
                 o.evidence_id = Some(id.to_string());
                 super::issues::observe(&mut tx, &scope, &o).await?;
             }
         }
-        object_issue(&mut tx, &scope, id, &connection_id, &data_object, platform.as_deref(), result, now).await?;
+        object_issue(&mut tx, &scope, id, &connection_id, &data_object, platform.as_deref(), result, now)
+            .await?;
         if matches!(
             result.status,
             crate::domain::SyncRunStatus::Succeeded | crate::domain::SyncRunStatus::Partial
@@ -917,7 +921,12 @@ async fn object_issue(
                     (None, None) => "no error recorded".into(),
                 };
                 let summary = format!("{data_object} failed {FAILING_RUNS} runs in a row; the last: {error}");
-                let mut o = crate::server::store::issues::Observation::new(IssueKind::ObjectFailing, scope_id, summary, now);
+                let mut o = crate::server::store::issues::Observation::new(
+                    IssueKind::ObjectFailing,
+                    scope_id,
+                    summary,
+                    now,
+                );
                 o.platform_id = platform_id.map(str::to_string);
                 o.connection_ids = vec![connection_id.to_string()];
                 o.data_object = Some(data_object.to_string());

@@ -489,7 +489,8 @@ impl crate::server::store::webhooks::WebhookStore for This {
                     (None, Some(f)) => f.replace('_', " "),
                     (None, None) => "no response".into(),
                 };
-                let summary = format!("{failures} delivery attempts in a row to {url} failed; the last: {last}.");
+                let summary =
+                    format!("{failures} delivery attempts in a row to {url} failed; the last: {last}.");
                 let mut obs = crate::server::store::issues::Observation::new(
                     crate::domain::issues::IssueKind::EndpointFailing,
                     o.endpoint_id.clone(),
