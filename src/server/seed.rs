@@ -3,6 +3,7 @@
 //! generated and written in batches, so `--request-logs 10000000` runs in constant memory.
 
 mod history;
+mod issues;
 mod requests;
 
 /// A documented raw error of `platform` that the classifier reads as `code`, and its HTTP status:
@@ -368,12 +369,14 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         store
             .insert_seed_batch(&SeedBatch { webhook_endpoints: endpoints.clone(), ..Default::default() })
             .await?;
+        issues::endpoints(store, &endpoints).await?;
         for &ci in &env.connections {
             let mut b = SeedBatch::default();
             sync_history(&mut b, &conns[ci], anchor, start, &mut rng);
             connection_events(&mut b, &conns[ci], anchor, &mut rng);
             deliveries(&mut b, &endpoints, anchor, &mut rng);
             store.insert_seed_batch(&b).await?;
+            issues::connection(store, &conns[ci], &b.sync_runs).await?;
         }
     }
 
@@ -394,10 +397,14 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         b.request_logs.push(request_log(env, &conns, t, &mut rng));
         if b.request_logs.len() >= REQUEST_BATCH {
             store.insert_seed_batch(&b).await?;
+            issues::requests(store, &b.request_logs).await?;
             b.request_logs.clear();
         }
     }
     store.insert_seed_batch(&b).await?;
+    issues::requests(store, &b.request_logs).await?;
+    // What went quiet long ago resolved since (rate limiting, permission errors, spikes).
+    crate::server::issues::sweep(store, chrono::Utc::now().timestamp_millis()).await?;
     Ok(())
 }
 

@@ -48,7 +48,9 @@ pub struct Found {
 pub fn from_requests(facts: &[RequestFact]) -> Found {
     // Ordered maps: the same batch always yields the same observations in the same order, so
     // two workers lock rows in one order.
-    let mut per_connection: BTreeMap<(&'static str, String), Observation> = BTreeMap::new();
+    // Rate limiting counts toward its threshold per window, so a batch of late logs spanning
+    // hours (a data plane catching up, the demo's history) is not read as one burst.
+    let mut per_connection: BTreeMap<(&'static str, String, i64), Observation> = BTreeMap::new();
     let mut buckets: BTreeMap<(String, String, i64), (RateBucket, Failing)> = BTreeMap::new();
     for f in facts {
         if let Some(platform_id) = &f.platform_id {
@@ -77,7 +79,11 @@ pub fn from_requests(facts: &[RequestFact]) -> Found {
         let (Some(kind), Some(connection_id)) = (request_kind(f), &f.connection_id) else { continue };
         let platform_name =
             f.platform_id.as_deref().and_then(platform).map(|p| p.name).unwrap_or("The platform");
-        let o = per_connection.entry((kind.as_str(), connection_id.clone())).or_insert_with(|| {
+        let window = match kind {
+            IssueKind::RateLimited => f.created_at.div_euclid(RATE_LIMIT_WINDOW_MS),
+            _ => 0,
+        };
+        let o = per_connection.entry((kind.as_str(), connection_id.clone(), window)).or_insert_with(|| {
             let mut o = Observation::new(kind, connection_id.clone(), String::new(), f.created_at);
             o.occurrences = 0;
             o.platform_id = f.platform_id.clone();

@@ -1,0 +1,117 @@
+//! The demo's issues, found by the same detectors as live data, from what the seed wrote: the
+//! requests as if they had just been ingested (in time order), each connection's last runs, the
+//! connections needing re-authentication and the failing webhook endpoints. Time-based checks
+//! (a due sync that did not run, a connection behind its configuration) are the scheduler's, at
+//! its first round; quiet periods that already passed are applied at the end.
+
+use super::Conn;
+use crate::domain::issues::{IssueKind, IssueSeverity, FAILING_RUNS};
+use crate::domain::{ConnectionStatus, SyncRunStatus};
+use crate::server::store::issues::{Observation, RequestFact};
+use crate::server::store::{RequestLogRow, Scope, Store, StoreResult, SyncRunRow, WebhookEndpointRow};
+use std::collections::BTreeMap;
+
+/// A batch of seeded requests, as ingestion's detection would have seen it.
+pub(super) async fn requests(store: &dyn Store, rows: &[RequestLogRow]) -> StoreResult<()> {
+    let mut by_scope: BTreeMap<(String, String), Vec<RequestFact>> = BTreeMap::new();
+    for r in rows {
+        let fact = if r.status_code >= 400 {
+            // Classified as the store classifies it on insert.
+            let mut r = r.clone();
+            r.redact();
+            r.classify();
+            RequestFact::of(&r)
+        } else {
+            RequestFact::of(r)
+        };
+        by_scope.entry((r.organization_id.clone(), r.environment.clone())).or_default().push(fact);
+    }
+    for ((org, env), mut facts) in by_scope {
+        facts.sort_by_key(|f| f.created_at);
+        let now = facts.last().map(|f| f.created_at).unwrap_or_default();
+        crate::server::issues::after_requests(store, &Scope::new(org, env), &facts, now).await?;
+    }
+    Ok(())
+}
+
+/// A connection's state as the worker and the status reports would have left it.
+pub(super) async fn connection(store: &dyn Store, conn: &Conn, runs: &[SyncRunRow]) -> StoreResult<()> {
+    let c = &conn.row;
+    let scope = Scope::new(c.organization_id.clone(), c.environment.clone());
+    let mut found = vec![];
+    if conn.status == ConnectionStatus::NeedsReauth {
+        let at = c.status_since.or(conn.incident_at).unwrap_or(c.created_at);
+        let summary = match c.status_reason.as_deref() {
+            Some(r) => format!("The platform refused the connection's credentials: {r}"),
+            None => "The platform refused the connection's credentials.".to_string(),
+        };
+        let mut o = Observation::new(IssueKind::Credentials, c.id.clone(), summary, at);
+        o.platform_id = Some(c.platform_id.clone());
+        o.connection_ids = vec![c.id.clone()];
+        found.push(o);
+    }
+    // Each object's finished runs, newest first: a streak of failures at the top is an issue.
+    let mut by_object: BTreeMap<&str, Vec<&SyncRunRow>> = BTreeMap::new();
+    for r in runs.iter().filter(|r| {
+        matches!(r.status, SyncRunStatus::Succeeded | SyncRunStatus::Partial | SyncRunStatus::Failed)
+    }) {
+        by_object.entry(r.data_object.as_str()).or_default().push(r);
+    }
+    for (object, mut list) in by_object {
+        list.sort_by(|a, b| b.id.cmp(&a.id));
+        let streak = list.iter().take_while(|r| r.status == SyncRunStatus::Failed).count() as i64;
+        if streak < FAILING_RUNS {
+            continue;
+        }
+        let last = list[0];
+        let error = match (&last.error_code, &last.error_message) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.clone(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => "no error recorded".into(),
+        };
+        let at = last.finished_at.unwrap_or(last.queued_at);
+        let summary = format!("{object} failed {FAILING_RUNS} runs in a row; the last: {error}");
+        let mut o = Observation::new(IssueKind::ObjectFailing, format!("{}:{object}", c.id), summary, at);
+        o.platform_id = Some(c.platform_id.clone());
+        o.connection_ids = vec![c.id.clone()];
+        o.data_object = Some(object.to_string());
+        o.evidence_id = Some(last.id.clone());
+        // The first issue-opening failure and each one after it.
+        o.occurrences = streak - FAILING_RUNS + 1;
+        found.push(o);
+    }
+    store.observe_issues(&scope, &found).await?;
+    Ok(())
+}
+
+/// Endpoints the seed left failing or disabled.
+pub(super) async fn endpoints(store: &dyn Store, endpoints: &[WebhookEndpointRow]) -> StoreResult<()> {
+    for e in endpoints {
+        let scope = Scope::new(e.organization_id.clone(), e.environment.clone());
+        let o = match (&e.disabled_kind, e.disabled_at, e.failing_since) {
+            (Some(kind), Some(at), _) if kind == "automatic" => {
+                let reason = e.disabled_reason.clone().unwrap_or_default();
+                let mut o = Observation::new(
+                    IssueKind::EndpointFailing,
+                    e.id.clone(),
+                    format!("{} was disabled automatically: {reason}", e.url),
+                    at,
+                );
+                o.severity = IssueSeverity::Critical;
+                o
+            }
+            (None, _, Some(since)) if e.enabled => Observation::new(
+                IssueKind::EndpointFailing,
+                e.id.clone(),
+                format!("Every delivery attempt to {} since it started failing has failed.", e.url),
+                since,
+            ),
+            _ => continue,
+        };
+        let mut o = o;
+        o.endpoint_id = Some(e.id.clone());
+        store.observe_issues(&scope, &[o]).await?;
+    }
+    Ok(())
+}
