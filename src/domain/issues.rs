@@ -230,6 +230,20 @@ impl MuteRequest {
     }
 }
 
+/// A failed delivery attempt in words: its HTTP status, or what went wrong before one came.
+pub fn delivery_failure(status: Option<i64>, failure: Option<&str>) -> String {
+    match (status, failure) {
+        (Some(s), _) => format!("HTTP {s}"),
+        (None, Some("dns")) => "the host name did not resolve".into(),
+        (None, Some("timeout")) => "no answer within the timeout".into(),
+        (None, Some("connection_refused")) => "the connection was refused".into(),
+        (None, Some("tls")) => "the TLS handshake failed".into(),
+        (None, Some("blocked")) => "the destination is a private address".into(),
+        (None, Some(other)) => other.replace('_', " "),
+        (None, None) => "no response".into(),
+    }
+}
+
 /// A request's API path with its record ids replaced by `{id}`, so the error rate of
 /// `GET /accounting/invoices/inv_123` and `.../inv_456` is one rate: a segment holding a digit is
 /// an id (a version such as `v2` is not).

@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod ingest;
+pub mod issues;
 pub mod redaction;
 pub mod request_logs;
 pub mod sync;

@@ -122,6 +122,14 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
     },
+    /// Benchmark the issues list: records `issues` issues in an organization of its own (most
+    /// resolved) and times the list's first page under each filter (prints figures).
+    BenchIssues {
+        #[arg(long, default_value_t = 100_000)]
+        issues: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Benchmark redaction on crafted input against ordinary request logs, batch for batch
     /// (prints figures; needs no database).
     BenchRedaction {
@@ -402,6 +410,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )
             .await?;
+            Ok(())
+        }
+        Command::BenchIssues { issues, runs } => {
+            let store = store::open(&database_url, sealer.clone()).await?;
+            super::bench::issues::run(store.as_ref(), issues.max(1), runs.max(1)).await?;
             Ok(())
         }
         Command::BenchWebhooks { deliveries, latency_events, log_rows, runs } => {

@@ -369,7 +369,7 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
         store
             .insert_seed_batch(&SeedBatch { webhook_endpoints: endpoints.clone(), ..Default::default() })
             .await?;
-        issues::endpoints(store, &endpoints).await?;
+        let mut failed = issues::FailedAttempts::default();
         for &ci in &env.connections {
             let mut b = SeedBatch::default();
             sync_history(&mut b, &conns[ci], anchor, start, &mut rng);
@@ -377,7 +377,9 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
             deliveries(&mut b, &endpoints, anchor, &mut rng);
             store.insert_seed_batch(&b).await?;
             issues::connection(store, &conns[ci], &b.sync_runs).await?;
+            failed.count(&endpoints, &b);
         }
+        issues::endpoints(store, &endpoints, &failed).await?;
     }
 
     // Request logs, in time order, in batches.

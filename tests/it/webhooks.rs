@@ -956,7 +956,9 @@ async fn an_endpoint_is_an_issue_at_its_fourth_failure_in_a_row_and_resolves_at_
         );
         assert_eq!(issue.endpoint_id.as_deref(), Some(ep.id.as_str()));
         assert!(
-            issue.summary.contains("4 delivery attempts in a row") && issue.summary.contains("HTTP 500"),
+            issue.summary.contains("keep failing")
+                && issue.summary.contains("HTTP 500")
+                && issue.occurrences == 4,
             "{}",
             issue.summary
         );

@@ -167,7 +167,9 @@ pub fn overdue(c: &ConnectionCheck, now: i64) -> Option<Observation> {
         human(waited),
         human(c.period_ms)
     );
-    let mut o = Observation::new(IssueKind::SyncOverdue, c.connection_id.clone(), summary, now);
+    // It became overdue when the period and the grace ran out, not when a round noticed.
+    let became = queued + c.period_ms + OVERDUE_GRACE_MS;
+    let mut o = Observation::new(IssueKind::SyncOverdue, c.connection_id.clone(), summary, became);
     o.platform_id = Some(c.platform_id.clone());
     o.connection_ids = vec![c.connection_id.clone()];
     Some(o)
@@ -184,7 +186,8 @@ pub fn behind(c: &ConnectionCheck, now: i64) -> Option<Observation> {
         "The connection runs an older data sync configuration; a newer one was saved {} ago.",
         human(now - since)
     );
-    let mut o = Observation::new(IssueKind::ConfigBehind, c.connection_id.clone(), summary, now);
+    let mut o =
+        Observation::new(IssueKind::ConfigBehind, c.connection_id.clone(), summary, since + CONFIG_BEHIND_MS);
     o.platform_id = Some(c.platform_id.clone());
     o.connection_ids = vec![c.connection_id.clone()];
     Some(o)

@@ -85,12 +85,44 @@ pub(super) async fn connection(store: &dyn Store, conn: &Conn, runs: &[SyncRunRo
     Ok(())
 }
 
-/// Endpoints the seed left failing or disabled.
-pub(super) async fn endpoints(store: &dyn Store, endpoints: &[WebhookEndpointRow]) -> StoreResult<()> {
+/// Each failing endpoint's failed attempts since it started failing: (how many, the last).
+#[derive(Default)]
+pub(super) struct FailedAttempts(std::collections::HashMap<String, (i64, i64)>);
+
+impl FailedAttempts {
+    pub(super) fn count(
+        &mut self,
+        endpoints: &[WebhookEndpointRow],
+        b: &crate::server::store::admin::SeedBatch,
+    ) {
+        let since: std::collections::HashMap<&str, i64> =
+            endpoints.iter().filter_map(|e| e.failing_since.map(|t| (e.id.as_str(), t))).collect();
+        let endpoint_of: std::collections::HashMap<&str, &str> =
+            b.webhook_deliveries.iter().map(|d| (d.id.as_str(), d.endpoint_id.as_str())).collect();
+        for a in &b.webhook_attempts {
+            let Some(ep) = endpoint_of.get(a.delivery_id.as_str()) else { continue };
+            let failed = !a.response_status.is_some_and(|s| (200..300).contains(&s));
+            if failed && since.get(ep).is_some_and(|t| a.attempted_at >= *t) {
+                let e = self.0.entry(ep.to_string()).or_insert((0, i64::MIN));
+                e.0 += 1;
+                e.1 = e.1.max(a.attempted_at);
+            }
+        }
+    }
+}
+
+/// Endpoints the seed left failing (an issue once 4 attempts in a row failed, each failed
+/// attempt one occurrence) or disabled.
+pub(super) async fn endpoints(
+    store: &dyn Store,
+    endpoints: &[WebhookEndpointRow],
+    failed: &FailedAttempts,
+) -> StoreResult<()> {
     for e in endpoints {
         let scope = Scope::new(e.organization_id.clone(), e.environment.clone());
-        let o = match (&e.disabled_kind, e.disabled_at, e.failing_since) {
-            (Some(kind), Some(at), _) if kind == "automatic" => {
+        let mut seen = vec![];
+        if let (Some(kind), Some(at)) = (&e.disabled_kind, e.disabled_at) {
+            if kind == "automatic" {
                 let reason = e.disabled_reason.clone().unwrap_or_default();
                 let mut o = Observation::new(
                     IssueKind::EndpointFailing,
@@ -99,19 +131,22 @@ pub(super) async fn endpoints(store: &dyn Store, endpoints: &[WebhookEndpointRow
                     at,
                 );
                 o.severity = IssueSeverity::Critical;
-                o
+                seen.push(o);
             }
-            (None, _, Some(since)) if e.enabled => Observation::new(
-                IssueKind::EndpointFailing,
-                e.id.clone(),
-                format!("Every delivery attempt to {} since it started failing has failed.", e.url),
-                since,
-            ),
-            _ => continue,
-        };
-        let mut o = o;
-        o.endpoint_id = Some(e.id.clone());
-        store.observe_issues(&scope, &[o]).await?;
+        } else if let (Some(since), Some(&(n, last))) = (e.failing_since, failed.0.get(&e.id)) {
+            if e.enabled && n >= crate::domain::issues::ENDPOINT_FAILURES {
+                let summary = format!("Delivery attempts to {} keep failing.", e.url);
+                // Opened when it started failing; every failed attempt since counted.
+                seen.push(Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary.clone(), since));
+                let mut rest = Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary, last);
+                rest.occurrences = n - 1;
+                seen.push(rest);
+            }
+        }
+        for o in &mut seen {
+            o.endpoint_id = Some(e.id.clone());
+        }
+        store.observe_issues(&scope, &seen).await?;
     }
     Ok(())
 }

@@ -484,19 +484,18 @@ impl crate::server::store::webhooks::WebhookStore for This {
             .await?;
             let endpoint_scope = Scope::new(org, env);
             if failures >= crate::domain::issues::ENDPOINT_FAILURES {
-                let last = match (a.response_status, a.failure.as_deref()) {
-                    (Some(status), _) => format!("HTTP {status}"),
-                    (None, Some(f)) => f.replace('_', " "),
-                    (None, None) => "no response".into(),
-                };
-                let summary =
-                    format!("{failures} delivery attempts in a row to {url} failed; the last: {last}.");
+                let last = crate::domain::issues::delivery_failure(a.response_status, a.failure.as_deref());
+                let summary = format!("Delivery attempts to {url} keep failing; the last: {last}.");
                 let mut obs = crate::server::store::issues::Observation::new(
                     crate::domain::issues::IssueKind::EndpointFailing,
                     o.endpoint_id.clone(),
                     summary,
                     a.attempted_at,
                 );
+                // The attempts that made it an issue count, then each one after.
+                if failures == crate::domain::issues::ENDPOINT_FAILURES {
+                    obs.occurrences = failures;
+                }
                 obs.endpoint_id = Some(o.endpoint_id.clone());
                 obs.evidence_id = Some(o.delivery_id.clone());
                 super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
