@@ -34,9 +34,22 @@ CREATE TABLE issues (
     updated_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX issues_dedup ON issues (organization_id, environment, dedup_key);
--- The issues list, newest first, all statuses or one.
+-- The issues list, newest first: all statuses or one, and each filter alone or with the
+-- default "unresolved" (partial indexes: the list writes that condition as literals, so both
+-- databases can prove the index applies).
 CREATE INDEX issues_list ON issues (organization_id, environment, id);
 CREATE INDEX issues_list_status ON issues (organization_id, environment, status, id);
+CREATE INDEX issues_list_kind ON issues (organization_id, environment, kind, id);
+CREATE INDEX issues_list_severity ON issues (organization_id, environment, severity, id);
+CREATE INDEX issues_list_platform ON issues (organization_id, environment, platform_id, id);
+CREATE INDEX issues_unresolved ON issues (organization_id, environment, id)
+    WHERE status IN ('open', 'acknowledged');
+CREATE INDEX issues_unresolved_kind ON issues (organization_id, environment, kind, id)
+    WHERE status IN ('open', 'acknowledged');
+CREATE INDEX issues_unresolved_severity ON issues (organization_id, environment, severity, id)
+    WHERE status IN ('open', 'acknowledged');
+CREATE INDEX issues_unresolved_platform ON issues (organization_id, environment, platform_id, id)
+    WHERE status IN ('open', 'acknowledged');
 -- A connection's issues (its page, the request page).
 CREATE INDEX issues_connection ON issues (connection_id, status);
 -- The quiet-period sweep: unresolved issues of a kind not seen since a time.

@@ -23,6 +23,26 @@ pub async fn run(store: &dyn Store, issues: usize, runs: usize) -> StoreResult<(
     let platforms = ["xero", "quickbooks_online", "netsuite", "shopify", "stripe", "square"];
     let connections: Vec<String> =
         (0..1_000).map(|i| make_id(prefix::CONNECTION, now - 400 * 86_400_000 + i, rand::random())).collect();
+    let mut batch = crate::server::store::admin::SeedBatch::default();
+    for (i, id) in connections.iter().enumerate() {
+        batch.connections.push(crate::server::store::ConnectionRow {
+            id: id.clone(),
+            organization_id: scope.organization_id.clone(),
+            environment: scope.environment.clone(),
+            platform_id: platforms[i % platforms.len()].to_string(),
+            display_name: format!("Bench connection {i}"),
+            platform_account_id: format!("bench-{i}"),
+            status: crate::domain::ConnectionStatus::Healthy,
+            config_version: 1,
+            created_at: now - 400 * 86_400_000,
+            last_synced_at: None,
+            status_reason: None,
+            status_since: None,
+            rate_limited_until: None,
+        });
+    }
+    store.sync_platform_catalog(crate::domain::PLATFORMS).await?;
+    store.insert_seed_batch(&batch).await?;
     println!("Recording {issues} issues over a year (one-off, through the detectors' store calls)...");
     let started = Instant::now();
     let kinds = [

@@ -416,12 +416,10 @@ pub(super) fn build_issue_list<'a>(prefix: &str, q: &'a IssueQuery) -> sqlx::Que
         qb.push(" AND i.environment = ").push_bind(s.environment.clone());
     }
     if !q.statuses.is_empty() {
-        qb.push(" AND i.status IN (");
-        let mut sep = qb.separated(", ");
-        for s in &q.statuses {
-            sep.push_bind(*s);
-        }
-        qb.push(")");
+        // Literals, not parameters: the partial indexes of the unresolved list apply only
+        // where the database sees this exact condition. The values are the enum's own words.
+        let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        qb.push(format!(" AND i.status IN ({})", list.join(", ")));
     }
     if let Some(v) = q.kind {
         qb.push(" AND i.kind = ").push_bind(v);
@@ -433,11 +431,10 @@ pub(super) fn build_issue_list<'a>(prefix: &str, q: &'a IssueQuery) -> sqlx::Que
         qb.push(" AND i.platform_id = ").push_bind(v.clone());
     }
     if let Some(v) = &q.connection_id {
-        qb.push(
-            " AND EXISTS (SELECT 1 FROM issue_connections c WHERE c.issue_id = i.id AND c.connection_id = ",
-        )
-        .push_bind(v.clone())
-        .push(")");
+        // Driven by the connection's index: its issues are few, whatever the table's size.
+        qb.push(" AND i.id IN (SELECT c.issue_id FROM issue_connections c WHERE c.connection_id = ")
+            .push_bind(v.clone())
+            .push(")");
     }
     crate::server::store::sql::push_keyset(&mut qb, "i.id", &q.page, q.limit);
     qb
