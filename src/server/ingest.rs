@@ -556,16 +556,12 @@ pub async fn request_logs(
     let conflicted = if rows.is_empty() {
         vec![]
     } else {
-        let (conflicted, mut facts) = store.ingest_request_logs(rows).await?;
-        // Rows refused as conflicts were not stored: they are not evidence of anything.
-        for &i in conflicted.iter().rev() {
-            facts.remove(i);
-        }
-        let changes = super::issues::after_requests(store, scope, &facts, now).await?;
+        let report = store.ingest_request_logs(rows).await?;
+        let changes = super::issues::after_ingest(store, scope, &report.found, &report.totals, now).await?;
         if !changes.is_empty() {
             super::webhooks::delivery::wake();
         }
-        conflicted
+        report.conflicts
     };
     Ok(finish(indexes, ids, conflicted, rejected)?)
 }

@@ -33,7 +33,8 @@ use crate::ids::prefix;
 pub use crate::domain::issues::FAILING_RUNS;
 
 /// Detection after a batch of request logs was stored (`facts` are the stored rows'): opens,
-/// counts and escalates issues, and keeps the error-rate counters. Returns the changes.
+/// counts and escalates issues, and keeps the error-rate counters. Returns the changes. Used
+/// where rows were written without ingestion's report (the demo seed).
 pub async fn after_requests(
     store: &dyn Store,
     scope: &Scope,
@@ -41,24 +42,40 @@ pub async fn after_requests(
     now: i64,
 ) -> StoreResult<Vec<IssueChange>> {
     let found = detect::from_requests(facts);
+    let totals = store.add_error_rates(scope, &found.buckets).await?;
+    after_ingest(store, scope, &found, &totals, now).await
+}
+
+/// Detection after ingestion stored a batch and its error-rate counters (`totals`, beside
+/// `found.buckets`): records what the batch showed and checks each bucket that failed enough
+/// for a spike against the hours before it.
+pub async fn after_ingest(
+    store: &dyn Store,
+    scope: &Scope,
+    found: &detect::Found,
+    totals: &[super::store::issues::RateTotals],
+    now: i64,
+) -> StoreResult<Vec<IssueChange>> {
     let mut changes = store.observe_issues(scope, &found.observations).await?;
-    if !found.buckets.is_empty() {
-        let totals = store.add_error_rates(scope, &found.buckets).await?;
-        let mut spikes = vec![];
-        for ((bucket, totals), failing) in found.buckets.iter().zip(totals).zip(&found.failing) {
-            if bucket.failed == 0 || totals.failed < crate::domain::issues::SPIKE_MIN_FAILED {
-                continue;
-            }
-            let from = bucket.hour - crate::domain::issues::SPIKE_BASELINE_HOURS * 3_600_000;
-            let baseline = store
-                .error_rate_between(scope, &bucket.platform_id, &bucket.api_path, from, bucket.hour)
-                .await?;
-            if let Some(o) = detect::spike(bucket, totals, baseline, failing, now) {
-                spikes.push(o);
-            }
+    let mut spikes = vec![];
+    for ((bucket, totals), failing) in found.buckets.iter().zip(totals).zip(&found.failing) {
+        // A spike needs its failures and a failure rate of at least the minimum jump on its
+        // own; only then is the baseline worth a read.
+        let rate = 100.0 * totals.failed as f64 / totals.total.max(1) as f64;
+        if bucket.failed == 0
+            || totals.failed < crate::domain::issues::SPIKE_MIN_FAILED
+            || rate < crate::domain::issues::SPIKE_MIN_RATE_POINTS
+        {
+            continue;
         }
-        changes.extend(store.observe_issues(scope, &spikes).await?);
+        let from = bucket.hour - crate::domain::issues::SPIKE_BASELINE_HOURS * 3_600_000;
+        let baseline =
+            store.error_rate_between(scope, &bucket.platform_id, &bucket.api_path, from, bucket.hour).await?;
+        if let Some(o) = detect::spike(bucket, *totals, baseline, failing, now) {
+            spikes.push(o);
+        }
     }
+    changes.extend(store.observe_issues(scope, &spikes).await?);
     Ok(changes)
 }
 

@@ -35,6 +35,17 @@ impl RequestFact {
     }
 }
 
+/// What ingestion hands issue detection: the stored rows' facts, what they show (observations
+/// to record, error-rate buckets) and the buckets' totals, written with the rows.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    /// Positions of rows refused as conflicts (see `RequestLogStore::ingest_request_logs`).
+    pub conflicts: Vec<usize>,
+    pub found: crate::server::issues::detect::Found,
+    /// Beside each of `found.buckets`, its totals after the batch.
+    pub totals: Vec<RateTotals>,
+}
+
 /// One or more occurrences of a problem, as a detector saw them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {

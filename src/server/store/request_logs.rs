@@ -256,12 +256,11 @@ pub trait RequestLogStore: Send + Sync {
     /// Ingestion: redacts each row, hashes its content, and inserts those whose id is new, in one
     /// transaction. Returns the positions of rows whose id was already stored with another
     /// content (or in another environment): the conflicts. Rows stored before with the same
-    /// content are neither inserted again nor conflicts. With them, what issue detection needs
-    /// of every row, as stored (redacted and classified), in the order given.
-    async fn ingest_request_logs(
-        &self,
-        rows: Vec<RequestLogRow>,
-    ) -> StoreResult<(Vec<usize>, Vec<super::issues::RequestFact>)>;
+    /// content are neither inserted again nor conflicts. With them, what issue detection reads
+    /// in the rows as stored (redacted and classified), the error-rate counters updated in the
+    /// same transaction (`server::issues`).
+    async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>)
+        -> StoreResult<super::issues::IngestReport>;
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;

@@ -111,26 +111,7 @@ impl IssueStore for This {
         }
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(buckets.len());
-        for b in buckets {
-            let (total, failed): (i64, i64) = sqlx::query_as(
-                "INSERT INTO error_rate_buckets (organization_id, environment, platform_id, api_path, hour, total, failed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (organization_id, environment, platform_id, api_path, hour) DO UPDATE SET \
-                 total = error_rate_buckets.total + excluded.total, failed = error_rate_buckets.failed + excluded.failed \
-                 RETURNING total, failed",
-            )
-            .bind(&scope.organization_id)
-            .bind(&scope.environment)
-            .bind(&b.platform_id)
-            .bind(&b.api_path)
-            .bind(b.hour)
-            .bind(b.total)
-            .bind(b.failed)
-            .fetch_one(&mut *tx)
-            .await?;
-            out.push(RateTotals { total, failed });
-        }
+        let out = add_rates(&mut tx, scope, buckets).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -772,4 +753,34 @@ async fn resolve_key(
     let Some(id) = id else { return Ok(None) };
     insert_event(conn, &id, now, IssueEventAction::Resolved, None, why).await?;
     announce(conn, &id, IssueEventAction::Resolved, now).await
+}
+
+/// Adds requests to the hourly error-rate buckets on an open transaction (ingestion writes them
+/// with the batch's rows, so a batch takes the writer once); each bucket's totals after.
+pub(super) async fn add_rates(
+    conn: &mut super::Conn,
+    scope: &Scope,
+    buckets: &[RateBucket],
+) -> StoreResult<Vec<RateTotals>> {
+    let mut out = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        let (total, failed): (i64, i64) = sqlx::query_as(
+            "INSERT INTO error_rate_buckets (organization_id, environment, platform_id, api_path, hour, total, failed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (organization_id, environment, platform_id, api_path, hour) DO UPDATE SET \
+             total = error_rate_buckets.total + excluded.total, failed = error_rate_buckets.failed + excluded.failed \
+             RETURNING total, failed",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(&b.platform_id)
+        .bind(&b.api_path)
+        .bind(b.hour)
+        .bind(b.total)
+        .bind(b.failed)
+        .fetch_one(&mut *conn)
+        .await?;
+        out.push(RateTotals { total, failed });
+    }
+    Ok(out)
 }

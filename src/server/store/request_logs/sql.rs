@@ -19,11 +19,11 @@ impl RequestLogStore for This {
     async fn ingest_request_logs(
         &self,
         rows: Vec<RequestLogRow>,
-    ) -> StoreResult<(Vec<usize>, Vec<crate::server::store::issues::RequestFact>)> {
-        // Redaction and hashing are CPU work: done on a blocking thread (the async threads
-        // keep serving pages) and before the transaction (SQLite's one writer is held only
-        // for the inserts).
-        let (rows, facts) = tokio::task::spawn_blocking(move || {
+    ) -> StoreResult<crate::server::store::issues::IngestReport> {
+        // Redaction, hashing and reading for issues are CPU work: done on a blocking thread
+        // (the async threads keep serving pages) and before the transaction (SQLite's one
+        // writer is held only for the writes).
+        let (rows, found) = tokio::task::spawn_blocking(move || {
             let mut rows = rows;
             for r in &mut rows {
                 r.redact();
@@ -33,21 +33,25 @@ impl RequestLogStore for This {
                 r.classify();
             }
             let facts: Vec<_> = rows.iter().map(crate::server::store::issues::RequestFact::of).collect();
-            (rows, facts)
+            let found = crate::server::issues::detect::from_requests(&facts);
+            (rows, found)
         })
         .await
         .map_err(|e| crate::server::store::StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+        let scope = rows.first().map(|r| Scope::new(r.organization_id.clone(), r.environment.clone()));
         // Written in slices of 100 rows. SQLite has one writer: when another write waits for it
         // (another organization's batch, the worker), the slice commits and the turn passes, so
         // that write waits behind a slice of a few milliseconds, not behind a flood's batch of
         // tens; alone, the whole batch is one transaction, its fastest way. Each item stands
         // alone (ids are idempotent), so slices need not commit together. PostgreSQL writes
-        // concurrently: one statement and one transaction per batch.
+        // concurrently: one statement and one transaction per batch. The error-rate counters
+        // go with the last slice, so detection takes no turn of its own.
         let slice = match super::BACKEND {
             Backend::Sqlite => WRITE_SLICE,
             Backend::Postgres => rows.len().max(1),
         };
         let mut conflicts = vec![];
+        let mut totals = vec![];
         let mut done = 0;
         while done < rows.len() {
             let _writer = self.writer().await;
@@ -62,9 +66,14 @@ impl RequestLogStore for This {
                     break;
                 }
             }
+            if done >= rows.len() {
+                if let Some(scope) = &scope {
+                    totals = super::issues::add_rates(&mut tx, scope, &found.buckets).await?;
+                }
+            }
             tx.commit().await?;
         }
-        Ok((conflicts, facts))
+        Ok(crate::server::store::issues::IngestReport { conflicts, found, totals })
     }
 
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
