@@ -160,10 +160,12 @@ async fn credentials_open_resolve_regress_within_7_days_and_reopen_as_new_after(
         );
 
         // Resolved, then back 8 days later: history stays, a new issue opens.
+        // Reconnected: the data plane reports it initializing, which resolves it too.
         db.store
-            .report_connection_status(&scope, &[status(c, ConnectionStatus::Healthy, t0 + 3 * DAY)])
+            .report_connection_status(&scope, &[status(c, ConnectionStatus::Initializing, t0 + 3 * DAY)])
             .await
             .unwrap();
+        assert_eq!(only(&db, &scope, IssueKind::Credentials).await.unwrap().status, IssueStatus::Resolved);
         db.store
             .report_connection_status(&scope, &[status(c, ConnectionStatus::NeedsReauth, t0 + 11 * DAY)])
             .await
@@ -198,6 +200,12 @@ async fn rate_limiting_opens_when_sustained_and_resolves_after_a_quiet_hour() {
         .await;
         let issue = only(&db, &scope, IssueKind::RateLimited).await.expect("sustained rate limiting");
         assert_eq!((issue.occurrences, issue.severity), (5, IssueSeverity::Warning), "{}", db.name);
+        assert_eq!(
+            (issue.first_seen, issue.last_seen),
+            (t0, t0 + 60_000),
+            "{}: from the first 429 to the last",
+            db.name
+        );
         assert_eq!(issue.connection_id.as_deref(), Some(conns[0].as_str()));
         assert!(issue.evidence_id.as_deref().is_some_and(|e| e.starts_with("req_")));
         // Once open, every 429 counts.
@@ -348,7 +356,12 @@ async fn a_data_object_failing_three_runs_in_a_row_opens_and_its_next_success_re
         assert_eq!(issue.evidence_id.as_deref(), Some(third.as_str()));
         assert!(issue.summary.contains("invalid-params"), "{}", issue.summary);
         run(&db, &scope, c, "invoices", SyncRunStatus::Failed, t0 + 30_000).await;
-        assert_eq!(only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().occurrences, 2);
+        assert_eq!(
+            only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().occurrences,
+            4,
+            "{}: every failed run of the streak",
+            db.name
+        );
         run(&db, &scope, c, "invoices", SyncRunStatus::Succeeded, t0 + 40_000).await;
         assert_eq!(
             only(&db, &scope, IssueKind::ObjectFailing).await.unwrap().status,
@@ -401,9 +414,33 @@ async fn the_scheduler_round_finds_due_syncs_that_did_not_run_and_connections_be
         let overdue: Vec<IssueRow> =
             all_issues(&db, &scope).await.into_iter().filter(|i| i.kind == IssueKind::SyncOverdue).collect();
         assert_eq!(overdue.len(), 2, "{}: one per connection", db.name);
+        let became = t0 + 6 * HOUR + issues::detect::OVERDUE_GRACE_MS;
+        assert!(
+            overdue.iter().all(|i| i.first_seen == became && i.last_seen == clock.now_ms()),
+            "{}",
+            db.name
+        );
         // Another round counts nothing twice.
         switchboard::server::scheduler::tick(db.store.as_ref(), &clock).await.unwrap();
         assert!(all_issues(&db, &scope).await.iter().all(|i| i.occurrences == 1), "{}", db.name);
+        // Resolved by hand while the sync still waits: the next round finds it again, regressed.
+        let audit = switchboard::server::audit::Audit::new(
+            switchboard::domain::AuditAction::IssueResolve,
+            "issue",
+            &overdue[0].id,
+            clock.now_ms(),
+        )
+        .by(&switchboard::server::actor::Author::system("dev@test"))
+        .of_organization(&scope.organization_id)
+        .entry();
+        db.store
+            .act_on_issue(&scope, &overdue[0].id, &IssueAction::Resolve, "dev@test", clock.now_ms(), &audit)
+            .await
+            .unwrap();
+        clock.advance(60_000);
+        switchboard::server::scheduler::tick(db.store.as_ref(), &clock).await.unwrap();
+        let again = db.store.get_issue(&scope, &overdue[0].id).await.unwrap().unwrap();
+        assert_eq!((again.status, again.regressed), (IssueStatus::Open, true), "{}", db.name);
         // A worker takes the queued runs: the issues resolve at the next round.
         db.store.claim_runs(Some(&scope), "late-worker", clock.now_ms(), 3_600_000, 1_000).await.unwrap();
         switchboard::server::scheduler::tick(db.store.as_ref(), &clock).await.unwrap();

@@ -94,6 +94,7 @@ pub fn from_requests(facts: &[RequestFact]) -> Found {
             o
         });
         o.occurrences += 1;
+        o.since = Some(o.since.map_or(f.created_at, |t| t.min(f.created_at)));
         if f.created_at >= o.at || o.evidence_id.is_none() {
             o.at = f.created_at;
             o.evidence_id = Some(f.id.clone());
@@ -169,7 +170,8 @@ pub fn overdue(c: &ConnectionCheck, now: i64) -> Option<Observation> {
     );
     // It became overdue when the period and the grace ran out, not when a round noticed.
     let became = queued + c.period_ms + OVERDUE_GRACE_MS;
-    let mut o = Observation::new(IssueKind::SyncOverdue, c.connection_id.clone(), summary, became);
+    let mut o = Observation::new(IssueKind::SyncOverdue, c.connection_id.clone(), summary, now);
+    o.since = Some(became);
     o.platform_id = Some(c.platform_id.clone());
     o.connection_ids = vec![c.connection_id.clone()];
     Some(o)
@@ -186,8 +188,8 @@ pub fn behind(c: &ConnectionCheck, now: i64) -> Option<Observation> {
         "The connection runs an older data sync configuration; a newer one was saved {} ago.",
         human(now - since)
     );
-    let mut o =
-        Observation::new(IssueKind::ConfigBehind, c.connection_id.clone(), summary, since + CONFIG_BEHIND_MS);
+    let mut o = Observation::new(IssueKind::ConfigBehind, c.connection_id.clone(), summary, now);
+    o.since = Some(since + CONFIG_BEHIND_MS);
     o.platform_id = Some(c.platform_id.clone());
     o.connection_ids = vec![c.connection_id.clone()];
     Some(o)

@@ -77,8 +77,11 @@ pub(super) async fn connection(store: &dyn Store, conn: &Conn, runs: &[SyncRunRo
         o.connection_ids = vec![c.id.clone()];
         o.data_object = Some(object.to_string());
         o.evidence_id = Some(last.id.clone());
-        // The first issue-opening failure and each one after it.
-        o.occurrences = streak - FAILING_RUNS + 1;
+        // Every failed run of the streak, as the live detector counts them (3 when it opens,
+        // one each after); it began with the streak's first.
+        o.occurrences = streak;
+        let first = list[streak as usize - 1];
+        o.since = Some(first.finished_at.unwrap_or(first.queued_at));
         found.push(o);
     }
     store.observe_issues(&scope, &found).await?;
@@ -136,11 +139,11 @@ pub(super) async fn endpoints(
         } else if let (Some(since), Some(&(n, last))) = (e.failing_since, failed.0.get(&e.id)) {
             if e.enabled && n >= crate::domain::issues::ENDPOINT_FAILURES {
                 let summary = format!("Delivery attempts to {} keep failing.", e.url);
-                // Opened when it started failing; every failed attempt since counted.
-                seen.push(Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary.clone(), since));
-                let mut rest = Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary, last);
-                rest.occurrences = n - 1;
-                seen.push(rest);
+                // It began when the endpoint started failing; every failed attempt since counts.
+                let mut o = Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary, last);
+                o.since = Some(since);
+                o.occurrences = n;
+                seen.push(o);
             }
         }
         for o in &mut seen {

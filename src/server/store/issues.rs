@@ -64,7 +64,11 @@ pub struct Observation {
     /// The newest request, run or delivery that showed it.
     pub evidence_id: Option<String>,
     pub occurrences: i64,
+    /// When it was seen (the issue's last seen; its first seen when it opens, unless `since`).
     pub at: i64,
+    /// When the problem began, if before `at`: the first request of the batch that showed it,
+    /// the time a sync became overdue. A new issue's first seen.
+    pub since: Option<i64>,
     /// Opens only once this many occurrences fell within this window (sustained rate limiting);
     /// an issue already unresolved counts every occurrence.
     pub threshold: Option<Threshold>,
@@ -91,6 +95,7 @@ impl Observation {
             evidence_id: None,
             occurrences: 1,
             at,
+            since: None,
             threshold: None,
         }
     }

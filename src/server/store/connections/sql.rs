@@ -134,11 +134,18 @@ impl ConnectionStore for This {
                     o.platform_id = Some(platform_id);
                     super::issues::observe(&mut tx, scope, &o).await?;
                 }
-                crate::domain::ConnectionStatus::Healthy => {
+                // Reconnected: the data plane reports it initializing, healthy or degraded
+                // (degraded for other reasons than its credentials).
+                crate::domain::ConnectionStatus::Healthy
+                | crate::domain::ConnectionStatus::Initializing
+                | crate::domain::ConnectionStatus::Degraded => {
                     let c = crate::server::store::issues::Clearance {
                         kind: crate::domain::issues::IssueKind::Credentials,
                         scope_id: r.connection_id.clone(),
-                        why: "The connection is healthy again.".into(),
+                        why: format!(
+                            "The platform accepts the connection's credentials again (reported {}).",
+                            r.status.as_str()
+                        ),
                         at: r.at,
                     };
                     super::issues::clear(&mut tx, scope, &c).await?;

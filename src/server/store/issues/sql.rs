@@ -531,16 +531,17 @@ pub(super) async fn observe(
         let unresolved = existing.as_ref().filter(|e| e.status != IssueStatus::Resolved);
         let Some(e) = unresolved else {
             let mut occurrences = o.occurrences;
+            let mut since = o.since.unwrap_or(o.at).min(o.at);
             if let Some(t) = o.threshold {
                 // Not an issue yet: count toward the threshold in its window.
-                let hits: i64 = sqlx::query_scalar(
+                let (hits, window_start): (i64, i64) = sqlx::query_as(
                     "INSERT INTO issue_counters (organization_id, environment, dedup_key, window_start, hits) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, environment, dedup_key) DO UPDATE SET \
+                     VALUES ($1, $2, $3, $7, $5) ON CONFLICT (organization_id, environment, dedup_key) DO UPDATE SET \
                      hits = CASE WHEN issue_counters.window_start < $4 - $6 THEN excluded.hits \
                                  ELSE issue_counters.hits + excluded.hits END, \
                      window_start = CASE WHEN issue_counters.window_start < $4 - $6 THEN excluded.window_start \
                                  ELSE issue_counters.window_start END \
-                     RETURNING hits",
+                     RETURNING hits, window_start",
                 )
                 .bind(&scope.organization_id)
                 .bind(&scope.environment)
@@ -548,6 +549,8 @@ pub(super) async fn observe(
                 .bind(o.at)
                 .bind(o.occurrences)
                 .bind(t.window_ms)
+                // A new window starts at the batch's first hit.
+                .bind(since)
                 .fetch_one(&mut *conn)
                 .await?;
                 if hits < t.hits {
@@ -560,6 +563,8 @@ pub(super) async fn observe(
                     .execute(&mut *conn)
                     .await?;
                 occurrences = hits;
+                // It began with the first hit of the window that reached the threshold.
+                since = since.min(window_start);
             }
             if let Some(old) = &existing {
                 let resolved_at = old.resolved_at.unwrap_or(i64::MIN);
@@ -607,12 +612,13 @@ pub(super) async fn observe(
                 .execute(&mut *conn)
                 .await?;
             }
-            let id = crate::ids::make_id(crate::ids::prefix::ISSUE, o.at, rand::random());
+            let first_seen = since;
+            let id = crate::ids::make_id(crate::ids::prefix::ISSUE, first_seen, rand::random());
             let inserted: Option<String> = sqlx::query_scalar(
                 "INSERT INTO issues (id, organization_id, environment, dedup_key, kind, severity, status, regressed, \
                  summary, platform_id, connection_id, data_object, endpoint_id, api_path, evidence_id, first_seen, \
                  last_seen, occurrences, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'open', FALSE, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $14) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'open', FALSE, $7, $8, $9, $10, $11, $12, $13, $16, $14, $15, $14) \
                  ON CONFLICT (organization_id, environment, dedup_key) DO NOTHING RETURNING id",
             )
             .bind(&id)
@@ -630,6 +636,7 @@ pub(super) async fn observe(
             .bind(&o.evidence_id)
             .bind(o.at)
             .bind(occurrences)
+            .bind(first_seen)
             .fetch_optional(&mut *conn)
             .await?;
             if inserted.is_none() {
@@ -642,12 +649,16 @@ pub(super) async fn observe(
         };
         // Unresolved: one more occurrence, perhaps worse, perhaps the end of a mute.
         let severity = if o.severity.rank() > e.severity.rank() { o.severity } else { e.severity };
-        sqlx::query(
+        // Still unresolved, and never less severe than it is now: a clearance or a person's
+        // resolve may have committed since the read above, and then this is a recurrence.
+        let n = sqlx::query(
             "UPDATE issues SET occurrences = occurrences + $2, \
              last_seen = CASE WHEN last_seen < $3 THEN $3 ELSE last_seen END, \
              summary = CASE WHEN last_seen <= $3 THEN $4 ELSE summary END, \
              evidence_id = CASE WHEN last_seen <= $3 THEN COALESCE($5, evidence_id) ELSE evidence_id END, \
-             severity = $6, updated_at = $3 WHERE id = $1",
+             severity = CASE WHEN severity = 'critical' THEN severity WHEN $6 = 'critical' THEN $6 \
+                             WHEN severity = 'error' THEN severity ELSE $6 END, \
+             updated_at = $3 WHERE id = $1 AND status IN ('open', 'acknowledged', 'muted')",
         )
         .bind(&e.id)
         .bind(o.occurrences)
@@ -656,7 +667,11 @@ pub(super) async fn observe(
         .bind(&o.evidence_id)
         .bind(severity)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        if n == 0 {
+            continue;
+        }
         link_connections(conn, &e.id, &o.connection_ids).await?;
         if severity != e.severity {
             insert_event(

@@ -904,16 +904,17 @@ async fn object_issue(
     let scope_id = format!("{connection_id}:{data_object}");
     match result.status {
         SyncRunStatus::Failed => {
-            let last: Vec<String> = sqlx::query_scalar(
-                "SELECT status FROM sync_runs WHERE connection_id = $1 AND data_object = $2 \
+            let last: Vec<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT status, finished_at FROM sync_runs WHERE connection_id = $1 AND data_object = $2 \
                  AND status IN ('succeeded', 'partial', 'failed') ORDER BY id DESC LIMIT $3",
             )
             .bind(connection_id)
             .bind(data_object)
-            .bind(FAILING_RUNS)
+            .bind(FAILING_RUNS + 1)
             .fetch_all(&mut *conn)
             .await?;
-            if last.len() as i64 == FAILING_RUNS && last.iter().all(|s| s == "failed") {
+            let streak = last.iter().take_while(|(s, _)| s == "failed").count() as i64;
+            if streak >= FAILING_RUNS {
                 let error = match (&result.error_code, &result.error_message) {
                     (Some(c), Some(m)) => format!("{c}: {m}"),
                     (Some(c), None) => c.clone(),
@@ -931,6 +932,12 @@ async fn object_issue(
                 o.connection_ids = vec![connection_id.to_string()];
                 o.data_object = Some(data_object.to_string());
                 o.evidence_id = Some(run_id.to_string());
+                // The runs that made it an issue count, then each failed one after; it began
+                // with the first of them.
+                if streak == FAILING_RUNS {
+                    o.occurrences = FAILING_RUNS;
+                    o.since = last.iter().take(FAILING_RUNS as usize).filter_map(|(_, t)| *t).min();
+                }
                 super::issues::observe(conn, scope, &o).await?;
             }
         }

@@ -178,7 +178,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         let n = if enabled {
             sqlx::query(
                 "UPDATE webhook_endpoints SET enabled = TRUE, disabled_kind = NULL, disabled_reason = NULL, \
-                 disabled_at = NULL, failing_since = NULL, updated_at = $4 \
+                 disabled_at = NULL, failing_since = NULL, consecutive_failures = 0, updated_at = $4 \
                  WHERE id = $1 AND organization_id = $2 AND environment = $3 AND deleted_at IS NULL AND enabled = FALSE",
             )
             .bind(id)
@@ -473,15 +473,16 @@ impl crate::server::store::webhooks::WebhookStore for This {
                 }
                 continue;
             }
-            let (failures, org, env, url): (i64, String, String, String) = sqlx::query_as(
-                "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2), \
+            let (failures, org, env, url, failing_since): (i64, String, String, String, Option<i64>) =
+                sqlx::query_as(
+                    "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2), \
                  consecutive_failures = consecutive_failures + 1 WHERE id = $1 \
-                 RETURNING consecutive_failures, organization_id, environment, url",
-            )
-            .bind(&o.endpoint_id)
-            .bind(a.attempted_at)
-            .fetch_one(&mut *tx)
-            .await?;
+                 RETURNING consecutive_failures, organization_id, environment, url, failing_since",
+                )
+                .bind(&o.endpoint_id)
+                .bind(a.attempted_at)
+                .fetch_one(&mut *tx)
+                .await?;
             let endpoint_scope = Scope::new(org, env);
             if failures >= crate::domain::issues::ENDPOINT_FAILURES {
                 let last = crate::domain::issues::delivery_failure(a.response_status, a.failure.as_deref());
@@ -495,6 +496,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
                 // The attempts that made it an issue count, then each one after.
                 if failures == crate::domain::issues::ENDPOINT_FAILURES {
                     obs.occurrences = failures;
+                    obs.since = failing_since;
                 }
                 obs.endpoint_id = Some(o.endpoint_id.clone());
                 obs.evidence_id = Some(o.delivery_id.clone());
@@ -547,9 +549,13 @@ impl crate::server::store::webhooks::WebhookStore for This {
                 crate::domain::issues::IssueKind::EndpointFailing,
                 o.endpoint_id.clone(),
                 format!("{url} was disabled automatically: {reason}"),
-                now,
+                a.attempted_at,
             );
             obs.severity = crate::domain::issues::IssueSeverity::Critical;
+            obs.since = failing_since;
+            // This attempt was counted above once the issue was open; otherwise (a 410 before
+            // the 4th failure) the failures in a row open it.
+            obs.occurrences = if failures >= crate::domain::issues::ENDPOINT_FAILURES { 0 } else { failures };
             obs.endpoint_id = Some(o.endpoint_id.clone());
             obs.evidence_id = Some(o.delivery_id.clone());
             super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
