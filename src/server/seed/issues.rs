@@ -41,14 +41,7 @@ pub(super) async fn connection(store: &dyn Store, conn: &Conn, runs: &[SyncRunRo
     let mut found = vec![];
     if conn.status == ConnectionStatus::NeedsReauth {
         let at = c.status_since.or(conn.incident_at).unwrap_or(c.created_at);
-        let summary = match c.status_reason.as_deref() {
-            Some(r) => format!("The platform refused the connection's credentials: {r}"),
-            None => "The platform refused the connection's credentials.".to_string(),
-        };
-        let mut o = Observation::new(IssueKind::Credentials, c.id.clone(), summary, at);
-        o.platform_id = Some(c.platform_id.clone());
-        o.connection_ids = vec![c.id.clone()];
-        found.push(o);
+        found.push(Observation::credentials(&c.id, Some(&c.platform_id), c.status_reason.as_deref(), at));
     }
     // Each object's finished runs, newest first: a streak of failures at the top is an issue.
     let mut by_object: BTreeMap<&str, Vec<&SyncRunRow>> = BTreeMap::new();
@@ -64,19 +57,16 @@ pub(super) async fn connection(store: &dyn Store, conn: &Conn, runs: &[SyncRunRo
             continue;
         }
         let last = list[0];
-        let error = match (&last.error_code, &last.error_message) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.clone(),
-            (None, Some(m)) => m.clone(),
-            (None, None) => "no error recorded".into(),
-        };
         let at = last.finished_at.unwrap_or(last.queued_at);
-        let summary = format!("{object} failed {FAILING_RUNS} runs in a row; the last: {error}");
-        let mut o = Observation::new(IssueKind::ObjectFailing, format!("{}:{object}", c.id), summary, at);
-        o.platform_id = Some(c.platform_id.clone());
-        o.connection_ids = vec![c.id.clone()];
-        o.data_object = Some(object.to_string());
-        o.evidence_id = Some(last.id.clone());
+        let mut o = Observation::object_failing(
+            &c.id,
+            Some(&c.platform_id),
+            object,
+            &last.id,
+            last.error_code.as_deref(),
+            last.error_message.as_deref(),
+            at,
+        );
         // Every failed run of the streak, as the live detector counts them (3 when it opens,
         // one each after); it began with the streak's first.
         o.occurrences = streak;

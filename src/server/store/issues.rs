@@ -100,6 +100,53 @@ impl Observation {
         }
     }
 
+    /// The issue a connection moved to `needs_reauth` opens (a run's worker, the data plane's
+    /// status report and the demo seed all build it here).
+    pub fn credentials(
+        connection_id: &str,
+        platform_id: Option<&str>,
+        reason: Option<&str>,
+        at: i64,
+    ) -> Self {
+        let summary = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => format!("The platform refused the connection's credentials: {r}"),
+            None => "The platform refused the connection's credentials.".to_string(),
+        };
+        let mut o = Observation::new(IssueKind::Credentials, connection_id, summary, at);
+        o.platform_id = platform_id.map(str::to_string);
+        o.connection_ids = vec![connection_id.to_string()];
+        o
+    }
+
+    /// A data object failing `FAILING_RUNS` runs in a row, the last with this error (the
+    /// finishing run and the demo seed both build it here).
+    #[allow(clippy::too_many_arguments)]
+    pub fn object_failing(
+        connection_id: &str,
+        platform_id: Option<&str>,
+        data_object: &str,
+        run_id: &str,
+        error_code: Option<&str>,
+        error_message: Option<&str>,
+        at: i64,
+    ) -> Self {
+        let error = match (error_code, error_message) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.to_string(),
+            (None, None) => "no error recorded".into(),
+        };
+        let runs = crate::domain::issues::FAILING_RUNS;
+        let summary = format!("{data_object} failed {runs} runs in a row; the last: {error}");
+        let mut o =
+            Observation::new(IssueKind::ObjectFailing, format!("{connection_id}:{data_object}"), summary, at);
+        o.platform_id = platform_id.map(str::to_string);
+        o.connection_ids = vec![connection_id.to_string()];
+        o.data_object = Some(data_object.to_string());
+        o.evidence_id = Some(run_id.to_string());
+        o
+    }
+
     pub fn dedup_key(&self) -> String {
         crate::domain::issues::dedup_key(self.kind, &self.scope_id)
     }

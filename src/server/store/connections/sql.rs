@@ -130,8 +130,12 @@ impl ConnectionStore for This {
             match r.status {
                 crate::domain::ConnectionStatus::NeedsReauth => {
                     let reason = crate::server::redact::optional(r.reason.as_deref());
-                    let mut o = credentials_observation(&r.connection_id, reason.as_deref(), r.at);
-                    o.platform_id = Some(platform_id);
+                    let o = crate::server::store::issues::Observation::credentials(
+                        &r.connection_id,
+                        Some(&platform_id),
+                        reason.as_deref(),
+                        r.at,
+                    );
                     super::issues::observe(&mut tx, scope, &o).await?;
                 }
                 // Reconnected: the data plane reports it initializing, healthy or degraded
@@ -169,27 +173,6 @@ impl ConnectionStore for This {
     .fetch_optional(&self.pool)
     .await?)
     }
-}
-
-/// The issue a connection moved to `needs_reauth` opens (the run's worker and the data plane's
-/// status report both move it).
-pub(super) fn credentials_observation(
-    connection_id: &str,
-    reason: Option<&str>,
-    at: i64,
-) -> crate::server::store::issues::Observation {
-    let summary = match reason.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) => format!("The platform refused the connection's credentials: {r}"),
-        None => "The platform refused the connection's credentials.".to_string(),
-    };
-    let mut o = crate::server::store::issues::Observation::new(
-        crate::domain::issues::IssueKind::Credentials,
-        connection_id,
-        summary,
-        at,
-    );
-    o.connection_ids = vec![connection_id.to_string()];
-    o
 }
 
 /// The connections list with each row's health. `filter` is already resolved by

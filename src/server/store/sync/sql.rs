@@ -293,12 +293,12 @@ impl crate::server::store::sync::SyncStore for This {
                     "connection.needs_reauth",
                     payloads::connection_needs_reauth(&connection_id, result.error_message.as_deref()),
                 ));
-                let mut o = super::connections::credentials_observation(
+                let mut o = crate::server::store::issues::Observation::credentials(
                     &connection_id,
+                    platform.as_deref(),
                     result.error_message.as_deref(),
                     now,
                 );
-                o.platform_id = platform.clone();
                 o.evidence_id = Some(id.to_string());
                 super::issues::observe(&mut tx, &scope, &o).await?;
             }
@@ -915,23 +915,15 @@ async fn object_issue(
             .await?;
             let streak = last.iter().take_while(|(s, _)| s == "failed").count() as i64;
             if streak >= FAILING_RUNS {
-                let error = match (&result.error_code, &result.error_message) {
-                    (Some(c), Some(m)) => format!("{c}: {m}"),
-                    (Some(c), None) => c.clone(),
-                    (None, Some(m)) => m.clone(),
-                    (None, None) => "no error recorded".into(),
-                };
-                let summary = format!("{data_object} failed {FAILING_RUNS} runs in a row; the last: {error}");
-                let mut o = crate::server::store::issues::Observation::new(
-                    IssueKind::ObjectFailing,
-                    scope_id,
-                    summary,
+                let mut o = crate::server::store::issues::Observation::object_failing(
+                    connection_id,
+                    platform_id,
+                    data_object,
+                    run_id,
+                    result.error_code.as_deref(),
+                    result.error_message.as_deref(),
                     now,
                 );
-                o.platform_id = platform_id.map(str::to_string);
-                o.connection_ids = vec![connection_id.to_string()];
-                o.data_object = Some(data_object.to_string());
-                o.evidence_id = Some(run_id.to_string());
                 // The runs that made it an issue count, then each failed one after; it began
                 // with the first of them.
                 if streak == FAILING_RUNS {
