@@ -12,6 +12,7 @@ chmod 755 "$work"
 server_pid=""
 cleanup() {
   [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n "${sinks_pid:-}" ]] && kill "$sinks_pid" 2>/dev/null || true
   [[ -n "${own_pg:-}" ]] && scripts/pg-throwaway.sh stop "$work/pg"
   rm -rf "$work"
 }
@@ -46,8 +47,15 @@ bash scripts/api-fuzz.sh
 echo "== Playwright (JavaScript on and off)"
 db="$work/e2e.db"
 target/release/switchboard --database-url "sqlite:$db" seed-demo
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SWITCHBOARD_SANDBOX_PAGE_DELAY_MS=100 target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+# A local mail server and Slack receiver for the alert tests (end2end/sinks.mjs).
+smtp_port=$(free_port)
+sink_port=$(free_port)
+node end2end/sinks.mjs "$smtp_port" "$sink_port" >"$work/sinks.log" 2>&1 &
+sinks_pid=$!
+SWITCHBOARD_SMTP_URL="smtp://127.0.0.1:$smtp_port" SWITCHBOARD_SMTP_FROM="Switchboard <alerts@switchboard.test>" \
+  SWITCHBOARD_SANDBOX_PAGE_DELAY_MS=100 target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
   --allow-private-webhook-urls true >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -55,7 +63,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 set +e
-BASE_URL="http://127.0.0.1:$port" PW_JSON="$work/playwright.json" \
+BASE_URL="http://127.0.0.1:$port" SINK_URL="http://127.0.0.1:$sink_port" PW_JSON="$work/playwright.json" \
   npx playwright test -c end2end/playwright.config.ts
 status=$?
 set -e

@@ -133,6 +133,7 @@ macro_rules! string_enum {
 
 // After the macro, which it uses.
 pub mod issues;
+pub mod notifications;
 
 string_enum!(
     /// Every organization has both environments; connections, logs and configuration belong to one.
@@ -247,6 +248,8 @@ string_enum!(
         IssueUnmute => "issue.unmute",
         IssueResolve => "issue.resolve",
         IssueReopen => "issue.reopen",
+        NotificationsUpdate => "notifications.update",
+        NotificationsTest => "notifications.test",
         StaffBackfillCreate => "staff.backfill.create",
         StaffBackfillCancel => "staff.backfill.cancel",
         StaffConnectionSyncNow => "staff.connection.sync_now",

@@ -6,6 +6,7 @@ pub mod backfills;
 pub mod connections;
 pub mod error_codes;
 pub mod issues;
+pub mod notifications;
 pub mod overview;
 pub mod requests;
 pub mod search;

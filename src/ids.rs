@@ -27,6 +27,7 @@ pub mod prefix {
     pub const AUDIT: &str = "aud";
     pub const ISSUE: &str = "iss";
     pub const ISSUE_EVENT: &str = "iev";
+    pub const NOTIFICATION: &str = "ntf";
 }
 
 /// Builds an id from a time in milliseconds and 80 bits of randomness (the high bits of `random`

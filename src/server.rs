@@ -19,6 +19,7 @@ pub mod context;
 pub mod http;
 pub mod ingest;
 pub mod issues;
+pub mod notifications;
 pub mod redact;
 pub mod request_logs;
 pub mod reveal;

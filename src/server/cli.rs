@@ -248,6 +248,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 api_limits: config::api_limits()?,
                 site_root,
                 trusted_proxies: config::trusted_proxies()?,
+                notifications: config::notifier_settings(&public_url.origin, allow_private_webhook_urls)?,
             };
             println!(
                 "Switchboard is running at {}  (listening on {addr}, database: {database_url})",
@@ -274,6 +275,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     state.webhooks.settings.clone(),
                 );
                 let deliveries = tokio::spawn(engine.run(stopped.clone()));
+                let notifier = super::notifications::Notifier::new(
+                    store.clone(),
+                    state.clock.clone(),
+                    state.settings.notifications.clone(),
+                );
+                tokio::spawn(notifier.run(stopped.clone()));
                 let mut ws = config::worker_settings()?;
                 if demo {
                     // The demo's data plane is the sandbox over the HTTP API, as a real deployment's
@@ -318,6 +325,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 config::delivery_settings(allow_private)?,
             );
             let deliveries = tokio::spawn(engine.run(stopped.clone()));
+            // Links in alerts point at the console: its public URL, when this process is told it.
+            let console = std::env::var("SWITCHBOARD_PUBLIC_URL").unwrap_or_default();
+            let console = match console.trim() {
+                "" => "http://127.0.0.1:3000".to_string(),
+                v => PublicUrl::parse("SWITCHBOARD_PUBLIC_URL", v)?.origin,
+            };
+            let notifier = super::notifications::Notifier::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                config::notifier_settings(&console, allow_private)?,
+            );
+            let notifications = tokio::spawn(notifier.run(stopped.clone()));
             let worker =
                 Worker::new(store, Arc::new(SystemClock), config::worker_settings()?, WorkerWaker::default());
             println!("Switchboard worker {} is running (database: {database_url}).", worker.owner());
@@ -326,6 +345,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _ = stop.send(true);
             let _ = handle.await;
             let _ = deliveries.await;
+            let _ = notifications.await;
             Ok(())
         }
         Command::Sandbox { url, api_key, worker, concurrency } => {

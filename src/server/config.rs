@@ -231,6 +231,48 @@ pub struct Settings {
     pub site_root: String,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`SWITCHBOARD_TRUSTED_PROXIES`).
     pub trusted_proxies: super::client_addr::TrustedProxies,
+    /// Alerts: the SMTP server and sender, where links point.
+    pub notifications: super::notifications::NotifierSettings,
+}
+
+/// The notifier's settings: `SWITCHBOARD_SMTP_URL` (no email without it) and
+/// `SWITCHBOARD_SMTP_FROM`; links in messages point at `console_url`.
+pub fn notifier_settings(
+    console_url: &str,
+    allow_private: bool,
+) -> Result<super::notifications::NotifierSettings, ConfigError> {
+    use super::notifications::NotifierSettings;
+    let mut n = NotifierSettings {
+        host: host_name("local"),
+        ..NotifierSettings::standard(console_url, allow_private)
+    };
+    if let Ok(v) = std::env::var("SWITCHBOARD_SMTP_URL") {
+        let v = v.trim();
+        if !v.is_empty() {
+            // The value may hold a password: the error shows the scheme and host only.
+            let shown = v
+                .split_once("://")
+                .map(|(s, rest)| format!("{s}://{}", rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest)));
+            NotifierSettings::check_smtp_url(v).map_err(|e| {
+                ConfigError::new("SWITCHBOARD_SMTP_URL", &shown.unwrap_or_else(|| "(hidden)".into()), &e)
+            })?;
+            n.smtp_url = Some(v.to_string());
+        }
+    }
+    if let Ok(v) = std::env::var("SWITCHBOARD_SMTP_FROM") {
+        let v = v.trim();
+        if !v.is_empty() {
+            v.parse::<lettre::message::Mailbox>().map_err(|_| {
+                ConfigError::new(
+                    "SWITCHBOARD_SMTP_FROM",
+                    v,
+                    "an address such as Switchboard <alerts@example.com>",
+                )
+            })?;
+            n.from = v.to_string();
+        }
+    }
+    Ok(n)
 }
 
 /// `SWITCHBOARD_TRUSTED_PROXIES`: addresses or CIDR networks of the reverse proxies in front of

@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(deadline))
         .layer(middleware::from_fn(auth::require_sign_in))
         .layer(middleware::from_fn_with_state(state.clone(), auth::check_origin))
         .layer(middleware::from_fn_with_state(state.clone(), auth::load_viewer));
@@ -104,6 +105,27 @@ pub fn router(state: AppState) -> Router {
             super::client_addr::resolve,
         ))
         .with_state(state)
+}
+
+/// How long a page or server function may take before it is stopped.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Stops a console request that has not answered within [`DEADLINE`] with a 503 that says so.
+/// A page render waits for every resource it reads; one that never resolves (its task died)
+/// would otherwise hold the request, and the person's tab, forever.
+async fn deadline(req: axum::extract::Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(DEADLINE, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!(path = %path, "a console request did not answer within {DEADLINE:?}");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "This page took longer than 60 seconds to prepare and was stopped. Try again; if it keeps happening, narrow the filters or tell your Switchboard operator.",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Refuses a NUL character (`%00`) in the address or in a form's fields with a 400 that says

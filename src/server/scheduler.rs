@@ -78,6 +78,8 @@ pub async fn tick(store: &dyn Store, clock: &dyn Clock) -> Result<usize, super::
     if !issues::sweep(store, now).await?.is_empty() {
         super::webhooks::delivery::wake();
     }
+    // Today's digests, for organizations whose digest hour has come.
+    super::notifications::queue_digests(store, now).await?;
     Ok(queued)
 }
 

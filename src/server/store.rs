@@ -14,6 +14,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod connections;
 pub mod issues;
+pub mod notifications;
 pub mod request_logs;
 pub mod sync;
 pub mod sync_config;
@@ -242,6 +243,7 @@ pub trait Store:
     + ApiKeyStore
     + ConnectionStore
     + issues::IssueStore
+    + notifications::NotificationStore
     + RequestLogStore
     + sync::SyncStore
     + sync_config::SyncConfigStore

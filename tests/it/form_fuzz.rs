@@ -7,7 +7,50 @@
 use crate::helpers;
 use crate::http::{app, get, send, sign_in};
 use crate::sweep::{server_fn_request, ARGUMENTS};
-use axum::http::Method;
+use axum::body::Body;
+use axum::http::{Method, Request, Response};
+
+/// What the test is waiting for, and since when: a watchdog thread writes it to stderr and
+/// aborts when one call takes longer than [`HANG`], so a hang names itself instead of running
+/// into CI's time limit (a thread, not a timeout future, so a blocked thread is caught too).
+static WAITING: std::sync::Mutex<Option<(String, std::time::Instant)>> = std::sync::Mutex::new(None);
+const HANG: std::time::Duration = std::time::Duration::from_secs(180);
+
+fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // A panic in a task the page render spawned is swallowed with its task (the render then
+        // waits for it): print every panic where CI shows it, naming the call it happened in.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            use std::io::Write;
+            let waiting = WAITING.try_lock().ok().and_then(|w| w.as_ref().map(|(what, _)| what.clone()));
+            let _ = writeln!(std::io::stderr(), "form_fuzz: panic during {waiting:?}: {info}");
+            previous(info);
+        }));
+        std::thread::spawn(|| loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            let waiting = WAITING.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some((what, since)) = waiting {
+                if since.elapsed() > HANG {
+                    use std::io::Write;
+                    // Straight to the file descriptor: the test harness captures eprintln!.
+                    let _ =
+                        writeln!(std::io::stderr(), "form_fuzz: {what} did not answer in {HANG:?}; aborting");
+                    std::process::abort();
+                }
+            }
+        });
+    });
+}
+
+async fn call(app: &axum::Router, req: Request<Body>, what: String) -> Response<Body> {
+    watchdog();
+    *WAITING.lock().unwrap_or_else(|p| p.into_inner()) = Some((what, std::time::Instant::now()));
+    let res = send(app, req).await;
+    *WAITING.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    res
+}
 
 /// The field names the console's server functions and pages read (arguments, and the fields of
 /// the request-log, delivery-log and sync-history filters, as the forms send them).
@@ -51,6 +94,14 @@ const FIELDS: &[&str] = &[
     "environment",
     "organization_id",
     "next",
+    "recipients",
+    "slack_url",
+    "remove_slack",
+    "severities[0]",
+    "changes[0]",
+    "immediate",
+    "digest",
+    "digest_hour",
     "filter[request_id]",
     "filter[connection]",
     "filter[platform]",
@@ -91,8 +142,12 @@ fn values() -> Vec<(&'static str, String)> {
 #[tokio::test]
 async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
     for db in helpers::all().await {
+        watchdog();
+        *WAITING.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((format!("{}: seeding and signing in", db.name), std::time::Instant::now()));
         let app = app(&db).await;
         let cookie = sign_in(&app, "owner@acme.test").await;
+        *WAITING.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let registered: Vec<(&'static str, Method)> = leptos::server_fn::axum::server_fn_paths().collect();
         let mut calls = 0;
         let mut check = |what: String, status: axum::http::StatusCode| {
@@ -111,8 +166,10 @@ async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
                     if *method == Method::GET && form.len() > 60_000 {
                         continue;
                     }
-                    let res = send(&app, server_fn_request(path, method, &form, Some(&cookie))).await;
                     let field = form.split('=').next().unwrap_or("").to_string();
+                    let what = format!("{}: {method} {path} with {label} in {field}", db.name);
+                    let res =
+                        call(&app, server_fn_request(path, method, &form, Some(&cookie)), what.clone()).await;
                     check(format!("{method} {path} with {label} in {field}"), res.status());
                 }
             }
@@ -129,7 +186,8 @@ async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
                 let query: Vec<String> = FIELDS.iter().map(|f| format!("{f}={value}")).collect();
                 // An address holds at most 64 KB: a long value goes in the path or in one field.
                 let (path, queries) = if value.len() > 1_000 {
-                    let res = send(&app, get(&fill(&value), Some(&cookie))).await;
+                    let what = format!("{}: GET {} with {label} in the path", db.name, route.path());
+                    let res = call(&app, get(&fill(&value), Some(&cookie)), what.clone()).await;
                     check(format!("GET {} with {label} in the path", route.path()), res.status());
                     (fill("x"), query)
                 } else {
@@ -142,7 +200,8 @@ async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
                         "not an address: {}",
                         &url[..url.len().min(300)]
                     );
-                    let res = send(&app, get(&url, Some(&cookie))).await;
+                    let what = format!("{}: GET {}", db.name, &url[..url.len().min(200)]);
+                    let res = call(&app, get(&url, Some(&cookie)), what.clone()).await;
                     check(
                         format!("GET {path}?{} with {label}", q.split('=').next().unwrap_or("")),
                         res.status(),

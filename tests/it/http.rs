@@ -22,6 +22,7 @@ pub fn settings(db: &TestDb, public_url: &str) -> Settings {
         api_limits: Default::default(),
         site_root: "target/site".into(),
         trusted_proxies: Default::default(),
+        notifications: switchboard::server::notifications::NotifierSettings::standard(public_url, true),
     }
 }
 

@@ -9,6 +9,7 @@ mod hardening;
 mod helpers;
 mod http;
 mod issues;
+mod notifications;
 mod plans;
 mod scale_out;
 mod secrets_at_rest;

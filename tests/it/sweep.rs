@@ -65,6 +65,9 @@ pub(crate) const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/list_issues", &["filters[connection]", "before", "after"]),
     ("/api/get_issue", &["id"]),
     ("/api/issue_action", &["id"]),
+    ("/api/notification_settings", &[]),
+    ("/api/save_notification_settings", &[]),
+    ("/api/send_test_notification", &[]),
 ];
 
 struct Victim {

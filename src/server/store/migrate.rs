@@ -57,6 +57,11 @@ pub const SQLITE: &[Migration] = &[
         name: "issues",
         sql: include_str!("../../../migrations/sqlite/0011_issues.sql"),
     },
+    Migration {
+        version: 12,
+        name: "notifications",
+        sql: include_str!("../../../migrations/sqlite/0012_notifications.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -106,6 +111,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 11,
         name: "issues",
         sql: include_str!("../../../migrations/postgres/0011_issues.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "notifications",
+        sql: include_str!("../../../migrations/postgres/0012_notifications.sql"),
     },
 ];
 

@@ -198,6 +198,9 @@ mod connections;
 #[path = "issues/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod issues;
+#[path = "notifications/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod notifications;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;

@@ -256,7 +256,7 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 }
 
 /// A readable failure kind and detail of a request that got no response.
-fn classify(e: &reqwest::Error) -> (&'static str, String) {
+pub fn classify(e: &reqwest::Error) -> (&'static str, String) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut chain = String::new();
     while let Some(s) = source {

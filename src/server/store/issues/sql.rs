@@ -484,6 +484,7 @@ async fn announce(
         };
         super::webhooks::record_event(conn, &event).await?;
     }
+    super::notifications::queue_for_change(conn, &row, action, now).await?;
     Ok(Some(IssueChange {
         issue_id: row.id,
         organization_id: row.organization_id,
