@@ -268,7 +268,7 @@ async fn missing_permission_and_error_spikes_are_read_from_ingested_requests() {
             db.name
         );
         let now = t0 + DAY + 60_000;
-        let items = (0..40)
+        let items: Vec<_> = (0..40)
             .map(|i| {
                 let failed = i % 2 == 0;
                 request(
@@ -280,11 +280,27 @@ async fn missing_permission_and_error_spikes_are_read_from_ingested_requests() {
                 )
             })
             .collect();
-        ingest(&db, &scope, now + 100, items).await;
+        ingest(&db, &scope, now + 100, items.clone()).await;
         let spike = only(&db, &scope, IssueKind::ErrorSpike).await.expect("spike opened");
         assert_eq!(spike.api_path.as_deref(), Some("GET /accounting/payments/{id}"), "{}", db.name);
         assert!(spike.summary.contains("50%"), "{}: {}", db.name, spike.summary);
         assert_eq!(db.store.issue_connections(&spike.id).await.unwrap().len(), 3, "{}", db.name);
+
+        // The data plane sends the batch again (the answer was lost on the way): every item is
+        // already stored, so neither the issue's occurrences nor the error-rate counters move.
+        let api_path = "GET /accounting/payments/{id}";
+        let (from, to) = ((t0 / HOUR) * HOUR, now + 2 * HOUR);
+        let totals = db.store.error_rate_between(&scope, "xero", api_path, from, to).await.unwrap();
+        assert!(totals.total >= 1_240, "{}: {totals:?}", db.name);
+        ingest(&db, &scope, now + 200, items).await;
+        let again = only(&db, &scope, IssueKind::ErrorSpike).await.unwrap();
+        assert_eq!(again.occurrences, spike.occurrences, "{}: a retried batch counted twice", db.name);
+        assert_eq!(
+            db.store.error_rate_between(&scope, "xero", api_path, from, to).await.unwrap(),
+            totals,
+            "{}",
+            db.name
+        );
     }
 }
 

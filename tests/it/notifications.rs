@@ -132,6 +132,31 @@ fn notifier(db: &helpers::TestDb, clock: Arc<ManualClock>, smtp: Option<&str>) -
 
 const HOUR: i64 = 3_600_000;
 
+async fn new_connection(db: &helpers::TestDb, scope: &Scope) -> String {
+    use switchboard::server::store::admin::SeedBatch;
+    use switchboard::server::store::ConnectionRow;
+    let now = helpers::now_ms();
+    let id = switchboard::ids::make_id(switchboard::ids::prefix::CONNECTION, now, rand::random());
+    let mut batch = SeedBatch::default();
+    batch.connections.push(ConnectionRow {
+        id: id.clone(),
+        organization_id: scope.organization_id.clone(),
+        environment: scope.environment.clone(),
+        platform_id: "xero".into(),
+        display_name: "Alerts test".into(),
+        platform_account_id: format!("tenant-{}", rand::random::<u32>()),
+        status: switchboard::domain::ConnectionStatus::Healthy,
+        config_version: 1,
+        created_at: now,
+        last_synced_at: None,
+        status_reason: None,
+        status_since: None,
+        rate_limited_until: None,
+    });
+    db.store.insert_seed_batch(&batch).await.unwrap();
+    id
+}
+
 #[tokio::test]
 async fn issue_changes_reach_email_and_slack_at_most_hourly_per_issue() {
     for db in helpers::all().await {
@@ -157,11 +182,7 @@ async fn issue_changes_reach_email_and_slack_at_most_hourly_per_issue() {
         let acme = db.store.get_organization("acme").await.unwrap().unwrap();
         let scope = Scope::new(acme.id.clone(), "production");
         // A connection of its own, so no issue the demo seed opened is in the way.
-        let conn = switchboard::ids::make_id(
-            switchboard::ids::prefix::CONNECTION,
-            helpers::now_ms(),
-            rand::random(),
-        );
+        let conn = new_connection(&db, &scope).await;
         let t0 = helpers::now_ms();
         let clock = Arc::new(ManualClock::new(t0));
         let n = notifier(&db, clock.clone(), Some(&sink.url));
@@ -353,5 +374,49 @@ async fn notification_settings_follow_roles_and_stay_inside_their_organization()
         call(&app, "/api/send_test_notification", "", &globex).await;
         assert!(db.store.list_notifications(&acme.id, 10).await.unwrap().is_empty(), "{}", db.name);
         assert_eq!(db.store.list_notifications(&globex_org.id, 10).await.unwrap().len(), 1, "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn a_message_claimed_by_a_process_that_died_is_sent_once_by_another() {
+    use switchboard::server::store::notifications::{NewNotification, SendOutcome};
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let sink = SmtpSink::start().await;
+        let owner = sign_in(&app, "owner@acme.test").await;
+        let form = "recipients=oncall%40acme.test&severities[0]=critical&changes[0]=new&immediate=1";
+        assert_eq!(call(&app, "/api/save_notification_settings", form, &owner).await.0, StatusCode::OK);
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let t0 = helpers::now_ms();
+        let row = NewNotification {
+            id: switchboard::ids::make_id(switchboard::ids::prefix::NOTIFICATION, t0, rand::random()),
+            organization_id: acme.id.clone(),
+            kind: NotificationKind::Test,
+            channel: NotificationChannel::Email,
+            digest_day: None,
+            created_at: t0,
+        };
+        db.store.queue_notifications(std::slice::from_ref(&row), None).await.unwrap();
+        // A process claims it and is killed before it sends: its lease holds the message...
+        let claimed = db.store.claim_notifications("dead-process", t0, 30_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{}", db.name);
+        let clock = Arc::new(ManualClock::new(t0 + 1_000));
+        let n = notifier(&db, clock.clone(), Some(&sink.url));
+        assert_eq!(n.round().await.unwrap(), 0, "{}", db.name);
+        // ... until it expires; then another process sends it, once.
+        clock.advance(30_000);
+        assert_eq!(n.round().await.unwrap(), 1, "{}", db.name);
+        assert_eq!(n.round().await.unwrap(), 0, "{}", db.name);
+        assert_eq!(sink.count(), 1, "{}", db.name);
+        // The dead process's late answer changes nothing.
+        let late = db
+            .store
+            .finish_notification(&row.id, "dead-process", &SendOutcome::Sent, t0 + 40_000)
+            .await
+            .unwrap();
+        assert!(!late, "{}", db.name);
+        let history = db.store.list_notifications(&acme.id, 10).await.unwrap();
+        assert_eq!(history[0].status, NotificationStatus::Sent, "{}", db.name);
+        assert_eq!(history[0].attempts, 2, "{}: one claim by each process", db.name);
     }
 }

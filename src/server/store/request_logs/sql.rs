@@ -23,7 +23,7 @@ impl RequestLogStore for This {
         // Redaction, hashing and reading for issues are CPU work: done on a blocking thread
         // (the async threads keep serving pages) and before the transaction (SQLite's one
         // writer is held only for the writes).
-        let (rows, found) = tokio::task::spawn_blocking(move || {
+        let (rows, mut found) = tokio::task::spawn_blocking(move || {
             let mut rows = rows;
             for r in &mut rows {
                 r.redact();
@@ -51,6 +51,7 @@ impl RequestLogStore for This {
             Backend::Postgres => rows.len().max(1),
         };
         let mut conflicts = vec![];
+        let mut skipped = vec![];
         let mut totals = vec![];
         let mut done = 0;
         while done < rows.len() {
@@ -58,15 +59,26 @@ impl RequestLogStore for This {
             let mut tx = self.pool.begin().await?;
             loop {
                 let part = &rows[done..(done + slice).min(rows.len())];
-                for i in ingest_request_log_slice(&mut tx, part).await? {
-                    conflicts.push(done + i);
-                }
+                let (c, s) = ingest_request_log_slice(&mut tx, part).await?;
+                conflicts.extend(c.into_iter().map(|i| done + i));
+                skipped.extend(s.into_iter().map(|i| done + i));
                 done += part.len();
                 if done >= rows.len() || self.writer_wanted() {
                     break;
                 }
             }
             if done >= rows.len() {
+                // Items stored before (a retried batch) were counted when they first came.
+                if !skipped.is_empty() {
+                    let skip: std::collections::HashSet<usize> = skipped.iter().copied().collect();
+                    let facts: Vec<_> = rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !skip.contains(i))
+                        .map(|(_, r)| crate::server::store::issues::RequestFact::of(r))
+                        .collect();
+                    found = crate::server::issues::detect::from_requests(&facts);
+                }
                 if let Some(scope) = &scope {
                     totals = super::issues::add_rates(&mut tx, scope, &found.buckets).await?;
                 }
@@ -261,13 +273,27 @@ const WRITE_SLICE: usize = 100;
 
 /// Writes one slice of an ingestion; the indexes (within the slice) of rows whose id is stored
 /// with other content.
+/// Writes one slice. Returns the positions of conflicts (an id stored with other content) and
+/// of every item not written because its id was stored already (a retry): issue detection counts
+/// only what this call stored, so a batch sent twice counts once.
 async fn ingest_request_log_slice(
     tx: &mut sqlx::Transaction<'static, Db>,
     rows: &[RequestLogRow],
-) -> StoreResult<Vec<usize>> {
+) -> StoreResult<(Vec<usize>, Vec<usize>)> {
+    // The common case, every id new, is one statement. Otherwise the slice is undone to the
+    // savepoint and written again without the ids stored before it, so which items were new is
+    // known exactly.
+    sqlx::query("SAVEPOINT ingest_slice").execute(&mut **tx).await?;
     let inserted = super::insert_request_log_rows(&mut *tx, rows, " ON CONFLICT (id) DO NOTHING").await?;
+    if inserted as usize == rows.len() {
+        sqlx::query("RELEASE SAVEPOINT ingest_slice").execute(&mut **tx).await?;
+        return Ok((vec![], vec![]));
+    }
+    sqlx::query("ROLLBACK TO SAVEPOINT ingest_slice").execute(&mut **tx).await?;
+    sqlx::query("RELEASE SAVEPOINT ingest_slice").execute(&mut **tx).await?;
     let mut conflicts = vec![];
-    if inserted as usize != rows.len() {
+    let mut skipped = vec![];
+    {
         // Some ids were there already (a retry, or a reused id): compare what is stored.
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
@@ -288,16 +314,19 @@ async fn ingest_request_log_slice(
             }
         }
         for (i, r) in rows.iter().enumerate() {
-            let conflict = stored.get(&r.id).is_some_and(|(org, env, hash)| {
-                // Another organization's (or environment's) id is answered as a new one
-                // would be: a conflict would tell the sender that the id exists elsewhere.
-                // It is not stored (ids are ULIDs: only a copied id collides).
-                *org == r.organization_id && *env == r.environment && hash.as_ref() != r.content_hash.as_ref()
-            });
-            if conflict {
+            let Some((org, env, hash)) = stored.get(&r.id) else { continue };
+            skipped.push(i);
+            // Another organization's (or environment's) id is answered as a new one would be:
+            // a conflict would tell the sender that the id exists elsewhere. It is not stored
+            // (ids are ULIDs: only a copied id collides).
+            if *org == r.organization_id && *env == r.environment && hash.as_ref() != r.content_hash.as_ref()
+            {
                 conflicts.push(i);
             }
         }
+        let fresh: Vec<RequestLogRow> =
+            rows.iter().filter(|r| !stored.contains_key(&r.id)).cloned().collect();
+        super::insert_request_log_rows(&mut *tx, &fresh, " ON CONFLICT (id) DO NOTHING").await?;
     }
-    Ok(conflicts)
+    Ok((conflicts, skipped))
 }
