@@ -335,11 +335,12 @@ fn NotificationsBody(
             </Card>
         </div>
         <h2 class="mb-2 mt-8 text-base font-semibold text-slate-900">"Recent messages"</h2>
-        <Card class="overflow-x-auto">
+        <Card>
             {if v.history.is_empty() {
                 view! { <p class="p-4 text-sm text-slate-600" data-testid="notification-history-empty">"No messages yet."</p> }.into_any()
             } else {
                 view! {
+                    <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Recent messages">
                     <table class="min-w-full text-sm" data-testid="notification-history">
                         <TableHead columns=&["Queued", "Message", "Channel", "Status", "Detail"] />
                         <tbody class="divide-y divide-slate-100">
@@ -367,6 +368,7 @@ fn NotificationsBody(
                             }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }.into_any()
             }}
         </Card>

@@ -124,7 +124,7 @@ fn ContextSwitcher(viewer: ViewerInfo, here: Signal<String>) -> impl IntoView {
         <form method="post" action="/auth/switch" class="flex items-center gap-2" aria-label="Organization and environment">
             <input type="hidden" name="next" value=move || here.get() />
             <label for="switch-org" class="sr-only">"Organization"</label>
-            <select id="switch-org" name="organization_id" class="max-w-[12rem] rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8 text-sm">
+            <select id="switch-org" name="organization_id" class="min-w-0 max-w-[7rem] sm:max-w-[12rem] rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8 text-sm">
                 {viewer.organizations.into_iter().map(|o| {
                     let selected = o.id == current_org;
                     view! { <option value=o.id selected=selected>{o.name}</option> }
