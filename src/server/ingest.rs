@@ -557,8 +557,8 @@ pub async fn request_logs(
         vec![]
     } else {
         let report = store.ingest_request_logs(rows).await?;
-        let changes = super::issues::after_ingest(store, scope, &report.found, &report.totals, now).await?;
-        if !changes.is_empty() {
+        let spikes = super::issues::check_spikes(store, scope, &report.found, &report.totals, now).await?;
+        if !report.changes.is_empty() || !spikes.is_empty() {
             super::webhooks::delivery::wake();
         }
         report.conflicts

@@ -2,9 +2,10 @@
 //! what people do with them.
 //!
 //! Detection never scans logs. Each detector looks at what just happened:
-//! - ingestion of request logs (`after_requests`): missing permission and sustained rate
-//!   limiting per connection, and error-rate spikes per platform and API path against hourly
-//!   counters kept at the same time;
+//! - ingestion of request logs (`store/request_logs/sql.rs`, in the batch's last transaction):
+//!   missing permission and sustained rate limiting per connection, and the hourly error-rate
+//!   counters; right after the batch, error-rate spikes per platform and API path against them
+//!   (`check_spikes`); the demo seed does both through `after_requests`;
 //! - a run finishing (`store/sync/sql.rs`, in the run's own transaction): a data object failing
 //!   [`FAILING_RUNS`] runs in a row, credentials refused (the connection moved to
 //!   `needs_reauth`), and their clearing;
@@ -43,20 +44,23 @@ pub async fn after_requests(
 ) -> StoreResult<Vec<IssueChange>> {
     let found = detect::from_requests(facts);
     let totals = store.add_error_rates(scope, &found.buckets).await?;
-    after_ingest(store, scope, &found, &totals, now).await
+    let mut changes = store.observe_issues(scope, &found.observations).await?;
+    changes.extend(check_spikes(store, scope, &found, &totals, now).await?);
+    Ok(changes)
 }
 
-/// Detection after ingestion stored a batch and its error-rate counters (`totals`, beside
-/// `found.buckets`): records what the batch showed and checks each bucket that failed enough
-/// for a spike against the hours before it.
-pub async fn after_ingest(
+/// After ingestion stored a batch with its error-rate counters (`totals`, beside
+/// `found.buckets`) and the issues its requests showed: checks each bucket that failed enough
+/// for a spike against the hours before it. The counters are cumulative, so if this check is
+/// lost (the process stopped right after the batch committed), the next batch on that path
+/// makes it with the same figures.
+pub async fn check_spikes(
     store: &dyn Store,
     scope: &Scope,
     found: &detect::Found,
     totals: &[super::store::issues::RateTotals],
     now: i64,
 ) -> StoreResult<Vec<IssueChange>> {
-    let mut changes = store.observe_issues(scope, &found.observations).await?;
     let mut spikes = vec![];
     for ((bucket, totals), failing) in found.buckets.iter().zip(totals).zip(&found.failing) {
         // A spike needs its failures and a failure rate of at least the minimum jump on its
@@ -75,8 +79,7 @@ pub async fn after_ingest(
             spikes.push(o);
         }
     }
-    changes.extend(store.observe_issues(scope, &spikes).await?);
-    Ok(changes)
+    store.observe_issues(scope, &spikes).await
 }
 
 /// Resolves issues whose quiet period passed and ends mutes whose time ran out. Runs with the

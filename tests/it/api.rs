@@ -655,10 +655,38 @@ async fn batches_survive_kill_9_and_retries_store_each_item_once() {
         db.store.create_organization(&org).await.unwrap();
         let scope = Scope::new(org.id.clone(), "production");
         let key = issue(db.store.as_ref(), &scope, KeyScope::Ingest, "plane", "test").await.unwrap();
+        // Every item through one connection, the first of each batch refused as forbidden: the
+        // issue it opens and the error-rate counters must count each item once too.
+        let conn = make_id(prefix::CONNECTION, now, rand::random());
+        db.store.sync_platform_catalog(switchboard::domain::PLATFORMS).await.unwrap();
+        let mut seed = switchboard::server::store::admin::SeedBatch::default();
+        seed.connections.push(switchboard::server::store::ConnectionRow {
+            id: conn.clone(),
+            organization_id: org.id.clone(),
+            environment: "production".into(),
+            platform_id: "xero".into(),
+            display_name: "Durable Xero".into(),
+            platform_account_id: "tenant-durable".into(),
+            status: switchboard::domain::ConnectionStatus::Healthy,
+            config_version: 1,
+            created_at: now,
+            last_synced_at: None,
+            status_reason: None,
+            status_since: None,
+            rate_limited_until: None,
+        });
+        db.store.insert_seed_batch(&seed).await.unwrap();
         let batches: Vec<Value> = (0..BATCHES)
             .map(|_| {
                 let items: Vec<Value> = (0..PER_BATCH)
-                    .map(|_| log_item(&new_req_id(), json!({"request_body": "{\"customer\": \"c_1\", \"amount\": 1250}", "response_body": "{\"id\": \"inv_1\"}"})))
+                    .map(|j| {
+                        let mut extra = json!({"connection_id": conn, "request_body": "{\"customer\": \"c_1\", \"amount\": 1250}", "response_body": "{\"id\": \"inv_1\"}"});
+                        if j == 0 {
+                            extra["status"] = json!(403);
+                            extra["error"] = json!({"code": "forbidden", "message": "The app lacks the invoices scope."});
+                        }
+                        log_item(&new_req_id(), extra)
+                    })
                     .collect();
                 json!({ "items": items })
             })
@@ -737,6 +765,31 @@ async fn batches_survive_kill_9_and_retries_store_each_item_once() {
         assert!(failures.load(Ordering::SeqCst) > 0, "{}: no call was cut off by the kill", db.name);
         let stored = db.store.overview(&scope, 0).await.unwrap().requests;
         assert_eq!(stored, (BATCHES * PER_BATCH) as i64, "{}: every item exactly once", db.name);
+        // Detection too: the requests and what they show commit together.
+        let q = switchboard::server::store::issues::IssueQuery {
+            scope: Some(scope.clone()),
+            limit: 50,
+            ..Default::default()
+        };
+        let issues = db.store.list_issues(&q).await.unwrap();
+        let perm = issues
+            .iter()
+            .find(|i| i.kind == switchboard::domain::issues::IssueKind::MissingPermission)
+            .expect("the refusals opened an issue");
+        assert_eq!(perm.occurrences, BATCHES as i64, "{}: each refusal counted once", db.name);
+        let hour = 3_600_000;
+        let totals = db
+            .store
+            .error_rate_between(
+                &scope,
+                "xero",
+                "POST /accounting/invoices",
+                (now / hour - 1) * hour,
+                now + 2 * hour,
+            )
+            .await
+            .unwrap();
+        assert_eq!(totals.total, (BATCHES * PER_BATCH) as i64, "{}: each request counted once", db.name);
     }
 }
 

@@ -5,7 +5,7 @@
 //! its first round; quiet periods that already passed are applied at the end.
 
 use super::Conn;
-use crate::domain::issues::{IssueKind, IssueSeverity, FAILING_RUNS};
+use crate::domain::issues::FAILING_RUNS;
 use crate::domain::{ConnectionStatus, SyncRunStatus};
 use crate::server::store::issues::{Observation, RequestFact};
 use crate::server::store::{RequestLogRow, Scope, Store, StoreResult, SyncRunRow, WebhookEndpointRow};
@@ -117,27 +117,16 @@ pub(super) async fn endpoints(
         if let (Some(kind), Some(at)) = (&e.disabled_kind, e.disabled_at) {
             if kind == "automatic" {
                 let reason = e.disabled_reason.clone().unwrap_or_default();
-                let mut o = Observation::new(
-                    IssueKind::EndpointFailing,
-                    e.id.clone(),
-                    format!("{} was disabled automatically: {reason}", e.url),
-                    at,
-                );
-                o.severity = IssueSeverity::Critical;
-                seen.push(o);
+                seen.push(Observation::endpoint_disabled(&e.id, &e.url, &reason, at));
             }
         } else if let (Some(since), Some(&(n, last))) = (e.failing_since, failed.0.get(&e.id)) {
             if e.enabled && n >= crate::domain::issues::ENDPOINT_FAILURES {
-                let summary = format!("Delivery attempts to {} keep failing.", e.url);
                 // It began when the endpoint started failing; every failed attempt since counts.
-                let mut o = Observation::new(IssueKind::EndpointFailing, e.id.clone(), summary, last);
+                let mut o = Observation::endpoint_failing(&e.id, &e.url, None, last);
                 o.since = Some(since);
                 o.occurrences = n;
                 seen.push(o);
             }
-        }
-        for o in &mut seen {
-            o.endpoint_id = Some(e.id.clone());
         }
         store.observe_issues(&scope, &seen).await?;
     }

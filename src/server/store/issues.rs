@@ -44,6 +44,10 @@ pub struct IngestReport {
     pub found: crate::server::issues::detect::Found,
     /// Beside each of `found.buckets`, its totals after the batch.
     pub totals: Vec<RateTotals>,
+    /// What recording `found.observations` changed: they are recorded in the batch's last
+    /// transaction, so the requests and the issues they show commit together (a process killed
+    /// in between cannot store one without the other; a retry stores and counts nothing twice).
+    pub changes: Vec<IssueChange>,
 }
 
 /// One or more occurrences of a problem, as a detector saw them.
@@ -115,6 +119,27 @@ impl Observation {
         let mut o = Observation::new(IssueKind::Credentials, connection_id, summary, at);
         o.platform_id = platform_id.map(str::to_string);
         o.connection_ids = vec![connection_id.to_string()];
+        o
+    }
+
+    /// An endpoint whose delivery attempts keep failing (`last` says how the newest ended); the
+    /// attempt that records it and the demo seed both build it here.
+    pub fn endpoint_failing(endpoint_id: &str, url: &str, last: Option<&str>, at: i64) -> Self {
+        let summary = match last {
+            Some(l) => format!("Delivery attempts to {url} keep failing; the last: {l}."),
+            None => format!("Delivery attempts to {url} keep failing."),
+        };
+        let mut o = Observation::new(IssueKind::EndpointFailing, endpoint_id, summary, at);
+        o.endpoint_id = Some(endpoint_id.to_string());
+        o
+    }
+
+    /// An endpoint disabled automatically: its issue (open or opened now) becomes critical.
+    pub fn endpoint_disabled(endpoint_id: &str, url: &str, reason: &str, at: i64) -> Self {
+        let summary = format!("{url} was disabled automatically: {reason}");
+        let mut o = Observation::new(IssueKind::EndpointFailing, endpoint_id, summary, at);
+        o.severity = IssueSeverity::Critical;
+        o.endpoint_id = Some(endpoint_id.to_string());
         o
     }
 

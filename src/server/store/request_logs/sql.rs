@@ -44,19 +44,31 @@ impl RequestLogStore for This {
         // that write waits behind a slice of a few milliseconds, not behind a flood's batch of
         // tens; alone, the whole batch is one transaction, its fastest way. Each item stands
         // alone (ids are idempotent), so slices need not commit together. PostgreSQL writes
-        // concurrently: one statement and one transaction per batch. The error-rate counters
-        // go with the last slice, so detection takes no turn of its own.
+        // concurrently: one statement and one transaction per batch.
+        //
+        // What the rows of a transaction show (the issues of their requests, the error-rate
+        // counters) is recorded in that transaction, so detection takes no turn of its own and
+        // a process killed between two transactions has counted exactly what it stored: the
+        // retry skips the stored items and counts the rest.
         let slice = match super::BACKEND {
             Backend::Sqlite => WRITE_SLICE,
             Backend::Postgres => rows.len().max(1),
         };
         let mut conflicts = vec![];
-        let mut skipped = vec![];
+        let mut skipped: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        let mut latest: std::collections::HashMap<
+            (String, String, i64),
+            crate::server::store::issues::RateTotals,
+        > = std::collections::HashMap::new();
         let mut totals = vec![];
+        let mut changes = vec![];
         let mut done = 0;
+        let mut transactions = 0;
         while done < rows.len() {
             let _writer = self.writer().await;
             let mut tx = self.pool.begin().await?;
+            transactions += 1;
+            let start = done;
             loop {
                 let part = &rows[done..(done + slice).min(rows.len())];
                 let (c, s) = ingest_request_log_slice(&mut tx, part).await?;
@@ -67,25 +79,55 @@ impl RequestLogStore for This {
                     break;
                 }
             }
-            if done >= rows.len() {
-                // Items stored before (a retried batch) were counted when they first came.
-                if !skipped.is_empty() {
-                    let skip: std::collections::HashSet<usize> = skipped.iter().copied().collect();
-                    let facts: Vec<_> = rows
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| !skip.contains(i))
-                        .map(|(_, r)| crate::server::store::issues::RequestFact::of(r))
+            if let Some(scope) = &scope {
+                // The whole batch, new, in one transaction (the common case) was read already.
+                let whole = start == 0 && done >= rows.len() && skipped.is_empty();
+                let part;
+                let shown = if whole {
+                    &found
+                } else {
+                    let facts: Vec<_> = (start..done)
+                        .filter(|i| !skipped.contains(i))
+                        .map(|i| crate::server::store::issues::RequestFact::of(&rows[i]))
                         .collect();
-                    found = crate::server::issues::detect::from_requests(&facts);
+                    part = crate::server::issues::detect::from_requests(&facts);
+                    &part
+                };
+                let t = super::issues::add_rates(&mut tx, scope, &shown.buckets).await?;
+                for (b, t) in shown.buckets.iter().zip(&t) {
+                    latest.insert((b.platform_id.clone(), b.api_path.clone(), b.hour), *t);
                 }
-                if let Some(scope) = &scope {
-                    totals = super::issues::add_rates(&mut tx, scope, &found.buckets).await?;
+                if whole {
+                    totals = t;
+                }
+                for o in &shown.observations {
+                    changes.extend(super::issues::observe(&mut tx, scope, o).await?);
                 }
             }
             tx.commit().await?;
         }
-        Ok(crate::server::store::issues::IngestReport { conflicts, found, totals })
+        // Over several transactions, or with items stored before (a retry): the batch's new
+        // items, and each bucket's totals after its last transaction.
+        if transactions > 1 || !skipped.is_empty() {
+            let facts: Vec<_> = rows
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !skipped.contains(i))
+                .map(|(_, r)| crate::server::store::issues::RequestFact::of(r))
+                .collect();
+            found = crate::server::issues::detect::from_requests(&facts);
+            totals = found
+                .buckets
+                .iter()
+                .map(|b| {
+                    latest
+                        .get(&(b.platform_id.clone(), b.api_path.clone(), b.hour))
+                        .copied()
+                        .unwrap_or_default()
+                })
+                .collect();
+        }
+        Ok(crate::server::store::issues::IngestReport { conflicts, found, totals, changes })
     }
 
     async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {

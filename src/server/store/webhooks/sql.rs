@@ -486,11 +486,10 @@ impl crate::server::store::webhooks::WebhookStore for This {
             let endpoint_scope = Scope::new(org, env);
             if failures >= crate::domain::issues::ENDPOINT_FAILURES {
                 let last = crate::domain::issues::delivery_failure(a.response_status, a.failure.as_deref());
-                let summary = format!("Delivery attempts to {url} keep failing; the last: {last}.");
-                let mut obs = crate::server::store::issues::Observation::new(
-                    crate::domain::issues::IssueKind::EndpointFailing,
-                    o.endpoint_id.clone(),
-                    summary,
+                let mut obs = crate::server::store::issues::Observation::endpoint_failing(
+                    &o.endpoint_id,
+                    &url,
+                    Some(&last),
                     a.attempted_at,
                 );
                 // The attempts that made it an issue count, then each one after.
@@ -498,7 +497,6 @@ impl crate::server::store::webhooks::WebhookStore for This {
                     obs.occurrences = failures;
                     obs.since = failing_since;
                 }
-                obs.endpoint_id = Some(o.endpoint_id.clone());
                 obs.evidence_id = Some(o.delivery_id.clone());
                 super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
             }
@@ -545,18 +543,16 @@ impl crate::server::store::webhooks::WebhookStore for This {
             };
             record_event(&mut tx, &event).await?;
             // Disabled: the endpoint's issue (open or opened now) becomes critical.
-            let mut obs = crate::server::store::issues::Observation::new(
-                crate::domain::issues::IssueKind::EndpointFailing,
-                o.endpoint_id.clone(),
-                format!("{url} was disabled automatically: {reason}"),
+            let mut obs = crate::server::store::issues::Observation::endpoint_disabled(
+                &o.endpoint_id,
+                &url,
+                &reason,
                 a.attempted_at,
             );
-            obs.severity = crate::domain::issues::IssueSeverity::Critical;
             obs.since = failing_since;
             // This attempt was counted above once the issue was open; otherwise (a 410 before
             // the 4th failure) the failures in a row open it.
             obs.occurrences = if failures >= crate::domain::issues::ENDPOINT_FAILURES { 0 } else { failures };
-            obs.endpoint_id = Some(o.endpoint_id.clone());
             obs.evidence_id = Some(o.delivery_id.clone());
             super::issues::observe(&mut tx, &endpoint_scope, &obs).await?;
             disabled.push(crate::server::store::webhooks::DisabledEndpoint {
