@@ -25,4 +25,9 @@ pub mod url;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Says the page's handlers are attached: browser tests wait for it before clicking a button
+    // whose form would otherwise be submitted natively in the middle of hydration.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }

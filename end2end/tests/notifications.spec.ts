@@ -17,6 +17,11 @@ const SINKS = process.env.SINK_URL ?? "";
 const js = (t: TestInfo) => t.project.name === "js";
 const ownerFor = (t: TestInfo) => (js(t) ? "owner@acme.test" : "owner@globex.test");
 
+/** With JavaScript, waits until the page is hydrated: a click in the middle of it can be lost. */
+async function ready(page: Page, t: TestInfo) {
+  if (js(t)) await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
 async function messages(page: Page): Promise<{ emails: { to: string[]; text: string }[]; slack: { path: string; body: any }[] }> {
   const res = await page.request.get(`${SINKS}/messages`);
   return res.json();
@@ -29,6 +34,7 @@ test("an owner saves where alerts go and a test message arrives", async ({ page 
   await signIn(page, ownerFor(testInfo));
   await page.goto("/settings/notifications");
   await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+  await ready(page, testInfo);
   // This server has an SMTP server (the sink), so nothing says email is missing.
   await expect(page.getByTestId("email-not-set-up")).toHaveCount(0);
 
@@ -44,6 +50,7 @@ test("an owner saves where alerts go and a test message arrives", async ({ page 
   await page.getByTestId("save-notifications").click();
   await expect(page.getByTestId("saved")).toBeVisible();
   await page.reload();
+  await ready(page, testInfo);
   await expect(page.getByLabel("Email recipients")).toHaveValue(recipient);
   // The Slack URL is never shown again: only its host and last characters.
   await expect(page.getByTestId("slack-saved")).toContainText("Saved: http://127.0.0.1");
