@@ -165,13 +165,7 @@ pub async fn send_test(state: &AppState, viewer: &Viewer) -> ServiceResult<Vec<N
     let Some(row) = state.store.notification_settings(&viewer.organization_id).await? else {
         return Err(ServiceError::invalid("Add an email recipient or a Slack webhook URL and save first."));
     };
-    let mut channels = vec![];
-    if !row.email_recipients.is_empty() {
-        channels.push(NotificationChannel::Email);
-    }
-    if row.slack_url.is_some() {
-        channels.push(NotificationChannel::Slack);
-    }
+    let channels = row.channels();
     if channels.is_empty() {
         return Err(ServiceError::invalid("Add an email recipient or a Slack webhook URL and save first."));
     }
@@ -208,14 +202,7 @@ pub async fn queue_digests(store: &dyn Store, now: i64) -> StoreResult<usize> {
         if hour < s.digest_hour {
             continue;
         }
-        let mut channels = vec![];
-        if !s.email_recipients.is_empty() {
-            channels.push(NotificationChannel::Email);
-        }
-        if s.slack_url.is_some() {
-            channels.push(NotificationChannel::Slack);
-        }
-        for c in channels {
+        for c in s.channels() {
             rows.push(NewNotification {
                 id: make_id(prefix::NOTIFICATION, now, rand::random()),
                 organization_id: s.organization_id.clone(),

@@ -657,25 +657,7 @@ async fn batches_survive_kill_9_and_retries_store_each_item_once() {
         let key = issue(db.store.as_ref(), &scope, KeyScope::Ingest, "plane", "test").await.unwrap();
         // Every item through one connection, the first of each batch refused as forbidden: the
         // issue it opens and the error-rate counters must count each item once too.
-        let conn = make_id(prefix::CONNECTION, now, rand::random());
-        db.store.sync_platform_catalog(switchboard::domain::PLATFORMS).await.unwrap();
-        let mut seed = switchboard::server::store::admin::SeedBatch::default();
-        seed.connections.push(switchboard::server::store::ConnectionRow {
-            id: conn.clone(),
-            organization_id: org.id.clone(),
-            environment: "production".into(),
-            platform_id: "xero".into(),
-            display_name: "Durable Xero".into(),
-            platform_account_id: "tenant-durable".into(),
-            status: switchboard::domain::ConnectionStatus::Healthy,
-            config_version: 1,
-            created_at: now,
-            last_synced_at: None,
-            status_reason: None,
-            status_since: None,
-            rate_limited_until: None,
-        });
-        db.store.insert_seed_batch(&seed).await.unwrap();
+        let conn = helpers::new_connection(&db, &scope, "xero", "Durable Xero").await;
         let batches: Vec<Value> = (0..BATCHES)
             .map(|_| {
                 let items: Vec<Value> = (0..PER_BATCH)

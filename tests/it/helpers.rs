@@ -185,3 +185,31 @@ pub fn now_ms() -> i64 {
     use switchboard::server::clock::Clock;
     switchboard::server::clock::SystemClock.now_ms()
 }
+
+/// A new healthy connection to `platform_id` in `scope` (the platform catalog made sure of
+/// first), for tests that need issues of their own.
+pub async fn new_connection(db: &TestDb, scope: &store::Scope, platform_id: &str, name: &str) -> String {
+    use switchboard::server::store::admin::SeedBatch;
+    use switchboard::server::store::ConnectionRow;
+    db.store.sync_platform_catalog(switchboard::domain::PLATFORMS).await.unwrap();
+    let now = now_ms();
+    let id = switchboard::ids::make_id(switchboard::ids::prefix::CONNECTION, now, rand::random());
+    let mut batch = SeedBatch::default();
+    batch.connections.push(ConnectionRow {
+        id: id.clone(),
+        organization_id: scope.organization_id.clone(),
+        environment: scope.environment.clone(),
+        platform_id: platform_id.into(),
+        display_name: name.into(),
+        platform_account_id: format!("tenant-{}", rand::random::<u32>()),
+        status: switchboard::domain::ConnectionStatus::Healthy,
+        config_version: 1,
+        created_at: now,
+        last_synced_at: None,
+        status_reason: None,
+        status_since: None,
+        rate_limited_until: None,
+    });
+    db.store.insert_seed_batch(&batch).await.unwrap();
+    id
+}

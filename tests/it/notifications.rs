@@ -132,31 +132,6 @@ fn notifier(db: &helpers::TestDb, clock: Arc<ManualClock>, smtp: Option<&str>) -
 
 const HOUR: i64 = 3_600_000;
 
-async fn new_connection(db: &helpers::TestDb, scope: &Scope) -> String {
-    use switchboard::server::store::admin::SeedBatch;
-    use switchboard::server::store::ConnectionRow;
-    let now = helpers::now_ms();
-    let id = switchboard::ids::make_id(switchboard::ids::prefix::CONNECTION, now, rand::random());
-    let mut batch = SeedBatch::default();
-    batch.connections.push(ConnectionRow {
-        id: id.clone(),
-        organization_id: scope.organization_id.clone(),
-        environment: scope.environment.clone(),
-        platform_id: "xero".into(),
-        display_name: "Alerts test".into(),
-        platform_account_id: format!("tenant-{}", rand::random::<u32>()),
-        status: switchboard::domain::ConnectionStatus::Healthy,
-        config_version: 1,
-        created_at: now,
-        last_synced_at: None,
-        status_reason: None,
-        status_since: None,
-        rate_limited_until: None,
-    });
-    db.store.insert_seed_batch(&batch).await.unwrap();
-    id
-}
-
 #[tokio::test]
 async fn issue_changes_reach_email_and_slack_at_most_hourly_per_issue() {
     for db in helpers::all().await {
@@ -182,7 +157,7 @@ async fn issue_changes_reach_email_and_slack_at_most_hourly_per_issue() {
         let acme = db.store.get_organization("acme").await.unwrap().unwrap();
         let scope = Scope::new(acme.id.clone(), "production");
         // A connection of its own, so no issue the demo seed opened is in the way.
-        let conn = new_connection(&db, &scope).await;
+        let conn = helpers::new_connection(&db, &scope, "xero", "Alerts test").await;
         let t0 = helpers::now_ms();
         let clock = Arc::new(ManualClock::new(t0));
         let n = notifier(&db, clock.clone(), Some(&sink.url));

@@ -29,6 +29,26 @@ pub struct NotificationSettingsRow {
     pub updated_by: Option<String>,
 }
 
+impl NotificationSettingsRow {
+    /// The channels these settings send to: email when there is a recipient, Slack when there
+    /// is a webhook URL.
+    pub fn channels(&self) -> Vec<NotificationChannel> {
+        channels(!self.email_recipients.trim().is_empty(), self.slack_url.is_some())
+    }
+}
+
+/// The channels set up, from whether there are recipients and a Slack URL.
+pub fn channels(email: bool, slack: bool) -> Vec<NotificationChannel> {
+    let mut c = vec![];
+    if email {
+        c.push(NotificationChannel::Email);
+    }
+    if slack {
+        c.push(NotificationChannel::Slack);
+    }
+    c
+}
+
 pub const SETTINGS_COLUMNS: &str =
     "organization_id, email_recipients, slack_url, slack_hint, severities, changes, \
      immediate, digest, digest_hour, updated_at, updated_by";

@@ -2,7 +2,7 @@
 
 use super::This;
 use crate::domain::issues::{IssueEventAction, IssueStatus};
-use crate::domain::notifications::{self as n, IssueChangeKind, NotificationChannel, NOTIFY_EVERY_MS};
+use crate::domain::notifications::{self as n, IssueChangeKind, NOTIFY_EVERY_MS};
 use crate::server::store::issues::IssueRow;
 use crate::server::store::notifications::*;
 use crate::server::store::*;
@@ -237,14 +237,7 @@ pub(super) async fn queue_for_change(
     if !wanted {
         return Ok(());
     }
-    let mut channels = vec![];
-    if !recipients.trim().is_empty() {
-        channels.push(NotificationChannel::Email);
-    }
-    if slack {
-        channels.push(NotificationChannel::Slack);
-    }
-    for channel in channels {
+    for channel in channels(!recipients.trim().is_empty(), slack) {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(created_at) FROM notifications WHERE issue_id = $1 AND channel = $2 AND status <> 'held'",
         )
