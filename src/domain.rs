@@ -4,6 +4,7 @@
 pub mod connection_filter;
 pub mod delivery_filter;
 pub mod request_filter;
+pub mod rollups;
 pub mod sync_runs;
 
 use serde::{Deserialize, Serialize};

@@ -29,6 +29,13 @@ pub struct Cli {
 }
 
 #[derive(Subcommand)]
+enum RollupsAction {
+    /// Recompute the request rollups from the stored request logs (hours before an
+    /// environment's oldest stored row keep their counts). Writers wait while it runs.
+    Rebuild,
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Serve the console (run from the repository root after a build).
     Serve {
@@ -52,6 +59,11 @@ enum Command {
         /// Allow webhook URLs on loopback and private networks.
         #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", default_value = "false")]
         allow_private_webhook_urls: String,
+    },
+    /// Hourly rollups (the counts behind the charts).
+    Rollups {
+        #[command(subcommand)]
+        action: RollupsAction,
     },
     /// Run only the worker (sync runs and backfills against the sandbox data plane); any number
     /// of workers and servers can share one database.
@@ -373,6 +385,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Ok(Err(e)) => Err(CliError::Usage(e.to_string())),
                 _ => Ok(()),
             }
+        }
+        Command::Rollups { action: RollupsAction::Rebuild } => {
+            let store = store::open(&database_url, sealer.clone()).await?;
+            let started = std::time::Instant::now();
+            let r = store.rebuild_request_rollups().await?;
+            println!(
+                "Rebuilt the request rollups from {} request logs in {:.1} s: {} counts, {} latency buckets.",
+                r.rows_read,
+                started.elapsed().as_secs_f64(),
+                r.counts_written,
+                r.latencies_written
+            );
+            Ok(())
         }
         Command::Migrate => {
             store::open(&database_url, sealer.clone()).await?;

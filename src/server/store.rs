@@ -16,6 +16,7 @@ pub mod connections;
 pub mod issues;
 pub mod notifications;
 pub mod request_logs;
+pub mod rollups;
 pub mod sync;
 pub mod sync_config;
 pub mod webhooks;
@@ -245,6 +246,7 @@ pub trait Store:
     + issues::IssueStore
     + notifications::NotificationStore
     + RequestLogStore
+    + rollups::RollupStore
     + sync::SyncStore
     + sync_config::SyncConfigStore
     + webhooks::WebhookStore

@@ -772,6 +772,13 @@ async fn batches_survive_kill_9_and_retries_store_each_item_once() {
             .await
             .unwrap();
         assert_eq!(totals.total, (BATCHES * PER_BATCH) as i64, "{}: each request counted once", db.name);
+        // The hourly rollups too, and a rebuild from the rows finds the same counts.
+        let maintained = db.store.request_rollups(&scope, 0, i64::MAX).await.unwrap();
+        let counted: i64 = maintained.counts.iter().map(|c| c.requests).sum();
+        assert_eq!(counted, (BATCHES * PER_BATCH) as i64, "{}: each request in the rollups once", db.name);
+        db.store.rebuild_request_rollups().await.unwrap();
+        let rebuilt = db.store.request_rollups(&scope, 0, i64::MAX).await.unwrap();
+        assert_eq!(rebuilt, maintained, "{}: the rollups equal a rebuild", db.name);
     }
 }
 

@@ -19,6 +19,12 @@ const HANG: std::time::Duration = std::time::Duration::from_secs(180);
 fn watchdog() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
+        // The server's warnings and errors (a timed-out pool, a failed query) are shown with a
+        // failure, so a 5xx says where it came from.
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+            .with_test_writer()
+            .try_init();
         // A panic in a task the page render spawned is swallowed with its task (the render then
         // waits for it): print every panic where CI shows it, naming the call it happened in.
         let previous = std::panic::take_hook();
@@ -47,8 +53,16 @@ fn watchdog() {
 async fn call(app: &axum::Router, req: Request<Body>, what: String) -> Response<Body> {
     watchdog();
     *WAITING.lock().unwrap_or_else(|p| p.into_inner()) = Some((what, std::time::Instant::now()));
+    let started = std::time::Instant::now();
     let res = send(app, req).await;
-    *WAITING.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    let what = WAITING.lock().unwrap_or_else(|p| p.into_inner()).take().map(|w| w.0).unwrap_or_default();
+    if res.status().is_server_error() {
+        // Which of the 5xx answers it is (a deadline, an unavailable database, an error page)
+        // is in its body.
+        let status = res.status();
+        let body = crate::http::body(res).await;
+        panic!("{what} answered {status} after {:?}: {}", started.elapsed(), &body[..body.len().min(500)]);
+    }
     res
 }
 
@@ -139,7 +153,10 @@ fn values() -> Vec<(&'static str, String)> {
     ]
 }
 
-#[tokio::test]
+// On the runtime `serve` runs on (several worker threads), not the single-threaded one tests
+// get by default: the page renders spawn their resources' tasks, and how those interleave is
+// part of what this test exercises.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
     for db in helpers::all().await {
         watchdog();

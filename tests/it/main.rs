@@ -11,6 +11,7 @@ mod http;
 mod issues;
 mod notifications;
 mod plans;
+mod rollups;
 mod scale_out;
 mod secrets_at_rest;
 mod store_contract;

@@ -62,6 +62,11 @@ pub const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../../../migrations/sqlite/0012_notifications.sql"),
     },
+    Migration {
+        version: 13,
+        name: "rollups",
+        sql: include_str!("../../../migrations/sqlite/0013_rollups.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -116,6 +121,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 12,
         name: "notifications",
         sql: include_str!("../../../migrations/postgres/0012_notifications.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "rollups",
+        sql: include_str!("../../../migrations/postgres/0013_rollups.sql"),
     },
 ];
 

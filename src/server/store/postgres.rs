@@ -37,14 +37,15 @@ impl PgStore {
 
 /// Request logs into PostgreSQL as one array per column (`UNNEST`): 27 parameters for the whole
 /// batch, which the server parses and plans once. A 1,000-row VALUES list of 27,000 parameters
-/// took 180 ms per batch (median, `log_min_duration_statement` during `bench-ingest`).
+/// took 180 ms per batch (median, `log_min_duration_statement` during `bench-ingest`). With a
+/// suffix ending in `RETURNING id`, the ids of the rows inserted.
 pub(crate) async fn insert_request_log_rows(
     conn: &mut sqlx::PgConnection,
     rows: &[RequestLogRow],
     suffix: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<Vec<String>, sqlx::Error> {
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let text = |f: fn(&RequestLogRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     let opt = |f: fn(&RequestLogRow) -> Option<&str>| rows.iter().map(f).collect::<Vec<Option<&str>>>();
@@ -61,7 +62,7 @@ pub(crate) async fn insert_request_log_rows(
          $21::text[], $22::text[], $23::text[], $24::text[], $25::int8[], $26::text[], $27::text[], \
          $28::text[], $29::text[], $30::text[], $31::text[]){suffix}"
     );
-    let result = sqlx::query(&sql)
+    sqlx::query_scalar(&sql)
         .bind(text(|r| &r.id))
         .bind(text(|r| &r.organization_id))
         .bind(text(|r| &r.environment))
@@ -93,9 +94,8 @@ pub(crate) async fn insert_request_log_rows(
         .bind(opt(|r| r.error_field.as_deref()))
         .bind(opt(|r| r.error_rule.as_deref()))
         .bind(opt(|r| r.classified_code.as_deref()))
-        .execute(&mut *conn)
-        .await?;
-    Ok(result.rows_affected())
+        .fetch_all(&mut *conn)
+        .await
 }
 
 // The SQL of every context, compiled for this database: each mounted file sees `Db`, `This`,
@@ -139,6 +139,9 @@ mod notifications;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;
+#[path = "rollups/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod rollups;
 #[path = "sync/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod sync;

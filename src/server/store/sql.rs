@@ -38,6 +38,24 @@ macro_rules! bulk_insert {
         }
         inserted
     }};
+    // With `RETURNING id` at the end of the suffix: evaluates to the ids of the rows inserted.
+    (ids $db:ty, $tx:expr, $table:literal, [$($col:ident),+ $(,)?], $rows:expr, $suffix:expr, |$b:ident, $r:ident| $push:block) => {{
+        const COLUMNS: &[&str] = &[$(stringify!($col)),+];
+        let rows = $rows;
+        let mut ids: Vec<String> = Vec::with_capacity(rows.len());
+        if !rows.is_empty() {
+            let per_statement = (crate::server::store::sql::MAX_PARAMS_PER_STATEMENT / COLUMNS.len()).max(1);
+            for chunk in rows.chunks(per_statement) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "INSERT INTO ", $table, " (", stringify!($($col),+), ") "
+                ));
+                qb.push_values(chunk.iter(), |mut $b, $r| $push);
+                qb.push($suffix);
+                ids.extend(qb.build_query_scalar::<String>().fetch_all(&mut *$tx).await?);
+            }
+        }
+        ids
+    }};
 }
 pub(crate) use bulk_insert;
 

@@ -80,16 +80,17 @@ impl SqliteStore {
     }
 }
 
-/// Request logs into SQLite: multi-row VALUES, up to 30,000 parameters a statement.
+/// Request logs into SQLite: multi-row VALUES, up to 30,000 parameters a statement. With a
+/// suffix ending in `RETURNING id`, the ids of the rows inserted.
 pub(crate) async fn insert_request_log_rows(
     conn: &mut sqlx::SqliteConnection,
     rows: &[RequestLogRow],
     suffix: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<Vec<String>, sqlx::Error> {
     use crate::server::store::sql::bulk_insert;
     let tx = conn;
     Ok(bulk_insert!(
-        sqlx::Sqlite,
+        ids sqlx::Sqlite,
         tx,
         "request_logs",
         [
@@ -204,6 +205,9 @@ mod notifications;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;
+#[path = "rollups/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod rollups;
 #[path = "sync/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod sync;

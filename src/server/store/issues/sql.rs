@@ -778,25 +778,41 @@ pub(super) async fn add_rates(
     scope: &Scope,
     buckets: &[RateBucket],
 ) -> StoreResult<Vec<RateTotals>> {
-    let mut out = Vec::with_capacity(buckets.len());
-    for b in buckets {
-        let (total, failed): (i64, i64) = sqlx::query_as(
-            "INSERT INTO error_rate_buckets (organization_id, environment, platform_id, api_path, hour, total, failed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (organization_id, environment, platform_id, api_path, hour) DO UPDATE SET \
+    // One statement for the buckets of a transaction, not one each: SQLite runs every
+    // statement as a round trip to its connection's thread, and a flood commits a transaction
+    // per slice of 100 rows, each touching tens of buckets. The buckets come ordered and
+    // unique (a `BTreeMap`), so PostgreSQL locks their rows in one order and never sees a key
+    // twice in a statement. RETURNING names each row's key: its order is not the input's.
+    let mut totals: std::collections::HashMap<(String, String, i64), RateTotals> =
+        std::collections::HashMap::with_capacity(buckets.len());
+    // 7 parameters a row, far below SQLite's limit of 32,766 in a statement.
+    for chunk in buckets.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO error_rate_buckets (organization_id, environment, platform_id, api_path, hour, total, failed) ",
+        );
+        qb.push_values(chunk, |mut row, b| {
+            row.push_bind(&scope.organization_id)
+                .push_bind(&scope.environment)
+                .push_bind(&b.platform_id)
+                .push_bind(&b.api_path)
+                .push_bind(b.hour)
+                .push_bind(b.total)
+                .push_bind(b.failed);
+        });
+        qb.push(
+            " ON CONFLICT (organization_id, environment, platform_id, api_path, hour) DO UPDATE SET \
              total = error_rate_buckets.total + excluded.total, failed = error_rate_buckets.failed + excluded.failed \
-             RETURNING total, failed",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.environment)
-        .bind(&b.platform_id)
-        .bind(&b.api_path)
-        .bind(b.hour)
-        .bind(b.total)
-        .bind(b.failed)
-        .fetch_one(&mut *conn)
-        .await?;
-        out.push(RateTotals { total, failed });
+             RETURNING platform_id, api_path, hour, total, failed",
+        );
+        let rows: Vec<(String, String, i64, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        for (platform_id, api_path, hour, total, failed) in rows {
+            totals.insert((platform_id, api_path, hour), RateTotals { total, failed });
+        }
     }
-    Ok(out)
+    Ok(buckets
+        .iter()
+        .map(|b| {
+            totals.get(&(b.platform_id.clone(), b.api_path.clone(), b.hour)).copied().unwrap_or_default()
+        })
+        .collect())
 }

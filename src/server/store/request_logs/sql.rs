@@ -79,6 +79,11 @@ impl RequestLogStore for This {
                     break;
                 }
             }
+            // The hourly rollups of the rows this transaction stored, with them.
+            let stored = crate::server::store::rollups::RequestRollups::of(
+                (start..done).filter(|i| !skipped.contains(i)).map(|i| &rows[i]),
+            );
+            super::rollups::add_request_rollups(&mut tx, &stored).await?;
             if let Some(scope) = &scope {
                 // The whole batch, new, in one transaction (the common case) was read already.
                 let whole = start == 0 && done >= rows.len() && skipped.is_empty();
@@ -307,14 +312,15 @@ pub(super) async fn insert_request_logs(conn: &mut super::Conn, rows: &[RequestL
             r
         })
         .collect();
-    Ok(super::insert_request_log_rows(conn, &rows, "").await?)
+    super::insert_request_log_rows(conn, &rows, "").await?;
+    super::rollups::add_request_rollups(conn, &crate::server::store::rollups::RequestRollups::of(&rows))
+        .await?;
+    Ok(rows.len() as u64)
 }
 
 /// Rows written per transaction at ingestion (see `ingest_request_logs`).
 const WRITE_SLICE: usize = 100;
 
-/// Writes one slice of an ingestion; the indexes (within the slice) of rows whose id is stored
-/// with other content.
 /// Writes one slice. Returns the positions of conflicts (an id stored with other content) and
 /// of every item not written because its id was stored already (a retry): issue detection counts
 /// only what this call stored, so a batch sent twice counts once.
@@ -322,53 +328,56 @@ async fn ingest_request_log_slice(
     tx: &mut sqlx::Transaction<'static, Db>,
     rows: &[RequestLogRow],
 ) -> StoreResult<(Vec<usize>, Vec<usize>)> {
-    // The common case, every id new, is one statement. Otherwise the slice is undone to the
-    // savepoint and written again without the ids stored before it, so which items were new is
-    // known exactly.
-    sqlx::query("SAVEPOINT ingest_slice").execute(&mut **tx).await?;
-    let inserted = super::insert_request_log_rows(&mut *tx, rows, " ON CONFLICT (id) DO NOTHING").await?;
-    if inserted as usize == rows.len() {
-        sqlx::query("RELEASE SAVEPOINT ingest_slice").execute(&mut **tx).await?;
+    // One statement: the ids it returns are the items that were new. The common case, every id
+    // new, ends here: no savepoint to undo and write again, which cost SQLite statements on
+    // every slice while a flood commits each one.
+    let inserted: std::collections::HashSet<String> =
+        super::insert_request_log_rows(&mut *tx, rows, " ON CONFLICT (id) DO NOTHING RETURNING id")
+            .await?
+            .into_iter()
+            .collect();
+    if inserted.len() == rows.len() {
         return Ok((vec![], vec![]));
     }
-    sqlx::query("ROLLBACK TO SAVEPOINT ingest_slice").execute(&mut **tx).await?;
-    sqlx::query("RELEASE SAVEPOINT ingest_slice").execute(&mut **tx).await?;
-    let mut conflicts = vec![];
-    let mut skipped = vec![];
-    {
-        // Some ids were there already (a retry, or a reused id): compare what is stored.
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
-            std::collections::HashMap::new();
-        for chunk in ids.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<Db>::new(
-                "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            let found: Vec<(String, String, String, Option<String>)> =
-                qb.build_query_as().fetch_all(&mut **tx).await?;
-            for (id, org, env, hash) in found {
-                stored.insert(id, (org, env, hash));
-            }
+    // The rest were stored before (a retry, a reused id, or an id twice in this slice, whose
+    // first item is the one written): compare what is stored.
+    let mut written: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let skipped: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !(inserted.contains(&r.id) && written.insert(r.id.as_str())))
+        .map(|(i, _)| i)
+        .collect();
+    let mut stored: std::collections::HashMap<String, (String, String, Option<String>)> =
+        std::collections::HashMap::new();
+    let ids: Vec<&str> = skipped.iter().map(|&i| rows[i].id.as_str()).collect();
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT id, organization_id, environment, content_hash FROM request_logs WHERE id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
         }
-        for (i, r) in rows.iter().enumerate() {
-            let Some((org, env, hash)) = stored.get(&r.id) else { continue };
-            skipped.push(i);
-            // Another organization's (or environment's) id is answered as a new one would be:
-            // a conflict would tell the sender that the id exists elsewhere. It is not stored
-            // (ids are ULIDs: only a copied id collides).
-            if *org == r.organization_id && *env == r.environment && hash.as_ref() != r.content_hash.as_ref()
-            {
-                conflicts.push(i);
-            }
+        qb.push(")");
+        let found: Vec<(String, String, String, Option<String>)> =
+            qb.build_query_as().fetch_all(&mut **tx).await?;
+        for (id, org, env, hash) in found {
+            stored.insert(id, (org, env, hash));
         }
-        let fresh: Vec<RequestLogRow> =
-            rows.iter().filter(|r| !stored.contains_key(&r.id)).cloned().collect();
-        super::insert_request_log_rows(&mut *tx, &fresh, " ON CONFLICT (id) DO NOTHING").await?;
     }
+    // Another organization's (or environment's) id is answered as a new one would be: a
+    // conflict would tell the sender that the id exists elsewhere. It is not stored (ids are
+    // ULIDs: only a copied id collides).
+    let conflicts = skipped
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let r = &rows[i];
+            stored.get(&r.id).is_some_and(|(org, env, hash)| {
+                *org == r.organization_id && *env == r.environment && hash.as_ref() != r.content_hash.as_ref()
+            })
+        })
+        .collect();
     Ok((conflicts, skipped))
 }

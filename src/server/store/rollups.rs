@@ -1,0 +1,209 @@
+//! Counts per hour of the request logs (issue 21): per organization, environment, hour,
+//! platform, method, path template, status and error code, with a latency histogram per hour
+//! and platform (`domain::rollups`). Written in the transaction that stores the rows they count
+//! (ingestion, the demo seed), so a retry, a concurrent writer or a killed process can neither
+//! double nor lose a count; kept when rows are purged, so charts outlive the rows.
+
+use super::{RequestLogRow, Scope, StoreResult};
+use crate::domain::issues::path_template;
+use crate::domain::rollups::latency_bucket;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// One hour's requests of one combination.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RequestCount {
+    pub organization_id: String,
+    pub environment: String,
+    pub hour: i64,
+    /// Empty when the request reached no platform.
+    pub platform_id: String,
+    pub method: String,
+    pub path_template: String,
+    pub status_code: i64,
+    /// Empty when the request did not fail.
+    pub error_code: String,
+    pub requests: i64,
+    pub latency_ms_sum: i64,
+}
+
+/// One hour's requests of one platform in one latency bucket.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LatencyCount {
+    pub organization_id: String,
+    pub environment: String,
+    pub hour: i64,
+    pub platform_id: String,
+    pub bucket: i64,
+    pub requests: i64,
+}
+
+/// What a set of request logs adds to the rollups, ordered by key (so concurrent writers lock
+/// rows in one order) and with each key once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestRollups {
+    pub counts: Vec<RequestCount>,
+    pub latencies: Vec<LatencyCount>,
+}
+
+/// The start of the hour of a time in milliseconds.
+pub fn hour_of(ms: i64) -> i64 {
+    ms.div_euclid(3_600_000) * 3_600_000
+}
+
+type CountKey = (String, String, i64, String, String, String, i64, String);
+type LatencyKey = (String, String, i64, String, i64);
+
+/// What a rollup reads of a request log.
+#[derive(Debug, Clone, Copy)]
+pub struct RollupFields<'a> {
+    pub organization_id: &'a str,
+    pub environment: &'a str,
+    pub created_at: i64,
+    pub platform_id: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status_code: i64,
+    pub error_code: Option<&'a str>,
+    pub latency_ms: i64,
+}
+
+/// Adds rows up in memory; [`Tally::finish`] gives the rollups to write.
+#[derive(Debug, Default)]
+pub struct Tally {
+    counts: BTreeMap<CountKey, (i64, i64)>,
+    latencies: BTreeMap<LatencyKey, i64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, r: &RequestLogRow) {
+        self.add_fields(&RollupFields {
+            organization_id: &r.organization_id,
+            environment: &r.environment,
+            created_at: r.created_at,
+            platform_id: r.platform_id.as_deref(),
+            method: &r.method,
+            path: &r.path,
+            status_code: r.status_code,
+            error_code: r.error_code.as_deref(),
+            latency_ms: r.latency_ms,
+        });
+    }
+
+    pub fn add_fields(&mut self, r: &RollupFields<'_>) {
+        let hour = hour_of(r.created_at);
+        let platform = r.platform_id.unwrap_or_default().to_string();
+        let c = self
+            .counts
+            .entry((
+                r.organization_id.to_string(),
+                r.environment.to_string(),
+                hour,
+                platform.clone(),
+                r.method.to_string(),
+                path_template(r.path),
+                r.status_code,
+                r.error_code.unwrap_or_default().to_string(),
+            ))
+            .or_default();
+        c.0 += 1;
+        c.1 += r.latency_ms.max(0);
+        *self
+            .latencies
+            .entry((
+                r.organization_id.to_string(),
+                r.environment.to_string(),
+                hour,
+                platform,
+                latency_bucket(r.latency_ms),
+            ))
+            .or_default() += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    pub fn finish(self) -> RequestRollups {
+        RequestRollups {
+            counts: self
+                .counts
+                .into_iter()
+                .map(
+                    |(
+                        (
+                            organization_id,
+                            environment,
+                            hour,
+                            platform_id,
+                            method,
+                            path_template,
+                            status_code,
+                            error_code,
+                        ),
+                        (requests, sum),
+                    )| {
+                        RequestCount {
+                            organization_id,
+                            environment,
+                            hour,
+                            platform_id,
+                            method,
+                            path_template,
+                            status_code,
+                            error_code,
+                            requests,
+                            latency_ms_sum: sum,
+                        }
+                    },
+                )
+                .collect(),
+            latencies: self
+                .latencies
+                .into_iter()
+                .map(|((organization_id, environment, hour, platform_id, bucket), requests)| LatencyCount {
+                    organization_id,
+                    environment,
+                    hour,
+                    platform_id,
+                    bucket,
+                    requests,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RequestRollups {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a RequestLogRow>) -> Self {
+        let mut t = Tally::default();
+        for r in rows {
+            t.add(r);
+        }
+        t.finish()
+    }
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RebuildReport {
+    pub rows_read: u64,
+    pub counts_written: u64,
+    pub latencies_written: u64,
+}
+
+#[async_trait]
+pub trait RollupStore: Send + Sync {
+    /// An environment's rollups whose hour is in `[from_hour, to_hour)`, ordered by key.
+    async fn request_rollups(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<RequestRollups>;
+    /// Recomputes the request rollups from the rows. Hours before an environment's oldest row
+    /// (purged rows) keep what was counted. Writers wait while it runs (SQLite's writer turn;
+    /// on PostgreSQL a lock on the rollup tables that ingestion takes too), so nothing written
+    /// meanwhile is lost or counted twice.
+    async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport>;
+}

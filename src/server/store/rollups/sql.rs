@@ -1,0 +1,208 @@
+//! Rollups, in SQL. Compiled once per database: `sqlite.rs` and `postgres.rs` each mount it.
+
+use super::{Backend, Db, This};
+use crate::server::store::rollups::*;
+use crate::server::store::*;
+use async_trait::async_trait;
+
+/// Adds counts to the rollups, inside the caller's transaction: one statement per table for
+/// up to 1,000 keys (SQLite runs each statement as a round trip to its connection's thread).
+pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollups) -> StoreResult<()> {
+    // 10 and 6 parameters a row: far below SQLite's 32,766 and PostgreSQL's 65,535.
+    for chunk in r.counts.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO request_rollups (organization_id, environment, hour, platform_id, method, path_template, \
+             status_code, error_code, requests, latency_ms_sum) ",
+        );
+        qb.push_values(chunk, |mut row, c| {
+            row.push_bind(&c.organization_id)
+                .push_bind(&c.environment)
+                .push_bind(c.hour)
+                .push_bind(&c.platform_id)
+                .push_bind(&c.method)
+                .push_bind(&c.path_template)
+                .push_bind(c.status_code)
+                .push_bind(&c.error_code)
+                .push_bind(c.requests)
+                .push_bind(c.latency_ms_sum);
+        });
+        qb.push(
+            " ON CONFLICT (organization_id, environment, hour, platform_id, method, path_template, status_code, error_code) \
+             DO UPDATE SET requests = request_rollups.requests + excluded.requests, \
+             latency_ms_sum = request_rollups.latency_ms_sum + excluded.latency_ms_sum",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in r.latencies.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO request_latency_rollups (organization_id, environment, hour, platform_id, bucket, requests) ",
+        );
+        qb.push_values(chunk, |mut row, l| {
+            row.push_bind(&l.organization_id)
+                .push_bind(&l.environment)
+                .push_bind(l.hour)
+                .push_bind(&l.platform_id)
+                .push_bind(l.bucket)
+                .push_bind(l.requests);
+        });
+        qb.push(
+            " ON CONFLICT (organization_id, environment, hour, platform_id, bucket) \
+             DO UPDATE SET requests = request_latency_rollups.requests + excluded.requests",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct FieldsRow {
+    id: String,
+    organization_id: String,
+    environment: String,
+    created_at: i64,
+    platform_id: Option<String>,
+    method: String,
+    path: String,
+    status_code: i64,
+    error_code: Option<String>,
+    latency_ms: i64,
+}
+
+#[async_trait]
+impl RollupStore for This {
+    async fn request_rollups(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<RequestRollups> {
+        let counts: Vec<(String, i64, String, String, String, i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, latency_ms_sum \
+             FROM request_rollups WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             ORDER BY hour, platform_id, method, path_template, status_code, error_code",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        let latencies: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT hour, platform_id, bucket, requests FROM request_latency_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             ORDER BY hour, platform_id, bucket",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(RequestRollups {
+            counts: counts
+                .into_iter()
+                .map(
+                    |(
+                        environment,
+                        hour,
+                        platform_id,
+                        method,
+                        path_template,
+                        status_code,
+                        error_code,
+                        requests,
+                        sum,
+                    )| {
+                        RequestCount {
+                            organization_id: scope.organization_id.clone(),
+                            environment,
+                            hour,
+                            platform_id,
+                            method,
+                            path_template,
+                            status_code,
+                            error_code,
+                            requests,
+                            latency_ms_sum: sum,
+                        }
+                    },
+                )
+                .collect(),
+            latencies: latencies
+                .into_iter()
+                .map(|(hour, platform_id, bucket, requests)| LatencyCount {
+                    organization_id: scope.organization_id.clone(),
+                    environment: scope.environment.clone(),
+                    hour,
+                    platform_id,
+                    bucket,
+                    requests,
+                })
+                .collect(),
+        })
+    }
+
+    async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        if matches!(super::BACKEND, Backend::Postgres) {
+            // Ingestion adds to these tables in the transaction that stores its rows: waiting
+            // for this lock, its rows are either committed before the reads below (and counted
+            // here) or added after this commits (and counted by it), never both or neither.
+            sqlx::query("LOCK TABLE request_rollups, request_latency_rollups IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut tally = Tally::default();
+        let mut oldest: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
+        let mut report = RebuildReport::default();
+        let mut after = String::new();
+        loop {
+            // By primary key, 10,000 rows a read: constant memory beside the tally.
+            let page: Vec<FieldsRow> = sqlx::query_as(
+                "SELECT id, organization_id, environment, created_at, platform_id, method, path, status_code, \
+                 error_code, latency_ms FROM request_logs WHERE id > $1 ORDER BY id LIMIT 10000",
+            )
+            .bind(&after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.clone();
+            for r in &page {
+                report.rows_read += 1;
+                let first =
+                    oldest.entry((r.organization_id.clone(), r.environment.clone())).or_insert(i64::MAX);
+                *first = (*first).min(hour_of(r.created_at));
+                tally.add_fields(&RollupFields {
+                    organization_id: &r.organization_id,
+                    environment: &r.environment,
+                    created_at: r.created_at,
+                    platform_id: r.platform_id.as_deref(),
+                    method: &r.method,
+                    path: &r.path,
+                    status_code: r.status_code,
+                    error_code: r.error_code.as_deref(),
+                    latency_ms: r.latency_ms,
+                });
+            }
+        }
+        for ((org, env), hour) in &oldest {
+            for table in ["request_rollups", "request_latency_rollups"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE organization_id = $1 AND environment = $2 AND hour >= $3"
+                ))
+                .bind(org)
+                .bind(env)
+                .bind(hour)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let rollups = tally.finish();
+        report.counts_written = rollups.counts.len() as u64;
+        report.latencies_written = rollups.latencies.len() as u64;
+        add_request_rollups(&mut tx, &rollups).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+}
