@@ -1,8 +1,8 @@
 //! The document shell and the route table.
 
 use crate::features::{
-    api_keys, audit, backfills, connections, error_codes, issues, notifications, overview, requests, search,
-    shell, sign_in, sync_config, ui, webhooks,
+    api_keys, audit, backfills, connections, error_codes, failures, issues, notifications, overview,
+    requests, search, shell, sign_in, sync_config, ui, webhooks,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -65,7 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks/:id") view=webhooks::endpoint::EndpointPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id/edit") view=webhooks::form::EditEndpointPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id/recover") view=webhooks::recover::RecoverPage ssr=SsrMode::Async />
-                    <Route path=path!("errors") view=error_codes::ErrorsPage ssr=SsrMode::Async />
+                    <Route path=path!("errors") view=failures::FailuresPage ssr=SsrMode::Async />
+                    <Route path=path!("errors/codes") view=error_codes::ErrorCodesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("settings/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />

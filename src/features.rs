@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backfills;
 pub mod connections;
 pub mod error_codes;
+pub mod failures;
 pub mod issues;
 pub mod notifications;
 pub mod overview;

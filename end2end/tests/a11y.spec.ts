@@ -22,7 +22,7 @@ test("every page of the console meets WCAG 2 A and AA", async ({ page }, testInf
     const response = await page.goto(url);
     expect(response?.status(), url).toBeLessThan(500);
   };
-  for (const url of ["/", "/requests", "/connections", "/backfills", "/errors", "/settings/api-keys", "/search/help", "/sync-configuration", "/webhooks", "/no-such-page", "/settings/audit", "/sync-configuration/accounting/edit?base=2&preview=1&object=accounts&months=0&frequency=6h", "/sync-configuration/accounting/versions", "/sync-configuration/accounting/versions/1", "/sync-configuration/accounting/apply"]) {
+  for (const url of ["/", "/requests", "/connections", "/backfills", "/errors", "/errors/codes", "/settings/api-keys", "/search/help", "/sync-configuration", "/webhooks", "/no-such-page", "/settings/audit", "/sync-configuration/accounting/edit?base=2&preview=1&object=accounts&months=0&frequency=6h", "/sync-configuration/accounting/versions", "/sync-configuration/accounting/versions/1", "/sync-configuration/accounting/apply"]) {
     await visit(url);
   }
   await visit(await firstLink(page, "/requests", "request-table"));

@@ -13,6 +13,9 @@ CREATE TABLE request_rollups (
     error_code TEXT NOT NULL,
     requests BIGINT NOT NULL,
     latency_ms_sum BIGINT NOT NULL,
+    -- The first and last request of the combination in the hour, to the millisecond.
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
     PRIMARY KEY (organization_id, environment, hour, platform_id, method, path_template, status_code, error_code)
 );
 

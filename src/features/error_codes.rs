@@ -1,4 +1,4 @@
-//! The Errors page: the catalog of normalized error codes.
+//! The error code reference (`/errors/codes`): the catalog of normalized error codes.
 
 use super::ui::{Card, PageHeader};
 use crate::domain::ERROR_CODES;
@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 /// The normalized error codes, what each means and what to do next.
 #[component]
-pub fn ErrorsPage() -> impl IntoView {
+pub fn ErrorCodesPage() -> impl IntoView {
     view! {
-        <PageHeader title="Errors" subtitle="Normalized error codes of the unified API. The raw platform error is always shown beside the code, because the mapping is a classification that can be wrong." />
+        <PageHeader title="Error codes" subtitle="Normalized error codes of the unified API. The raw platform error is always shown beside the code, because the mapping is a classification that can be wrong." />
         <Card>
             <ul class="divide-y divide-slate-100" data-testid="error-codes">
                 {ERROR_CODES.iter().map(|e| view! {

@@ -4,7 +4,10 @@
 
 use crate::helpers::{self, now_ms};
 use serde_json::json;
+use switchboard::domain::failures::{FailureRange, FailureSort};
 use switchboard::ids::{make_id, prefix};
+use switchboard::server::actor::Actor;
+use switchboard::server::failures;
 use switchboard::server::store::rollups::RequestRollups;
 use switchboard::server::store::{OrganizationRow, Scope};
 
@@ -96,6 +99,13 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
         let failed: i64 =
             maintained.counts.iter().filter(|c| c.error_code == "invalid-params").map(|c| c.requests).sum();
         assert_eq!(failed, 12 * 17, "{}: failures by error code", db.name);
+        assert!(
+            maintained.counts.iter().all(|c| c.hour <= c.first_seen
+                && c.first_seen <= c.last_seen
+                && c.last_seen < c.hour + HOUR),
+            "{}: first and last seen inside their hour",
+            db.name
+        );
         let latencies: i64 = maintained.latencies.iter().map(|l| l.requests).sum();
         assert_eq!(latencies, 12 * 150, "{}: each request in the histogram once", db.name);
 
@@ -113,6 +123,61 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
             "{}: demo rebuild",
             db.name
         );
+        // The Errors page reads the same counts: four groups of invalid-params (one per path
+        // template, all POST), each new against the empty day before; another organization's
+        // page shows none of them.
+        let state = switchboard::server::http::app_state(
+            crate::http::settings(&db, "http://console.test"),
+            db.store.clone(),
+        );
+        let actor = Actor::System { name: "test".into(), scope: scope.clone() };
+        let report = failures::report(&state, &actor, FailureRange::Day, FailureSort::Count).await.unwrap();
+        let mut counts: Vec<(String, i64)> =
+            report.groups.iter().map(|g| (g.path_template.clone(), g.count)).collect();
+        assert_eq!(
+            counts[0],
+            ("/accounting/invoices/{id}".to_string(), 60),
+            "{}: the largest group first",
+            db.name
+        );
+        counts.sort();
+        assert_eq!(
+            counts,
+            vec![
+                ("/accounting/accounts".to_string(), 48),
+                ("/accounting/contacts/{id}".to_string(), 48),
+                ("/accounting/invoices".to_string(), 48),
+                ("/accounting/invoices/{id}".to_string(), 60),
+            ],
+            "{}",
+            db.name
+        );
+        assert_eq!(report.groups.len(), 4, "{}: {counts:?}", db.name);
+        assert_eq!(report.failed, 12 * 17, "{}", db.name);
+        assert_eq!(report.requests, 12 * 150, "{}", db.name);
+        for g in &report.groups {
+            assert_eq!(
+                (g.error_code.as_str(), g.statuses.as_slice(), g.method.as_str()),
+                ("invalid-params", &[422][..], "POST")
+            );
+            assert!(g.endpoint_requests >= g.count && g.previous == 0, "{}: {g:?}", db.name);
+            assert_eq!(g.trend.iter().sum::<i64>(), g.count, "{}: the trend adds up", db.name);
+            assert!(g.first_seen <= g.last_seen, "{}", db.name);
+        }
+        let recent = failures::report(&state, &actor, FailureRange::Day, FailureSort::Recent).await.unwrap();
+        assert!(recent.groups.windows(2).all(|w| w[0].last_seen >= w[1].last_seen), "{}", db.name);
+        // The same organization's other environment, and an organization with no requests.
+        for other in [Scope::new(org.id.clone(), "sandbox"), Scope::new("org_none".to_string(), "production")]
+        {
+            let actor = Actor::System { name: "test".into(), scope: other };
+            let theirs =
+                failures::report(&state, &actor, FailureRange::Month, FailureSort::Count).await.unwrap();
+            assert!(
+                theirs.groups.is_empty() && theirs.failed == 0 && theirs.requests == 0,
+                "{}: {theirs:?}",
+                db.name
+            );
+        }
         // An hour's window holds only that hour.
         let first = maintained.counts.first().unwrap().hour;
         let one = db.store.request_rollups(&scope, first, first + HOUR).await.unwrap();

@@ -63,6 +63,7 @@ pub(crate) const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/get_webhook_delivery", &["id"]),
     ("/api/resend_webhook_delivery", &["id"]),
     ("/api/list_issues", &["filters[connection]", "before", "after"]),
+    ("/api/list_failures", &[]),
     ("/api/get_issue", &["id"]),
     ("/api/issue_action", &["id"]),
     ("/api/notification_settings", &[]),

@@ -25,6 +25,9 @@ pub struct RequestCount {
     pub error_code: String,
     pub requests: i64,
     pub latency_ms_sum: i64,
+    /// The first and last of these requests, in milliseconds.
+    pub first_seen: i64,
+    pub last_seen: i64,
 }
 
 /// One hour's requests of one platform in one latency bucket.
@@ -52,6 +55,21 @@ pub fn hour_of(ms: i64) -> i64 {
 }
 
 type CountKey = (String, String, i64, String, String, String, i64, String);
+
+/// Requests, summed latency, first and last seen.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    requests: i64,
+    latency_ms_sum: i64,
+    first_seen: i64,
+    last_seen: i64,
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Sums { requests: 0, latency_ms_sum: 0, first_seen: i64::MAX, last_seen: i64::MIN }
+    }
+}
 type LatencyKey = (String, String, i64, String, i64);
 
 /// What a rollup reads of a request log.
@@ -71,7 +89,7 @@ pub struct RollupFields<'a> {
 /// Adds rows up in memory; [`Tally::finish`] gives the rollups to write.
 #[derive(Debug, Default)]
 pub struct Tally {
-    counts: BTreeMap<CountKey, (i64, i64)>,
+    counts: BTreeMap<CountKey, Sums>,
     latencies: BTreeMap<LatencyKey, i64>,
 }
 
@@ -106,8 +124,10 @@ impl Tally {
                 r.error_code.unwrap_or_default().to_string(),
             ))
             .or_default();
-        c.0 += 1;
-        c.1 += r.latency_ms.max(0);
+        c.requests += 1;
+        c.latency_ms_sum += r.latency_ms.max(0);
+        c.first_seen = c.first_seen.min(r.created_at);
+        c.last_seen = c.last_seen.max(r.created_at);
         *self
             .latencies
             .entry((
@@ -141,7 +161,7 @@ impl Tally {
                             status_code,
                             error_code,
                         ),
-                        (requests, sum),
+                        s,
                     )| {
                         RequestCount {
                             organization_id,
@@ -152,8 +172,10 @@ impl Tally {
                             path_template,
                             status_code,
                             error_code,
-                            requests,
-                            latency_ms_sum: sum,
+                            requests: s.requests,
+                            latency_ms_sum: s.latency_ms_sum,
+                            first_seen: s.first_seen,
+                            last_seen: s.last_seen,
                         }
                     },
                 )
@@ -201,6 +223,22 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<RequestRollups>;
+    /// An environment's failed requests (status 400 and above) per hour in `[from_hour,
+    /// to_hour)`, by platform, method, path template, status and error code.
+    async fn failure_rollups(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<RequestCount>>;
+    /// Every endpoint's requests in `[from_hour, to_hour)`: platform, method, path template and
+    /// the number of requests.
+    async fn endpoint_totals(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(String, String, String, i64)>>;
     /// Recomputes the request rollups from the rows. Hours before an environment's oldest row
     /// (purged rows) keep what was counted. Writers wait while it runs (SQLite's writer turn;
     /// on PostgreSQL a lock on the rollup tables that ingestion takes too), so nothing written

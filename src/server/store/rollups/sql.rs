@@ -8,11 +8,11 @@ use async_trait::async_trait;
 /// Adds counts to the rollups, inside the caller's transaction: one statement per table for
 /// up to 1,000 keys (SQLite runs each statement as a round trip to its connection's thread).
 pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollups) -> StoreResult<()> {
-    // 10 and 6 parameters a row: far below SQLite's 32,766 and PostgreSQL's 65,535.
+    // 12 and 6 parameters a row: far below SQLite's 32,766 and PostgreSQL's 65,535.
     for chunk in r.counts.chunks(1_000) {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO request_rollups (organization_id, environment, hour, platform_id, method, path_template, \
-             status_code, error_code, requests, latency_ms_sum) ",
+             status_code, error_code, requests, latency_ms_sum, first_seen, last_seen) ",
         );
         qb.push_values(chunk, |mut row, c| {
             row.push_bind(&c.organization_id)
@@ -24,12 +24,18 @@ pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollu
                 .push_bind(c.status_code)
                 .push_bind(&c.error_code)
                 .push_bind(c.requests)
-                .push_bind(c.latency_ms_sum);
+                .push_bind(c.latency_ms_sum)
+                .push_bind(c.first_seen)
+                .push_bind(c.last_seen);
         });
         qb.push(
             " ON CONFLICT (organization_id, environment, hour, platform_id, method, path_template, status_code, error_code) \
              DO UPDATE SET requests = request_rollups.requests + excluded.requests, \
-             latency_ms_sum = request_rollups.latency_ms_sum + excluded.latency_ms_sum",
+             latency_ms_sum = request_rollups.latency_ms_sum + excluded.latency_ms_sum, \
+             first_seen = CASE WHEN excluded.first_seen < request_rollups.first_seen \
+                          THEN excluded.first_seen ELSE request_rollups.first_seen END, \
+             last_seen = CASE WHEN excluded.last_seen > request_rollups.last_seen \
+                         THEN excluded.last_seen ELSE request_rollups.last_seen END",
         );
         qb.build().execute(&mut *conn).await?;
     }
@@ -55,6 +61,40 @@ pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollu
 }
 
 #[derive(sqlx::FromRow)]
+struct CountRow {
+    environment: String,
+    hour: i64,
+    platform_id: String,
+    method: String,
+    path_template: String,
+    status_code: i64,
+    error_code: String,
+    requests: i64,
+    latency_ms_sum: i64,
+    first_seen: i64,
+    last_seen: i64,
+}
+
+impl CountRow {
+    fn into_count(self, organization_id: &str) -> RequestCount {
+        RequestCount {
+            organization_id: organization_id.to_string(),
+            environment: self.environment,
+            hour: self.hour,
+            platform_id: self.platform_id,
+            method: self.method,
+            path_template: self.path_template,
+            status_code: self.status_code,
+            error_code: self.error_code,
+            requests: self.requests,
+            latency_ms_sum: self.latency_ms_sum,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct FieldsRow {
     id: String,
     organization_id: String,
@@ -76,8 +116,9 @@ impl RollupStore for This {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<RequestRollups> {
-        let counts: Vec<(String, i64, String, String, String, i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, latency_ms_sum \
+        let counts: Vec<CountRow> = sqlx::query_as(
+            "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, \
+             latency_ms_sum, first_seen, last_seen \
              FROM request_rollups WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
              ORDER BY hour, platform_id, method, path_template, status_code, error_code",
         )
@@ -99,35 +140,7 @@ impl RollupStore for This {
         .fetch_all(&self.pool)
         .await?;
         Ok(RequestRollups {
-            counts: counts
-                .into_iter()
-                .map(
-                    |(
-                        environment,
-                        hour,
-                        platform_id,
-                        method,
-                        path_template,
-                        status_code,
-                        error_code,
-                        requests,
-                        sum,
-                    )| {
-                        RequestCount {
-                            organization_id: scope.organization_id.clone(),
-                            environment,
-                            hour,
-                            platform_id,
-                            method,
-                            path_template,
-                            status_code,
-                            error_code,
-                            requests,
-                            latency_ms_sum: sum,
-                        }
-                    },
-                )
-                .collect(),
+            counts: counts.into_iter().map(|c| c.into_count(&scope.organization_id)).collect(),
             latencies: latencies
                 .into_iter()
                 .map(|(hour, platform_id, bucket, requests)| LatencyCount {
@@ -140,6 +153,47 @@ impl RollupStore for This {
                 })
                 .collect(),
         })
+    }
+
+    async fn failure_rollups(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<RequestCount>> {
+        // The primary key's prefix (organization, environment, hour) bounds the read.
+        let rows: Vec<CountRow> = sqlx::query_as(
+            "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, \
+             latency_ms_sum, first_seen, last_seen \
+             FROM request_rollups WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             AND status_code >= 400",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|c| c.into_count(&scope.organization_id)).collect())
+    }
+
+    async fn endpoint_totals(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(String, String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT platform_id, method, path_template, CAST(SUM(requests) AS BIGINT) FROM request_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             GROUP BY platform_id, method, path_template",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {
