@@ -21,6 +21,8 @@ test("the Errors page groups failures, ranges and sorts in the URL, and leads to
   // The range and the order are links: the URL says what is shown.
   await page.getByRole("navigation", { name: "Range" }).getByRole("link", { name: "Last 30 days" }).click();
   await expect(page).toHaveURL(/range=30d/);
+  // With JavaScript the old range stays on screen until the new one has loaded.
+  await expect(page.getByRole("navigation", { name: "Range" }).getByRole("link", { name: "Last 30 days" })).toHaveAttribute("aria-current", "page");
   await page.getByRole("navigation", { name: "Sort by" }).getByRole("link", { name: "Last seen" }).click();
   await expect(page).toHaveURL(/range=30d&sort=recent/);
   await expect(page.getByRole("navigation", { name: "Sort by" }).getByRole("link", { name: "Last seen" })).toHaveAttribute("aria-current", "page");

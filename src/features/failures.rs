@@ -41,8 +41,14 @@ pub struct FailuresView {
     pub to: i64,
     pub failed: i64,
     pub requests: i64,
+    /// The first [`SHOWN`] groups in the chosen order.
     pub items: Vec<FailureItem>,
+    /// All groups in the range.
+    pub groups: usize,
 }
+
+/// Groups a page shows: the largest, newest or most changed ones, as chosen.
+pub const SHOWN: usize = 50;
 
 #[cfg(feature = "ssr")]
 fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> FailureItem {
@@ -128,7 +134,8 @@ pub async fn list_failures(
         to: r.to,
         failed: r.failed,
         requests: r.requests,
-        items: r.groups.iter().map(|g| item(g, r.from, r.to)).collect(),
+        items: r.groups.iter().take(SHOWN).map(|g| item(g, r.from, r.to)).collect(),
+        groups: r.groups.len(),
     })
 }
 
@@ -170,13 +177,21 @@ fn Failures(v: FailuresView) -> impl IntoView {
         String::new()
     };
     let summary = format!(
-        "{} failed of {} requests{pct}, {} to {} UTC.",
+        "{} failed of {} requests{pct}, {} to {}.",
         format_count(v.failed),
         format_count(v.requests),
         format_time_utc(v.from),
         format_time_utc(v.to),
     );
     let empty = v.items.is_empty();
+    let shown = (v.groups > v.items.len()).then(|| {
+        format!(
+            "Showing {} of {} groups, by {}.",
+            v.items.len(),
+            format_count(v.groups as i64),
+            v.sort.label().to_lowercase()
+        )
+    });
     let range_label = v.range.label().to_lowercase();
     view! {
         <PageHeader title="Errors" subtitle="Failed requests grouped by error code and endpoint, counted per hour as they arrive: every failure in the range, however many requests there are.">
@@ -186,7 +201,7 @@ fn Failures(v: FailuresView) -> impl IntoView {
             <nav aria-label="Range" class="flex flex-wrap gap-2">{ranges}</nav>
             <nav aria-label="Sort by" class="flex flex-wrap items-center gap-2"><span class="text-sm text-slate-600">"Sort by"</span>{sorts}</nav>
         </div>
-        <p class="mb-4 text-sm text-slate-700" data-testid="failures-summary">{summary}</p>
+        <p class="mb-4 text-sm text-slate-700" data-testid="failures-summary">{summary}" "{shown}</p>
         <Card>
             {if empty {
                 view! { <p class="px-5 py-8 text-center text-sm text-slate-600" data-testid="failures-empty">{format!("No failed requests in the {range_label}.")}</p> }.into_any()
@@ -221,7 +236,7 @@ fn FailureRow(i: FailureItem) -> impl IntoView {
                     <p class="mt-1 break-all font-mono text-sm text-slate-800">{i.endpoint.clone()}</p>
                     <p class="text-sm text-slate-600">{i.platform.clone()}</p>
                 </div>
-                <div class="text-right">
+                <div class="sm:text-right">
                     <a href=i.link.clone() class="text-lg font-semibold text-indigo-700 underline" data-testid="failure-link"
                         aria-label=link_label>
                         {format_count(i.count)}
