@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,8 +66,19 @@ pub fn plain_routes() -> Vec<(&'static str, axum::http::Method, axum::routing::M
     ]
 }
 
+/// The console's page routes, generated once per process. Generating them runs the whole app
+/// with resource loading switched off by a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`): a page render whose resource first polls while any thread is
+/// generating waits forever (leptos-rs/leptos#4773). So this runs once, before any router exists
+/// to render a page, and everything that wants the list (every router, the sweep and fuzz tests)
+/// takes it from here.
+pub fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let mut router = Router::new();
     for (path, _, handler) in plain_routes() {
         router = router.route(path, handler);

@@ -191,7 +191,7 @@ async fn every_form_and_filter_answers_hostile_text_without_a_5xx() {
                 }
             }
             // Pages, with the value in every query parameter they might read.
-            for route in leptos_axum::generate_route_list(switchboard::app::App) {
+            for route in switchboard::server::http::routes() {
                 let fill = |with: &str| -> String {
                     route
                         .path()

@@ -617,3 +617,32 @@ async fn the_client_address_comes_from_a_trusted_proxy_only() {
         }
     }
 }
+
+/// A router built while pages render stalls no render. Generating the route list switches
+/// resource loading off for the whole process (leptos-rs/leptos#4773), so a render whose resource
+/// first polled meanwhile waited forever: the form-fuzz test met it as a 60 s deadline on a page
+/// while other tests built their routers. The list is now generated once per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn building_routers_while_pages_render_stalls_no_render() {
+    let db = helpers::sqlite().await;
+    let app = app(&db).await;
+    let cookie = sign_in(&app, "owner@acme.test").await;
+    let state = http::app_state(settings(&db, &format!("http://{HOST}")), db.store.clone());
+    let building = tokio::task::spawn_blocking(move || {
+        for _ in 0..100 {
+            drop(http::router(state.clone()));
+        }
+    });
+    let mut renders = 0;
+    while renders < 50 || !building.is_finished() {
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            send(&app, get("/webhooks/x", Some(&cookie))),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("render {renders} stalled while routers were built"));
+        assert!(!res.status().is_server_error(), "render {renders}: {}", res.status());
+        renders += 1;
+    }
+    building.await.unwrap();
+}

@@ -347,7 +347,7 @@ async fn no_route_or_server_function_crosses_organizations() {
         assert!(keys.iter().all(|k| k.revoked_at.is_none()), "{}: a foreign revoke went through", db.name);
 
         // 2. Pages, from the router, with every victim id in every path parameter.
-        let routes = leptos_axum::generate_route_list(switchboard::app::App);
+        let routes = switchboard::server::http::routes();
         for route in &routes {
             let path = route.path().to_string();
             let mut urls = vec![];
