@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod context;
+pub mod export;
 pub mod failures;
 pub mod http;
 pub mod ingest;

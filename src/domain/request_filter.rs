@@ -141,6 +141,17 @@ impl RequestFilter {
     }
 
     /// `/requests?…` for this filter.
+    /// The download of every request these filters match (`format` is `csv` or `ndjson`).
+    pub fn export_href(&self, format: &str) -> String {
+        let mut parts = vec![format!("format={format}")];
+        for (k, _) in FILTER_KEYS.iter() {
+            if let Some(v) = self.get(k) {
+                parts.push(format!("{k}={}", encode(v)));
+            }
+        }
+        format!("/requests/export?{}", parts.join("&"))
+    }
+
     pub fn href(&self) -> String {
         let mut parts = Vec::new();
         for (k, _) in FILTER_KEYS.iter().chain([("before", ""), ("after", "")].iter()) {

@@ -323,3 +323,17 @@ where
         </Transition>
     }
 }
+
+/// "Export: CSV · NDJSON" for a filtered list: plain links with `download` (the router leaves
+/// them to the browser, with or without JavaScript) to every row the filters match, not only
+/// the page on screen.
+#[component]
+pub fn ExportLinks(csv: String, ndjson: String) -> impl IntoView {
+    view! {
+        <p class="flex items-center justify-end gap-2 px-1 pb-2 text-sm text-slate-600" data-testid="export">
+            <span>"Export all matches:"</span>
+            <a href=csv download="" class="rounded-md px-2 py-1 font-medium text-indigo-700 hover:bg-indigo-50" data-testid="export-csv">"CSV"</a>
+            <a href=ndjson download="" class="rounded-md px-2 py-1 font-medium text-indigo-700 hover:bg-indigo-50" data-testid="export-ndjson">"NDJSON"</a>
+        </p>
+    }
+}

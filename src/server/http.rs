@@ -62,6 +62,9 @@ pub fn plain_routes() -> Vec<(&'static str, axum::http::Method, axum::routing::M
         ("/auth/sign-out", Method::POST, post(auth::sign_out)),
         ("/auth/switch", Method::POST, post(auth::switch_context)),
         ("/search", Method::GET, get(search)),
+        ("/requests/export", Method::GET, get(export_requests)),
+        ("/connections/{id}/sync-runs/export", Method::GET, get(export_sync_runs)),
+        ("/webhooks/deliveries/export", Method::GET, get(export_deliveries)),
         ("/healthz", Method::GET, get(|| async { "ok" })),
     ]
 }
@@ -306,6 +309,115 @@ async fn search(Query(query): Query<SearchQuery>) -> Response {
         .collect::<Vec<_>>()
         .join("&");
     Redirect::to(&format!("/search/help?{qs}")).into_response()
+}
+
+/// A list's query string as pairs, in order (a repeated `type` stays repeated).
+type Pairs = Query<Vec<(String, String)>>;
+
+fn pair<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).unwrap_or("")
+}
+
+/// The signed-in person (the sign-in middleware has sent everyone else to sign in).
+fn person(req_viewer: Option<axum::Extension<auth::CurrentViewer>>) -> Result<super::actor::Actor, AppError> {
+    req_viewer
+        .and_then(|axum::Extension(v)| v.0)
+        .map(super::actor::Actor::Person)
+        .ok_or(AppError::Unauthorized)
+}
+
+/// A download, or the error that stopped it before anything was sent (a bad filter, an id that
+/// is not found) with its status and message.
+fn download(export: Result<super::export::Export, AppError>) -> Response {
+    match export {
+        Ok(e) => (
+            [
+                (header::CONTENT_TYPE, e.format.content_type().to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", e.file_name)),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            axum::body::Body::from_stream(e.body),
+        )
+            .into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
+/// `GET /requests/export?format=csv&status=5xx…`: the request log with the list's filters.
+async fn export_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    viewer: Option<axum::Extension<auth::CurrentViewer>>,
+    Query(pairs): Pairs,
+) -> Response {
+    download(
+        async {
+            let actor = person(viewer)?;
+            let format = super::export::Format::parse(pair(&pairs, "format"))?;
+            let filter = crate::domain::request_filter::RequestFilter::from_pairs(pairs.clone());
+            Ok(super::export::request_logs(&state, &actor, &filter, format).await?)
+        }
+        .await,
+    )
+}
+
+/// `GET /connections/{id}/sync-runs/export?format=csv&object=invoices…`: a connection's sync
+/// history with its tab's filters.
+async fn export_sync_runs(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    viewer: Option<axum::Extension<auth::CurrentViewer>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(pairs): Pairs,
+) -> Response {
+    download(
+        async {
+            let actor = person(viewer)?;
+            let format = super::export::Format::parse(pair(&pairs, "format"))?;
+            let g = |k: &str| pair(&pairs, k).to_string();
+            let filters = super::sync_runs::HistoryFilters {
+                object: g("object"),
+                status: g("status"),
+                kind: g("kind"),
+                range: g("range"),
+                from: g("from"),
+                to: g("to"),
+            };
+            Ok(super::export::sync_runs(&state, &actor, &id, &filters, format).await?)
+        }
+        .await,
+    )
+}
+
+/// `GET /webhooks/deliveries/export?format=csv&status=failed…`: the delivery log with its
+/// filters (also an endpoint's or a connection's, through `endpoint=` and `connection=`).
+async fn export_deliveries(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    viewer: Option<axum::Extension<auth::CurrentViewer>>,
+    Query(pairs): Pairs,
+) -> Response {
+    download(
+        async {
+            let actor = person(viewer)?;
+            let format = super::export::Format::parse(pair(&pairs, "format"))?;
+            let g = |k: &str| pair(&pairs, k).to_string();
+            let filters = crate::domain::delivery_filter::DeliveryFilters {
+                endpoint: g("endpoint"),
+                types: pairs
+                    .iter()
+                    .filter(|(k, _)| k == "type")
+                    .map(|(_, v)| v.trim())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                connection: g("connection"),
+                status: g("status"),
+                class: g("class"),
+                range: g("range"),
+                from: g("from"),
+                to: g("to"),
+            };
+            Ok(super::export::deliveries(&state, &actor, &filters, format).await?)
+        }
+        .await,
+    )
 }
 
 /// Binds, prints where it listens, and serves until Ctrl-C or SIGTERM.

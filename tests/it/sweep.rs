@@ -390,7 +390,18 @@ async fn no_route_or_server_function_crosses_organizations() {
         // 3. The plain routes outside Leptos (forms, search, health).
         for (path, method, _) in switchboard::server::http::plain_routes() {
             for id in &v.ids {
-                let params = format!("organization_id={id}&environment=production&q={id}&next=/&email=owner@acme.test&password=x");
+                let mut params = format!("organization_id={id}&environment=production&q={id}&next=/&email=owner@acme.test&password=x");
+                // The exports: the victim's id in the path and in the filter that names its kind.
+                let path = &path.replace("{id}", id);
+                if path.ends_with("/export") {
+                    params.push_str("&format=csv");
+                    for (kind, key) in [("req_", "request_id"), ("conn_", "connection"), ("ep_", "endpoint")]
+                    {
+                        if id.starts_with(kind) {
+                            params.push_str(&format!("&{key}={id}"));
+                        }
+                    }
+                }
                 for cookie in [Some(attacker.clone()), None] {
                     let req = if method == Method::GET {
                         get(&format!("{path}?{params}"), cookie.as_deref())

@@ -2,7 +2,9 @@
 //! page with its upstream calls, the cause of a failure and what to do next.
 
 use crate::error::AppError;
-use crate::features::ui::{format_time_utc, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager};
+use crate::features::ui::{
+    format_time_utc, Card, DetailLoader, ErrorNotice, ExportLinks, Loading, PageHeader, Pager,
+};
 use crate::features::ui::{status_label, StatusBadge};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -261,6 +263,16 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
             {move || {
                 let (object, status, kind, range, connection) = (object.clone(), status.clone(), kind.clone(), range.clone(), connection.clone());
                 let (from, to) = (from.clone(), to.clone());
+                let export = {
+                    let mut q = String::new();
+                    for (k, v) in [("object", &object), ("status", &status), ("kind", &kind), ("range", &range), ("from", &from), ("to", &to)] {
+                        if !v.trim().is_empty() {
+                            q.push_str(&format!("&{k}={}", crate::url::encode_component(v.trim())));
+                        }
+                    }
+                    let href = |format: &str| format!("/connections/{connection}/sync-runs/export?format={format}{q}");
+                    view! { <ExportLinks csv=href("csv") ndjson=href("ndjson") /> }
+                };
                 Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -287,6 +299,7 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
                                 <a class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100" href=format!("/connections/{connection}?tab=history")>"Reset"</a>
                             </Form>
                         </Card>
+                        {(!p.rows.is_empty()).then(|| export)}
                         <Card>
                             <div class="overflow-x-auto">
                                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="sync-history">

@@ -4,7 +4,9 @@ use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogP
 use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::features::ui::http_tone;
-use crate::features::ui::{Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Pager, Time};
+use crate::features::ui::{
+    Badge, Card, CopyButton, ErrorNotice, ExportLinks, Loading, PageHeader, Pager, Time,
+};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -176,6 +178,7 @@ fn ActiveFilters(filter: RequestFilter) -> impl IntoView {
 
 #[component]
 fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
+    let export = view! { <ExportLinks csv=filter.export_href("csv") ndjson=filter.export_href("ndjson") /> };
     // A rare combination of filters: say how far the search went and offer to go on.
     let window_note = page.window.clone().map(|w| {
         let older = page.older.clone().map(|c| filter.first_page().with("before", &c).href());
@@ -194,7 +197,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     });
     if page.rows.is_empty() && window_note.is_some() {
         let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
-        return view! { {window_note} <Card><Pager newer older=None /></Card> }.into_any();
+        return view! { {window_note} {export} <Card><Pager newer older=None /></Card> }.into_any();
     }
     if page.rows.is_empty() {
         let active = filter.active();
@@ -221,6 +224,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     let older = page.older.map(|c| filter.first_page().with("before", &c).href());
     view! {
         {window_note}
+        {export}
         <Card>
             <div class="overflow-x-auto">
                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="request-table">

@@ -5,7 +5,7 @@ use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES};
 use crate::domain::DeliveryStatus;
 use crate::error::AppError;
 use crate::features::ui::{
-    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time,
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, ExportLinks, Loading, PageHeader, Pager, Time,
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -170,6 +170,20 @@ pub fn DeliveryLog(
                 let (current, selected_types, base) = (current.clone(), selected_types.clone(), base.clone());
                 let (fixed_endpoint, fixed_connection) = (fixed_endpoint.clone(), fixed_connection.clone());
                 Suspend::new(async move {
+                    let export = {
+                        let mut f = current.clone();
+                        if let Some(e) = &fixed_endpoint {
+                            f.endpoint = e.clone();
+                        }
+                        if let Some(c) = &fixed_connection {
+                            f.connection = c.clone();
+                        }
+                        let q = f.to_query();
+                        let href = |format: &str| {
+                            format!("/webhooks/deliveries/export?format={format}{}{q}", if q.is_empty() { "" } else { "&" })
+                        };
+                        view! { <ExportLinks csv=href("csv") ndjson=href("ndjson") /> }
+                    };
                     match page.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(p) => view! {
@@ -232,6 +246,7 @@ pub fn DeliveryLog(
                                     </div>
                                 </Form>
                             </Card>
+                            {(!p.rows.is_empty()).then(|| export)}
                             <DeliveryTable rows=p.rows newer=p.newer older=p.older />
                         }.into_any(),
                     }
