@@ -299,7 +299,7 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
                                 <a class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100" href=format!("/connections/{connection}?tab=history")>"Reset"</a>
                             </Form>
                         </Card>
-                        {(!p.rows.is_empty()).then(|| export)}
+                        {(!p.rows.is_empty()).then_some(export)}
                         <Card>
                             <div class="overflow-x-auto">
                                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="sync-history">

@@ -246,7 +246,7 @@ pub fn DeliveryLog(
                                     </div>
                                 </Form>
                             </Card>
-                            {(!p.rows.is_empty()).then(|| export)}
+                            {(!p.rows.is_empty()).then_some(export)}
                             <DeliveryTable rows=p.rows newer=p.newer older=p.older />
                         }.into_any(),
                     }
