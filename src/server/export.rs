@@ -94,7 +94,8 @@ where
             }
         }
     });
-    let body = stream::once(async move { Ok(first_chunk) }).chain(rest).boxed();
+    // Fused: the compression layer polls once more after the end, which `unfold` forbids.
+    let body = stream::once(async move { Ok(first_chunk) }).chain(rest).fuse().boxed();
     Export { file_name, format, body }
 }
 

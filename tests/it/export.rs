@@ -112,6 +112,15 @@ async fn exports_write_every_matching_row_newest_first_and_only_the_organization
         let header = "id,created_at,method,path,status_code,error_code,platform,connection_id,latency_ms";
         same(&csv_ids(&d.text, header), &expected, &format!("{}: xero 5xx", db.name));
 
+        // Compressed for a browser that accepts it (the compression layer polls the stream
+        // once more after its end).
+        let mut req = get("/requests/export?format=csv&platform=xero&status=5xx", Some(&owner));
+        req.headers_mut().insert(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
+        let res = send(&app, req).await;
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+        let gz = axum::body::to_bytes(res.into_body(), 64 << 20).await.expect("the whole compressed file");
+        assert!(gz.len() > 100 && gz.len() < d.text.len(), "{}: {} compressed bytes", db.name, gz.len());
+
         // 2. Requests, NDJSON, unfiltered: every request of the environment, over many pages.
         let d = download(&app, "/requests/export?format=ndjson", &owner).await;
         assert_eq!(d.content_type, "application/x-ndjson");
