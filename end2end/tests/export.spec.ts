@@ -63,11 +63,11 @@ test("a connection's sync history and the delivery log download with their filte
   expect(runLines.length).toBeGreaterThan(1);
   for (const l of runLines.slice(1)) expect(l.split(",")[6]).toBe("succeeded");
 
-  await page.goto("/webhooks/deliveries?status=succeeded");
+  await page.goto("/webhooks/deliveries?status=delivered");
   await expect(page.getByTestId("deliveries")).toBeVisible();
   const deliveries = await download(page, "export-ndjson");
-  expect(deliveries.name).toMatch(/^switchboard-deliveries-(production|sandbox)-status-succeeded-\d{8}T\d{6}Z\.ndjson$/);
+  expect(deliveries.name).toMatch(/^switchboard-deliveries-(production|sandbox)-status-delivered-\d{8}T\d{6}Z\.ndjson$/);
   const items = deliveries.text.trim().split("\n").map((l) => JSON.parse(l));
   expect(items.length).toBeGreaterThan(0);
-  for (const i of items) expect(i.status).toBe("succeeded");
+  for (const i of items) expect(i.status).toBe("delivered");
 });
