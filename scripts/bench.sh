@@ -13,6 +13,11 @@
 #                                                      ordinary request logs, cost per byte)
 #   classify     [ROUNDS=200]                          (no database: classifications per second
 #                                                      on one core, accuracy on the corpus)
+#   export       [REQUEST_LOGS=2500000]                (seeds the demo with that many requests,
+#                                                      serves it, downloads the whole request
+#                                                      log of Acme's production as NDJSON and
+#                                                      CSV, prints rows, bytes, time and the
+#                                                      server's peak RSS before and after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-request-logs}
@@ -41,8 +46,11 @@ case "$which" in
     source scripts/leptos-env.sh
     cargo build --release --features ssr --bin switchboard
     exec target/release/switchboard bench-classify --rounds "${1:-200}" ;;
+  export)
+    n=${1:-2500000}
+    dir="$PWD/target/bench-export"; fresh=true ;;
   *)
-    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks, redaction or classify." >&2
+    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks, redaction, classify or export." >&2
     exit 2 ;;
 esac
 if $fresh; then
@@ -56,9 +64,36 @@ cargo build --release --features ssr --bin switchboard
 bin=target/release/switchboard
 # Webhook signing secrets are sealed with a key; a benchmark's is not a secret.
 export SWITCHBOARD_SECRET_KEY=${SWITCHBOARD_SECRET_KEY:-bench-key-not-for-production}
+
+# The export benchmark: a served demo of $n requests, the whole environment downloaded.
+export_bench() {
+  local url=$1 port log pid jar base
+  "$bin" --database-url "$url" seed-demo --request-logs "$n" >/dev/null 2>&1
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log="$dir/serve.log"; jar="$dir/cookies"; base="http://127.0.0.1:$port"
+  "$bin" --database-url "$url" serve --addr "127.0.0.1:$port" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf -c "$jar" -o /dev/null -H "Origin: $base" \
+    -d "email=owner@acme.test&password=switchboard-demo" "$base/auth/sign-in"
+  rss() { awk -v k="$1:" '$1 == k { printf "%.0f MB", $2 / 1024 }' "/proc/$pid/status"; }
+  # RSS counts the database file SQLite maps (file) apart from the process's own memory (anon).
+  echo "server idle: RSS $(rss VmRSS), peak $(rss VmHWM), anon $(rss RssAnon), file $(rss RssFile)"
+  for format in ndjson csv; do
+    local started rows bytes secs
+    started=$(date +%s.%N)
+    read -r rows bytes < <(curl -sf -b "$jar" "$base/requests/export?format=$format" | wc -lc)
+    secs=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+    [[ $format == csv ]] && rows=$((rows - 1))
+    printf '%-6s %9d rows %6d MB in %5.1f s (%6.0f rows/s); server RSS %s, peak %s, anon %s, file %s\n' \
+      "$format" "$rows" $((bytes / 1048576)) "$secs" "$(awk -v r="$rows" -v s="$secs" 'BEGIN { print r / s }')" "$(rss VmRSS)" "$(rss VmHWM)" "$(rss RssAnon)" "$(rss RssFile)"
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
 echo "== SQLite"
 "$bin" --database-url "sqlite:$sqlite" migrate >/dev/null
-"$bin" --database-url "sqlite:$sqlite" "${args[@]}"
+if [[ $which == export ]]; then export_bench "sqlite:$sqlite"; else "$bin" --database-url "sqlite:$sqlite" "${args[@]}"; fi
 echo "== PostgreSQL"
 if [[ -z "${BENCH_DATABASE_URL:-}" ]]; then
   url=$(scripts/pg-throwaway.sh start "$pgdir")
@@ -66,4 +101,4 @@ if [[ -z "${BENCH_DATABASE_URL:-}" ]]; then
 else
   url=$BENCH_DATABASE_URL
 fi
-"$bin" --database-url "$url" "${args[@]}"
+if [[ $which == export ]]; then export_bench "$url"; else "$bin" --database-url "$url" "${args[@]}"; fi

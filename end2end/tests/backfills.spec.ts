@@ -89,9 +89,9 @@ test("a developer triggers a backfill and watches it complete", async ({ page },
   await page.getByLabel("customers").check();
   await page.getByLabel("Last 30 days").check();
   await page.getByRole("button", { name: "Review backfill" }).click();
-  await expect(page.getByTestId("backfill-review")).toContainText("This queues 2 run(s) for 1 connection(s)");
+  await expect(page.getByTestId("backfill-review")).toContainText("This queues 2 runs for 1 connection");
   await page.getByLabel("Reason (optional)").fill(`e2e ${testInfo.project.name}`);
-  await page.getByRole("button", { name: "Queue 2 run(s)" }).click();
+  await page.getByRole("button", { name: "Queue 2 runs" }).click();
   await expect(page).toHaveURL(/\/backfills\/bf_/);
   const progress = page.getByTestId("backfill-progress");
   if (testInfo.project.name === "no-js") {
@@ -139,7 +139,7 @@ test("another organization's backfill is not reachable by URL or server function
   await signIn(acme, "owner@acme.test");
   const id = await openConnection(acme, "Xero", "Healthy");
   await acme.goto(`/backfills/new?connection=${id}&review=1&range=30d&object=accounts`);
-  await acme.getByRole("button", { name: "Queue 1 run(s)" }).click();
+  await acme.getByRole("button", { name: "Queue 1 run" }).click();
   await expect(acme).toHaveURL(/\/backfills\/bf_/);
   const backfill = acme.url().split("/backfills/")[1].split("?")[0];
   await acme.close();

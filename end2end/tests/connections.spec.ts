@@ -48,11 +48,11 @@ test("backfill a selection of connections from the list", async ({ page }) => {
   await boxes.nth(1).check();
   await page.getByRole("button", { name: "Backfill selected…" }).click();
   await expect(page).toHaveURL(/\/backfills\/new\?connection=conn_.*&connection=conn_/);
-  await expect(page.getByRole("heading", { name: "2 connection(s)" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "2 connections" })).toBeVisible();
   await page.getByLabel("accounts").check();
   await page.getByLabel("Last 30 days").check();
   await page.getByRole("button", { name: "Review backfill" }).click();
-  await expect(page.getByTestId("backfill-review")).toContainText("for 2 connection(s)");
+  await expect(page.getByTestId("backfill-review")).toContainText("for 2 connections");
 });
 
 test("backfill all connections matching the filters", async ({ page }) => {
@@ -60,7 +60,7 @@ test("backfill all connections matching the filters", async ({ page }) => {
   await page.goto("/connections?type=payments");
   const n = await page.getByTestId("connections-table").locator("tbody tr").count();
   await page.getByRole("link", { name: "Backfill all matching the filters…" }).click();
-  await expect(page.getByRole("heading", { name: `${n} connection(s)` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: n === 1 ? "1 connection" : `${n} connections` })).toBeVisible();
 });
 
 test("a request's page says whether its connection is healthy", async ({ page }) => {

@@ -10,8 +10,11 @@ fn error_message(code: &str, retry_minutes: Option<String>) -> Option<String> {
         "invalid" => "Incorrect email or password.".to_string(),
         "missing" => "Enter your email and password.".to_string(),
         "rate_limited" => format!(
-            "Too many failed sign-in attempts. Try again in {} minute(s).",
-            retry_minutes.unwrap_or_else(|| "15".into())
+            "Too many failed sign-in attempts. Try again in {}.",
+            match retry_minutes.as_deref().unwrap_or("15") {
+                "1" => "1 minute".to_string(),
+                n => format!("{n} minutes"),
+            }
         ),
         "unavailable" => "Sign-in is unavailable right now. Try again shortly.".to_string(),
         _ => return None,

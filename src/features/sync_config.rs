@@ -290,7 +290,7 @@ fn ConfigView(v: SyncConfigView) -> impl IntoView {
     let d = v.drift.clone();
     let (version, can_edit, can_edit2) = (v.version.clone(), v.can_edit.clone(), v.can_edit.clone());
     let current_version = v.version.version;
-    let applies_note = format!("Changes apply to new connections and to backfills. Existing connections keep syncing under their version until a backfill brings them forward: {} of {} {} connection(s) in {} are on an older version.", d.behind, d.total, it, v.environment);
+    let applies_note = format!("Changes apply to new connections and to backfills. Existing connections keep syncing under their version until a backfill brings them forward: {} of {} {} {} in {} {} on an older version.", d.behind, d.total, it, if d.total == 1 { "connection" } else { "connections" }, v.environment, if d.behind == 1 { "is" } else { "are" });
     let settings = v.settings.clone();
     let empty_note =
         format!("No {it} connections in this environment yet: new ones get version {current_version}.");
@@ -318,11 +318,11 @@ fn ConfigView(v: SyncConfigView) -> impl IntoView {
             {if d.total == 0 {
                 view! { <p class="mt-2 text-sm text-slate-700" data-testid="drift-count">{empty_note.clone()}</p> }.into_any()
             } else if d.behind == 0 {
-                view! { <p class="mt-2 text-sm text-slate-700" data-testid="drift-count">{format!("All {} connection(s) run version {}.", d.total, current_version)}</p> }.into_any()
+                view! { <p class="mt-2 text-sm text-slate-700" data-testid="drift-count">{format!("{} version {}.", if d.total == 1 { "The one connection runs".to_string() } else { format!("All {} connections run", d.total) }, current_version)}</p> }.into_any()
             } else {
                 view! {
                     <p class="mt-2 text-sm text-slate-700" data-testid="drift-count">
-                        <a class="font-medium text-indigo-700 underline" href=d.connections_href.clone()>{format!("{} connection(s)", d.behind)}</a>
+                        <a class="font-medium text-indigo-700 underline" href=d.connections_href.clone()>{crate::features::ui::plural(d.behind, "connection", "connections")}</a>
                         {format!(" behind version {}.", current_version)}
                     </p>
                     <ul class="mt-2 flex flex-wrap gap-2 text-xs">

@@ -243,6 +243,11 @@ pub fn CopyButton(#[prop(into)] text: String, #[prop(into)] label: String) -> im
     }
 }
 
+/// "1 connection", "2 connections", "1,204 runs": a count with the word in the right number.
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", format_count(n), if n == 1 { one } else { many })
+}
+
 pub fn format_count(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
@@ -335,5 +340,15 @@ pub fn ExportLinks(csv: String, ndjson: String) -> impl IntoView {
             <a href=csv download="" class="rounded-md px-2 py-1 font-medium text-indigo-700 hover:bg-indigo-50" data-testid="export-csv">"CSV"</a>
             <a href=ndjson download="" class="rounded-md px-2 py-1 font-medium text-indigo-700 hover:bg-indigo-50" data-testid="export-ndjson">"NDJSON"</a>
         </p>
+    }
+}
+
+#[cfg(test)]
+mod plural_tests {
+    #[test]
+    fn counts_read_in_the_right_number() {
+        assert_eq!(super::plural(1, "run", "runs"), "1 run");
+        assert_eq!(super::plural(0, "run", "runs"), "0 runs");
+        assert_eq!(super::plural(1204, "connection", "connections"), "1,204 connections");
     }
 }

@@ -266,7 +266,7 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
             <p role="note" data-testid="backfill-not-allowed" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">{why}</p>
         })}
         <Card class="mb-4 p-5">
-            <h2 class="text-sm font-semibold text-slate-900">{format!("{} connection(s)", v.connections.len())}</h2>
+            <h2 class="text-sm font-semibold text-slate-900">{crate::features::ui::plural(v.connections.len() as i64, "connection", "connections")}</h2>
             <ul class="mt-2 flex flex-wrap gap-2 text-sm" data-testid="backfill-connections">
                 {v.connections.iter().take(20).map(|c| view! {
                     <li class="rounded-md bg-slate-100 px-2 py-1">{c.name.clone()} " · " {c.platform_name.clone()}</li>
@@ -315,7 +315,7 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
             Ok(review) => view! {
                 <Card class="mb-4 p-5">
                     <p class="text-sm text-slate-900" data-testid="backfill-review">
-                        {format!("This queues {} run(s) for {} connection(s), {}.", review.runs, review.connections, review.range_label)}
+                        {format!("This queues {} for {}, {}.", crate::features::ui::plural(review.runs as i64, "run", "runs"), crate::features::ui::plural(review.connections as i64, "connection", "connections"), review.range_label)}
                     </p>
                     {(!review.skipped.is_empty()).then(|| view! {
                         <ul class="mt-2 list-disc pl-5 text-sm text-slate-700">
@@ -334,7 +334,7 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
                             <input name="reason" maxlength="500" placeholder="Ticket 4521: invoices missing since October" class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
                         </label>
                         <button disabled=disabled class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-50">
-                            {format!("Queue {} run(s)", review.runs)}
+                            {format!("Queue {}", crate::features::ui::plural(review.runs as i64, "run", "runs"))}
                         </button>
                     </ActionForm>
                     {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <div class="mt-3" data-testid="backfill-error"><ErrorNotice error=e /></div> })}

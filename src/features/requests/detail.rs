@@ -711,7 +711,8 @@ fn health_line(h: &ConnectionHealth) -> String {
     let status = crate::domain::ConnectionStatus::parse(&h.status).map(|s| s.label()).unwrap_or("Unknown");
     let mut parts = vec![status.to_string()];
     if h.objects_ok + h.objects_failing.len() > 0 {
-        let mut objects = format!("{} object(s) synced", h.objects_ok);
+        let mut objects =
+            format!("{} synced", crate::features::ui::plural(h.objects_ok as i64, "object", "objects"));
         if !h.objects_failing.is_empty() {
             objects.push_str(&format!(", last run failed for {}", h.objects_failing.join(", ")));
         }

@@ -148,16 +148,17 @@ fn ApplyForm(v: ApplyView, apply: ServerAction<ApplySyncConfig>) -> impl IntoVie
     let chosen: Vec<String> = v.connections.iter().filter(|c| c.chosen).map(|c| c.id.clone()).collect();
     let all_chosen = chosen.len() == v.connections.len();
     let behind_line = format!(
-        "{} connection(s) are behind version {}{}.",
-        v.connections.len(),
+        "{} {} behind version {}{}.",
+        crate::features::ui::plural(v.connections.len() as i64, "connection", "connections"),
+        if v.connections.len() == 1 { "is" } else { "are" },
         v.current_version,
         if v.truncated { " (the first 1,000 are listed; apply again for the rest)" } else { "" }
     );
     let review_line = format!(
-        "{} of {} chosen: queues {} run(s) over the last {} months",
+        "{} of {} chosen: queues {} over the last {} months",
         chosen.len(),
         v.connections.len(),
-        v.runs,
+        crate::features::ui::plural(v.runs as i64, "run", "runs"),
         v.history_months
     );
     let choose_action = format!("/sync-configuration/{it}/apply");
@@ -193,7 +194,7 @@ fn ApplyForm(v: ApplyView, apply: ServerAction<ApplySyncConfig>) -> impl IntoVie
         <Card class="p-5">
             <p class="text-sm text-slate-900" data-testid="apply-review">
                 {review_line}
-                {(v.moves > 0).then(|| format!("; {} connection(s) need nothing fetched and move at once", v.moves))}
+                {(v.moves > 0).then(|| format!("; {} nothing fetched and {} at once", crate::features::ui::plural(v.moves as i64, "connection needs", "connections need"), if v.moves == 1 { "moves" } else { "move" }))}
                 "."
             </p>
             <ActionForm action=apply attr:class="mt-3" attr:aria-label="Apply configuration">
