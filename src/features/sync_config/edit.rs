@@ -336,7 +336,7 @@ fn PreviewPanel(
                                 {p.changes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
                             </ul>
                             <p class="mt-3 text-sm text-slate-700" data-testid="config-impact">
-                                {format!("Impact: {} on {} current version until backfilled", crate::features::ui::plural(p.staying_total as i64, "existing connection stays", "existing connections stay"), if p.staying_total == 1 { "its" } else { "their" })}
+                                {format!("Impact: {} on {} current version until backfilled", crate::features::ui::plural(p.staying_total, "existing connection stays", "existing connections stay"), if p.staying_total == 1 { "its" } else { "their" })}
                                 {(!p.staying.is_empty()).then(|| format!(" ({})", p.staying.iter().map(|(n, c)| format!("{n}: {c}")).collect::<Vec<_>>().join(", ")))}
                                 ". New connections get the new version."
                             </p>
