@@ -115,7 +115,7 @@ test("a running backfill can be cancelled", async ({ page }) => {
   const id = await openConnection(page, "QuickBooks Online", "Healthy");
   const objects = ["accounts", "customers", "vendors", "invoices", "invoice_payments", "bills", "bill_payments", "expenses", "journal_entries"];
   await page.goto(`/backfills/new?connection=${id}&review=1&range=full&${objects.map((o) => `object=${o}`).join("&")}`);
-  await page.getByRole("button", { name: /^Queue \d+ run\(s\)$/ }).click();
+  await page.getByRole("button", { name: /^Queue \d+ runs?$/ }).click();
   await expect(page).toHaveURL(/\/backfills\/bf_/);
   await page.getByRole("button", { name: "Cancel backfill" }).click();
   await expect(async () => {

@@ -125,7 +125,7 @@ test("a platform override is versioned; connections that lack nothing move to it
   await expect(page.getByTestId("drift-count")).toContainText("behind version");
   // Less history and one object fewer than version 1: nothing to fetch, so no backfill.
   await page.getByTestId("apply-link").click();
-  await expect(page.getByTestId("apply-review")).toContainText("queues 0 run(s)");
+  await expect(page.getByTestId("apply-review")).toContainText("queues 0 runs");
   await expect(page.getByTestId("apply-review")).toContainText("move at once");
   await page.getByRole("button", { name: /Apply version \d+ to \d+ connection/ }).click();
   await expect(page).toHaveURL(new RegExp(`/sync-configuration\\?type=${s.type}`));
@@ -199,7 +199,7 @@ test("apply to existing connections queues what they lack and drift reaches zero
     if ((await drift.innerText()).startsWith("All")) break;
     await page.getByTestId("apply-link").click();
     const review = page.getByTestId("apply-review");
-    await expect(review).toContainText(/queues [1-9]\d* run\(s\)/);
+    await expect(review).toContainText(/queues [1-9]\d* runs?/);
     await expect(page.getByTestId("apply-connections")).toContainText(s.object);
     await page.getByRole("button", { name: /Apply version \d+ to \d+ connection/ }).click();
     await expect(page).toHaveURL(/\/backfills\/bf_/);

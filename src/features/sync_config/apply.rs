@@ -202,7 +202,7 @@ fn ApplyForm(v: ApplyView, apply: ServerAction<ApplySyncConfig>) -> impl IntoVie
                 <input type="hidden" name="connections" value=if all_chosen { String::new() } else { chosen.join(",") } />
                 <input type="hidden" name="key" value=v.submission_key.clone() />
                 <button disabled=v.can_edit.is_err() || chosen.is_empty() class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-50">
-                    {format!("Apply version {} to {} connection(s)", v.current_version, chosen.len())}
+                    {format!("Apply version {} to {}", v.current_version, crate::features::ui::plural(chosen.len() as i64, "connection", "connections"))}
                 </button>
             </ActionForm>
             {move || apply.value().get().and_then(|r| r.err()).map(|e| view! { <div class="mt-3" data-testid="apply-error"><ErrorNotice error=e /></div> })}
