@@ -284,6 +284,10 @@ mod tests {
 /// "Newer" and "Older" links of a keyset-paginated list; a missing side is shown disabled.
 #[component]
 pub fn Pager(newer: Option<String>, older: Option<String>) -> impl IntoView {
+    // Nothing to page to either way (an empty or a one-page result): no dead "Newer / Older".
+    if newer.is_none() && older.is_none() {
+        return ().into_any();
+    }
     view! {
         <nav aria-label="Pages" class="flex items-center justify-between border-t border-slate-100 px-4 py-3 text-sm">
             {match newer {
@@ -296,6 +300,7 @@ pub fn Pager(newer: Option<String>, older: Option<String>) -> impl IntoView {
             }}
         </nav>
     }
+    .into_any()
 }
 
 /// A detail page's one load: while loading, the spinner; then the object rendered by `render`,
