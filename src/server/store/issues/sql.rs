@@ -264,6 +264,14 @@ impl IssueStore for This {
     ) -> StoreResult<ActOutcome> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
+        // Write first, read after: on SQLite a transaction that reads and then writes fails with
+        // SQLITE_BUSY_SNAPSHOT (517, no busy wait) when another connection commits in between, as
+        // a session or worker write can; a first statement that writes waits for the lock and
+        // reads the newest data. On PostgreSQL it locks the issue's row for this action.
+        sqlx::query("UPDATE issues SET updated_at = updated_at WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let Some(row) = issue_by_id(&mut tx, id)
             .await?
             .filter(|r| r.organization_id == scope.organization_id && r.environment == scope.environment)
