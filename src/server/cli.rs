@@ -397,6 +397,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 r.counts_written,
                 r.latencies_written
             );
+            let started = std::time::Instant::now();
+            let o = store.rebuild_outcome_rollups().await?;
+            println!(
+                "Rebuilt the sync-run and delivery counts from {} runs and deliveries in {:.1} s ({} pending changes folded first).",
+                o.rows_read,
+                started.elapsed().as_secs_f64(),
+                o.deltas
+            );
             Ok(())
         }
         Command::Migrate => {

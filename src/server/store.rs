@@ -247,6 +247,7 @@ pub trait Store:
     + notifications::NotificationStore
     + RequestLogStore
     + rollups::RollupStore
+    + rollups::OutcomeStore
     + sync::SyncStore
     + sync_config::SyncConfigStore
     + webhooks::WebhookStore

@@ -23,6 +23,8 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 /// How often a running run reports progress and extends its lease.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+/// Status changes folded into the hourly counts per transaction.
+const FOLD_BATCH: i64 = 5_000;
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -161,6 +163,22 @@ impl Worker {
         tracing::info!(owner = %self.owner, "worker stopped");
     }
 
+    /// Folds the status changes of runs and deliveries into their hourly counts
+    /// (`OutcomeStore`), a few batches a round so a burst does not hold the writer for long;
+    /// what is left waits for the next round (reads add it in meanwhile).
+    async fn fold_outcome_deltas(&self) {
+        for _ in 0..10 {
+            match self.store.fold_outcome_deltas(FOLD_BATCH).await {
+                Ok(r) if (r.deltas as i64) < FOLD_BATCH => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "folding run and delivery counts failed");
+                    break;
+                }
+            }
+        }
+    }
+
     /// One round: requeue expired leases, claim what fits, start it. Returns how many runs
     /// were claimed.
     pub async fn tick(self: Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) -> usize {
@@ -173,6 +191,7 @@ impl Worker {
                 Ok(n) => tracing::info!(runs = n, "requeued runs whose worker stopped"),
                 Err(e) => tracing::warn!(error = %e, "requeueing expired runs failed"),
             }
+            self.fold_outcome_deltas().await;
         }
         let free = self.slots.available_permits();
         if free == 0 || !self.settings.execute_runs {

@@ -213,3 +213,50 @@ pub async fn new_connection(db: &TestDb, scope: &store::Scope, platform_id: &str
     db.store.insert_seed_batch(&batch).await.unwrap();
     id
 }
+
+/// Runs a statement straight on the database, as another writer would (triggers fire, the
+/// store's code is not involved). Returns the rows it changed.
+pub async fn execute(url: &DatabaseUrl, sql: &str) -> u64 {
+    use sqlx::Connection;
+    match url {
+        DatabaseUrl::Sqlite(url) => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected()
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap().rows_affected()
+        }
+    }
+}
+
+/// What the outcome counts of a scope must say, counted from the rows themselves: runs by the
+/// hour they were queued, data object and status; deliveries by the hour they were created,
+/// endpoint and status.
+pub async fn outcome_truth(
+    db: &TestDb,
+    scope: &store::Scope,
+    kind: store::rollups::OutcomeKind,
+) -> Vec<store::rollups::OutcomeCount> {
+    use sqlx::Connection;
+    let (time, subject, table) = match kind {
+        store::rollups::OutcomeKind::SyncRun => ("queued_at", "data_object", "sync_runs"),
+        store::rollups::OutcomeKind::Delivery => ("created_at", "endpoint_id", "webhook_deliveries"),
+    };
+    let sql = format!(
+        "SELECT ({time} / 3600000) * 3600000 AS hour, {subject} AS subject, status, CAST(COUNT(*) AS BIGINT) AS total \
+         FROM {table} WHERE organization_id = '{}' AND environment = '{}' \
+         GROUP BY ({time} / 3600000) * 3600000, {subject}, status ORDER BY 1, 2, 3",
+        scope.organization_id, scope.environment
+    );
+    match &db.url {
+        DatabaseUrl::Sqlite(url) => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query_as(&sql).fetch_all(&mut c).await.unwrap()
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_as(&sql).fetch_all(&mut c).await.unwrap()
+        }
+    }
+}

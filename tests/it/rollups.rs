@@ -8,7 +8,7 @@ use switchboard::domain::failures::{FailureRange, FailureSort};
 use switchboard::ids::{make_id, prefix};
 use switchboard::server::actor::Actor;
 use switchboard::server::failures;
-use switchboard::server::store::rollups::RequestRollups;
+use switchboard::server::store::rollups::{OutcomeCount, OutcomeKind, RequestRollups};
 use switchboard::server::store::{OrganizationRow, Scope};
 
 const HOUR: i64 = 3_600_000;
@@ -182,5 +182,144 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
         let first = maintained.counts.first().unwrap().hour;
         let one = db.store.request_rollups(&scope, first, first + HOUR).await.unwrap();
         assert!(one.counts.iter().all(|c| c.hour == first) && !one.counts.is_empty(), "{}", db.name);
+    }
+}
+
+async fn outcomes(db: &helpers::TestDb, scope: &Scope, kind: OutcomeKind) -> Vec<OutcomeCount> {
+    let mut v = db.store.outcome_rollups(scope, kind, 0, i64::MAX).await.unwrap();
+    v.sort();
+    v
+}
+
+async fn truth(db: &helpers::TestDb, scope: &Scope, kind: OutcomeKind) -> Vec<OutcomeCount> {
+    let mut v = helpers::outcome_truth(db, scope, kind).await;
+    v.sort();
+    v
+}
+
+/// Sync runs and deliveries are counted by status under their hour: every status change moves
+/// one count to another, whoever makes it (the store, or a statement on the database),
+/// several rows per statement, while several processes fold the changes at once; the counts
+/// equal the rows, before and after folding, and a rebuild; a purge keeps the counts.
+#[tokio::test]
+async fn run_and_delivery_counts_follow_every_status_change() {
+    for db in helpers::all().await {
+        switchboard::server::seed::seed_demo(db.store.as_ref(), 500).await.unwrap();
+        let acme = db.store.get_organization("acme").await.unwrap().unwrap();
+        let scopes = [Scope::new(acme.id.clone(), "production"), Scope::new(acme.id.clone(), "sandbox")];
+        for scope in &scopes {
+            for kind in [OutcomeKind::SyncRun, OutcomeKind::Delivery] {
+                let t = truth(&db, scope, kind).await;
+                assert!(
+                    !t.is_empty() || scope.environment == "sandbox",
+                    "{}: the demo has {kind:?}s",
+                    db.name
+                );
+                assert_eq!(outcomes(&db, scope, kind).await, t, "{}: {kind:?} after the seed", db.name);
+            }
+        }
+        // Status changes of many rows per statement.
+        let changes = [
+            // (At most one queued or running run per connection and object is allowed.)
+            "UPDATE sync_runs SET status = 'failed' WHERE status = 'succeeded' AND id LIKE '%1'",
+            "UPDATE sync_runs SET status = 'partial' WHERE status = 'failed' AND id LIKE '%2'",
+            "UPDATE sync_runs SET status = 'cancelled' WHERE status = 'partial'",
+            "UPDATE sync_runs SET status = 'succeeded' WHERE status = 'cancelled' AND id LIKE '%3'",
+            "UPDATE webhook_deliveries SET status = 'pending' WHERE status = 'failed'",
+            "UPDATE webhook_deliveries SET status = 'retrying' WHERE status = 'pending' AND id LIKE '%3'",
+            "UPDATE webhook_deliveries SET status = 'delivered' WHERE status IN ('pending', 'retrying') AND id LIKE '%4'",
+            "UPDATE webhook_deliveries SET status = 'failed' WHERE status IN ('pending', 'retrying')",
+        ];
+        // One writer (two writers' statements over the same rows could deadlock each other on
+        // PostgreSQL, which is not what this tests) while four folders fold in small batches.
+        let mut tasks = vec![];
+        let url = db.url.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..3 {
+                for (i, sql) in changes.iter().enumerate() {
+                    if (i + round) % 3 != 2 {
+                        helpers::execute(&url, sql).await;
+                    }
+                }
+            }
+        }));
+        for _ in 0..4 {
+            let store = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..30 {
+                    store.fold_outcome_deltas(40).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        for scope in &scopes {
+            for kind in [OutcomeKind::SyncRun, OutcomeKind::Delivery] {
+                assert_eq!(
+                    outcomes(&db, scope, kind).await,
+                    truth(&db, scope, kind).await,
+                    "{}: {kind:?} after the changes",
+                    db.name
+                );
+            }
+        }
+        while db.store.fold_outcome_deltas(1_000).await.unwrap().deltas > 0 {}
+        let folded: Vec<Vec<OutcomeCount>> = {
+            let mut v = vec![];
+            for scope in &scopes {
+                for kind in [OutcomeKind::SyncRun, OutcomeKind::Delivery] {
+                    let o = outcomes(&db, scope, kind).await;
+                    assert_eq!(o, truth(&db, scope, kind).await, "{}: {kind:?} folded", db.name);
+                    v.push(o);
+                }
+            }
+            v
+        };
+        let rebuilt = db.store.rebuild_outcome_rollups().await.unwrap();
+        assert!(rebuilt.rows_read > 0 && rebuilt.deltas == 0, "{}: {rebuilt:?}", db.name);
+        let mut again = vec![];
+        for scope in &scopes {
+            for kind in [OutcomeKind::SyncRun, OutcomeKind::Delivery] {
+                again.push(outcomes(&db, scope, kind).await);
+            }
+        }
+        assert_eq!(again, folded, "{}: a rebuild changes nothing", db.name);
+        // A purge of the oldest runs (retention) keeps their counts, and so does a rebuild.
+        let production = &scopes[0];
+        let before = outcomes(&db, production, OutcomeKind::SyncRun).await;
+        let oldest = before.first().unwrap().hour;
+        let purged = helpers::execute(
+            &db.url,
+            &format!(
+                "DELETE FROM sync_runs WHERE organization_id = '{}' AND queued_at < {}",
+                acme.id,
+                oldest + HOUR
+            ),
+        )
+        .await;
+        assert!(purged > 0, "{}: the purge removed runs", db.name);
+        assert_eq!(outcomes(&db, production, OutcomeKind::SyncRun).await, before, "{}: purged", db.name);
+        db.store.rebuild_outcome_rollups().await.unwrap();
+        assert_eq!(
+            outcomes(&db, production, OutcomeKind::SyncRun).await,
+            before,
+            "{}: purged, rebuilt",
+            db.name
+        );
+        // Another organization's counts hold none of Acme's.
+        let globex = db.store.get_organization("globex").await.unwrap().unwrap();
+        let theirs = Scope::new(globex.id.clone(), "production");
+        let endpoints: Vec<String> =
+            outcomes(&db, production, OutcomeKind::Delivery).await.into_iter().map(|c| c.subject).collect();
+        assert!(
+            outcomes(&db, &theirs, OutcomeKind::Delivery)
+                .await
+                .iter()
+                .all(|c| !endpoints.contains(&c.subject)),
+            "{}",
+            db.name
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard::domain::SyncRunStatus;
 use switchboard::ids::{make_id, prefix};
+use switchboard::server::store::rollups::OutcomeKind;
 use switchboard::server::store::webhooks::DeliveryQuery;
 use switchboard::server::store::Page;
 
@@ -136,6 +137,23 @@ async fn two_servers_and_two_workers_on_one_postgres_survive_a_kill_9() {
         child.wait().unwrap();
     }
     rx_task.abort();
+
+    // The hourly counts of runs and deliveries by status survived the kill exactly: a fold cut
+    // off midway left its changes to be folded again, never twice.
+    for kind in [OutcomeKind::SyncRun, OutcomeKind::Delivery] {
+        let truth = {
+            let mut t = helpers::outcome_truth(&db, &scope, kind).await;
+            t.sort();
+            t
+        };
+        let mut counted = db.store.outcome_rollups(&scope, kind, 0, i64::MAX).await.unwrap();
+        counted.sort();
+        assert_eq!(counted, truth, "{kind:?} counts after the kill");
+        while db.store.fold_outcome_deltas(1_000).await.unwrap().deltas > 0 {}
+        let mut folded = db.store.outcome_rollups(&scope, kind, 0, i64::MAX).await.unwrap();
+        folded.sort();
+        assert_eq!(folded, truth, "{kind:?} counts folded after the kill");
+    }
 
     // Runs: one per (connection, object), each ended once.
     assert_eq!(b.runs_total as usize, total, "no run was added");

@@ -67,6 +67,11 @@ pub const SQLITE: &[Migration] = &[
         name: "rollups",
         sql: include_str!("../../../migrations/sqlite/0013_rollups.sql"),
     },
+    Migration {
+        version: 14,
+        name: "outcome_rollups",
+        sql: include_str!("../../../migrations/sqlite/0014_outcome_rollups.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -126,6 +131,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 13,
         name: "rollups",
         sql: include_str!("../../../migrations/postgres/0013_rollups.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "outcome_rollups",
+        sql: include_str!("../../../migrations/postgres/0014_outcome_rollups.sql"),
     },
 ];
 

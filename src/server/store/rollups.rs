@@ -245,3 +245,59 @@ pub trait RollupStore: Send + Sync {
     /// meanwhile is lost or counted twice.
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport>;
 }
+
+/// What an outcome rollup counts (migration 0014).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OutcomeKind {
+    /// Sync runs by data object and status, under the hour they were queued.
+    SyncRun,
+    /// Webhook deliveries by endpoint and status, under the hour their event was created.
+    Delivery,
+}
+
+impl OutcomeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::SyncRun => "sync_run",
+            OutcomeKind::Delivery => "delivery",
+        }
+    }
+}
+
+/// How many runs or deliveries of one hour, subject (data object or endpoint) have a status now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct OutcomeCount {
+    pub hour: i64,
+    pub subject: String,
+    pub status: String,
+    pub total: i64,
+}
+
+/// What folding the outcome deltas or rebuilding the outcome rollups did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutcomeReport {
+    /// Delta rows folded into the counts.
+    pub deltas: u64,
+    /// Runs and deliveries read (a rebuild only).
+    pub rows_read: u64,
+}
+
+#[async_trait]
+pub trait OutcomeStore: Send + Sync {
+    /// An environment's counts of one kind whose hour is in `[from_hour, to_hour)`, with the
+    /// changes not folded yet added in; counts that add up to zero are left out.
+    async fn outcome_rollups(
+        &self,
+        scope: &Scope,
+        kind: OutcomeKind,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<OutcomeCount>>;
+    /// Moves up to `limit` of the oldest deltas into the counts, in one transaction. Several
+    /// processes may fold at once: each takes rows no other holds (PostgreSQL) or its writer
+    /// turn (SQLite), so a delta is folded exactly once.
+    async fn fold_outcome_deltas(&self, limit: i64) -> StoreResult<OutcomeReport>;
+    /// Recomputes the counts from the runs and deliveries. Hours before an environment's oldest
+    /// row (purged rows) keep what was counted. Status changes wait while it runs.
+    async fn rebuild_outcome_rollups(&self) -> StoreResult<OutcomeReport>;
+}

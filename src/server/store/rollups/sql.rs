@@ -260,3 +260,161 @@ impl RollupStore for This {
         Ok(report)
     }
 }
+
+/// Adds `(kind, organization, environment, hour, subject, status) -> change` to the counts, in
+/// key order, so two folds never wait for each other's rows in opposite orders.
+async fn add_outcomes(
+    conn: &mut super::Conn,
+    sums: &std::collections::BTreeMap<(String, String, String, i64, String, String), i64>,
+) -> StoreResult<()> {
+    let rows: Vec<_> = sums.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in rows.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO outcome_rollups (kind, organization_id, environment, hour, subject, status, total) ",
+        );
+        qb.push_values(chunk, |mut row, ((kind, org, env, hour, subject, status), n)| {
+            row.push_bind(kind)
+                .push_bind(org)
+                .push_bind(env)
+                .push_bind(*hour)
+                .push_bind(subject)
+                .push_bind(status)
+                .push_bind(**n);
+        });
+        qb.push(
+            " ON CONFLICT (organization_id, environment, kind, hour, subject, status) \
+             DO UPDATE SET total = outcome_rollups.total + excluded.total",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+type OutcomeKey = (String, String, String, i64, String, String);
+
+#[async_trait]
+impl OutcomeStore for This {
+    async fn outcome_rollups(
+        &self,
+        scope: &Scope,
+        kind: OutcomeKind,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<OutcomeCount>> {
+        // The deltas not folded yet are few (the worker folds them every second) and unindexed:
+        // appending them must stay as cheap as possible for the writers.
+        Ok(sqlx::query_as(
+            "SELECT hour, subject, status, CAST(SUM(total) AS BIGINT) AS total FROM ( \
+               SELECT hour, subject, status, total FROM outcome_rollups \
+               WHERE organization_id = $1 AND environment = $2 AND kind = $3 AND hour >= $4 AND hour < $5 \
+               UNION ALL \
+               SELECT hour, subject, status, delta FROM outcome_rollup_deltas \
+               WHERE organization_id = $1 AND environment = $2 AND kind = $3 AND hour >= $4 AND hour < $5 \
+             ) counts GROUP BY hour, subject, status HAVING SUM(total) <> 0 ORDER BY hour, subject, status",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(kind.as_str())
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn fold_outcome_deltas(&self, limit: i64) -> StoreResult<OutcomeReport> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        // Taking the rows by deleting them: a fold killed half-way rolls back and leaves them.
+        let skip_locked = match super::BACKEND {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let taken: Vec<(String, String, String, i64, String, String, i64)> = sqlx::query_as(&format!(
+            "DELETE FROM outcome_rollup_deltas WHERE id IN \
+             (SELECT id FROM outcome_rollup_deltas ORDER BY id LIMIT $1{skip_locked}) \
+             RETURNING kind, organization_id, environment, hour, subject, status, delta"
+        ))
+        .bind(limit.max(1))
+        .fetch_all(&mut *tx)
+        .await?;
+        if taken.is_empty() {
+            return Ok(OutcomeReport::default());
+        }
+        let mut sums: std::collections::BTreeMap<OutcomeKey, i64> = std::collections::BTreeMap::new();
+        for (kind, org, env, hour, subject, status, delta) in &taken {
+            *sums
+                .entry((kind.clone(), org.clone(), env.clone(), *hour, subject.clone(), status.clone()))
+                .or_default() += delta;
+        }
+        add_outcomes(&mut tx, &sums).await?;
+        tx.commit().await?;
+        Ok(OutcomeReport { deltas: taken.len() as u64, rows_read: 0 })
+    }
+
+    async fn rebuild_outcome_rollups(&self) -> StoreResult<OutcomeReport> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        if matches!(super::BACKEND, Backend::Postgres) {
+            // Every status change appends a delta in its own transaction: waiting for this lock,
+            // a change is either committed before the reads below (and counted by them) or
+            // appended after this commits (and folded later), never both or neither.
+            sqlx::query("LOCK TABLE outcome_rollups, outcome_rollup_deltas IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut report = OutcomeReport::default();
+        // The deltas first, so hours whose rows are gone keep their changes too.
+        let deltas: Vec<(String, String, String, i64, String, String, i64)> = sqlx::query_as(
+            "DELETE FROM outcome_rollup_deltas \
+             RETURNING kind, organization_id, environment, hour, subject, status, delta",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        report.deltas = deltas.len() as u64;
+        let mut folded: std::collections::BTreeMap<OutcomeKey, i64> = std::collections::BTreeMap::new();
+        for (kind, org, env, hour, subject, status, delta) in deltas {
+            *folded.entry((kind, org, env, hour, subject, status)).or_default() += delta;
+        }
+        add_outcomes(&mut tx, &folded).await?;
+        let mut counted: std::collections::BTreeMap<OutcomeKey, i64> = std::collections::BTreeMap::new();
+        for (kind, sql) in [
+            (
+                OutcomeKind::SyncRun,
+                "SELECT organization_id, environment, (queued_at / 3600000) * 3600000, data_object, status, \
+                 CAST(COUNT(*) AS BIGINT) FROM sync_runs \
+                 GROUP BY organization_id, environment, (queued_at / 3600000) * 3600000, data_object, status",
+            ),
+            (
+                OutcomeKind::Delivery,
+                "SELECT organization_id, environment, (created_at / 3600000) * 3600000, endpoint_id, status, \
+                 CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries \
+                 GROUP BY organization_id, environment, (created_at / 3600000) * 3600000, endpoint_id, status",
+            ),
+        ] {
+            let rows: Vec<(String, String, i64, String, String, i64)> =
+                sqlx::query_as(sql).fetch_all(&mut *tx).await?;
+            let mut oldest: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
+            for (org, env, hour, subject, status, n) in rows {
+                report.rows_read += n as u64;
+                let first = oldest.entry((org.clone(), env.clone())).or_insert(i64::MAX);
+                *first = (*first).min(hour);
+                counted.insert((kind.as_str().to_string(), org, env, hour, subject, status), n);
+            }
+            for ((org, env), hour) in &oldest {
+                sqlx::query(
+                    "DELETE FROM outcome_rollups WHERE organization_id = $1 AND environment = $2 AND kind = $3 \
+                     AND hour >= $4",
+                )
+                .bind(org)
+                .bind(env)
+                .bind(kind.as_str())
+                .bind(hour)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        add_outcomes(&mut tx, &counted).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,71 @@
+-- Sync runs per hour by data object and status, and webhook deliveries per hour by endpoint and
+-- status (issue 21). A run or delivery counts under the hour it was queued or created, with the
+-- status it has now: when its status changes it moves from one count to another.
+--
+-- Statuses change in many places (claims, completions, cancels, recoveries, disabling an
+-- endpoint), several rows per statement, in more than one process. Triggers record every change
+-- as a delta row in the same transaction, whoever writes, so a count can never miss a change
+-- or see one twice, even after `kill -9`. Deltas are appended, never updated, so concurrent
+-- writers never wait for one another on a hot count (nor deadlock on PostgreSQL); the worker
+-- folds them into `outcome_rollups` in small batches (`RollupStore::fold_outcome_deltas`), and a
+-- read adds the rows not yet folded. Deleting a run or a delivery (retention, a deleted
+-- connection) leaves its count: charts outlive rows.
+CREATE TABLE outcome_rollups (
+    organization_id TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    -- 'sync_run' or 'delivery'.
+    kind TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    -- The data object of a run, the endpoint of a delivery.
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    total BIGINT NOT NULL,
+    PRIMARY KEY (organization_id, environment, kind, hour, subject, status)
+);
+
+CREATE TABLE outcome_rollup_deltas (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    delta BIGINT NOT NULL
+);
+
+-- What is already stored.
+INSERT INTO outcome_rollups (organization_id, environment, kind, hour, subject, status, total)
+SELECT organization_id, environment, 'sync_run', (queued_at / 3600000) * 3600000, data_object, status, COUNT(*)
+FROM sync_runs GROUP BY organization_id, environment, (queued_at / 3600000) * 3600000, data_object, status;
+INSERT INTO outcome_rollups (organization_id, environment, kind, hour, subject, status, total)
+SELECT organization_id, environment, 'delivery', (created_at / 3600000) * 3600000, endpoint_id, status, COUNT(*)
+FROM webhook_deliveries GROUP BY organization_id, environment, (created_at / 3600000) * 3600000, endpoint_id, status;
+
+CREATE TRIGGER sync_runs_count_insert AFTER INSERT ON sync_runs
+BEGIN
+    INSERT INTO outcome_rollup_deltas (organization_id, environment, kind, hour, subject, status, delta)
+    VALUES (NEW.organization_id, NEW.environment, 'sync_run', (NEW.queued_at / 3600000) * 3600000, NEW.data_object, NEW.status, 1);
+END;
+
+CREATE TRIGGER sync_runs_count_update AFTER UPDATE OF status, queued_at, data_object ON sync_runs
+WHEN OLD.status IS NOT NEW.status OR OLD.queued_at IS NOT NEW.queued_at OR OLD.data_object IS NOT NEW.data_object
+BEGIN
+    INSERT INTO outcome_rollup_deltas (organization_id, environment, kind, hour, subject, status, delta)
+    VALUES (OLD.organization_id, OLD.environment, 'sync_run', (OLD.queued_at / 3600000) * 3600000, OLD.data_object, OLD.status, -1),
+           (NEW.organization_id, NEW.environment, 'sync_run', (NEW.queued_at / 3600000) * 3600000, NEW.data_object, NEW.status, 1);
+END;
+
+CREATE TRIGGER webhook_deliveries_count_insert AFTER INSERT ON webhook_deliveries
+BEGIN
+    INSERT INTO outcome_rollup_deltas (organization_id, environment, kind, hour, subject, status, delta)
+    VALUES (NEW.organization_id, NEW.environment, 'delivery', (NEW.created_at / 3600000) * 3600000, NEW.endpoint_id, NEW.status, 1);
+END;
+
+CREATE TRIGGER webhook_deliveries_count_update AFTER UPDATE OF status, created_at, endpoint_id ON webhook_deliveries
+WHEN OLD.status IS NOT NEW.status OR OLD.created_at IS NOT NEW.created_at OR OLD.endpoint_id IS NOT NEW.endpoint_id
+BEGIN
+    INSERT INTO outcome_rollup_deltas (organization_id, environment, kind, hour, subject, status, delta)
+    VALUES (OLD.organization_id, OLD.environment, 'delivery', (OLD.created_at / 3600000) * 3600000, OLD.endpoint_id, OLD.status, -1),
+           (NEW.organization_id, NEW.environment, 'delivery', (NEW.created_at / 3600000) * 3600000, NEW.endpoint_id, NEW.status, 1);
+END;
