@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("backfills") view=backfills::BackfillsPage ssr=SsrMode::Async />
                     <Route path=path!("backfills/new") view=backfills::new::NewBackfillPage ssr=SsrMode::Async />
                     <Route path=path!("backfills/:id") view=backfills::detail::BackfillPage ssr=SsrMode::Async />
+                    <Route path=path!("sync-runs") view=connections::environment_runs::EnvironmentRunsPage ssr=SsrMode::Async />
                     <Route path=path!("sync-runs/:id") view=connections::sync_runs::SyncRunPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration") view=sync_config::SyncConfigPage ssr=SsrMode::Async />
                     <Route path=path!("sync-configuration/:type/edit") view=sync_config::edit::EditSyncConfigPage ssr=SsrMode::Async />

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod backfills;
+pub mod charts;
 pub mod connections;
 pub mod error_codes;
 pub mod failures;

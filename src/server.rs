@@ -22,6 +22,7 @@ pub mod http;
 pub mod ingest;
 pub mod issues;
 pub mod notifications;
+pub mod overview;
 pub mod redact;
 pub mod request_logs;
 pub mod reveal;

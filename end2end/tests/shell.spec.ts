@@ -3,6 +3,7 @@ import { test, expect, signIn } from "./helpers";
 const pages: [string, string, RegExp][] = [
   ["Request Logs", "Request Logs", /\/requests$/],
   ["Connections", "Connections", /\/connections$/],
+  ["Sync Runs", "Sync runs", /\/sync-runs$/],
   ["Sync Configuration", "Sync Configuration", /\/sync-configuration$/],
   ["Webhooks", "Webhooks", /\/webhooks$/],
   ["Errors", "Errors", /\/errors$/],

@@ -79,3 +79,9 @@ $$;
 
 CREATE TRIGGER webhook_deliveries_count AFTER INSERT OR UPDATE OF status, created_at, endpoint_id ON webhook_deliveries
 FOR EACH ROW EXECUTE FUNCTION count_webhook_delivery();
+
+-- The environment's sync runs (`/sync-runs`, where the Overview's bars link), newest first:
+-- all of them, by status, or by data object.
+CREATE INDEX sync_runs_by_scope ON sync_runs (organization_id, environment, id);
+CREATE INDEX sync_runs_by_scope_status ON sync_runs (organization_id, environment, status, id);
+CREATE INDEX sync_runs_by_scope_object ON sync_runs (organization_id, environment, data_object, id);

@@ -69,3 +69,9 @@ BEGIN
     VALUES (OLD.organization_id, OLD.environment, 'delivery', (OLD.created_at / 3600000) * 3600000, OLD.endpoint_id, OLD.status, -1),
            (NEW.organization_id, NEW.environment, 'delivery', (NEW.created_at / 3600000) * 3600000, NEW.endpoint_id, NEW.status, 1);
 END;
+
+-- The environment's sync runs (`/sync-runs`, where the Overview's bars link), newest first:
+-- all of them, by status, or by data object.
+CREATE INDEX sync_runs_by_scope ON sync_runs (organization_id, environment, id);
+CREATE INDEX sync_runs_by_scope_status ON sync_runs (organization_id, environment, status, id);
+CREATE INDEX sync_runs_by_scope_object ON sync_runs (organization_id, environment, data_object, id);

@@ -211,7 +211,8 @@ pub fn parse_time_range(
     let bound = |name: &str, v: Option<&str>| {
         v.filter(|v| !v.trim().is_empty()).map(|v| parse_time(name, v)).transpose()
     };
-    let (from, to) = (bound("from", from)?, bound("to", to)?);
+    let to = to.filter(|v| !v.trim().is_empty()).map(parse_time_end).transpose()?;
+    let from = bound("from", from)?;
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             return Err(InvalidInput::new(
@@ -222,13 +223,42 @@ pub fn parse_time_range(
     Ok((from, to))
 }
 
+/// The end of a time range, inclusive: a time given to the minute (as a datetime-local field
+/// writes it) or a date includes that whole minute or day, so "to 10:59" keeps 10:59:30 and
+/// "to 2026-11-21" keeps that evening; a time with seconds is taken to the millisecond.
+pub fn parse_time_end(s: &str) -> Result<i64, InvalidInput> {
+    let t = parse_time("to", s)?;
+    let s = s.trim();
+    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+        return Ok(t + 86_400_000 - 1);
+    }
+    let to_the_minute = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .any(|f| chrono::NaiveDateTime::parse_from_str(s, f).is_ok());
+    Ok(if to_the_minute { t + 60_000 - 1 } else { t })
+}
+
+/// A time as a link's `from` or `to` writes it, UTC, the way `parse_time` reads it back and a
+/// datetime-local field shows it: to the minute when that is exact, else to the millisecond.
+/// A range ending at 11:00 (exclusive) is linked as `to=…T10:59`, which includes that minute.
+pub fn format_url_time(ms: i64) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else { return String::new() };
+    if ms.rem_euclid(60_000) == 0 {
+        t.format("%Y-%m-%dT%H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+    }
+}
+
 /// Parses a time bound: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` taken as UTC.
 pub fn parse_time(name: &str, s: &str) -> Result<i64, InvalidInput> {
     let s = s.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+    // `%.f` also takes milliseconds: the Overview links a bin by its last millisecond, as a
+    // datetime-local field writes it.
+    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(t.and_utc().timestamp_millis());
         }
@@ -271,6 +301,26 @@ mod tests {
         assert_eq!(
             parse_time("from", "2026-11-21T10:00").unwrap(),
             parse_time("from", "2026-11-21T10:00:00Z").unwrap()
+        );
+        assert_eq!(
+            parse_time("to", "2026-11-21T10:59:59.999").unwrap(),
+            parse_time("to", "2026-11-21T11:00:00Z").unwrap() - 1
+        );
+        let eleven = parse_time("to", "2026-11-21T11:00").unwrap();
+        assert_eq!(format_url_time(eleven - 1), "2026-11-21T10:59:59.999");
+        assert_eq!(format_url_time(eleven - 60_000), "2026-11-21T10:59");
+        // An inclusive end to the minute or the day covers all of it.
+        assert_eq!(parse_time_end("2026-11-21T10:59").unwrap(), eleven - 1);
+        assert_eq!(parse_time_end("2026-11-21T10:59:59.999").unwrap(), eleven - 1);
+        assert_eq!(parse_time_end("2026-11-21T10:59:00").unwrap(), eleven - 60_000);
+        assert_eq!(parse_time_end("2026-11-21").unwrap(), parse_time("to", "2026-11-22").unwrap() - 1);
+        assert_eq!(
+            parse_time_range(Some("2026-11-21T10:59"), Some("2026-11-21T10:59")).unwrap().1,
+            Some(eleven - 1)
+        );
+        assert_eq!(
+            parse_time("to", "2026-11-21T10:59:59").unwrap(),
+            parse_time("to", "2026-11-21T10:59:59Z").unwrap()
         );
         assert!(parse_time("from", "yesterday").unwrap_err().to_string().contains("from"));
     }

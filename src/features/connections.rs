@@ -1,5 +1,6 @@
 //! Connections of the selected organization and environment, and one connection's summary.
 
+pub mod environment_runs;
 pub mod sync_runs;
 pub mod tabs;
 

@@ -53,6 +53,7 @@ pub const SHOWN: usize = 50;
 #[cfg(feature = "ssr")]
 fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> FailureItem {
     use crate::domain::failures::describe_change;
+    use crate::domain::request_filter::format_url_time;
     use crate::url::encode_component as enc;
     let (label, title) = if g.error_code.is_empty() {
         let status = g.statuses.first().copied().unwrap_or(0);
@@ -67,11 +68,6 @@ fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> Failur
         crate::domain::platform(&g.platform_id)
             .map(|p| p.name.to_string())
             .unwrap_or_else(|| g.platform_id.clone())
-    };
-    let minute = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
     };
     // The request log filters paths by prefix: up to the first id of the template.
     let prefix = g.path_template.split("{id}").next().unwrap_or(&g.path_template);
@@ -88,8 +84,9 @@ fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> Failur
     }
     q.push(format!("method={}", enc(&g.method)));
     q.push(format!("path={}", enc(prefix)));
-    q.push(format!("from={}", enc(&minute(from))));
-    q.push(format!("to={}", enc(&minute(to))));
+    // `to` is inclusive in the request log, and to the minute it covers the whole minute.
+    q.push(format!("from={}", enc(&format_url_time(from))));
+    q.push(format!("to={}", enc(&format_url_time(to - 60_000))));
     let share = if g.endpoint_requests > 0 {
         let pct = g.count as f64 * 100.0 / g.endpoint_requests as f64;
         if pct >= 10.0 {

@@ -13,6 +13,7 @@ const NAV: &[(&str, &str)] = &[
     ("/issues", "Issues"),
     ("/requests", "Request Logs"),
     ("/connections", "Connections"),
+    ("/sync-runs", "Sync Runs"),
     ("/backfills", "Backfills"),
     ("/sync-configuration", "Sync Configuration"),
     ("/webhooks", "Webhooks"),

@@ -88,7 +88,17 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
                             tracing::warn!(error = %e, "recording session activity failed");
                         }
                     }
-                    Some(Arc::new(Viewer::from_row(row, ip)))
+                    let mut viewer = Viewer::from_row(row, ip);
+                    let wanted = environment_in_url(&req);
+                    if let Err(e) = follow_environment(&state, wanted, &mut viewer).await {
+                        tracing::error!(error = %e, "switching environment failed");
+                        return (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "The database is unavailable. Try again shortly.",
+                        )
+                            .into_response();
+                    }
+                    Some(Arc::new(viewer))
                 }
                 Ok(None) => None,
                 Err(e) => {
@@ -105,6 +115,38 @@ pub async fn load_viewer(State(state): State<AppState>, mut req: Request, next: 
     };
     req.extensions_mut().insert(CurrentViewer(viewer));
     next.run(req).await
+}
+
+/// A page opened with `?environment=sandbox` (a link from the Overview, one pasted into a
+/// ticket) shows that environment of the viewer's organization, and the rest of the console
+/// follows: the session switches, as the switcher would. Only on GET, only between the two
+/// environments of the organization already selected (nothing else becomes readable), and an
+/// unknown value is left for the page to name.
+fn environment_in_url(req: &Request) -> Option<Environment> {
+    if req.method() != axum::http::Method::GET {
+        return None;
+    }
+    req.uri()
+        .query()
+        .into_iter()
+        .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()))
+        .find(|(k, _)| k == "environment")
+        .and_then(|(_, v)| Environment::parse(v.trim()))
+}
+
+async fn follow_environment(
+    state: &AppState,
+    wanted: Option<Environment>,
+    viewer: &mut Viewer,
+) -> Result<(), StoreError> {
+    let Some(wanted) = wanted else { return Ok(()) };
+    if wanted == viewer.environment {
+        return Ok(());
+    }
+    let scope = Scope::new(viewer.organization_id.clone(), wanted.as_str());
+    state.store.set_session_context(&viewer.token_hash, &scope, None).await?;
+    viewer.environment = wanted;
+    Ok(())
 }
 
 /// Paths anyone may open without a session.

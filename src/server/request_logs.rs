@@ -164,12 +164,6 @@ fn prefix_successor(prefix: &str) -> Option<String> {
     None
 }
 
-/// The Overview page's counts for the actor's environment over the last 24 hours.
-pub async fn overview(state: &AppState, actor: &Actor) -> ServiceResult<super::store::OverviewCounts> {
-    let since = state.clock.now_ms() - 24 * 3_600_000;
-    Ok(state.store.overview(&actor.scope(), since).await?)
-}
-
 /// A request with what its page shows beside it: the organization's name when staff look in
 /// from outside, its connection, and that connection's last run per object.
 pub struct RequestDetail {

@@ -49,6 +49,21 @@ pub async fn history(
     let page = page_from_cursors(prefix::SYNC_RUN, "run", before, after)?;
     let objects: &[&str] =
         platform(&connection.platform_id).map(|p| p.integration_type.data_objects()).unwrap_or_default();
+    let q = query(state, filters, objects, page.clone(), limit)?;
+    let rows = state.store.list_sync_runs(&scope, Some(&connection.id), &q).await?;
+    let (rows, newer, older) = keyset_window(rows, &page, limit, |r| r.id.clone());
+    Ok(History { connection, rows, newer, older })
+}
+
+/// The store query for `filters` on `page`: validated, with `limit + 1` rows to tell whether
+/// an older page exists. `objects` are the data objects the object filter may name.
+fn query(
+    state: &AppState,
+    filters: &HistoryFilters,
+    objects: &[&str],
+    page: super::store::Page,
+    limit: i64,
+) -> ServiceResult<SyncRunQuery> {
     let hours = match filters.range.trim() {
         "" => None,
         r => Some(RANGES.iter().find(|x| x.0 == r).map(|x| x.2).ok_or_else(|| {
@@ -60,19 +75,53 @@ pub async fn history(
         (None, None) => hours.map(|h| id_floor(prefix::SYNC_RUN, state.clock.now_ms() - h * 3_600_000)),
         (f, _) => f.map(|f| id_floor(prefix::SYNC_RUN, f)),
     };
-    let q = SyncRunQuery {
+    Ok(SyncRunQuery {
         data_object: one_of("object", &filters.object, objects)?,
         status: one_of("status", &filters.status, RUN_STATUSES)?,
         kind: one_of("kind", &filters.kind, KINDS)?,
         from_id,
         // `to` is inclusive to the millisecond, as in the request log.
         to_id: to_ms.map(|t| id_floor(prefix::SYNC_RUN, t + 1)),
-        page: page.clone(),
+        page,
         limit: limit + 1,
-    };
-    let rows = state.store.list_sync_runs(&scope, &connection.id, &q).await?;
+    })
+}
+
+/// Every data object of the catalog, once, in the catalog's order.
+pub fn all_data_objects() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = vec![];
+    for t in crate::domain::IntegrationType::ALL {
+        for o in t.data_objects() {
+            if !all.contains(o) {
+                all.push(o);
+            }
+        }
+    }
+    all
+}
+
+/// One page of the whole environment's runs, newest first (`/sync-runs`, where the Overview's
+/// bars link): the same filters as a connection's history, any data object of the catalog.
+pub struct EnvironmentRuns {
+    pub rows: Vec<SyncRunDetailRow>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+pub async fn environment_runs(
+    state: &AppState,
+    actor: &Actor,
+    filters: &HistoryFilters,
+    before: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> ServiceResult<EnvironmentRuns> {
+    let scope = actor.scope();
+    let page = page_from_cursors(prefix::SYNC_RUN, "run", before, after)?;
+    let q = query(state, filters, &all_data_objects(), page.clone(), limit)?;
+    let rows = state.store.list_sync_runs(&scope, None, &q).await?;
     let (rows, newer, older) = keyset_window(rows, &page, limit, |r| r.id.clone());
-    Ok(History { connection, rows, newer, older })
+    Ok(EnvironmentRuns { rows, newer, older })
 }
 
 /// One run of the actor's environment and the connection it belongs to (absent only if that

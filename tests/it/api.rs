@@ -745,7 +745,7 @@ async fn batches_survive_kill_9_and_retries_store_each_item_once() {
         second.kill().unwrap();
         second.wait().unwrap();
         assert!(failures.load(Ordering::SeqCst) > 0, "{}: no call was cut off by the kill", db.name);
-        let stored = db.store.overview(&scope, 0).await.unwrap().requests;
+        let stored = helpers::request_count(&db, &scope).await;
         assert_eq!(stored, (BATCHES * PER_BATCH) as i64, "{}: every item exactly once", db.name);
         // Detection too: the requests and what they show commit together.
         let q = switchboard::server::store::issues::IssueQuery {

@@ -260,3 +260,30 @@ pub async fn outcome_truth(
         }
     }
 }
+
+/// One number read straight from the database, e.g. a `COUNT(*)`.
+pub async fn count(db: &TestDb, sql: &str) -> i64 {
+    use sqlx::Connection;
+    match &db.url {
+        DatabaseUrl::Sqlite(url) => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        }
+    }
+}
+
+/// How many request logs a scope holds.
+pub async fn request_count(db: &TestDb, scope: &store::Scope) -> i64 {
+    count(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM request_logs WHERE organization_id = '{}' AND environment = '{}'",
+            scope.organization_id, scope.environment
+        ),
+    )
+    .await
+}

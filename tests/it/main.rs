@@ -11,6 +11,7 @@ mod helpers;
 mod http;
 mod issues;
 mod notifications;
+mod overview;
 mod plans;
 mod rollups;
 mod scale_out;

@@ -75,7 +75,13 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
     let week_ago = id_floor(prefix::SYNC_RUN, now_ms() - 7 * 86_400_000);
     let runs = |query: SyncRunQuery| ListQuery::SyncRuns {
         scope: scope.clone(),
-        connection_id: connection_id.to_string(),
+        connection_id: Some(connection_id.to_string()),
+        query: SyncRunQuery { limit: 51, ..query },
+    };
+    // The environment's runs (`/sync-runs`).
+    let all_runs = |query: SyncRunQuery| ListQuery::SyncRuns {
+        scope: scope.clone(),
+        connection_id: None,
         query: SyncRunQuery { limit: 51, ..query },
     };
     let audit = |action: Option<&str>, actor: Option<&str>, page: Page| {
@@ -158,7 +164,29 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
         ),
         (
             "sync runs: older page",
-            runs(SyncRunQuery { page: Page::Before(run_cursor), ..Default::default() }),
+            runs(SyncRunQuery { page: Page::Before(run_cursor.clone()), ..Default::default() }),
+        ),
+        ("environment's runs: no filter", all_runs(SyncRunQuery::default())),
+        (
+            "environment's runs: status",
+            all_runs(SyncRunQuery { status: Some("failed".into()), ..Default::default() }),
+        ),
+        (
+            "environment's runs: object",
+            all_runs(SyncRunQuery { data_object: Some("invoices".into()), ..Default::default() }),
+        ),
+        (
+            "environment's runs: status and time range",
+            all_runs(SyncRunQuery {
+                status: Some("failed".into()),
+                from_id: Some(id_floor(prefix::SYNC_RUN, now_ms() - 7 * 86_400_000)),
+                to_id: Some(run_cursor.clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "environment's runs: older page",
+            all_runs(SyncRunQuery { page: Page::Before(run_cursor), ..Default::default() }),
         ),
         ("backfills: no filter", backfills(None, Page::First)),
         ("backfills: status", backfills(Some("running"), Page::First)),

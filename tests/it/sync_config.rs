@@ -306,7 +306,7 @@ async fn the_scheduler_follows_each_connections_effective_configuration() {
             }
             let objects: Vec<String> = db
                 .store
-                .list_sync_runs(&scope, &c.id, &q)
+                .list_sync_runs(&scope, Some(&c.id), &q)
                 .await
                 .unwrap()
                 .into_iter()

@@ -210,7 +210,7 @@ async fn the_scheduler_queues_what_each_connections_configuration_enables_once_p
                 limit: 50,
                 ..Default::default()
             };
-            for r in db.store.list_sync_runs(&scope, &c.id, &q).await.unwrap() {
+            for r in db.store.list_sync_runs(&scope, Some(&c.id), &q).await.unwrap() {
                 assert!(
                     spec.supported_objects().any(|o| o == r.data_object),
                     "{}: {} not offered",

@@ -325,7 +325,7 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
 }
 
 #[component]
-fn FilterSelect(
+pub(crate) fn FilterSelect(
     id: &'static str,
     name: &'static str,
     label: &'static str,
@@ -343,13 +343,17 @@ fn FilterSelect(
     }
 }
 
+/// One run in a list; `with_connection` adds a column linking its connection (the whole
+/// environment's list).
 #[component]
-fn HistoryRow(r: SyncRunItem) -> impl IntoView {
+pub(crate) fn HistoryRow(r: SyncRunItem, #[prop(optional)] with_connection: bool) -> impl IntoView {
     let failed = r.status == "failed" || r.status == "partial";
     let dur = duration(&r);
+    let columns = if with_connection { "8" } else { "7" };
     view! {
         <tr class="align-top" data-run-id=r.id.clone()>
             <td class="px-3 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/sync-runs/{}", r.id)>{r.data_object.clone()}</a></td>
+            {with_connection.then(|| view! { <td class="px-3 py-2"><a class="font-mono text-xs text-indigo-700 hover:underline" href=format!("/connections/{}?tab=history", r.connection_id)>{r.connection_id.clone()}</a></td> })}
             <td class="px-3 py-2"><StatusBadge status=r.status.clone() /></td>
             <td class="px-3 py-2 text-xs text-slate-700">{r.kind.clone()} " · " {r.trigger.clone()}</td>
             <td class="px-3 py-2 text-xs text-slate-700">
@@ -363,7 +367,7 @@ fn HistoryRow(r: SyncRunItem) -> impl IntoView {
         </tr>
         {failed.then(|| view! {
             <tr class="bg-red-50/40">
-                <td colspan="7" class="px-3 pb-3 text-sm">
+                <td colspan=columns class="px-3 pb-3 text-sm">
                     <p class="text-red-800"><span class="font-mono text-xs">{r.error_code.clone().unwrap_or_default()}</span> " " {r.error_message.clone().unwrap_or_default()}</p>
                     {r.next_step.clone().map(|n| view! { <p class="mt-1 text-slate-800" data-testid="run-next-step"><span class="font-medium">"Next step: "</span>{n}</p> })}
                     {r.platform_error.clone().map(|p| view! { <details class="mt-1"><summary class="cursor-pointer text-xs text-slate-700">"Raw platform error"</summary><pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{p}</pre></details> })}

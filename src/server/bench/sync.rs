@@ -204,7 +204,7 @@ pub async fn run(store: Arc<dyn Store>, b: BenchSync) -> StoreResult<()> {
             let scope = scope.clone();
             let c = ids[pick.gen_range(0..ids.len())].clone();
             let q = q.clone();
-            async move { store.list_sync_runs(&scope, &c, &q).await.map(|_| ()) }
+            async move { store.list_sync_runs(&scope, Some(&c), &q).await.map(|_| ()) }
         }
     };
     for (name, q) in [

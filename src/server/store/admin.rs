@@ -15,10 +15,30 @@ use async_trait::async_trait;
 #[derive(Debug, Clone)]
 pub enum ListQuery {
     RequestLogs(RequestLogQuery),
-    Connections { scope: Scope, filter: ConnectionFilter, page: Page, limit: i64, since: i64 },
-    ApiKeys { scope: Scope, page: Page, limit: i64 },
-    SyncRuns { scope: Scope, connection_id: String, query: sync::SyncRunQuery },
-    Backfills { scope: Scope, status: Option<String>, page: Page, limit: i64 },
+    Connections {
+        scope: Scope,
+        filter: ConnectionFilter,
+        page: Page,
+        limit: i64,
+        since: i64,
+    },
+    ApiKeys {
+        scope: Scope,
+        page: Page,
+        limit: i64,
+    },
+    /// A connection's runs, or the environment's (`None`).
+    SyncRuns {
+        scope: Scope,
+        connection_id: Option<String>,
+        query: sync::SyncRunQuery,
+    },
+    Backfills {
+        scope: Scope,
+        status: Option<String>,
+        page: Page,
+        limit: i64,
+    },
     Audit(AuditQuery),
     WebhookDeliveries(webhooks::DeliveryQuery),
 }

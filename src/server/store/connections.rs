@@ -52,6 +52,9 @@ pub struct ConnectionListRow {
 /// Connections and the connections list.
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
+    /// How many of the scope's connections have each status, `(status, count)`; statuses
+    /// without connections are absent.
+    async fn connections_by_status(&self, scope: &Scope) -> StoreResult<Vec<(String, i64)>>;
     /// Connections newest first, `limit` rows of `page`.
     async fn list_connections(
         &self,

@@ -239,16 +239,7 @@ impl RequestLogQuery {
     }
 }
 
-/// Counts for the Overview page.
-#[derive(Debug, Clone, Default)]
-pub struct OverviewCounts {
-    pub requests: i64,
-    pub failed_requests: i64,
-    pub connections_by_status: Vec<(String, i64)>,
-    pub failed_syncs: i64,
-}
-
-/// Request logs and the overview counted from them.
+/// Request logs.
 #[async_trait]
 pub trait RequestLogStore: Send + Sync {
     /// Inserts request logs in one transaction, each redacted first (`RequestLogRow::redact`).
@@ -261,7 +252,6 @@ pub trait RequestLogStore: Send + Sync {
     /// same transaction (`server::issues`).
     async fn ingest_request_logs(&self, rows: Vec<RequestLogRow>)
         -> StoreResult<super::issues::IngestReport>;
-    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
     /// For a windowed query (`RequestLogQuery::window`) whose page came back short: the id

@@ -239,6 +239,22 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<(String, String, String, i64)>>;
+    /// Requests per hour and status class (1 for 1xx to 5 for 5xx) in `[from_hour, to_hour)`:
+    /// `(hour, class, requests)`.
+    async fn requests_by_class(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
+    /// The latency histogram per hour, all platforms together, in `[from_hour, to_hour)`:
+    /// `(hour, bucket, requests)`.
+    async fn latency_by_hour(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
     /// Recomputes the request rollups from the rows. Hours before an environment's oldest row
     /// (purged rows) keep what was counted. Writers wait while it runs (SQLite's writer turn;
     /// on PostgreSQL a lock on the rollup tables that ingestion takes too), so nothing written

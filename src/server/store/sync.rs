@@ -417,11 +417,11 @@ pub trait SyncStore: Send + Sync {
         after_connection: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<SyncRunDetailRow>>;
-    /// A connection's sync history, newest first.
+    /// A connection's sync history, or the whole environment's runs, newest first.
     async fn list_sync_runs(
         &self,
         scope: &Scope,
-        connection_id: &str,
+        connection_id: Option<&str>,
         q: &SyncRunQuery,
     ) -> StoreResult<Vec<SyncRunDetailRow>>;
     async fn get_sync_run(&self, scope: &Scope, id: &str) -> StoreResult<Option<SyncRunDetailRow>>;

@@ -430,7 +430,7 @@ pub(super) fn build_list<'a>(prefix: &str, q: &'a ListQuery) -> sqlx::QueryBuild
             super::api_keys::build_api_key_list(prefix, scope, page, *limit)
         }
         ListQuery::SyncRuns { scope, connection_id, query } => {
-            super::sync::build_sync_run_list(prefix, scope, connection_id, query)
+            super::sync::build_sync_run_list(prefix, scope, connection_id.as_deref(), query)
         }
         ListQuery::Backfills { scope, status, page, limit } => {
             super::sync::build_backfill_list(prefix, scope, status.as_deref(), page, *limit)

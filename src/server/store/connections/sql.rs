@@ -9,6 +9,17 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl ConnectionStore for This {
+    async fn connections_by_status(&self, scope: &Scope) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM connections WHERE organization_id = $1 \
+             AND environment = $2 GROUP BY status",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn list_connections(
         &self,
         scope: &Scope,

@@ -135,37 +135,6 @@ impl RequestLogStore for This {
         Ok(crate::server::store::issues::IngestReport { conflicts, found, totals, changes })
     }
 
-    async fn overview(&self, scope: &Scope, since_ms: i64) -> StoreResult<OverviewCounts> {
-        let (organization_id, environment) = (&scope.organization_id, &scope.environment);
-        let since_id = crate::ids::id_floor(crate::ids::prefix::REQUEST, since_ms);
-        let (requests, failed_requests): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END), 0) \
-         FROM request_logs WHERE organization_id = $1 AND environment = $2 AND id >= $3",
-        )
-        .bind(organization_id)
-        .bind(environment)
-        .bind(&since_id)
-        .fetch_one(&self.pool)
-        .await?;
-        let connections_by_status: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, COUNT(*) FROM connections WHERE organization_id = $1 AND environment = $2 GROUP BY status",
-    )
-    .bind(organization_id)
-    .bind(environment)
-    .fetch_all(&self.pool)
-    .await?;
-        let failed_syncs: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sync_runs WHERE organization_id = $1 AND environment = $2 \
-         AND status = 'failed' AND queued_at >= $3",
-        )
-        .bind(organization_id)
-        .bind(environment)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(OverviewCounts { requests, failed_requests, connections_by_status, failed_syncs })
-    }
-
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
         let bounded = match query.window() {
             Some(_) if query.bound.is_none() => {

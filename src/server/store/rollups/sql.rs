@@ -196,6 +196,44 @@ impl RollupStore for This {
         .await?)
     }
 
+    async fn requests_by_class(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT hour, status_code / 100, CAST(SUM(requests) AS BIGINT) FROM request_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             GROUP BY hour, status_code / 100",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn latency_by_hour(
+        &self,
+        scope: &Scope,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT hour, bucket, CAST(SUM(requests) AS BIGINT) FROM request_latency_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+             GROUP BY hour, bucket",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;

@@ -553,7 +553,7 @@ impl crate::server::store::sync::SyncStore for This {
     async fn list_sync_runs(
         &self,
         scope: &Scope,
-        connection_id: &str,
+        connection_id: Option<&str>,
         q: &crate::server::store::sync::SyncRunQuery,
     ) -> StoreResult<Vec<crate::server::store::sync::SyncRunDetailRow>> {
         let qb = build_sync_run_list("", scope, connection_id, q);
@@ -739,16 +739,18 @@ impl crate::server::store::sync::SyncStore for This {
 pub(super) fn build_sync_run_list<'a>(
     prefix: &str,
     scope: &Scope,
-    connection_id: &str,
+    connection_id: Option<&str>,
     q: &'a crate::server::store::sync::SyncRunQuery,
 ) -> sqlx::QueryBuilder<'a, Db> {
     let mut qb = sqlx::QueryBuilder::<Db>::new(prefix);
     qb.push(format!(
-        "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by WHERE r.connection_id = ",
+        "SELECT {} FROM sync_runs r LEFT JOIN users u ON u.id = r.triggered_by WHERE r.organization_id = ",
         crate::server::store::sync::RUN_COLUMNS
     ));
-    qb.push_bind(connection_id.to_string());
-    qb.push(" AND r.organization_id = ").push_bind(scope.organization_id.clone());
+    qb.push_bind(scope.organization_id.clone());
+    if let Some(c) = connection_id {
+        qb.push(" AND r.connection_id = ").push_bind(c.to_string());
+    }
     qb.push(" AND r.environment = ").push_bind(scope.environment.clone());
     if let Some(v) = &q.data_object {
         qb.push(" AND r.data_object = ").push_bind(v.clone());
