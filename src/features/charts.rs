@@ -4,9 +4,10 @@
 //!
 //! The markup is built as text here and inserted with `inner_html`: parsed by the browser's
 //! HTML parser, every element (the links too) lands in the SVG namespace whether the server
-//! rendered the page or the browser navigated to it. The links are left out of the tab order
-//! (`tabindex="-1"`); keyboard and screen-reader users get the same links in the chart's data
-//! table, which the page renders beside it.
+//! rendered the page or the browser navigated to it. A chart is a labelled group (not an
+//! image: it holds links); each link is named by what it counts, and left out of the tab order
+//! (`tabindex="-1"`, or a 30-day chart would be a hundred tab stops): keyboard users get the
+//! same links in the chart's data table, which the page renders beside it.
 
 use super::ui::format_count;
 
@@ -130,7 +131,7 @@ pub fn svg(c: &Chart) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" data-testid="chart-{id}" font-family="ui-sans-serif, system-ui, sans-serif" font-size="11"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<svg viewBox="0 0 {W} {H}" width="100%" role="group" aria-labelledby="{id}-title {id}-desc" data-testid="chart-{id}" font-family="ui-sans-serif, system-ui, sans-serif" font-size="11"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
         esc(&c.title),
         esc(&c.summary)
     );
@@ -196,12 +197,12 @@ pub fn svg(c: &Chart) -> String {
                     base += v;
                     let _ = write!(
                         out,
-                        r#"<a href="{}" tabindex="-1"><rect x="{x:.1}" y="{y1:.1}" width="{bar_w:.1}" height="{:.1}" fill="{}" data-series="{}" data-bin="{i}"><title>{}</title></rect></a>"#,
+                        r#"<a href="{}" tabindex="-1" aria-label="{tip}"><rect x="{x:.1}" y="{y1:.1}" width="{bar_w:.1}" height="{:.1}" fill="{}" data-series="{}" data-bin="{i}"><title>{tip}</title></rect></a>"#,
                         esc(s.links.get(i).map(String::as_str).unwrap_or("")),
                         (y0 - y1).max(0.5),
                         s.color,
                         esc(&s.label),
-                        tip(s, i, v)
+                        tip = tip(s, i, v)
                     );
                 }
             }
@@ -233,12 +234,12 @@ pub fn svg(c: &Chart) -> String {
                         let x = LEFT + (i as f64 + 0.5) * bin_w;
                         let _ = write!(
                             out,
-                            r#"<a href="{}" tabindex="-1"><circle cx="{x:.1}" cy="{:.1}" r="3.5" fill="{}" data-series="{}" data-bin="{i}"><title>{}</title></circle></a>"#,
+                            r#"<a href="{}" tabindex="-1" aria-label="{tip}"><circle cx="{x:.1}" cy="{:.1}" r="3.5" fill="{}" data-series="{}" data-bin="{i}"><title>{tip}</title></circle></a>"#,
                             esc(s.links.get(i).map(String::as_str).unwrap_or("")),
                             y(v),
                             s.color,
                             esc(&s.label),
-                            tip(s, i, v)
+                            tip = tip(s, i, v)
                         );
                     }
                 }
