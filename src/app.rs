@@ -2,7 +2,7 @@
 
 use crate::features::{
     api_keys, audit, backfills, connections, error_codes, failures, issues, notifications, overview,
-    requests, search, shell, sign_in, sync_config, ui, webhooks,
+    requests, retention, search, shell, sign_in, sync_config, ui, webhooks,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("errors/codes") view=error_codes::ErrorCodesPage ssr=SsrMode::Async />
                     <Route path=path!("settings/api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("settings/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings/retention") view=retention::RetentionPage ssr=SsrMode::Async />
                     <Route path=path!("settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("search/help") view=search::SearchHelpPage ssr=SsrMode::Async />
                 </ParentRoute>

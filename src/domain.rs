@@ -6,6 +6,7 @@ pub mod delivery_filter;
 pub mod failures;
 pub mod overview;
 pub mod request_filter;
+pub mod retention;
 pub mod rollups;
 pub mod sync_runs;
 
@@ -253,6 +254,7 @@ string_enum!(
         IssueReopen => "issue.reopen",
         NotificationsUpdate => "notifications.update",
         NotificationsTest => "notifications.test",
+        RetentionUpdate => "retention.update",
         StaffBackfillCreate => "staff.backfill.create",
         StaffBackfillCancel => "staff.backfill.cancel",
         StaffConnectionSyncNow => "staff.connection.sync_now",

@@ -11,6 +11,7 @@ pub mod issues;
 pub mod notifications;
 pub mod overview;
 pub mod requests;
+pub mod retention;
 pub mod search;
 pub mod session;
 pub mod shell;

@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod overview;
 pub mod redact;
 pub mod request_logs;
+pub mod retention;
 pub mod reveal;
 pub mod sandbox;
 pub mod scheduler;

@@ -73,10 +73,12 @@ impl OverviewReport {
         }
     }
 
-    /// Delivered as a percentage of the deliveries that ended (delivered or failed); `None`
-    /// when none ended.
+    /// Delivered as a percentage of the deliveries attempted (delivered, retrying after a
+    /// failed attempt, or failed for good); `None` when none was attempted. Retrying counts
+    /// against it: an endpoint failing right now must not show 100%.
     pub fn delivery_success_percent(&self) -> Option<f64> {
-        let (ok, failed) = (self.deliveries_with("delivered"), self.deliveries_with("failed"));
-        (ok + failed > 0).then(|| ok as f64 * 100.0 / (ok + failed) as f64)
+        let ok = self.deliveries_with("delivered");
+        let attempted = ok + self.deliveries_with("retrying") + self.deliveries_with("failed");
+        (attempted > 0).then(|| ok as f64 * 100.0 / attempted as f64)
     }
 }

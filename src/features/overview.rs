@@ -417,7 +417,7 @@ fn OverviewBody(o: OverviewReport) -> impl IntoView {
             <nav aria-label="Range" class="flex flex-wrap gap-2">{ranges}</nav>
             <p class="text-xs text-slate-500" data-testid="overview-period">{period}</p>
         </div>
-        <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
+        <div class="grid grid-cols-2 gap-4 lg:grid-cols-5">
             <Stat label="Requests" value=format_count(o.requests_total()) hint=format!("API requests, {range_label}") testid="stat-requests" />
             <Stat
                 label="Error rate"
@@ -431,7 +431,12 @@ fn OverviewBody(o: OverviewReport) -> impl IntoView {
             <Stat
                 label="Webhook delivery success"
                 value=success.map(|r| format!("{r:.1}%")).unwrap_or_else(|| "—".into())
-                hint=format!("{} delivered, {} failed", format_count(o.deliveries_with("delivered")), format_count(o.deliveries_with("failed")))
+                hint=format!(
+                    "{} delivered, {} retrying, {} failed",
+                    format_count(o.deliveries_with("delivered")),
+                    format_count(o.deliveries_with("retrying")),
+                    format_count(o.deliveries_with("failed"))
+                )
                 testid="stat-delivery-success"
                 alert=success.is_some_and(|r| r < 95.0)
             />

@@ -45,6 +45,7 @@ pub fn AppShell() -> impl IntoView {
                     <p class="px-3 pt-6 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-400">"Settings"</p>
                     <NavLink href="/settings/api-keys" label="API keys" class=SIDEBAR_LINK />
                     <NavLink href="/settings/notifications" label="Notifications" class=SIDEBAR_LINK />
+                    <NavLink href="/settings/retention" label="Data retention" class=SIDEBAR_LINK />
                     <NavLink href="/settings/audit" label="Audit log" class=SIDEBAR_LINK />
                 </nav>
                 <p class="px-5 py-4 text-xs text-slate-400">"Unified API operations console"</p>
@@ -78,6 +79,7 @@ pub fn AppShell() -> impl IntoView {
                         {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=COMPACT_LINK /> }).collect_view()}
                         <NavLink href="/settings/api-keys" label="API keys" class=COMPACT_LINK />
                         <NavLink href="/settings/notifications" label="Notifications" class=COMPACT_LINK />
+                        <NavLink href="/settings/retention" label="Data retention" class=COMPACT_LINK />
                         <NavLink href="/settings/audit" label="Audit log" class=COMPACT_LINK />
                     </nav>
                 </header>

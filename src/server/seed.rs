@@ -43,6 +43,8 @@ const SEED: u64 = 0x5EED_2026;
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 const HISTORY_DAYS: i64 = 90;
+/// How long the demo organizations keep their rows: all of their history.
+pub const DEMO_RETENTION_DAYS: i64 = HISTORY_DAYS;
 const REQUEST_BATCH: usize = 5_000;
 
 struct OrgSpec {
@@ -144,7 +146,9 @@ struct Env {
 pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> {
     let mut rng = SmallRng::seed_from_u64(SEED);
     let anchor = (chrono::Utc::now().timestamp_millis() / HOUR) * HOUR;
-    let start = anchor - HISTORY_DAYS * DAY;
+    // The demo organizations keep 90 days (`DEMO_RETENTION_DAYS`); the oldest rows are an hour
+    // inside that, so the worker's purge takes nothing from a fresh demo for its first hour.
+    let start = anchor - HISTORY_DAYS * DAY + HOUR;
     store.sync_platform_catalog(PLATFORMS).await?;
 
     let mut batch = SeedBatch::default();
@@ -361,6 +365,9 @@ pub async fn seed_demo(store: &dyn Store, request_logs: u64) -> StoreResult<()> 
     });
     batch.connections = conns.iter().map(|c| c.row.clone()).collect();
     store.insert_seed_batch(&batch).await?;
+    for org in &batch.organizations {
+        store.set_retention_days(&org.id, DEMO_RETENTION_DAYS, None).await?;
+    }
 
     // Per environment: webhook endpoints, then each connection's sync history, its events and
     // their deliveries to the subscribed endpoints.

@@ -16,6 +16,7 @@ pub mod connections;
 pub mod issues;
 pub mod notifications;
 pub mod request_logs;
+pub mod retention;
 pub mod rollups;
 pub mod sync;
 pub mod sync_config;
@@ -248,6 +249,7 @@ pub trait Store:
     + RequestLogStore
     + rollups::RollupStore
     + rollups::OutcomeStore
+    + retention::RetentionStore
     + sync::SyncStore
     + sync_config::SyncConfigStore
     + webhooks::WebhookStore

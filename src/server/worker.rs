@@ -23,6 +23,8 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 /// How often a running run reports progress and extends its lease.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+/// How often the retention purge starts.
+const PURGE_EVERY_MS: i64 = 60_000;
 /// Status changes folded into the hourly counts per transaction.
 const FOLD_BATCH: i64 = 5_000;
 
@@ -103,6 +105,10 @@ pub struct Worker {
     /// When expired leases were last requeued (ms): at most once a second, so a busy worker
     /// does not take SQLite's write lock for it between every claim.
     last_requeue: std::sync::atomic::AtomicI64,
+    /// When the retention purge last started (ms), and whether one is running: one at a time
+    /// per process, once a minute.
+    last_purge: std::sync::atomic::AtomicI64,
+    purging: Arc<std::sync::atomic::AtomicBool>,
     slots: Arc<Semaphore>,
     platforms: Mutex<HashMap<String, Arc<Semaphore>>>,
     waker: WorkerWaker,
@@ -124,6 +130,8 @@ impl Worker {
             settings,
             owner,
             last_requeue: std::sync::atomic::AtomicI64::new(i64::MIN),
+            last_purge: std::sync::atomic::AtomicI64::new(i64::MIN),
+            purging: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             platforms: Mutex::new(HashMap::new()),
             waker,
         })
@@ -179,6 +187,35 @@ impl Worker {
         }
     }
 
+    /// Starts the retention purge (`retention::purge`) beside the runs, at most once a minute
+    /// and one at a time: it deletes in small batches, so it may take a while without holding
+    /// anyone up.
+    fn start_purge(&self, now: i64, tasks: &mut tokio::task::JoinSet<()>) {
+        use std::sync::atomic::Ordering;
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if (now.saturating_sub(last) < PURGE_EVERY_MS && now >= last)
+            || self.purging.swap(true, Ordering::SeqCst)
+        {
+            return;
+        }
+        self.last_purge.store(now, Ordering::Relaxed);
+        let (store, purging) = (self.store.clone(), self.purging.clone());
+        tasks.spawn(async move {
+            match super::retention::purge(store.as_ref(), now).await {
+                Ok(r) if r.total() > 0 => tracing::info!(
+                    request_logs = r.request_logs,
+                    sync_runs = r.sync_runs,
+                    webhook_events = r.webhook_events,
+                    rollups = r.rollups,
+                    "purged rows past their retention"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the retention purge failed"),
+            }
+            purging.store(false, Ordering::SeqCst);
+        });
+    }
+
     /// One round: requeue expired leases, claim what fits, start it. Returns how many runs
     /// were claimed.
     pub async fn tick(self: Arc<Self>, tasks: &mut tokio::task::JoinSet<()>) -> usize {
@@ -193,6 +230,7 @@ impl Worker {
             }
             self.fold_outcome_deltas().await;
         }
+        self.start_purge(now, tasks);
         let free = self.slots.available_permits();
         if free == 0 || !self.settings.execute_runs {
             return 0;

@@ -13,6 +13,7 @@ mod issues;
 mod notifications;
 mod overview;
 mod plans;
+mod retention;
 mod rollups;
 mod scale_out;
 mod secrets_at_rest;

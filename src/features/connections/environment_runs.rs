@@ -20,6 +20,7 @@ pub struct EnvironmentRunsPage {
 }
 
 /// The filters a URL may carry, in the order of the page's form.
+#[cfg(feature = "ssr")]
 const FIELDS: [&str; 6] = ["object", "status", "kind", "range", "from", "to"];
 
 // Each argument is one field of the URL query, read as a string so a hand-edited link gets a
@@ -84,6 +85,7 @@ pub fn EnvironmentRunsPage() -> impl IntoView {
         (g("object"), g("status"), g("kind"), g("range"), g("from"), g("to"));
     view! {
         <PageHeader title="Sync runs" subtitle="Every sync run of this environment, newest first. A connection's own runs are on its History tab." />
+        <crate::features::retention::RetentionNote what="Sync runs" />
         <Suspense fallback=Loading>
             {move || {
                 let (object, status, kind, range, from, to) = (object.clone(), status.clone(), kind.clone(), range.clone(), from.clone(), to.clone());

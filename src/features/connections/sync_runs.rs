@@ -259,6 +259,7 @@ pub fn SyncHistoryTab(connection: String) -> impl IntoView {
     let (object, status, kind, range) = (g("object"), g("status"), g("kind"), g("range"));
     let (from, to) = (g("from"), g("to"));
     view! {
+        <crate::features::retention::RetentionNote what="Sync runs" />
         <Suspense fallback=Loading>
             {move || {
                 let (object, status, kind, range, connection) = (object.clone(), status.clone(), kind.clone(), range.clone(), connection.clone());

@@ -35,6 +35,7 @@ pub fn RequestLogsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_request_logs);
     view! {
         <PageHeader title="Request Logs" subtitle="Every API request to the unified API in this environment, newest first." />
+        <crate::features::retention::RetentionNote what="Request logs" />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();

@@ -299,6 +299,7 @@ pub fn DeliveryLogPage() -> impl IntoView {
         <PageHeader title="Webhook deliveries" subtitle="Every event sent to your endpoints, with each attempt and its response. Filter by endpoint, event type, connection, status or time.">
             <a href="/webhooks" class="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">"Endpoints"</a>
         </PageHeader>
+        <crate::features::retention::RetentionNote what="Webhook deliveries and their payloads" />
         <DeliveryLog base="/webhooks/deliveries" />
     }
 }

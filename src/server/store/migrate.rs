@@ -72,6 +72,11 @@ pub const SQLITE: &[Migration] = &[
         name: "outcome_rollups",
         sql: include_str!("../../../migrations/sqlite/0014_outcome_rollups.sql"),
     },
+    Migration {
+        version: 15,
+        name: "retention",
+        sql: include_str!("../../../migrations/sqlite/0015_retention.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -136,6 +141,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 14,
         name: "outcome_rollups",
         sql: include_str!("../../../migrations/postgres/0014_outcome_rollups.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "retention",
+        sql: include_str!("../../../migrations/postgres/0015_retention.sql"),
     },
 ];
 

@@ -33,6 +33,11 @@ impl PgStore {
     pub(crate) fn writer_wanted(&self) -> bool {
         false
     }
+
+    /// A transaction that writes (row locks make a plain one enough here; see SQLite's).
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
 }
 
 /// Request logs into PostgreSQL as one array per column (`UNNEST`): 27 parameters for the whole
@@ -139,6 +144,9 @@ mod notifications;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;
+#[path = "retention/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod retention;
 #[path = "rollups/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod rollups;

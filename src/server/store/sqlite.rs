@@ -78,6 +78,15 @@ impl SqliteStore {
     pub(crate) fn writer_wanted(&self) -> bool {
         self.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
+
+    /// A transaction that writes. SQLite's default (deferred) transaction reads from a
+    /// snapshot and, when it then writes after another connection committed (another process
+    /// on the same file: `serve` beside `switchboard worker`), fails with SQLITE_BUSY_SNAPSHOT
+    /// (517) instead of waiting. `BEGIN IMMEDIATE` takes the write lock first, and waits for it
+    /// up to the busy timeout.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 /// Request logs into SQLite: multi-row VALUES, up to 30,000 parameters a statement. With a
@@ -205,6 +214,9 @@ mod notifications;
 #[path = "request_logs/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod request_logs;
+#[path = "retention/sql.rs"]
+#[allow(clippy::duplicate_mod)]
+mod retention;
 #[path = "rollups/sql.rs"]
 #[allow(clippy::duplicate_mod)]
 mod rollups;

@@ -53,7 +53,7 @@ impl AccountStore for This {
     }
 
     async fn create_organization(&self, org: &OrganizationRow) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&org.id)
             .bind(&org.name)
@@ -77,7 +77,7 @@ impl AccountStore for This {
     async fn delete_organization(&self, id: &str) -> StoreResult<()> {
         // Tables keyed by organization without a foreign key to it are cleared by hand;
         // the rest cascades. The audit log has no foreign key on purpose and stays.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for table in ["request_logs", "sync_runs", "webhook_events"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE organization_id = $1"))
                 .bind(id)
@@ -230,7 +230,7 @@ impl SessionStore for This {
         scope: &Scope,
         audit: Option<&NewAuditEntry>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE sessions SET organization_id = $2, environment = $3 WHERE token_hash = $1")
             .bind(token_hash)
             .bind(&scope.organization_id)
@@ -253,7 +253,7 @@ impl SessionStore for This {
     }
 
     async fn purge_expired(&self, now: i64) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM one_time_reveals WHERE expires_at <= $1")
             .bind(now)
             .execute(&mut *tx)

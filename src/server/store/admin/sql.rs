@@ -26,7 +26,7 @@ impl AdminStore for This {
     }
 
     async fn sync_platform_catalog(&self, platforms: &[crate::domain::PlatformSpec]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for p in platforms {
             sqlx::query(
                 "INSERT INTO platforms (id, name, integration_type, supports_sync_history) \
@@ -58,7 +58,7 @@ impl AdminStore for This {
 
     async fn insert_seed_batch(&self, batch: &SeedBatch) -> StoreResult<()> {
         use crate::server::store::sql::bulk_insert;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         bulk_insert!(Db, tx, "organizations", [id, name, slug, created_at], &batch.organizations, |b, r| {
             b.push_bind(&r.id).push_bind(&r.name).push_bind(&r.slug).push_bind(r.created_at);
         });

@@ -15,7 +15,7 @@ impl ApiKeyStore for This {
     }
 
     async fn create_api_key(&self, k: &NewApiKey, audit: &NewAuditEntry) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
         "INSERT INTO api_keys (id, organization_id, environment, name, prefix, key_hash, created_by, created_at, scope) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -63,7 +63,7 @@ impl ApiKeyStore for This {
         now: i64,
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
         "UPDATE api_keys SET revoked_at = $4 WHERE id = $1 AND organization_id = $2 AND environment = $3 \
          AND revoked_at IS NULL",

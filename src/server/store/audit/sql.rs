@@ -10,7 +10,7 @@ use async_trait::async_trait;
 #[async_trait]
 impl AuditStore for This {
     async fn insert_audit(&self, e: &NewAuditEntry) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         insert_audit(&mut tx, e).await?;
         tx.commit().await?;
         Ok(())

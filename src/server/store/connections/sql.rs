@@ -121,7 +121,7 @@ impl ConnectionStore for This {
         reports: &[crate::server::store::StatusReport],
     ) -> StoreResult<()> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for r in reports {
             let changed: Option<String> = sqlx::query_scalar(
                 "UPDATE connections SET status = $4, status_reason = $5, status_since = $6 \

@@ -23,7 +23,7 @@ impl IssueStore for This {
             return Ok(vec![]);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut changes = vec![];
         for o in observations {
             if let Some(c) = observe(&mut tx, scope, o).await? {
@@ -39,7 +39,7 @@ impl IssueStore for This {
             return Ok(vec![]);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut changes = vec![];
         for c in clearances {
             if let Some(c) = clear(&mut tx, scope, c).await? {
@@ -69,7 +69,7 @@ impl IssueStore for This {
             return Ok(vec![]);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut changes = vec![];
         for (org, env, key) in quiet {
             let scope = Scope::new(org, env);
@@ -110,7 +110,7 @@ impl IssueStore for This {
             return Ok(vec![]);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let out = add_rates(&mut tx, scope, buckets).await?;
         tx.commit().await?;
         Ok(out)
@@ -230,7 +230,7 @@ impl IssueStore for This {
             return Ok(0);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut n = 0;
         for id in due {
             let changed = sqlx::query(
@@ -263,7 +263,7 @@ impl IssueStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<ActOutcome> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // Write first, read after: on SQLite a transaction that reads and then writes fails with
         // SQLITE_BUSY_SNAPSHOT (517, no busy wait) when another connection commits in between, as
         // a session or worker write can; a first statement that writes waits for the lock and

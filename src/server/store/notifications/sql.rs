@@ -30,7 +30,7 @@ impl NotificationStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<()> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO notification_settings (organization_id, email_recipients, severities, changes, immediate, \
              digest, digest_hour, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -76,7 +76,7 @@ impl NotificationStore for This {
         audit: Option<&NewAuditEntry>,
     ) -> StoreResult<usize> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut queued = 0;
         for r in rows {
             queued += sqlx::query(
@@ -108,7 +108,7 @@ impl NotificationStore for This {
         limit: i64,
     ) -> StoreResult<Vec<NotificationRow>> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
             "UPDATE notifications SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $3 \

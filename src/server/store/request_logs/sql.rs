@@ -10,7 +10,7 @@ use async_trait::async_trait;
 #[async_trait]
 impl RequestLogStore for This {
     async fn insert_request_logs(&self, rows: &[RequestLogRow]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         insert_request_logs(&mut tx, rows).await?;
         tx.commit().await?;
         Ok(())
@@ -66,7 +66,7 @@ impl RequestLogStore for This {
         let mut transactions = 0;
         while done < rows.len() {
             let _writer = self.writer().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin().await?;
             transactions += 1;
             let start = done;
             loop {

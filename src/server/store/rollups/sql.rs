@@ -236,7 +236,7 @@ impl RollupStore for This {
 
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if matches!(super::BACKEND, Backend::Postgres) {
             // Ingestion adds to these tables in the transaction that stores its rows: waiting
             // for this lock, its rows are either committed before the reads below (and counted
@@ -361,7 +361,7 @@ impl OutcomeStore for This {
 
     async fn fold_outcome_deltas(&self, limit: i64) -> StoreResult<OutcomeReport> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // Taking the rows by deleting them: a fold killed half-way rolls back and leaves them.
         let skip_locked = match super::BACKEND {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -391,7 +391,7 @@ impl OutcomeStore for This {
 
     async fn rebuild_outcome_rollups(&self) -> StoreResult<OutcomeReport> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if matches!(super::BACKEND, Backend::Postgres) {
             // Every status change appends a delta in its own transaction: waiting for this lock,
             // a change is either committed before the reads below (and counted by them) or

@@ -31,7 +31,7 @@ impl crate::server::store::sync::SyncStore for This {
             return Ok((id, false));
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO backfills (id, organization_id, environment, status, data_objects, range_from, range_to, \
              config_version, created_by, created_by_email, created_at, idempotency_key, reason) \
@@ -83,7 +83,7 @@ impl crate::server::store::sync::SyncStore for This {
         audit: Option<&NewAuditEntry>,
     ) -> StoreResult<()> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         insert_runs(&mut tx, runs).await?;
         if let Some(a) = audit {
             super::audit::insert_audit(&mut tx, a).await?;
@@ -101,7 +101,7 @@ impl crate::server::store::sync::SyncStore for This {
         limit: i64,
     ) -> StoreResult<Vec<crate::server::store::sync::ClaimedRun>> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut qb = sqlx::QueryBuilder::<Db>::new("UPDATE sync_runs SET status = 'running', lease_owner = ");
         qb.push_bind(owner)
             .push(", lease_expires_at = ")
@@ -217,7 +217,7 @@ impl crate::server::store::sync::SyncStore for This {
             .await?;
         let result = &result.prepared(platform.as_deref().unwrap_or_default());
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // Runs of one connection finish one at a time: lock the connection's row first.
         // Without it, two runs ending together on PostgreSQL would each see the other
         // still running (neither commit visible to the other) and neither would end the
@@ -447,7 +447,7 @@ impl crate::server::store::sync::SyncStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE backfills SET cancelled_at = $4 WHERE id = $1 AND organization_id = $2 AND environment = $3 \
              AND status IN ('queued', 'running') AND cancelled_at IS NULL",

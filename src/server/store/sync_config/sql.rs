@@ -57,7 +57,7 @@ impl crate::server::store::sync_config::SyncConfigStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let newest: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(version) FROM sync_configs WHERE organization_id = $1 AND environment = $2 \
              AND integration_type = $3",
@@ -158,7 +158,7 @@ impl crate::server::store::sync_config::SyncConfigStore for This {
         audit: Option<&NewAuditEntry>,
     ) -> StoreResult<u64> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let moved = move_to_version(&mut tx, scope, ids, version).await?;
         if let Some(a) = audit {
             super::audit::insert_audit(&mut tx, a).await?;

@@ -102,7 +102,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<()> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO webhook_endpoints ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
              $14, $15, $16, $17)",
@@ -141,7 +141,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE webhook_endpoints SET url = $4, description = $5, event_types = $6, updated_at = $7 \
              WHERE id = $1 AND organization_id = $2 AND environment = $3 AND deleted_at IS NULL",
@@ -174,7 +174,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = if enabled {
             sqlx::query(
                 "UPDATE webhook_endpoints SET enabled = TRUE, disabled_kind = NULL, disabled_reason = NULL, \
@@ -222,7 +222,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE webhook_endpoints SET deleted_at = $4, enabled = FALSE, updated_at = $4 \
              WHERE id = $1 AND organization_id = $2 AND environment = $3 AND deleted_at IS NULL",
@@ -253,7 +253,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $5, secret = $4, \
              updated_at = $6 WHERE id = $1 AND organization_id = $2 AND environment = $3 AND deleted_at IS NULL",
@@ -280,7 +280,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         event: &crate::server::store::webhooks::NewEvent,
     ) -> StoreResult<Vec<String>> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let ids = record_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(ids)
@@ -291,7 +291,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         events: &[crate::server::store::webhooks::NewEvent],
     ) -> StoreResult<Vec<usize>> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut conflicts = vec![];
         for (i, event) in events.iter().enumerate() {
             let hash = event.content_digest();
@@ -333,7 +333,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         limits: &crate::server::store::webhooks::ClaimLimits,
     ) -> StoreResult<Vec<crate::server::store::webhooks::ClaimedDelivery>> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         // Candidates are the oldest due deliveries, leaving out busy endpoints and
         // organizations; of those, at most `per_endpoint` of one endpoint and
         // `per_organization` of one organization are taken, so one backlog never fills every
@@ -411,7 +411,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
             return Ok(vec![]);
         }
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut disabled = vec![];
         for o in outcomes {
             let a = &o.attempt;
@@ -618,7 +618,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<bool> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', round_attempts = 0, next_attempt_at = $4 \
              WHERE id = $1 AND organization_id = $2 AND environment = $3",
@@ -675,7 +675,7 @@ impl crate::server::store::webhooks::WebhookStore for This {
         audit: &NewAuditEntry,
     ) -> StoreResult<i64> {
         let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let requeued = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', round_attempts = 0, next_attempt_at = $5 \
              WHERE id IN (SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND environment = $2 \
