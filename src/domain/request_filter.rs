@@ -31,7 +31,8 @@ pub struct RequestFilter {
     /// Start of a custom range: RFC 3339, or `YYYY-MM-DDTHH:MM` in UTC (what a datetime-local
     /// input sends).
     pub from: Option<String>,
-    /// End of a custom range, inclusive.
+    /// End of a custom range, inclusive; given to the minute or as a date, it includes that
+    /// whole minute or day.
     pub to: Option<String>,
     /// Older than this request id (the previous page's `next_cursor`).
     pub before: Option<String>,
