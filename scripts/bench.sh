@@ -7,6 +7,9 @@
 #   request-logs [REQUEST_LOGS=10000000] [RUNS=200]   (the default; its databases are kept
 #                                                      under target/bench, seeding is slow)
 #   ingest       [BATCHES=200] [CLIENTS=4]
+#   purge        [ROWS=1000000]                        (ingestion p50/p95 of another organization
+#                                                      alone and while the retention purge
+#                                                      deletes ROWS request logs)
 #   sync         [CONNECTIONS=100000] [HISTORY=1000000] [RUNS=200]
 #   webhooks     [DELIVERIES=20000] [LOG_ROWS=1000000] [RUNS=200]
 #   redaction    [MEGABYTES=5] [RUNS=3]                (no database: crafted batches against
@@ -27,6 +30,9 @@ case "$which" in
     n=${1:-10000000}
     args=(bench-request-logs --request-logs "$n" --runs "${2:-200}")
     dir="$PWD/target/bench"; fresh=false; sqlite="$dir/bench-$n.db"; pgdir="$dir/pg-$n" ;;
+  purge)
+    args=(bench-purge --rows "${1:-1000000}")
+    dir="$PWD/target/bench-purge"; fresh=true ;;
   ingest)
     args=(bench-ingest --batches "${1:-200}" --clients "${2:-4}")
     dir="$PWD/target/bench-ingest"; fresh=true ;;
@@ -50,7 +56,7 @@ case "$which" in
     n=${1:-2500000}
     dir="$PWD/target/bench-export"; fresh=true ;;
   *)
-    echo "Unknown benchmark \"$which\": choose request-logs, ingest, sync, webhooks, redaction, classify or export." >&2
+    echo "Unknown benchmark \"$which\": choose request-logs, ingest, purge, sync, webhooks, redaction, classify or export." >&2
     exit 2 ;;
 esac
 if $fresh; then

@@ -134,6 +134,12 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
     },
+    /// Benchmark the retention purge: ingestion's p50/p95 for another organization alone and
+    /// while the purge deletes `rows` request logs past their retention (prints figures).
+    BenchPurge {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
     /// Benchmark the issues list: records `issues` issues in an organization of its own (most
     /// resolved) and times the list's first page under each filter (prints figures).
     BenchIssues {
@@ -463,6 +469,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )
             .await?;
+            Ok(())
+        }
+        Command::BenchPurge { rows } => {
+            let store = store::open(&database_url, sealer.clone()).await?;
+            super::bench::purge::run(store, rows.max(1)).await?;
             Ok(())
         }
         Command::BenchIssues { issues, runs } => {

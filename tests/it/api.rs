@@ -1114,32 +1114,40 @@ async fn the_sandbox_data_plane_runs_a_backfill_over_http() {
             }
         })
         .await;
-        plane.kill().unwrap();
-        plane.wait().unwrap();
-        server.kill().unwrap();
-        server.wait().unwrap();
         assert_eq!(done["runs_done"], 2, "{}: {done}", db.name);
         let runs = db.store.backfill_runs(&k.scope, b["id"].as_str().unwrap(), None, 10).await.unwrap();
         assert!(runs.iter().all(|r| r.finished_at.is_some()), "{}", db.name);
         assert!(runs.iter().any(|r| r.records_added > 0), "{}: the runs report their counts", db.name);
-        let logs = db
-            .store
-            .list_request_logs(&switchboard::server::store::RequestLogQuery {
-                organization_id: k.scope.organization_id.clone(),
-                environment: k.scope.environment.clone(),
-                connection_id: Some(conn.id.clone()),
-                limit: 50,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        // The plane posts its customers' requests after it reports a run finished: wait for
+        // them (the backfill may read as ended first), then stop the processes.
         let integration = switchboard::domain::platform(&conn.platform_id).unwrap().integration_type.as_str();
-        assert!(
-            logs.iter().any(|l| l.path == format!("/{integration}/{}", objects[0])
-                || l.path == format!("/{integration}/{}", objects[1])),
-            "{}: the data plane posted its customers' requests",
-            db.name
-        );
+        let wanted = [format!("/{integration}/{}", objects[0]), format!("/{integration}/{}", objects[1])];
+        helpers::wait_until(
+            "the data plane to post its customers' requests",
+            Duration::from_secs(60),
+            || {
+                let (store, scope, conn, wanted) =
+                    (db.store.clone(), k.scope.clone(), conn.id.clone(), wanted.clone());
+                async move {
+                    let logs = store
+                        .list_request_logs(&switchboard::server::store::RequestLogQuery {
+                            organization_id: scope.organization_id.clone(),
+                            environment: scope.environment.clone(),
+                            connection_id: Some(conn),
+                            limit: 50,
+                            ..Default::default()
+                        })
+                        .await
+                        .unwrap();
+                    logs.iter().any(|l| wanted.contains(&l.path))
+                }
+            },
+        )
+        .await;
+        plane.kill().unwrap();
+        plane.wait().unwrap();
+        server.kill().unwrap();
+        server.wait().unwrap();
     }
 }
 

@@ -69,6 +69,10 @@ pub(crate) const ARGUMENTS: &[(&str, &[&str])] = &[
     ("/api/notification_settings", &[]),
     ("/api/save_notification_settings", &[]),
     ("/api/send_test_notification", &[]),
+    ("/api/list_environment_runs", &["before", "after"]),
+    ("/api/retention_settings", &[]),
+    ("/api/save_retention", &[]),
+    ("/api/retention_days", &[]),
 ];
 
 struct Victim {

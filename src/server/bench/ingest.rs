@@ -29,7 +29,11 @@ fn io(e: impl std::fmt::Display) -> StoreError {
 
 /// One batch of realistic request logs (about 1.5 KB each), with fresh ids.
 fn batch(n: usize, seq: usize, connection: &str) -> String {
-    let now = SystemClock.now_ms();
+    batch_at(n, seq, connection, SystemClock.now_ms())
+}
+
+/// The same, as they happened at `now`.
+pub(crate) fn batch_at(n: usize, seq: usize, connection: &str, now: i64) -> String {
     let items: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             let failed = (seq * n + i).is_multiple_of(7);
@@ -236,7 +240,7 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
 }
 
 /// A healthy Xero connection of `organization_id` in production, for the logs to belong to.
-async fn bench_connection(store: &dyn Store, organization_id: &str) -> StoreResult<String> {
+pub(crate) async fn bench_connection(store: &dyn Store, organization_id: &str) -> StoreResult<String> {
     let now = SystemClock.now_ms();
     let connection = make_id(prefix::CONNECTION, now, rand::random());
     let mut seed = crate::server::store::SeedBatch::default();
