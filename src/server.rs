@@ -18,6 +18,7 @@ pub mod connections;
 pub mod context;
 pub mod export;
 pub mod failures;
+pub mod hour_walk;
 pub mod http;
 pub mod ingest;
 pub mod issues;

@@ -49,15 +49,8 @@ pub struct RequestLogPage {
     pub connections: Vec<ConnectionOption>,
     /// The environment has more connections than the picker lists.
     pub more_connections: bool,
-    /// The filters were checked on a bounded number of rows and this page came back short:
-    /// how many were checked and the time of the oldest. `older` then continues from there.
-    pub window: Option<ScanWindow>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScanWindow {
-    pub checked: i64,
-    pub until_ms: i64,
+    /// How many days the organization keeps requests; every search covers all of them.
+    pub retention_days: i64,
 }
 
 /// Connections offered in the request-log filter's picker; the list is bounded, so a large
@@ -74,9 +67,8 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
 
     let (state, viewer) = session()?;
     let actor = Actor::Person(viewer);
-    let RequestLogList { rows, newer, older, window, query } =
+    let RequestLogList { rows, newer, older, query, retention_days } =
         request_logs::list(&state, &actor, &filter, PAGE_SIZE).await?;
-    let window = window.map(|w| ScanWindow { checked: w.checked, until_ms: w.until_ms });
     let (mut picker, more_connections) = connections::picker(&state, &actor, PICKER_SIZE).await?;
     // Names of the connections on this page and of the selected one: one bounded lookup.
     let mut wanted: Vec<String> = rows.iter().filter_map(|r| r.connection_id.clone()).collect();
@@ -114,5 +106,5 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
             name: c.display_name,
         })
         .collect();
-    Ok(RequestLogPage { rows, newer, older, connections, more_connections, window })
+    Ok(RequestLogPage { rows, newer, older, connections, more_connections, retention_days })
 }

@@ -3,14 +3,19 @@
 //! one request by id.
 
 use super::actor::Actor;
+use super::hour_walk::{HourWalk, TimeRange};
 use super::service::{page_from_cursors, ServiceError, ServiceResult};
+use super::store::rollups::RequestCombo;
 use super::store::{
-    keyset_window, ObjectKind, Page, RequestLogQuery, RequestLogRow, RequestLogSummaryRow, Scope,
+    keyset_window, ObjectKind, Page, RequestLogQuery, RequestLogRow, RequestLogSummaryRow, Scope, Store,
+    StoreResult,
 };
 use super::AppState;
+use crate::domain::issues::path_template;
 use crate::domain::request_filter::{parse_status, parse_time_range, RequestFilter, StatusFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::ids::{id_floor, id_time_ms, parse_id, prefix};
+use std::collections::VecDeque;
 
 /// One page of requests, newest first.
 pub struct RequestLogList {
@@ -19,23 +24,15 @@ pub struct RequestLogList {
     pub newer: Option<String>,
     /// Cursor of the older page (`before=`), when there is one.
     pub older: Option<String>,
-    /// Set when the filters were checked on a bounded number of recent rows and the page came
-    /// back short: `older` (or `newer`) then continues from where the search stopped.
-    pub window: Option<ScanWindow>,
     /// The validated query, for what the caller shows beside the rows.
     pub query: RequestLogQuery,
+    /// How many days the organization keeps requests: every search covers all of them, so an
+    /// empty answer is "none in the last N days".
+    pub retention_days: i64,
 }
 
-/// How far a bounded search went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScanWindow {
-    /// Rows of the driving index that were checked.
-    pub checked: i64,
-    /// The time of the oldest row checked.
-    pub until_ms: i64,
-}
-
-/// One page of `limit` requests in the actor's environment matching `filter`.
+/// One page of `limit` requests in the actor's environment matching `filter`. Exact however
+/// rare or old the matches (see [`find`]).
 pub async fn list(
     state: &AppState,
     actor: &Actor,
@@ -44,20 +41,102 @@ pub async fn list(
 ) -> ServiceResult<RequestLogList> {
     let mut query = query(filter, &actor.scope(), state.clock.now_ms())?;
     query.limit = limit + 1;
-    let rows = state.store.list_request_logs(&query).await?;
-    let short = rows.len() as i64 <= limit;
-    let (rows, mut newer, mut older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
-    let mut window = None;
-    if short {
-        if let (Some(boundary), Some(checked)) = (state.store.scan_boundary(&query).await?, query.window()) {
-            window = id_time_ms(&boundary).map(|until_ms| ScanWindow { checked, until_ms });
-            match query.page {
-                Page::After(_) => newer = Some(boundary),
-                _ => older = Some(boundary),
-            }
+    let rows = find(state.store.as_ref(), &query).await?;
+    let (rows, newer, older) = keyset_window(rows, &query.page, limit, |r| r.id.clone());
+    let retention_days = state
+        .store
+        .retention_days(&query.organization_id)
+        .await?
+        .unwrap_or(crate::domain::retention::DEFAULT_DAYS);
+    Ok(RequestLogList { rows, newer, older, query, retention_days })
+}
+
+/// How far a request's id time may be from the `created_at` its rollup hour comes from
+/// (ingestion refuses more, `ingest::CLOCK_SKEW_MS`).
+const ID_SKEW_MS: i64 = 3_600_000;
+
+/// Up to `q.limit` rows of the query's page, newest first: exactly the rows a scan of the whole
+/// table would find. One filter (or none) reads its own index in id order. With several, where
+/// the driving index may hold matches only rarely, the rollups say which hours hold the
+/// combinations the filters name (`request_combos`, then one index range per combination), and
+/// only those hours are read ([`HourWalk`]). A combination no request ever had reads nothing.
+pub async fn find(store: &dyn Store, q: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
+    if !q.has_residual_filters() {
+        return store.list_request_logs(q).await;
+    }
+    let scope = Scope::new(q.organization_id.clone(), q.environment.clone());
+    let combos: Vec<RequestCombo> =
+        store.request_combos(&scope).await?.into_iter().filter(|c| may_match(q, c)).collect();
+    if combos.is_empty() {
+        return Ok(vec![]);
+    }
+    let Some((oldest, newest)) = store.request_log_span(&scope).await? else { return Ok(vec![]) };
+    let time = |id: &str| id_time_ms(id).unwrap_or(0);
+    let (lo, hi) = reach(
+        time(&oldest),
+        time(&newest) + 1,
+        q.from_id.as_deref().map(time),
+        q.to_id.as_deref().map(time),
+        &q.page,
+    );
+    let mut walk = HourWalk::new(lo, hi, matches!(q.page, Page::After(_)), ID_SKEW_MS);
+    let mut rows: Vec<RequestLogSummaryRow> = Vec::new();
+    while (rows.len() as i64) < q.limit {
+        let Some((from_hour, to_hour)) = walk.next_span() else { break };
+        let hours = store.combo_hours(&scope, &combos, from_hour, to_hour).await?;
+        let mut ranges: VecDeque<TimeRange> = walk.ranges(hours).into();
+        while !ranges.is_empty() && (rows.len() as i64) < q.limit {
+            let needed = q.limit - rows.len() as i64;
+            let id_ranges = walk
+                .batch(&mut ranges, needed)
+                .iter()
+                .map(|r| (id_floor(prefix::REQUEST, r.from), id_floor(prefix::REQUEST, r.to)))
+                .collect();
+            rows.extend(
+                store.list_request_logs(&RequestLogQuery { id_ranges, limit: needed, ..q.clone() }).await?,
+            );
         }
     }
-    Ok(RequestLogList { rows, newer, older, window, query })
+    rows.sort_by(|x, y| y.id.cmp(&x.id));
+    Ok(rows)
+}
+
+/// The id times `[lo, hi)` a query can reach: the stored rows' span, narrowed by the times of
+/// its time filter's ids and of its page's cursor (an id bound cuts inside its millisecond, so
+/// that millisecond stays in reach and the rows' own check decides).
+pub fn reach(oldest: i64, end: i64, from: Option<i64>, to: Option<i64>, page: &Page) -> (i64, i64) {
+    let mut lo = oldest.max(from.unwrap_or(i64::MIN));
+    let mut hi = end.min(to.map_or(i64::MAX, |t| t + 1));
+    match page {
+        Page::Before(c) => hi = hi.min(id_time_ms(c).map_or(i64::MIN, |t| t + 1)),
+        Page::After(c) => lo = lo.max(id_time_ms(c).unwrap_or(i64::MAX)),
+        Page::First => {}
+    }
+    (lo, hi)
+}
+
+/// Whether requests of combination `c` can match the query's filters (the connection is not
+/// part of a combination; a path prefix is judged on the template, so this may say yes to a
+/// combination whose rows' paths then do not match: the rows' own check decides).
+fn may_match(q: &RequestLogQuery, c: &RequestCombo) -> bool {
+    q.platform_id.as_ref().is_none_or(|p| *p == c.platform_id)
+        && q.method.as_ref().is_none_or(|m| *m == c.method)
+        && q.status_class.is_none_or(|k| c.status_code / 100 == k)
+        && q.status_code.is_none_or(|s| s == c.status_code)
+        && q.error_code.as_ref().is_none_or(|e| *e == c.error_code)
+        && q.path_range.as_ref().is_none_or(|(p, _)| template_may_match(p, &c.path_template))
+}
+
+/// Whether a path starting with `prefix` can have `template` (`path_template`): the prefix's
+/// complete segments template the same way, and its last, partial segment is either kept as
+/// typed (the segment has no digit, or is a version such as `v2`) or became `{id}`.
+fn template_may_match(prefix: &str, template: &str) -> bool {
+    let cut = prefix.rfind('/').map_or(0, |i| i + 1);
+    let (head, partial) = prefix.split_at(cut);
+    let head = path_template(head);
+    template
+        .strip_prefix(head.as_str())
+        .is_some_and(|rest| rest.starts_with(partial) || rest.starts_with("{id}"))
 }
 
 /// One request by id (`req_...`, as typed: surrounding spaces are ignored).
@@ -210,6 +289,29 @@ mod tests {
         assert_eq!(q.path_range, Some(("/accounting".into(), "/accountinh".into())));
         let bad = RequestFilter { path: Some("accounting x".into()), ..Default::default() };
         assert!(query(&bad, &scope, 0).unwrap_err().to_string().contains("not a path prefix"));
+    }
+
+    #[test]
+    fn a_path_prefix_matches_the_templates_its_paths_can_have() {
+        for (prefix, template) in [
+            ("/accounting/inv", "/accounting/invoices/{id}"),
+            ("/accounting/invoices/inv_12", "/accounting/invoices/{id}"),
+            ("/accounting/invoices/", "/accounting/invoices/{id}"),
+            ("/v2/ord", "/v2/orders/{id}/lines"),
+            ("/v", "/v2/orders"),
+            ("/v2", "/{id}/orders"),
+            ("/orders/42/li", "/orders/{id}/lines"),
+        ] {
+            assert!(template_may_match(prefix, template), "{prefix} -> {template}");
+        }
+        for (prefix, template) in [
+            ("/accounting/invoices/inv_12", "/accounting/invoices"),
+            ("/payments", "/accounting/invoices"),
+            ("/orders/42/li", "/orders/{id}/refunds"),
+            ("/accounting/invoices/inv", "/accounting/invoice/{id}"),
+        ] {
+            assert!(!template_may_match(prefix, template), "{prefix} -/-> {template}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod plans;
 mod retention;
 mod rollups;
 mod scale_out;
+mod search;
 mod secrets_at_rest;
 mod store_contract;
 mod sweep;

@@ -53,7 +53,20 @@ fn request_log_shapes(org: &str) -> Vec<(&'static str, ListQuery)> {
         ),
         (
             "4xx + last 24 h",
-            RequestLogQuery { status_class: Some(4), from_id: Some(day_ago), ..base.clone() },
+            RequestLogQuery { status_class: Some(4), from_id: Some(day_ago.clone()), ..base.clone() },
+        ),
+        (
+            // What exact search reads: only the hours the rollups name, one range a branch.
+            "platform + PUT in two hour ranges",
+            RequestLogQuery {
+                platform_id: Some("xero".into()),
+                method: Some("PUT".into()),
+                id_ranges: vec![
+                    (day_ago.clone(), id_floor(prefix::REQUEST, now_ms() - 82_800_000)),
+                    (cursor.clone(), id_floor(prefix::REQUEST, now_ms())),
+                ],
+                ..base.clone()
+            },
         ),
     ]
     .into_iter()
@@ -240,6 +253,22 @@ fn other_list_shapes(scope: &Scope, connection_id: &str) -> Vec<(&'static str, L
                 ..dq.clone()
             }),
         ),
+        (
+            // Exact search: only the hours the delivery rollups name, one range a branch.
+            "deliveries: endpoint and failed in two hour ranges",
+            deliveries(DeliveryQuery {
+                connection_id: Some(connection_id.into()),
+                status: Some(switchboard::domain::DeliveryStatus::Failed),
+                id_ranges: vec![
+                    (
+                        id_floor(prefix::DELIVERY, now_ms() - 86_400_000),
+                        id_floor(prefix::DELIVERY, now_ms() - 82_800_000),
+                    ),
+                    (id_floor(prefix::DELIVERY, now_ms() - 3_600_000), id_floor(prefix::DELIVERY, now_ms())),
+                ],
+                ..dq.clone()
+            }),
+        ),
         ("audit: no filter", audit(None, None, Page::First)),
         ("audit: action", audit(Some("sync_config.save"), None, Page::First)),
         ("audit: person", audit(None, Some("owner@acme.test"), Page::First)),
@@ -279,7 +308,17 @@ async fn every_list_query_uses_an_index() {
             let text = plan.join("\n");
             match db.name {
                 "sqlite" => {
-                    for line in &plan {
+                    for (i, line) in plan.iter().enumerate() {
+                        // Exact search's branches (`b0`, `b1`, ...): each an index range with its
+                        // own limit, so the merge sorts at most that many rows a branch.
+                        let branch = |l: &str| {
+                            l.trim_start()
+                                .strip_prefix("SCAN b")
+                                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+                        };
+                        if branch(line) || (i > 0 && branch(&plan[i - 1]) && line.contains("TEMP B-TREE")) {
+                            continue;
+                        }
                         assert!(
                             !sqlite_problem(line),
                             "{}: {name}: full scan or sort in plan:\n{text}",

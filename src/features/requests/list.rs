@@ -180,26 +180,6 @@ fn ActiveFilters(filter: RequestFilter) -> impl IntoView {
 #[component]
 fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     let export = view! { <ExportLinks csv=filter.export_href("csv") ndjson=filter.export_href("ndjson") /> };
-    // A rare combination of filters: say how far the search went and offer to go on.
-    let window_note = page.window.clone().map(|w| {
-        let older = page.older.clone().map(|c| filter.first_page().with("before", &c).href());
-        let newer_dir = filter.after.is_some();
-        view! {
-            <div role="status" data-testid="scan-window" class="mb-3 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
-                <span>
-                    {format!("No {}matches among the {} most recent requests checked for these filters, back to ", if page.rows.is_empty() { "" } else { "more " }, crate::features::ui::format_count(w.checked))}
-                    <Time ms=w.until_ms />"."
-                </span>
-                {(!newer_dir).then(|| older.map(|href| view! {
-                    <a href=href class="font-semibold text-amber-900 underline">"Search older requests"</a>
-                }))}
-            </div>
-        }
-    });
-    if page.rows.is_empty() && window_note.is_some() {
-        let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
-        return view! { {window_note} {export} <Card><Pager newer older=None /></Card> }.into_any();
-    }
     if page.rows.is_empty() {
         let active = filter.active();
         let described =
@@ -212,7 +192,9 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
                     <p class="mt-1 text-sm text-slate-600">
                         {if active.is_empty() && !paged { "There are no requests in this environment yet.".to_string() }
                          else if active.is_empty() { "This page is past the last request.".to_string() }
-                         else { format!("No request matches these filters: {described}.") }}
+                         else if paged { format!("No more requests match these filters beyond this page: {described}.") }
+                         else if filter.from.is_some() || filter.to.is_some() || filter.range.is_some() { format!("No request in this time range matches these filters: {described}.") }
+                         else { format!("No request in the last {} days matches these filters: {described}. Every request kept was searched.", page.retention_days) }}
                     </p>
                     {(!active.is_empty() || paged).then(|| view! {
                         <a href="/requests" class="mt-4 inline-block rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Clear filters"</a>
@@ -224,7 +206,6 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
     let older = page.older.map(|c| filter.first_page().with("before", &c).href());
     view! {
-        {window_note}
         {export}
         <Card>
             <div class="overflow-x-auto">

@@ -77,6 +77,11 @@ pub const SQLITE: &[Migration] = &[
         name: "retention",
         sql: include_str!("../../../migrations/sqlite/0015_retention.sql"),
     },
+    Migration {
+        version: 16,
+        name: "request_combos",
+        sql: include_str!("../../../migrations/sqlite/0016_request_combos.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -146,6 +151,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 15,
         name: "retention",
         sql: include_str!("../../../migrations/postgres/0015_retention.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "request_combos",
+        sql: include_str!("../../../migrations/postgres/0016_request_combos.sql"),
     },
 ];
 

@@ -183,18 +183,10 @@ pub struct RequestLogQuery {
     pub to_id: Option<String>,
     pub page: Page,
     pub limit: i64,
-    /// Read every row of the driving index instead of the newest [`SCAN_WINDOW`] (benchmarks
-    /// compare the two).
-    pub unbounded: bool,
-    /// The end of the bounded search (set by the store from `scan_boundary`).
-    pub bound: Option<String>,
-    /// Rows the bounded search reads; 0 means [`SCAN_WINDOW`] (tests use small windows).
-    pub window_rows: i64,
+    /// Read only these id ranges (`[from, to)`, disjoint, any order): the hours the rollups say
+    /// hold matches (`server::request_logs::list`). Empty: read the filters' index as it comes.
+    pub id_ranges: Vec<(String, String)>,
 }
-
-/// How many rows of its driving index a request-log query with more than one filter reads for a
-/// page before it stops and offers to search further (see `build_request_log_list`).
-pub const SCAN_WINDOW: i64 = 5_000;
 
 impl RequestLogQuery {
     /// The filter whose index the query reads in id order: the most selective one present, in
@@ -221,10 +213,11 @@ impl RequestLogQuery {
         }
     }
 
-    /// The bound on rows read, when filters beside the driving one are checked row by row.
-    pub fn window(&self) -> Option<i64> {
+    /// Whether some filter is checked row by row beside the driving one: then matches can be
+    /// rare in the driving index, and `server::request_logs::list` narrows the read to the
+    /// hours that hold them.
+    pub fn has_residual_filters(&self) -> bool {
         let filters = [
-            self.request_id.is_some(),
             self.connection_id.is_some(),
             self.error_code.is_some(),
             self.status_code.is_some(),
@@ -233,9 +226,8 @@ impl RequestLogQuery {
             self.method.is_some(),
             self.path_range.is_some(),
         ];
-        let residual = filters.iter().filter(|f| **f).count() > usize::from(self.driving_filter().is_some());
-        let rows = if self.window_rows > 0 { self.window_rows } else { SCAN_WINDOW };
-        (residual && !self.unbounded && self.request_id.is_none()).then_some(rows)
+        self.request_id.is_none()
+            && filters.iter().filter(|f| **f).count() > usize::from(self.driving_filter().is_some())
     }
 }
 
@@ -254,8 +246,7 @@ pub trait RequestLogStore: Send + Sync {
         -> StoreResult<super::issues::IngestReport>;
     /// Up to `limit` rows in the query's page, always returned newest first.
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>>;
-    /// For a windowed query (`RequestLogQuery::window`) whose page came back short: the id
-    /// where its window ended, to search further from; `None` when the window saw every row.
-    async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>>;
+    /// The ids of the environment's oldest and newest stored requests (two index probes).
+    async fn request_log_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>>;
     async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>>;
 }

@@ -206,6 +206,17 @@ impl RequestRollups {
     }
 }
 
+/// One combination of what a request-log filter can name, as `request_combos` keeps it (empty
+/// text for "no platform" and "no error code").
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::FromRow)]
+pub struct RequestCombo {
+    pub platform_id: String,
+    pub method: String,
+    pub path_template: String,
+    pub status_code: i64,
+    pub error_code: String,
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RebuildReport {
@@ -255,6 +266,19 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
+    /// Every combination of platform, method, path template, status and error code the
+    /// environment's request logs have held (a few thousand at most: the catalogue exact search
+    /// starts from).
+    async fn request_combos(&self, scope: &Scope) -> StoreResult<Vec<RequestCombo>>;
+    /// The hours in `[from_hour, to_hour)` holding requests of any of `combos`, with how many,
+    /// oldest first. One index range per combination (`request_rollups_by_combo`).
+    async fn combo_hours(
+        &self,
+        scope: &Scope,
+        combos: &[RequestCombo],
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64)>>;
     /// Recomputes the request rollups from the rows. Hours before an environment's oldest row
     /// (purged rows) keep what was counted. Writers wait while it runs (SQLite's writer turn;
     /// on PostgreSQL a lock on the rollup tables that ingestion takes too), so nothing written

@@ -216,6 +216,9 @@ pub struct DeliveryQuery {
     pub to_id: Option<String>,
     pub page: Page,
     pub limit: i64,
+    /// Read only these id ranges (`[from, to)`, disjoint): the hours the rollups say hold
+    /// matches (`webhooks::delivery_log::find`). Empty: read the filters' index as it comes.
+    pub id_ranges: Vec<(String, String)>,
 }
 
 impl DeliveryQuery {
@@ -232,6 +235,7 @@ impl DeliveryQuery {
             to_id: None,
             page: Page::First,
             limit,
+            id_ranges: vec![],
         }
     }
 }
@@ -339,6 +343,8 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<Vec<DisabledEndpoint>>;
     /// A page of the delivery log, newest first.
     async fn list_deliveries(&self, q: &DeliveryQuery) -> StoreResult<Vec<DeliveryListRow>>;
+    /// The ids of the environment's oldest and newest deliveries (two index probes).
+    async fn delivery_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>>;
     async fn get_delivery(&self, scope: &Scope, id: &str) -> StoreResult<Option<DeliveryDetailRow>>;
     /// Attempts of a delivery in order (at most 100, the newest).
     async fn delivery_attempts(&self, delivery_id: &str) -> StoreResult<Vec<WebhookAttemptRow>>;

@@ -5,13 +5,17 @@ use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES};
 use crate::domain::request_filter::parse_time_range;
 use crate::domain::DeliveryStatus;
 use crate::domain::EVENT_TYPES;
-use crate::ids::{id_floor, parse_id, prefix};
+use crate::ids::{id_floor, id_time_ms, parse_id, prefix};
 use crate::server::actor::Actor;
+use crate::server::hour_walk::{HourWalk, TimeRange};
 use crate::server::service::{ServiceError, ServiceResult};
+use crate::server::store::rollups::OutcomeKind;
 use crate::server::store::webhooks::{DeliveryDetailRow, DeliveryListRow, DeliveryQuery};
 use crate::server::store::WebhookAttemptRow;
 use crate::server::store::{keyset_window, ObjectKind, Page, Scope};
+use crate::server::store::{Store, StoreResult};
 use crate::server::AppState;
+use std::collections::VecDeque;
 
 /// One page of deliveries, newest first.
 pub struct DeliveryList {
@@ -52,9 +56,66 @@ pub async fn list(
     q.endpoint_id = endpoint;
     q.connection_id = connection;
     q.page = page;
-    let rows = state.store.list_deliveries(&q).await?;
+    let rows = find(state.store.as_ref(), &q).await?;
     let (rows, newer, older) = keyset_window(rows, &q.page, limit, |r| r.delivery.id.clone());
     Ok(DeliveryList { rows, newer, older, scope })
+}
+
+/// Up to `q.limit` deliveries of the query's page, newest first: exactly what a scan of every
+/// delivery finds. An endpoint or status beside other filters can be rare in the index that
+/// drives the query (a healthy endpoint's failures: the whole endpoint read to find none), so
+/// then the delivery rollups (per hour, endpoint and status, as statuses are now) say which
+/// hours hold matches and only those are read ([`HourWalk`]). A delivery's id is minted from its
+/// `created_at`, the time its rollup hour comes from, so the hours need no widening.
+pub async fn find(store: &dyn Store, q: &DeliveryQuery) -> StoreResult<Vec<DeliveryListRow>> {
+    let filters = [
+        q.connection_id.is_some(),
+        q.endpoint_id.is_some(),
+        !q.event_types.is_empty(),
+        q.status.is_some(),
+        q.status_class.is_some(),
+    ];
+    let guided =
+        (q.endpoint_id.is_some() || q.status.is_some()) && filters.iter().filter(|f| **f).count() > 1;
+    if !guided {
+        return store.list_deliveries(q).await;
+    }
+    let Some((oldest, newest)) = store.delivery_span(&q.scope).await? else { return Ok(vec![]) };
+    let time = |id: &str| id_time_ms(id).unwrap_or(0);
+    let (lo, hi) = crate::server::request_logs::reach(
+        time(&oldest),
+        time(&newest) + 1,
+        q.from_id.as_deref().map(time),
+        q.to_id.as_deref().map(time),
+        &q.page,
+    );
+    let status = q.status.map(|s| s.as_str());
+    let mut walk = HourWalk::new(lo, hi, matches!(q.page, Page::After(_)), 0);
+    let mut rows: Vec<DeliveryListRow> = Vec::new();
+    while (rows.len() as i64) < q.limit {
+        let Some((from_hour, to_hour)) = walk.next_span() else { break };
+        let mut hours: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+        for c in store.outcome_rollups(&q.scope, OutcomeKind::Delivery, from_hour, to_hour).await? {
+            let endpoint_ok = q.endpoint_id.as_ref().is_none_or(|e| *e == c.subject);
+            if endpoint_ok && status.is_none_or(|s| s == c.status) && c.total > 0 {
+                *hours.entry(c.hour).or_default() += c.total;
+            }
+        }
+        let mut ranges: VecDeque<TimeRange> = walk.ranges(hours.into_iter().collect()).into();
+        while !ranges.is_empty() && (rows.len() as i64) < q.limit {
+            let needed = q.limit - rows.len() as i64;
+            let id_ranges = walk
+                .batch(&mut ranges, needed)
+                .iter()
+                .map(|r| (id_floor(prefix::DELIVERY, r.from), id_floor(prefix::DELIVERY, r.to)))
+                .collect();
+            rows.extend(
+                store.list_deliveries(&DeliveryQuery { id_ranges, limit: needed, ..q.clone() }).await?,
+            );
+        }
+    }
+    rows.sort_by(|x, y| y.delivery.id.cmp(&x.delivery.id));
+    Ok(rows)
 }
 
 /// Validates the type, status, response-class and time filters into a first-page store query

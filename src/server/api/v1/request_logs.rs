@@ -31,12 +31,9 @@ pub struct RequestLogSummary {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RequestLogList {
     pub data: Vec<RequestLogSummary>,
-    /// Pass as `before` for older requests; null on the last page.
+    /// Pass as `before` for older requests; null on the last page (every stored request was
+    /// searched: the filters are exact however rare or old the match).
     pub next_cursor: Option<String>,
-    /// Set when several filters were checked on a bounded number of recent rows (5,000 of the
-    /// most selective filter's) and the page came back short: how far back the search went.
-    /// `next_cursor` continues from there; the page is not necessarily the last.
-    pub searched_until: Option<String>,
     /// Pass as `after` for newer requests; null on the first page.
     pub previous_cursor: Option<String>,
 }
@@ -108,9 +105,7 @@ pub async fn list_request_logs(
     let limit = page_limit(filter.limit)?;
     let list = request_logs::list(&state, &Actor::Key(caller), &filter, limit).await?;
     let (rows, older, newer) = (list.rows, list.older, list.newer);
-    let searched_until = list.window.map(|w| rfc3339(w.until_ms));
     Ok(Json(RequestLogList {
-        searched_until,
         data: rows
             .into_iter()
             .map(|r| RequestLogSummary {

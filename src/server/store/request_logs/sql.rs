@@ -136,22 +136,20 @@ impl RequestLogStore for This {
     }
 
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
-        let bounded = match query.window() {
-            Some(_) if query.bound.is_none() => {
-                Some(RequestLogQuery { bound: self.scan_boundary(query).await?, ..query.clone() })
-            }
-            _ => None,
-        };
-        let query = bounded.as_ref().unwrap_or(query);
         let qb = build_request_log_list("", query);
         crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page)
     }
 
-    async fn scan_boundary(&self, query: &RequestLogQuery) -> StoreResult<Option<String>> {
-        if query.window().is_none() {
-            return Ok(None);
-        }
-        Ok(build_request_log_boundary(query).build_query_scalar().fetch_optional(&self.pool).await?)
+    async fn request_log_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>> {
+        let (oldest, newest): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT id FROM request_logs WHERE organization_id = $1 AND environment = $2 ORDER BY id LIMIT 1), \
+                    (SELECT id FROM request_logs WHERE organization_id = $1 AND environment = $2 ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(oldest.zip(newest))
     }
 
     async fn get_request_log(&self, scope: &Scope, id: &str) -> StoreResult<Option<RequestLogRow>> {
@@ -171,8 +169,34 @@ impl RequestLogStore for This {
     }
 }
 
+/// The list query: the filters' index read in id order, or with `id_ranges` one branch per
+/// range (each an index range with its own limit) and the newest (or oldest) of them all.
 pub(super) fn build_request_log_list<'a>(prefix: &str, q: &'a RequestLogQuery) -> sqlx::QueryBuilder<'a, Db> {
     let mut qb = sqlx::QueryBuilder::<Db>::new(prefix);
+    let order = if matches!(q.page, Page::After(_)) { " ORDER BY id ASC" } else { " ORDER BY id DESC" };
+    if q.id_ranges.is_empty() {
+        push_request_log_branch(&mut qb, q, None);
+        qb.push(" LIMIT ").push_bind(q.limit);
+        return qb;
+    }
+    for (i, range) in q.id_ranges.iter().enumerate() {
+        if i > 0 {
+            qb.push(" UNION ALL ");
+        }
+        qb.push("SELECT * FROM (");
+        push_request_log_branch(&mut qb, q, Some(range));
+        qb.push(" LIMIT ").push_bind(q.limit).push(format!(") AS b{i}"));
+    }
+    qb.push(order).push(" LIMIT ").push_bind(q.limit);
+    qb
+}
+
+/// One `SELECT` of the list, ordered in the page's direction, without its limit.
+fn push_request_log_branch<'a>(
+    qb: &mut sqlx::QueryBuilder<'a, Db>,
+    q: &'a RequestLogQuery,
+    range: Option<&'a (String, String)>,
+) {
     qb.push(
         "SELECT id, connection_id, platform_id, method, path, status_code, latency_ms, error_code, created_at \
          FROM request_logs WHERE organization_id = ",
@@ -218,10 +242,8 @@ pub(super) fn build_request_log_list<'a>(prefix: &str, q: &'a RequestLogQuery) -
     if let Some(v) = &q.to_id {
         qb.push(" AND id < ").push_bind(v);
     }
-    // The bounded search (`RequestLogQuery::window`): no further than the last row of
-    // the window in the page's direction.
-    if let Some(b) = &q.bound {
-        qb.push(if matches!(q.page, Page::After(_)) { " AND id <= " } else { " AND id >= " }).push_bind(b);
+    if let Some((from, to)) = range {
+        qb.push(" AND id >= ").push_bind(from).push(" AND id < ").push_bind(to);
     }
     match &q.page {
         Page::First => {
@@ -234,38 +256,6 @@ pub(super) fn build_request_log_list<'a>(prefix: &str, q: &'a RequestLogQuery) -
             qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC");
         }
     }
-    qb.push(" LIMIT ").push_bind(q.limit);
-    qb
-}
-
-/// Where a bounded search stops: the `window`-th row of the driving filter's index in
-/// the page's direction (an index-only walk), or nothing when there are fewer rows.
-pub(super) fn build_request_log_boundary<'a>(q: &'a RequestLogQuery) -> sqlx::QueryBuilder<'a, Db> {
-    let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT id FROM request_logs WHERE organization_id = ");
-    qb.push_bind(&q.organization_id);
-    qb.push(" AND environment = ").push_bind(&q.environment);
-    match q.driving_filter() {
-        Some("connection_id") => qb.push(" AND connection_id = ").push_bind(q.connection_id.as_ref()),
-        Some("error_code") => qb.push(" AND error_code = ").push_bind(q.error_code.as_ref()),
-        Some("status_code") => qb.push(" AND status_code = ").push_bind(q.status_code),
-        Some("platform_id") => qb.push(" AND platform_id = ").push_bind(q.platform_id.as_ref()),
-        Some("status_class") => qb.push(" AND status_class = ").push_bind(q.status_class),
-        Some("method") => qb.push(" AND method = ").push_bind(q.method.as_ref()),
-        _ => &mut qb,
-    };
-    if let Some(v) = &q.from_id {
-        qb.push(" AND id >= ").push_bind(v);
-    }
-    if let Some(v) = &q.to_id {
-        qb.push(" AND id < ").push_bind(v);
-    }
-    match &q.page {
-        Page::First => qb.push(" ORDER BY id DESC"),
-        Page::Before(id) => qb.push(" AND id < ").push_bind(id).push(" ORDER BY id DESC"),
-        Page::After(id) => qb.push(" AND id > ").push_bind(id).push(" ORDER BY id ASC"),
-    };
-    qb.push(" LIMIT 1 OFFSET ").push_bind(q.window().unwrap_or(1) - 1);
-    qb
 }
 
 /// The only way request logs enter the database: every row is redacted

@@ -39,6 +39,41 @@ pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollu
         );
         qb.build().execute(&mut *conn).await?;
     }
+    // The combinations, for exact search (migration 0016). DO NOTHING: a combination seen
+    // before takes no lock, so concurrent writers never wait on one another here.
+    let combos: std::collections::BTreeSet<(&str, &str, &str, &str, &str, i64, &str)> = r
+        .counts
+        .iter()
+        .map(|c| {
+            (
+                c.organization_id.as_str(),
+                c.environment.as_str(),
+                c.platform_id.as_str(),
+                c.method.as_str(),
+                c.path_template.as_str(),
+                c.status_code,
+                c.error_code.as_str(),
+            )
+        })
+        .collect();
+    let combos: Vec<_> = combos.into_iter().collect();
+    for chunk in combos.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO request_combos (organization_id, environment, platform_id, method, path_template, \
+             status_code, error_code) ",
+        );
+        qb.push_values(chunk, |mut row, c| {
+            row.push_bind(c.0)
+                .push_bind(c.1)
+                .push_bind(c.2)
+                .push_bind(c.3)
+                .push_bind(c.4)
+                .push_bind(c.5)
+                .push_bind(c.6);
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
     for chunk in r.latencies.chunks(1_000) {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO request_latency_rollups (organization_id, environment, hour, platform_id, bucket, requests) ",
@@ -232,6 +267,60 @@ impl RollupStore for This {
         .bind(to_hour)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn request_combos(&self, scope: &Scope) -> StoreResult<Vec<RequestCombo>> {
+        Ok(sqlx::query_as(
+            "SELECT platform_id, method, path_template, status_code, error_code FROM request_combos \
+             WHERE organization_id = $1 AND environment = $2",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn combo_hours(
+        &self,
+        scope: &Scope,
+        combos: &[RequestCombo],
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        let mut hours: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+        // Nine parameters a branch; each branch is one range of the index's last column.
+        for chunk in combos.chunks(100) {
+            let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT hour, CAST(SUM(requests) AS BIGINT) FROM (");
+            for (i, c) in chunk.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" UNION ALL ");
+                }
+                qb.push("SELECT hour, requests FROM request_rollups WHERE organization_id = ")
+                    .push_bind(&scope.organization_id)
+                    .push(" AND environment = ")
+                    .push_bind(&scope.environment)
+                    .push(" AND platform_id = ")
+                    .push_bind(&c.platform_id)
+                    .push(" AND method = ")
+                    .push_bind(&c.method)
+                    .push(" AND path_template = ")
+                    .push_bind(&c.path_template)
+                    .push(" AND status_code = ")
+                    .push_bind(c.status_code)
+                    .push(" AND error_code = ")
+                    .push_bind(&c.error_code)
+                    .push(" AND hour >= ")
+                    .push_bind(from_hour)
+                    .push(" AND hour < ")
+                    .push_bind(to_hour);
+            }
+            qb.push(") AS c GROUP BY hour");
+            let found: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&self.pool).await?;
+            for (hour, n) in found {
+                *hours.entry(hour).or_default() += n;
+            }
+        }
+        Ok(hours.into_iter().collect())
     }
 
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {

@@ -575,6 +575,18 @@ impl crate::server::store::webhooks::WebhookStore for This {
         crate::server::store::sql::fetch_page!(qb, &self.pool, &q.page)
     }
 
+    async fn delivery_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>> {
+        let (oldest, newest): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND environment = $2 ORDER BY id LIMIT 1), \
+                    (SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND environment = $2 ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(oldest.zip(newest))
+    }
+
     async fn get_delivery(
         &self,
         scope: &Scope,
@@ -743,6 +755,29 @@ pub(super) fn build_delivery_list<'a>(
     q: &'a crate::server::store::webhooks::DeliveryQuery,
 ) -> sqlx::QueryBuilder<'a, Db> {
     let mut qb = sqlx::QueryBuilder::<Db>::new(prefix);
+    if q.id_ranges.is_empty() {
+        push_delivery_branch(&mut qb, q, None);
+        return qb;
+    }
+    // Exact search: one branch per id range, each an index range with its own limit.
+    for (i, range) in q.id_ranges.iter().enumerate() {
+        if i > 0 {
+            qb.push(" UNION ALL ");
+        }
+        qb.push("SELECT * FROM (");
+        push_delivery_branch(&mut qb, q, Some(range));
+        qb.push(format!(") AS b{i}"));
+    }
+    qb.push(if matches!(q.page, Page::After(_)) { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
+    qb.push(" LIMIT ").push_bind(q.limit.clamp(1, crate::server::store::MAX_PAGE + 1));
+    qb
+}
+
+fn push_delivery_branch<'a>(
+    qb: &mut sqlx::QueryBuilder<'a, Db>,
+    q: &'a crate::server::store::webhooks::DeliveryQuery,
+    range: Option<&'a (String, String)>,
+) {
     qb.push(format!(
         "SELECT {}, (SELECT e.url FROM webhook_endpoints e WHERE e.id = d.endpoint_id) AS endpoint_url \
          FROM webhook_deliveries d WHERE d.organization_id = ",
@@ -798,8 +833,10 @@ pub(super) fn build_delivery_list<'a>(
     if let Some(to) = &q.to_id {
         qb.push(" AND d.id < ").push_bind(to.clone());
     }
-    crate::server::store::sql::push_keyset(&mut qb, "d.id", &q.page, q.limit);
-    qb
+    if let Some((from, to)) = range {
+        qb.push(" AND d.id >= ").push_bind(from.clone()).push(" AND d.id < ").push_bind(to.clone());
+    }
+    crate::server::store::sql::push_keyset(qb, "d.id", &q.page, q.limit);
 }
 
 /// Records an event and one delivery per endpoint it goes to, on an open transaction; returns
