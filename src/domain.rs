@@ -6,6 +6,7 @@ pub mod delivery_filter;
 pub mod failures;
 pub mod overview;
 pub mod request_filter;
+pub mod request_list;
 pub mod retention;
 pub mod rollups;
 pub mod sync_runs;

@@ -22,6 +22,7 @@ pub mod hour_walk;
 pub mod http;
 pub mod ingest;
 pub mod issues;
+pub mod live;
 pub mod notifications;
 pub mod overview;
 pub mod redact;

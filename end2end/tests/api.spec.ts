@@ -1,4 +1,4 @@
-import { test, expect, signIn, Page, axeViolations } from "./helpers";
+import { test, expect, signIn, axeViolations, createKey, requestId } from "./helpers";
 import type { TestInfo } from "@playwright/test";
 
 /**
@@ -7,39 +7,6 @@ import type { TestInfo } from "@playwright/test";
  * secret in it, the support script finds it by request ID, and the console shows it redacted.
  * Also: the API reference page, and the request log's bounded search for rare combinations.
  */
-
-/** Creates a key on /settings/api-keys and returns it (the page shows it once). */
-async function createKey(page: Page, name: string, scope: "ingest" | "read"): Promise<string> {
-  await page.goto("/settings/api-keys");
-  await page.getByLabel("New key name").fill(name);
-  await page.getByLabel("Scope").selectOption(scope);
-  await page.getByRole("button", { name: "Create production key" }).click();
-  const notice = page.getByTestId("new-api-key");
-  await expect(notice).toContainText(name);
-  const key = (await notice.locator("code").innerText()).trim();
-  expect(key).toMatch(new RegExp(`^sb_${scope}_[0-9A-Za-z]{32,}$`));
-  // The list shows the key's prefix and scope, never the key.
-  const row = page.getByRole("row").filter({ hasText: name });
-  await expect(row).toContainText(scope);
-  await expect(row).toContainText(key.slice(0, 12));
-  await page.reload();
-  await expect(page.getByText(key)).toHaveCount(0);
-  return key;
-}
-
-/** A `req_` id (ULID) minted now, as a data plane does when a request arrives. */
-function requestId(): string {
-  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-  let t = Date.now();
-  let time = "";
-  for (let i = 0; i < 10; i++) {
-    time = alphabet[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let rand = "";
-  for (let i = 0; i < 16; i++) rand += alphabet[Math.floor(Math.random() * 32)];
-  return `req_${time}${rand}`;
-}
 
 test("the data plane ingests a request log that a support script then finds by request ID", async ({ page, request }, testInfo: TestInfo) => {
   await signIn(page, "owner@acme.test");

@@ -153,6 +153,21 @@ impl RequestFilter {
         format!("/requests/export?{}", parts.join("&"))
     }
 
+    /// The live tail's stream of new requests matching these filters, after `after` (the
+    /// newest request the page shows).
+    pub fn live_href(&self, after: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        for (k, _) in FILTER_KEYS.iter() {
+            if let Some(v) = self.get(k) {
+                parts.push(format!("{k}={}", encode(v)));
+            }
+        }
+        if let Some(a) = after {
+            parts.push(format!("after={}", encode(a)));
+        }
+        format!("/requests/live?{}", parts.join("&"))
+    }
+
     pub fn href(&self) -> String {
         let mut parts = Vec::new();
         for (k, _) in FILTER_KEYS.iter().chain([("before", ""), ("after", "")].iter()) {

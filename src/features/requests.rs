@@ -6,6 +6,7 @@
 pub mod detail;
 pub mod guidance;
 pub mod list;
+pub mod live;
 
 use crate::domain::request_filter::RequestFilter;
 use crate::error::AppError;
@@ -16,19 +17,7 @@ use serde::{Deserialize, Serialize};
 /// Rows per page; the list never pages with OFFSET, only with the id cursor.
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RequestLogListItem {
-    pub id: String,
-    pub created_at: i64,
-    pub method: String,
-    pub path: String,
-    pub status_code: i64,
-    pub error_code: Option<String>,
-    pub connection_id: Option<String>,
-    pub connection_name: Option<String>,
-    pub platform_name: Option<String>,
-    pub latency_ms: i64,
-}
+pub use crate::domain::request_list::RequestLogListItem;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionOption {
@@ -78,21 +67,7 @@ pub async fn list_request_logs(#[server(default)] filter: RequestFilter) -> Resu
     let named = connections::by_ids(&state, &actor, &wanted).await?;
     let names: std::collections::HashMap<&str, &str> =
         named.iter().map(|c| (c.id.as_str(), c.display_name.as_str())).collect();
-    let rows = rows
-        .into_iter()
-        .map(|r| RequestLogListItem {
-            connection_name: r.connection_id.as_deref().and_then(|id| names.get(id)).map(|s| s.to_string()),
-            platform_name: r.platform_id.as_deref().and_then(platform).map(|p| p.name.to_string()),
-            id: r.id,
-            created_at: r.created_at,
-            method: r.method,
-            path: r.path,
-            status_code: r.status_code,
-            error_code: r.error_code,
-            connection_id: r.connection_id,
-            latency_ms: r.latency_ms,
-        })
-        .collect();
+    let rows = rows.into_iter().map(|r| request_logs::list_item(r, &names)).collect();
     if let Some(selected) = query.connection_id.as_deref() {
         if !picker.iter().any(|c| c.id == selected) {
             picker.extend(named.iter().filter(|c| c.id == selected).cloned());

@@ -63,6 +63,7 @@ pub fn plain_routes() -> Vec<(&'static str, axum::http::Method, axum::routing::M
         ("/auth/switch", Method::POST, post(auth::switch_context)),
         ("/search", Method::GET, get(search)),
         ("/requests/export", Method::GET, get(export_requests)),
+        ("/requests/live", Method::GET, get(live_requests)),
         ("/connections/{id}/sync-runs/export", Method::GET, get(export_sync_runs)),
         ("/webhooks/deliveries/export", Method::GET, get(export_deliveries)),
         ("/healthz", Method::GET, get(|| async { "ok" })),
@@ -358,6 +359,40 @@ async fn export_requests(
         }
         .await,
     )
+}
+
+/// `GET /requests/live?status=5xx…&after=req_…`: the live tail of the request log with the
+/// list's filters, as server-sent events (`server::live`). `after` is the newest request the
+/// page shows. A bad filter is refused with 400 and its message before anything streams.
+async fn live_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    viewer: Option<axum::Extension<auth::CurrentViewer>>,
+    Query(pairs): Pairs,
+) -> Response {
+    let actor = match person(viewer) {
+        Ok(a) => a,
+        Err(e) => return (e.status(), e.to_string()).into_response(),
+    };
+    let filter = crate::domain::request_filter::RequestFilter::from_pairs(pairs);
+    let now = state.clock.now_ms();
+    let after = match filter.after.as_deref().map(|a| ids::parse_id(prefix::REQUEST, a)) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(e)) => {
+            let e = AppError::invalid(format!("after: not a request ID: {e}."));
+            return (e.status(), e.to_string()).into_response();
+        }
+    };
+    if let Err(e) = super::request_logs::query(&filter, &actor.scope(), now) {
+        let e = AppError::from(e);
+        return (e.status(), e.to_string()).into_response();
+    }
+    let events = super::live::events(state, actor, filter, after, now);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::response::sse::Sse::new(events).keep_alive(axum::response::sse::KeepAlive::default()),
+    )
+        .into_response()
 }
 
 /// `GET /connections/{id}/sync-runs/export?format=csv&object=invoices…`: a connection's sync

@@ -40,6 +40,40 @@ pub async fn body(res: Response<Body>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// A streamed body (server-sent events) read as it arrives.
+pub struct Streamed {
+    stream: axum::body::BodyDataStream,
+    /// Everything read so far.
+    pub text: String,
+}
+
+impl Streamed {
+    pub fn new(res: Response<Body>) -> Self {
+        Streamed { stream: res.into_body().into_data_stream(), text: String::new() }
+    }
+
+    /// Reads until what was read contains `until`, or until `limit` has passed (a deadline for
+    /// a stream that never sends it, not a wait), or the stream ends.
+    pub async fn until(&mut self, until: &str, limit: std::time::Duration) -> &str {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.text.contains(until) {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(chunk))) => self.text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => break,
+            }
+        }
+        &self.text
+    }
+}
+
+/// What a streamed body has sent by the time it contains `until` (see [`Streamed::until`]).
+pub async fn body_until(res: Response<Body>, until: &str, limit: std::time::Duration) -> String {
+    let mut s = Streamed::new(res);
+    s.until(until, limit).await;
+    s.text
+}
+
 pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::get(path).header(header::HOST, HOST);
     if let Some(c) = cookie {

@@ -351,3 +351,65 @@ async fn exact_delivery_search_equals_a_full_scan_on_random_filter_combinations(
         assert!(with_matches >= 15, "{}: only {with_matches} cases had matches", db.name);
     }
 }
+
+/// The live tail (`GET /requests/live`) sends each new request matching the page's filters once,
+/// from the viewer's own organization and environment only; a bad filter is refused with its
+/// message before anything streams, and nobody signed out gets a stream.
+#[tokio::test]
+async fn the_live_tail_streams_new_matching_requests_of_its_own_organization_only() {
+    use crate::http::{app, body, get, send, sign_in, Streamed};
+    use axum::http::{header, StatusCode};
+    for db in helpers::all().await {
+        let app = app(&db).await;
+        let store = db.store.as_ref();
+        let cookie = sign_in(&app, "owner@globex.test").await;
+        let globex = store.get_organization("globex").await.unwrap().unwrap();
+        let acme = store.get_organization("acme").await.unwrap().unwrap();
+
+        let bad = send(&app, get("/requests/live?status=6xx", Some(&cookie))).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "{}", db.name);
+        assert!(body(bad).await.contains("6xx"), "{}: the message names the filter", db.name);
+        let out = send(&app, get("/requests/live", None)).await;
+        assert!(out.status().is_redirection() || out.status() == StatusCode::UNAUTHORIZED, "{}", db.name);
+
+        let res = send(&app, get("/requests/live?status=5xx", Some(&cookie))).await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", db.name);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream", "{}", db.name);
+        let mut stream = Streamed::new(res);
+        let caught_up = stream.until("event: ready", std::time::Duration::from_secs(20)).await;
+        assert!(caught_up.contains("event: ready"), "{}: the stream says when it has caught up", db.name);
+        let now = helpers::now_ms();
+        let rows = [
+            row(
+                &acme.id,
+                now,
+                now,
+                1,
+                Some("xero"),
+                "GET",
+                "/accounting/invoices",
+                503,
+                Some("platform-unavailable"),
+            ),
+            row(&globex.id, now, now, 2, Some("xero"), "POST", "/accounting/bills", 200, None),
+            row(
+                &globex.id,
+                now,
+                now,
+                3,
+                Some("xero"),
+                "GET",
+                "/accounting/invoices",
+                502,
+                Some("platform-unavailable"),
+            ),
+        ];
+        store.insert_request_logs(&rows).await.unwrap();
+        let text =
+            stream.until(&format!("\"id\":\"{}\"", rows[2].id), std::time::Duration::from_secs(20)).await;
+        assert!(text.contains(&format!("id: {}", rows[2].id)), "{}: the new 5xx arrives:\n{text}", db.name);
+        assert_eq!(text.matches(&rows[2].id).count(), 2, "{}: once (its id line and its data)", db.name);
+        assert!(!text.contains(&rows[0].id), "{}: another organization's request never streams", db.name);
+        assert!(!text.contains(&rows[1].id), "{}: a request the filters exclude does not stream", db.name);
+    }
+}

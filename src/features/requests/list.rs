@@ -1,5 +1,6 @@
 //! The request-log list at /requests: filters in the URL, keyset pages of 50, newest first.
 
+use super::live::{LiveRows, LiveTail};
 use super::{list_request_logs, ConnectionOption, RequestLogListItem, RequestLogPage};
 use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
@@ -33,17 +34,21 @@ pub fn RequestLogsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(|m| RequestFilter::from_pairs(m.clone())));
     let page = Resource::new(move || filter.get(), list_request_logs);
+    // `live=1` turns the live tail on; it is not a filter (the list and its exports ignore it).
+    let live = Memo::new(move |_| query.with(|m| m.get("live").as_deref() == Some("1")));
     view! {
         <PageHeader title="Request Logs" subtitle="Every API request to the unified API in this environment, newest first." />
         <crate::features::retention::RetentionNote what="Request logs" />
         <Transition fallback=Loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let live = live.get();
+                Suspend::new(async move {
                 let f = filter.get_untracked();
                 match page.await {
-                    Ok(p) => view! { <FilterForm filter=f.clone() connections=p.connections.clone() more_connections=p.more_connections /> <ActiveFilters filter=f.clone() /> <Results filter=f page=p /> }.into_any(),
+                    Ok(p) => view! { <FilterForm filter=f.clone() connections=p.connections.clone() more_connections=p.more_connections /> <ActiveFilters filter=f.clone() /> <Results filter=f page=p live /> }.into_any(),
                     Err(e) => view! { <FilterForm filter=f.clone() connections=vec![] more_connections=false /> <ActiveFilters filter=f /> <div data-testid="filter-error"><ErrorNotice error=e /></div> }.into_any(),
                 }
-            })}
+            })}}
         </Transition>
     }
 }
@@ -178,14 +183,24 @@ fn ActiveFilters(filter: RequestFilter) -> impl IntoView {
 }
 
 #[component]
-fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
+fn Results(filter: RequestFilter, page: RequestLogPage, live: bool) -> impl IntoView {
     let export = view! { <ExportLinks csv=filter.export_href("csv") ndjson=filter.export_href("ndjson") /> };
+    // The live tail belongs to the newest page only.
+    let paged = filter.before.is_some() || filter.after.is_some();
+    let rows = LiveRows::new();
+    let tail = (!paged).then(|| {
+        view! { <LiveTail filter=filter.clone() on=live newest=page.rows.first().map(|r| r.id.clone()) rows /> }
+    });
+    let live_rows = move || rows.shown.get().into_iter().map(|r| view! { <Row r /> }).collect_view();
     if page.rows.is_empty() {
         let active = filter.active();
         let described =
             active.iter().map(|(k, l, v)| format!("{l} {}", chip_value(k, v))).collect::<Vec<_>>().join(", ");
-        let paged = filter.before.is_some() || filter.after.is_some();
         return view! {
+            {tail}
+            {move || rows.shown.with(|s| !s.is_empty()).then(|| view! {
+                <Card class="mb-4"><div class="overflow-x-auto"><Table>{live_rows}</Table></div></Card>
+            })}
             <Card class="p-8 text-center" >
                 <div data-testid="empty-state">
                     <p class="font-medium text-slate-900">"No requests found."</p>
@@ -206,28 +221,38 @@ fn Results(filter: RequestFilter, page: RequestLogPage) -> impl IntoView {
     let newer = page.newer.map(|c| filter.first_page().with("after", &c).href());
     let older = page.older.map(|c| filter.first_page().with("before", &c).href());
     view! {
-        {export}
+        <div class="flex flex-wrap items-start justify-between gap-x-4">{tail}{export}</div>
         <Card>
             <div class="overflow-x-auto">
-                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="request-table">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                        <tr>
-                            <th class="px-3 py-2">"Time"</th>
-                            <th class="px-3 py-2">"Request"</th>
-                            <th class="px-3 py-2">"Status"</th>
-                            <th class="px-3 py-2">"Error code"</th>
-                            <th class="px-3 py-2">"Connection"</th>
-                            <th class="px-3 py-2 text-right">"Latency"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}
-                    </tbody>
-                </table>
+                <Table>
+                    {live_rows}
+                    {page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}
+                </Table>
             </div>
             <Pager newer older />
         </Card>
-    }.into_any()
+    }
+    .into_any()
+}
+
+/// The request table: its head, and the rows given as children.
+#[component]
+fn Table(children: Children) -> impl IntoView {
+    view! {
+        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="request-table">
+            <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <tr>
+                    <th class="px-3 py-2">"Time"</th>
+                    <th class="px-3 py-2">"Request"</th>
+                    <th class="px-3 py-2">"Status"</th>
+                    <th class="px-3 py-2">"Error code"</th>
+                    <th class="px-3 py-2">"Connection"</th>
+                    <th class="px-3 py-2 text-right">"Latency"</th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">{children()}</tbody>
+        </table>
+    }
 }
 
 #[component]

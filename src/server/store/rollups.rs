@@ -217,6 +217,18 @@ pub struct RequestCombo {
     pub error_code: String,
 }
 
+/// Which combinations a request-log filter can match (`RollupStore::request_combos`): every
+/// field optional; `template_prefixes` are alternatives (a template must start with one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComboFilter {
+    pub platform_id: Option<String>,
+    pub method: Option<String>,
+    /// `[from, to)` of the status code (a class is a range of 100).
+    pub status_range: Option<(i64, i64)>,
+    pub error_code: Option<String>,
+    pub template_prefixes: Vec<String>,
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RebuildReport {
@@ -266,16 +278,26 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
-    /// Every combination of platform, method, path template, status and error code the
-    /// environment's request logs have held (a few thousand at most: the catalogue exact search
-    /// starts from).
-    async fn request_combos(&self, scope: &Scope) -> StoreResult<Vec<RequestCombo>>;
+    /// The combinations of platform, method, path template, status and error code the
+    /// environment's request logs have held that `filter` can match (the catalogue exact search
+    /// starts from: a few thousand rows at most, filtered where they are).
+    async fn request_combos(&self, scope: &Scope, filter: &ComboFilter) -> StoreResult<Vec<RequestCombo>>;
     /// The hours in `[from_hour, to_hour)` holding requests of any of `combos`, with how many,
     /// oldest first. One index range per combination (`request_rollups_by_combo`).
     async fn combo_hours(
         &self,
         scope: &Scope,
         combos: &[RequestCombo],
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64)>>;
+    /// The hours in `[from_hour, to_hour)` holding requests `filter` matches, with how many,
+    /// oldest first: one read of the hours' rollups in key order (for a filter that names many
+    /// combinations, where one index range each would cost more).
+    async fn filter_hours(
+        &self,
+        scope: &Scope,
+        filter: &ComboFilter,
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64)>>;

@@ -136,8 +136,17 @@ impl RequestLogStore for This {
     }
 
     async fn list_request_logs(&self, query: &RequestLogQuery) -> StoreResult<Vec<RequestLogSummaryRow>> {
-        let qb = build_request_log_list("", query);
-        crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page)
+        let mut qb = build_request_log_list("", query);
+        if query.id_ranges.is_empty() {
+            return crate::server::store::sql::fetch_page!(qb, &self.pool, &query.page);
+        }
+        // Planned with this call's ranges (see `filter_hours`), not a generic plan.
+        let mut rows: Vec<RequestLogSummaryRow> =
+            qb.build_query_as().persistent(false).fetch_all(&self.pool).await?;
+        if matches!(query.page, Page::After(_)) {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     async fn request_log_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>> {

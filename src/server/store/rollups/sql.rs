@@ -5,6 +5,41 @@ use crate::server::store::rollups::*;
 use crate::server::store::*;
 use async_trait::async_trait;
 
+/// The conditions of a [`ComboFilter`] on `request_combos` or `request_rollups` (same
+/// columns); `hint` prefixes each column (SQLite's `+`: not an index to drive by).
+fn push_combo_filter<'a>(qb: &mut sqlx::QueryBuilder<'a, Db>, f: &'a ComboFilter, hint: &str) {
+    if let Some(p) = &f.platform_id {
+        qb.push(format!(" AND {hint}platform_id = ")).push_bind(p);
+    }
+    if let Some(m) = &f.method {
+        qb.push(format!(" AND {hint}method = ")).push_bind(m);
+    }
+    if let Some((from, to)) = f.status_range {
+        qb.push(format!(" AND {hint}status_code >= "))
+            .push_bind(from)
+            .push(format!(" AND {hint}status_code < "))
+            .push_bind(to);
+    }
+    if let Some(e) = &f.error_code {
+        qb.push(format!(" AND {hint}error_code = ")).push_bind(e);
+    }
+    // A prefix compared as text of its own length: byte-exact on both databases, whatever
+    // PostgreSQL's collation.
+    if !f.template_prefixes.is_empty() {
+        qb.push(" AND (");
+        for (i, p) in f.template_prefixes.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("substr(path_template, 1, ")
+                .push_bind(p.chars().count() as i32)
+                .push(") = ")
+                .push_bind(p);
+        }
+        qb.push(")");
+    }
+}
+
 /// Adds counts to the rollups, inside the caller's transaction: one statement per table for
 /// up to 1,000 keys (SQLite runs each statement as a round trip to its connection's thread).
 pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollups) -> StoreResult<()> {
@@ -269,15 +304,40 @@ impl RollupStore for This {
         .await?)
     }
 
-    async fn request_combos(&self, scope: &Scope) -> StoreResult<Vec<RequestCombo>> {
-        Ok(sqlx::query_as(
+    async fn request_combos(&self, scope: &Scope, f: &ComboFilter) -> StoreResult<Vec<RequestCombo>> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
             "SELECT platform_id, method, path_template, status_code, error_code FROM request_combos \
-             WHERE organization_id = $1 AND environment = $2",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.environment)
-        .fetch_all(&self.pool)
-        .await?)
+             WHERE organization_id = ",
+        );
+        qb.push_bind(&scope.organization_id).push(" AND environment = ").push_bind(&scope.environment);
+        push_combo_filter(&mut qb, f, "");
+        Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn filter_hours(
+        &self,
+        scope: &Scope,
+        f: &ComboFilter,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT hour, CAST(SUM(requests) AS BIGINT) FROM request_rollups WHERE organization_id = ",
+        );
+        qb.push_bind(&scope.organization_id)
+            .push(" AND environment = ")
+            .push_bind(&scope.environment)
+            .push(" AND hour >= ")
+            .push_bind(from_hour)
+            .push(" AND hour < ")
+            .push_bind(to_hour);
+        // The hours' rows in key order, each checked: on SQLite `+` keeps the planner on the
+        // primary key rather than the combination index (which would read every hour).
+        push_combo_filter(&mut qb, f, if super::PLANNER_HINTS { "+" } else { "" });
+        qb.push(" GROUP BY hour ORDER BY hour");
+        // Not a prepared statement kept for reuse: PostgreSQL then plans with this call's hours
+        // (a generic plan, blind to how narrow they are, read the combination index whole).
+        Ok(qb.build_query_as().persistent(false).fetch_all(&self.pool).await?)
     }
 
     async fn combo_hours(
@@ -315,7 +375,7 @@ impl RollupStore for This {
                     .push_bind(to_hour);
             }
             qb.push(") AS c GROUP BY hour");
-            let found: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&self.pool).await?;
+            let found: Vec<(i64, i64)> = qb.build_query_as().persistent(false).fetch_all(&self.pool).await?;
             for (hour, n) in found {
                 *hours.entry(hour).or_default() += n;
             }

@@ -571,8 +571,17 @@ impl crate::server::store::webhooks::WebhookStore for This {
         &self,
         q: &crate::server::store::webhooks::DeliveryQuery,
     ) -> StoreResult<Vec<crate::server::store::webhooks::DeliveryListRow>> {
-        let qb = build_delivery_list("", q);
-        crate::server::store::sql::fetch_page!(qb, &self.pool, &q.page)
+        let mut qb = build_delivery_list("", q);
+        if q.id_ranges.is_empty() {
+            return crate::server::store::sql::fetch_page!(qb, &self.pool, &q.page);
+        }
+        // Planned with this call's ranges, not a generic plan (see `RollupStore::filter_hours`).
+        let mut rows: Vec<crate::server::store::webhooks::DeliveryListRow> =
+            qb.build_query_as().persistent(false).fetch_all(&self.pool).await?;
+        if matches!(q.page, Page::After(_)) {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     async fn delivery_span(&self, scope: &Scope) -> StoreResult<Option<(String, String)>> {
