@@ -72,13 +72,15 @@ test("without JavaScript the live toggle is a link that reloads the newest reque
   await page.goto("/requests?status=5xx");
   const toggle = page.getByTestId("live-toggle");
   await expect(toggle).toHaveAttribute("href", "/requests?status=5xx&live=1");
-  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  await expect(toggle).toHaveAttribute("data-live", "off");
   await toggle.click();
   await expect(page).toHaveURL(/\/requests\?status=5xx&live=1$/);
-  await expect(page.getByTestId("live-toggle")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("live-toggle")).toHaveAttribute("data-live", "on");
   await expect(page.getByTestId("live-toggle")).toHaveAttribute("href", "/requests?status=5xx");
   if (testInfo.project.use.javaScriptEnabled === false) {
-    await expect(page.getByText("Live updates need JavaScript: reload the page for newer requests.")).toBeVisible();
+    await expect(page.getByTestId("live-status")).toHaveText("Live updates need JavaScript: reload the page for newer requests.");
+  } else {
+    await expect(page.getByTestId("live-status")).toHaveText("New requests matching these filters appear at the top.");
   }
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

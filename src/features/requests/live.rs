@@ -70,9 +70,11 @@ pub fn LiveTail(filter: RequestFilter, on: bool, newest: Option<String>, rows: L
     let base = filter.first_page().href();
     let href =
         if on { base.clone() } else { format!("{base}{}live=1", if base.contains('?') { '&' } else { '?' }) };
+    // After hydration, so the first render matches the server's.
     #[cfg(feature = "hydrate")]
     if on {
-        client::start(filter.live_href(newest.as_deref()), rows);
+        let url = filter.live_href(newest.as_deref());
+        Effect::new(move |_| client::start(url.clone(), rows));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = &newest;
@@ -84,16 +86,18 @@ pub fn LiveTail(filter: RequestFilter, on: bool, newest: Option<String>, rows: L
     };
     view! {
         <div class="mb-3 flex flex-wrap items-center gap-3 text-sm" data-testid="live-tail">
-            <a href=href data-testid="live-toggle" aria-pressed=if on { "true" } else { "false" }
-                class=if on { "inline-flex items-center gap-1.5 rounded-md bg-emerald-600 px-3 py-1 font-semibold text-white hover:bg-emerald-500" } else { "inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1 font-semibold text-slate-700 hover:bg-slate-50" }>
+            <a href=href data-testid="live-toggle" data-live=if on { "on" } else { "off" }
+                title=if on { "Stop live updates" } else { "Show new requests as they arrive" }
+                class=if on { "inline-flex items-center gap-1.5 rounded-md bg-emerald-800 px-3 py-1 font-semibold text-white hover:bg-emerald-700" } else { "inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1 font-semibold text-slate-700 hover:bg-slate-50" }>
                 <span aria-hidden="true" class=if on { "h-2 w-2 rounded-full bg-white" } else { "h-2 w-2 rounded-full bg-slate-400" }></span>
                 {if on { "Live: on" } else { "Live" }}
             </a>
             {on.then(|| view! {
-                <noscript><span class="text-slate-600">"Live updates need JavaScript: reload the page for newer requests."</span></noscript>
                 <span role="status" data-testid="live-status" class="text-slate-600">
                     {move || match rows.state.get() {
-                        LiveState::Off | LiveState::Connecting => "Connecting\u{2026}".to_string(),
+                        // What the server renders, and what stays without JavaScript.
+                        LiveState::Off => "Live updates need JavaScript: reload the page for newer requests.".to_string(),
+                        LiveState::Connecting => "Connecting\u{2026}".to_string(),
                         LiveState::Live => "New requests matching these filters appear at the top.".to_string(),
                         LiveState::Stopped(why) => why,
                     }}
