@@ -11,7 +11,21 @@ async function ingest(request: APIRequestContext, key: string, path: string): Pr
   const id = requestId();
   const sent = await request.post("/api/v1/ingest/request-logs", {
     headers: { Authorization: `Bearer ${key}` },
-    data: { items: [{ id, occurred_at: new Date().toISOString(), method: "GET", path, status: 200, latency_ms: 42 }] },
+    // As a data plane sends it: the customer's key in the Authorization header (stored redacted;
+    // other tests open the newest request and expect that).
+    data: {
+      items: [
+        {
+          id,
+          occurred_at: new Date().toISOString(),
+          method: "GET",
+          path,
+          status: 200,
+          latency_ms: 42,
+          request_headers: { Authorization: `Bearer sk_live_live${Date.now()}tail`, Accept: "application/json" },
+        },
+      ],
+    },
   });
   expect(sent.status()).toBe(200);
   expect((await sent.json()).accepted).toBe(1);
