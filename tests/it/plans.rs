@@ -70,7 +70,16 @@ fn request_log_shapes(org: &str) -> Vec<(&'static str, ListQuery)> {
         ),
     ]
     .into_iter()
-    .map(|(name, q)| (name, ListQuery::RequestLogs(q)))
+    // As the pages run them (`request_logs::find`): a filter checked on index entries reads
+    // only the hours the rollups name, a range each.
+    .map(|(name, q)| {
+        let id_ranges = if q.has_residual_filters() && q.id_ranges.is_empty() {
+            vec![(day_ago.clone(), id_floor(prefix::REQUEST, now_ms() - 82_800_000))]
+        } else {
+            q.id_ranges.clone()
+        };
+        (name, ListQuery::RequestLogs(RequestLogQuery { id_ranges, ..q }))
+    })
     .collect()
 }
 
@@ -293,6 +302,13 @@ fn sqlite_problem(line: &str) -> bool {
     scans_table || line.contains("TEMP B-TREE FOR ORDER BY")
 }
 
+/// A PostgreSQL plan line that sorts what a bitmap scan found: every match of the filters,
+/// where an index read in id order stops after a page.
+fn pg_sorts_every_match(line: &str) -> bool {
+    let node = line.trim_start().trim_start_matches("->").trim_start();
+    node.starts_with("Sort  (") || node.starts_with("Incremental Sort  (")
+}
+
 #[tokio::test]
 async fn every_list_query_uses_an_index() {
     for db in helpers::all().await {
@@ -306,6 +322,8 @@ async fn every_list_query_uses_an_index() {
         for (name, q) in shapes {
             let plan = db.store.explain(&q).await.unwrap();
             let text = plan.join("\n");
+            // The request log is the one list that grows without bound: no sort of its matches.
+            let sorts = matches!(q, ListQuery::RequestLogs(_)) && plan.iter().any(|l| pg_sorts_every_match(l));
             match db.name {
                 "sqlite" => {
                     for (i, line) in plan.iter().enumerate() {
@@ -327,8 +345,8 @@ async fn every_list_query_uses_an_index() {
                     }
                 }
                 _ => assert!(
-                    !text.contains("Seq Scan"),
-                    "{}: {name}: sequential scan in plan:\n{text}",
+                    !text.contains("Seq Scan") && !sorts,
+                    "{}: {name}: sequential scan or a sort of every match in plan:\n{text}",
                     db.name
                 ),
             }

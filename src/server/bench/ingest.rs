@@ -236,7 +236,21 @@ pub async fn run(store: Arc<dyn Store>, database_url: &str, b: BenchIngest) -> S
         Some(kb) => println!("Server peak RSS: {:.0} MB", kb as f64 / 1024.0),
         None => println!("Server peak RSS: not available (no /proc)"),
     }
+    print_storage(store.as_ref()).await?;
     fair
+}
+
+/// Bytes per stored request log, table and indexes apart (issue 21's "cheaper rows").
+pub async fn print_storage(store: &dyn Store) -> StoreResult<()> {
+    let s = store.request_log_storage().await?;
+    println!(
+        "Storage: {} request logs, {:.0} bytes per row ({:.0} table, {:.0} indexes)",
+        s.rows,
+        s.bytes_per_row(),
+        s.table_bytes as f64 / s.rows.max(1) as f64,
+        s.index_bytes as f64 / s.rows.max(1) as f64
+    );
+    Ok(())
 }
 
 /// A healthy Xero connection of `organization_id` in production, for the logs to belong to.

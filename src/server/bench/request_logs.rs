@@ -17,6 +17,7 @@ pub async fn run(store: &dyn Store, request_logs: u64, runs: usize) -> StoreResu
         println!("Seeded in {:.0} s.", t.elapsed().as_secs_f64());
     }
     store.analyze().await?;
+    super::ingest::print_storage(store).await?;
     let acme = store.get_organization("acme").await?.expect("demo organization acme");
     let conn = store
         .list_connections(

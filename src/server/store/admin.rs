@@ -77,4 +77,21 @@ pub trait AdminStore: Send + Sync {
     async fn explain(&self, query: &ListQuery) -> StoreResult<Vec<String>>;
     /// Refreshes planner statistics after bulk loads.
     async fn analyze(&self) -> StoreResult<()>;
+    /// What the request logs occupy: rows, the table's bytes and its indexes' bytes (the
+    /// benchmarks' bytes per row).
+    async fn request_log_storage(&self) -> StoreResult<RelationStorage>;
+}
+
+/// A table's size on disk (`AdminStore::request_log_storage`).
+#[derive(Debug, Clone, Copy)]
+pub struct RelationStorage {
+    pub rows: i64,
+    pub table_bytes: i64,
+    pub index_bytes: i64,
+}
+
+impl RelationStorage {
+    pub fn bytes_per_row(&self) -> f64 {
+        (self.table_bytes + self.index_bytes) as f64 / self.rows.max(1) as f64
+    }
 }

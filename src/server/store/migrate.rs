@@ -82,6 +82,11 @@ pub const SQLITE: &[Migration] = &[
         name: "request_combos",
         sql: include_str!("../../../migrations/sqlite/0016_request_combos.sql"),
     },
+    Migration {
+        version: 17,
+        name: "request_log_indexes",
+        sql: include_str!("../../../migrations/sqlite/0017_request_log_indexes.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -156,6 +161,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 16,
         name: "request_combos",
         sql: include_str!("../../../migrations/postgres/0016_request_combos.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "request_log_indexes",
+        sql: include_str!("../../../migrations/postgres/0017_request_log_indexes.sql"),
     },
 ];
 

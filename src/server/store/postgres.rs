@@ -181,6 +181,16 @@ impl PgStore {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    /// A table's bytes (with its TOAST table) and its indexes' bytes.
+    async fn relation_bytes(&self, table: &str) -> StoreResult<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT pg_table_size($1::regclass)::BIGINT, pg_indexes_size($1::regclass)::BIGINT",
+        )
+        .bind(table)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     async fn analyze_tables(&self) -> StoreResult<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())

@@ -189,33 +189,23 @@ pub struct RequestLogQuery {
 }
 
 impl RequestLogQuery {
-    /// The filter whose index the query reads in id order: the most selective one present, in
-    /// the order request id, connection, error code, exact status, platform, status class,
-    /// method. The path prefix never drives: its index would return rows in path order, to be
-    /// sorted by id, where an id-ordered index and a check per row stop after one page.
+    /// The filter whose index the query reads in id order: a request id (the primary key) or a
+    /// connection (its own index). Every other filter is checked on the entries of the list's
+    /// index (`request_logs_list` carries status, platform, method and error code after the id),
+    /// and the path prefix on the row.
     pub fn driving_filter(&self) -> Option<&'static str> {
         if self.request_id.is_some() {
             Some("id")
         } else if self.connection_id.is_some() {
             Some("connection_id")
-        } else if self.error_code.is_some() {
-            Some("error_code")
-        } else if self.status_code.is_some() {
-            Some("status_code")
-        } else if self.platform_id.is_some() {
-            Some("platform_id")
-        } else if self.status_class.is_some() {
-            Some("status_class")
-        } else if self.method.is_some() {
-            Some("method")
         } else {
             None
         }
     }
 
-    /// Whether some filter is checked row by row beside the driving one: then matches can be
-    /// rare in the driving index, and `server::request_logs::list` narrows the read to the
-    /// hours that hold them.
+    /// Whether some filter is checked entry by entry beside the driving one: then matches can be
+    /// rare in the index read, and `server::request_logs::find` narrows the read to the hours
+    /// that hold them.
     pub fn has_residual_filters(&self) -> bool {
         let filters = [
             self.connection_id.is_some(),

@@ -25,6 +25,13 @@ impl AdminStore for This {
         self.analyze_tables().await
     }
 
+    async fn request_log_storage(&self) -> StoreResult<RelationStorage> {
+        let (rows,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM request_logs").fetch_one(&self.pool).await?;
+        let (table_bytes, index_bytes) = self.relation_bytes("request_logs").await?;
+        Ok(RelationStorage { rows, table_bytes, index_bytes })
+    }
+
     async fn sync_platform_catalog(&self, platforms: &[crate::domain::PlatformSpec]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for p in platforms {

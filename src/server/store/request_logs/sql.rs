@@ -212,7 +212,7 @@ fn push_request_log_branch<'a>(
     );
     qb.push_bind(&q.organization_id);
     qb.push(" AND environment = ").push_bind(&q.environment);
-    let driving = q.driving_filter().unwrap_or("method");
+    let driving = q.driving_filter().unwrap_or("id");
     let col = |name: &'static str| -> String {
         if super::PLANNER_HINTS && name != driving {
             format!("+{name}")
@@ -229,8 +229,13 @@ fn push_request_log_branch<'a>(
     if let Some(v) = &q.platform_id {
         qb.push(format!(" AND {} = ", col("platform_id"))).push_bind(v);
     }
+    // A class as a range of codes: `status_code` is in the list's index, `status_class` is not.
     if let Some(v) = q.status_class {
-        qb.push(format!(" AND {} = ", col("status_class"))).push_bind(v);
+        let code = col("status_code");
+        qb.push(format!(" AND {code} >= "))
+            .push_bind(v * 100)
+            .push(format!(" AND {code} < "))
+            .push_bind(v * 100 + 100);
     }
     if let Some(v) = q.status_code {
         qb.push(format!(" AND {} = ", col("status_code"))).push_bind(v);
