@@ -4,6 +4,7 @@
 pub mod connection_filter;
 pub mod delivery_filter;
 pub mod failures;
+pub mod guidance;
 pub mod overview;
 pub mod request_filter;
 pub mod request_list;

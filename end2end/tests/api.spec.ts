@@ -56,11 +56,16 @@ test("the data plane ingests a request log that a support script then finds by r
   const log = await found.json();
   expect(log.error.code).toBe("invalid-params");
   expect(JSON.stringify(log)).not.toContain(secret);
+  // JSON bodies are JSON values, not strings; the next step is the one the console shows.
+  expect(log.request_body.customer).toBe("cus_1");
+  expect(log.response_body.error).toBe("invalid due_date");
+  expect(typeof log.next_step).toBe("string");
 
   // The console shows the same request, redacted.
   await page.goto(`/requests/${id}`);
   await expect(page.getByText(`Request ${id}`)).toBeVisible();
   await expect(page.getByTestId("request-headers")).toContainText("Bearer [REDACTED]");
+  await expect(page.getByTestId("next-step")).toHaveText(log.next_step);
   await expect(page.locator("body")).not.toContainText(secret);
 
   // The key's use is recorded on the list.

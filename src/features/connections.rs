@@ -282,7 +282,7 @@ fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
                                             <td class="px-4 py-2">{c.platform_name.clone()}<div class="text-xs text-slate-600">{c.integration_type.clone()}</div></td>
                                             <td class="px-4 py-2"><StatusBadge status=c.status.clone() /></td>
                                             <td class="px-4 py-2 text-xs">
-                                                {r.last_run_status.clone().map(|s| format!("last sync {}", s.replace('_', " "))).unwrap_or_else(|| if c.supports_sync_history { "no runs yet".into() } else { "no sync history".into() })}
+                                                {r.last_run_status.clone().map(|s| format!("last sync {}", s.replace('_', " "))).unwrap_or_else(|| if c.supports_sync_history { "no runs yet".into() } else { format!("{} does not report runs", c.platform_name) })}
                                                 {(r.failed_24h > 0).then(|| view! { <div class="text-red-700">{format!("{} failed in 24 h", r.failed_24h)}</div> })}
                                             </td>
                                             <td class="px-4 py-2 tabular-nums">{format!("v{}", c.config_version)}{behind.then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900" title=format!("The current configuration is v{}", r.current_version)>"behind"</span> })}</td>

@@ -1,10 +1,9 @@
 //! Request logs: find any request in one step, see why it failed and what to do next.
 //!
 //! `list` is the searchable list at `/requests` (its filters are `domain::request_filter`),
-//! `detail` the page of one request, `guidance` the plain next step for a failure.
+//! `detail` the page of one request (its next step comes from `domain::guidance`).
 
 pub mod detail;
-pub mod guidance;
 pub mod list;
 pub mod live;
 

@@ -53,6 +53,7 @@ pub fn AppShell() -> impl IntoView {
             <div class="flex min-w-0 flex-1 flex-col">
                 <header class="border-b border-slate-200 bg-white">
                     <div class="flex flex-wrap items-center gap-3 px-4 py-3 md:px-6">
+                        <PhoneMenu />
                         <a href="/" class="font-semibold text-slate-900 md:hidden">"Switchboard"</a>
                         <form method="get" action="/search" role="search" class="order-last flex w-full min-w-0 flex-1 md:order-none md:w-auto">
                             <label for="global-search" class="sr-only">"Find a request or connection by ID"</label>
@@ -75,13 +76,6 @@ pub fn AppShell() -> impl IntoView {
                             })}
                         </Suspense>
                     </div>
-                    <nav aria-label="Main (compact)" class="flex gap-1 overflow-x-auto border-t border-slate-100 px-2 py-1 md:hidden">
-                        {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=COMPACT_LINK /> }).collect_view()}
-                        <NavLink href="/settings/api-keys" label="API keys" class=COMPACT_LINK />
-                        <NavLink href="/settings/notifications" label="Notifications" class=COMPACT_LINK />
-                        <NavLink href="/settings/retention" label="Data retention" class=COMPACT_LINK />
-                        <NavLink href="/settings/audit" label="Audit log" class=COMPACT_LINK />
-                    </nav>
                 </header>
                 <main class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 md:px-8">
                     // A page that fails to render shows what went wrong here, inside the frame,
@@ -104,7 +98,40 @@ pub fn AppShell() -> impl IntoView {
 }
 
 const SIDEBAR_LINK: &str = "block rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
-const COMPACT_LINK: &str = "whitespace-nowrap rounded-md px-3 py-1.5 text-sm text-slate-600 aria-[current=page]:bg-slate-100 aria-[current=page]:font-medium aria-[current=page]:text-slate-900";
+const COMPACT_LINK: &str = "block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-slate-100 aria-[current=page]:font-medium aria-[current=page]:text-slate-900";
+
+/// The navigation on a phone: a menu button (a `<details>` element, so it opens without
+/// JavaScript) instead of a strip of links cut off at the screen's edge. After hydration a
+/// client-side navigation closes it, as a full page load does.
+#[component]
+fn PhoneMenu() -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(menu) = menu.get_untracked() {
+            let _ = menu.remove_attribute("open");
+        }
+    });
+    view! {
+        <details node_ref=menu class="relative md:hidden" data-testid="phone-menu">
+            <summary class="flex cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4" fill="none" stroke="currentColor" stroke-width="2">
+                    <path d="M3 5h14M3 10h14M3 15h14" />
+                </svg>
+                "Menu"
+            </summary>
+            <nav aria-label="Main (compact)" class="absolute left-0 z-30 mt-2 w-64 space-y-0.5 rounded-md border border-slate-200 bg-white p-2 shadow-lg">
+                {NAV.iter().map(|(href, label)| view! { <NavLink href=*href label=*label class=COMPACT_LINK /> }).collect_view()}
+                <p class="px-3 pt-3 pb-1 text-xs font-semibold uppercase tracking-wider text-slate-500">"Settings"</p>
+                <NavLink href="/settings/api-keys" label="API keys" class=COMPACT_LINK />
+                <NavLink href="/settings/notifications" label="Notifications" class=COMPACT_LINK />
+                <NavLink href="/settings/retention" label="Data retention" class=COMPACT_LINK />
+                <NavLink href="/settings/audit" label="Audit log" class=COMPACT_LINK />
+            </nav>
+        </details>
+    }
+}
 
 /// A navigation link; the router marks the current one with `aria-current="page"`.
 #[component]

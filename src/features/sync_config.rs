@@ -254,7 +254,7 @@ fn SettingsTable(s: SettingsView) -> impl IntoView {
                         <tr>
                             <td class="px-3 py-2 font-mono text-xs">{o.name.clone()}</td>
                             <td class="px-3 py-2">{if o.enabled { view! { <span class="font-medium text-emerald-800">"enabled"</span> }.into_any() } else { view! { <span class="text-slate-600">"disabled"</span> }.into_any() }}</td>
-                            <td class="px-3 py-2 text-xs">{if o.fetch_on_first_link { "yes" } else { "no: incremental only" }}</td>
+                            <td class="px-3 py-2 text-xs">{if !o.enabled { "\u{2014} (not synced)" } else if o.fetch_on_first_link { "yes" } else { "no: incremental only" }}</td>
                             <td class="px-3 py-2 text-xs text-slate-700">
                                 {o.offered_by.join(", ")}
                                 {(!o.not_offered_by.is_empty()).then(|| view! { <span class="block text-amber-900">{format!("Not offered by {}", o.not_offered_by.join(", "))}</span> })}

@@ -29,6 +29,33 @@ pub fn Card(#[prop(optional, into)] class: String, children: Children) -> impl I
     }
 }
 
+/// A filter form's frame. On a phone the form folds behind a "Filters" button (a `<details>`
+/// element, so it opens without JavaScript); from 768 px wide it is always open and the button
+/// hidden (`style/tailwind.css`, where the browser can style a details element's content).
+#[component]
+pub fn FilterPanel(active: usize, children: Children) -> impl IntoView {
+    view! {
+        <details class="filter-panel mb-4 rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="filter-panel">
+            <summary class="flex cursor-pointer list-none items-center justify-between px-4 py-2.5 text-sm font-medium text-slate-700">
+                <span>"Filters" {(active > 0).then(|| format!(" ({active} active)"))}</span>
+                <span aria-hidden="true" class="text-slate-500">"\u{25be}"</span>
+            </summary>
+            <div class="px-4 pb-4 md:pt-4">{children()}</div>
+        </details>
+    }
+}
+
+/// "Updating…" while a list loads for new filters: the old rows stay in place (a transition),
+/// dimmed, so the page does not jump, and the reader knows the figures are not yet the new ones.
+#[component]
+pub fn Updating(pending: ReadSignal<bool>) -> impl IntoView {
+    view! {
+        <p role="status" aria-live="polite" class="h-5 text-right text-xs text-slate-500" data-testid="updating">
+            {move || pending.get().then_some("Updating\u{2026}")}
+        </p>
+    }
+}
+
 /// The header row of a data table.
 #[component]
 pub fn TableHead(columns: &'static [&'static str]) -> impl IntoView {

@@ -42,6 +42,11 @@ impl EndpointSummary {
     fn state(&self) -> (&'static str, &'static str) {
         if self.deleted {
             ("Deleted", Tone::Neutral.classes())
+        } else if self.enabled
+            && (self.failing_since.is_some() || (self.deliveries_24h > 0 && self.delivered_24h == 0))
+        {
+            // Enabled but nothing gets through: green would say all is well.
+            ("Enabled \u{b7} failing", Tone::Bad.classes())
         } else if self.enabled {
             ("Enabled", Tone::Good.classes())
         } else if self.disabled_kind.as_deref() == Some("automatic") {

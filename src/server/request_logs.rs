@@ -223,6 +223,33 @@ fn template_prefixes(prefix: &str) -> [String; 2] {
 }
 
 /// One request by id (`req_...`, as typed: surrounding spaces are ignored).
+/// What to do next about a failed request (status 400 or above), as the console's request page
+/// and the API's request log both say it: from the stored code and message, the raw platform
+/// error, and the classifier's cause and field where the classifier agrees with the code.
+pub fn next_step(row: &RequestLogRow, connection_name: Option<&str>) -> Option<String> {
+    use crate::domain::guidance::{next_step, Failure};
+    if row.status_code < 400 {
+        return None;
+    }
+    let agrees = row.classified_code.is_some() && row.classified_code == row.error_code;
+    let attempts =
+        serde_json::from_str::<Vec<serde_json::Value>>(&row.upstream_calls).map(|v| v.len()).unwrap_or(0);
+    Some(next_step(&Failure {
+        status: row.status_code,
+        method: &row.method,
+        code: row.error_code.as_deref(),
+        message: row.error_message.as_deref(),
+        platform_error: row.platform_error.as_deref(),
+        platform_name: row.platform_id.as_deref().and_then(crate::domain::platform).map(|p| p.name),
+        connection_name,
+        idempotency_key: row.idempotency_key.as_deref(),
+        created_at: row.created_at,
+        upstream_attempts: attempts,
+        cause: row.error_cause.as_deref().filter(|_| agrees),
+        field: row.error_field.as_deref().filter(|_| agrees),
+    }))
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: &str) -> ServiceResult<RequestLogRow> {
     let id = parse_id(prefix::REQUEST, id).map_err(|e| {
         ServiceError::invalid(format!("\u{201c}{}\u{201d} is not a request ID: {e}.", id.trim()))

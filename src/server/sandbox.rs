@@ -196,6 +196,9 @@ pub fn plan(input: &RunInput<'_>, settings: &SandboxSettings) -> Plan {
         // The platform's own documented outage answer (the classifier's corpus).
         let (platform_error, status) =
             crate::server::seed::documented_error(platform.id, "platform-unavailable", &mut rng)
+                // Some documented outages answer 200 with a fault in the body (NetSuite's SOAP
+                // faults): the run's failed call is then reported as the gateway saw it, a 503.
+                .map(|(body, status)| (body, if status >= 400 { status } else { 503 }))
                 .unwrap_or_else(|| {
                     (json!({"status": 503, "message": "Service Unavailable"}).to_string(), 503)
                 });
@@ -239,6 +242,7 @@ pub fn plan(input: &RunInput<'_>, settings: &SandboxSettings) -> Plan {
 /// The request the sandbox "made" for one page, as the run's log shows it.
 pub fn page_log(
     platform: &PlatformSpec,
+    account: Option<&str>,
     data_object: &str,
     page: usize,
     status: u16,
@@ -247,7 +251,7 @@ pub fn page_log(
 ) -> Value {
     json!({
         "method": "GET",
-        "url": format!("https://{}{}?page={}&page_size={PAGE_SIZE}", super::seed::platform_host(platform.id), super::seed::upstream_path(platform.id, data_object, &format!("/{data_object}")), page + 1),
+        "url": format!("https://{}{}?page={}&page_size={PAGE_SIZE}", super::seed::platform_host(platform.id, account), super::seed::upstream_path(platform.id, data_object, &format!("/{data_object}"), account), page + 1),
         "status": status,
         "records": records,
         "latency_ms": latency_ms,
@@ -307,6 +311,9 @@ pub trait RunReporter: Send + Sync {
 pub async fn execute<R: RunReporter>(
     plan: &Plan,
     spec: &PlatformSpec,
+    // The connection's platform account, which names the host on some platforms (a Shopify
+    // shop): `None` where the data plane does not know it.
+    account: Option<&str>,
     data_object: &str,
     settings: &SandboxSettings,
     heartbeat_every: Duration,
@@ -318,7 +325,7 @@ pub async fn execute<R: RunReporter>(
     let mut last_beat = std::time::Instant::now();
     for (i, step) in plan.pages.iter().enumerate() {
         if let Some(seconds) = step.rate_limited {
-            let mut entry = page_log(spec, data_object, i, 429, 0, 40);
+            let mut entry = page_log(spec, account, data_object, i, 429, 0, 40);
             entry["note"] = Value::String(format!(
                 "429 Too Many Requests, Retry-After: {seconds} s. Waited, then retried this page."
             ));
@@ -329,7 +336,15 @@ pub async fn execute<R: RunReporter>(
             tokio::time::sleep(settings.page_delay).await;
         }
         progress += step.records;
-        log.push(page_log(spec, data_object, i, 200, step.records, settings.page_delay.as_millis() as i64));
+        log.push(page_log(
+            spec,
+            account,
+            data_object,
+            i,
+            200,
+            step.records,
+            settings.page_delay.as_millis() as i64,
+        ));
         let last_page = i + 1 == plan.pages.len();
         if !last_page && last_beat.elapsed() < heartbeat_every {
             continue;
@@ -351,7 +366,7 @@ pub async fn execute<R: RunReporter>(
             }
         }
     }
-    reporter.finish(&result_of(plan, spec, data_object, log, progress)).await
+    reporter.finish(&result_of(plan, spec, account, data_object, log, progress)).await
 }
 
 /// How a run whose pages were all fetched ends: its counts, error and log, as reported to the
@@ -359,6 +374,7 @@ pub async fn execute<R: RunReporter>(
 pub fn result_of(
     plan: &Plan,
     spec: &PlatformSpec,
+    account: Option<&str>,
     data_object: &str,
     mut log: Vec<Value>,
     progress: i64,
@@ -392,7 +408,7 @@ pub fn result_of(
             ..RunResult::ended(SyncRunStatus::Partial)
         },
         Outcome::Failed { message, platform_error, status, needs_reauth, .. } => {
-            let entry = page_log(spec, data_object, plan.pages.len(), status, 0, 80);
+            let entry = page_log(spec, account, data_object, plan.pages.len(), status, 0, 80);
             RunResult {
                 status: SyncRunStatus::Failed,
                 records_added: plan.added,
@@ -483,7 +499,7 @@ mod tests {
             })
             .find(|p| matches!(p.outcome, Outcome::Failed { needs_reauth: false, .. }))
             .expect("an outage among 400 runs");
-        let result = result_of(&failed, qb, "invoices", vec![], 0);
+        let result = result_of(&failed, qb, None, "invoices", vec![], 0);
         assert_eq!(result.error_code, None);
         let stored = result.prepared("quickbooks_online");
         assert_eq!(stored.error_code.as_deref(), Some("platform-unavailable"), "{stored:?}");

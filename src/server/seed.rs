@@ -428,7 +428,9 @@ fn sync_settings(
     s.frequency = frequency;
     for o in disabled {
         if let Some(x) = s.objects.get_mut(*o) {
+            // An object that is not synced is not fetched on first link either.
             x.enabled = false;
+            x.fetch_on_first_link = false;
         }
     }
     s

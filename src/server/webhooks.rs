@@ -190,6 +190,9 @@ pub struct EndpointDetail {
     pub queued: i64,
     /// The last attempt of the test delivery `test`, when it was this endpoint's.
     pub test: Option<(String, super::store::WebhookAttemptRow)>,
+    /// The newest delivery's last attempt, when it failed: why the endpoint is failing now
+    /// (a DNS failure, a timeout, a 500), on the endpoint's own page.
+    pub last_failure: Option<super::store::WebhookAttemptRow>,
 }
 
 /// An endpoint by id for a person who may see it (staff look in from outside, audited), with
@@ -222,7 +225,20 @@ pub async fn detail(
             _ => None,
         }
     };
-    Ok(EndpointDetail { scope, row, stats, queued, test })
+    let newest = state
+        .store
+        .list_deliveries(&super::store::webhooks::DeliveryQuery {
+            endpoint_id: Some(id.clone()),
+            ..super::store::webhooks::DeliveryQuery::new(scope.clone(), 1)
+        })
+        .await?;
+    let last_failure = match newest.first() {
+        Some(d) if d.delivery.last_failure.is_some() => {
+            state.store.delivery_attempts(&d.delivery.id).await?.pop().filter(|a| a.failure.is_some())
+        }
+        _ => None,
+    };
+    Ok(EndpointDetail { scope, row, stats, queued, test, last_failure })
 }
 
 pub async fn create(state: &AppState, viewer: &Viewer, input: &EndpointInput) -> ServiceResult<String> {

@@ -333,6 +333,8 @@ impl Worker {
         );
         let reporter = StoreReporter { worker: self, run_id: &run.id, lease_ms };
         let every = HEARTBEAT_EVERY.min(self.settings.lease / 3);
-        sandbox::execute(&plan, spec, &run.data_object, &self.settings.sandbox, every, &reporter).await
+        let account = connection.as_ref().map(|c| c.platform_account_id.as_str());
+        sandbox::execute(&plan, spec, account, &run.data_object, &self.settings.sandbox, every, &reporter)
+            .await
     }
 }

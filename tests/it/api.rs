@@ -252,6 +252,14 @@ async fn request_logs_are_ingested_idempotently_item_by_item_and_redacted() {
         assert!(r["request_headers"]["authorization"].as_str().unwrap().starts_with("Bearer "), "{r}");
         assert!(!r.to_string().contains(secret), "{}: secret in {r}", db.name);
         assert!(!r["redacted_fields"].as_array().unwrap().is_empty());
+        // Bodies that are JSON come back as JSON values, redacted; the next step is the console's.
+        assert_eq!(r["request_body"]["customer"], "c_1", "{r}");
+        assert_eq!(r["request_body"]["password"], "[REDACTED]", "{r}");
+        assert_eq!(r["response_body"]["error"], "bad", "{r}");
+        assert!(r["next_step"].as_str().is_some_and(|s| s.len() > 20), "{r}");
+        let (_, ok) =
+            json_of(&app, call("GET", &format!("/api/v1/request-logs/{b}"), Some(&k.read), None)).await;
+        assert!(ok["next_step"].is_null(), "a request that succeeded has no next step: {ok}");
         let raw = helpers::raw_contents(&db).await;
         assert!(!raw.contains(secret), "{}: the secret reached the database", db.name);
 

@@ -4,6 +4,7 @@
 mod api;
 mod backfill_input;
 mod cli;
+mod demo_model;
 mod export;
 mod form_fuzz;
 mod hardening;

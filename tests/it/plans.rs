@@ -323,7 +323,8 @@ async fn every_list_query_uses_an_index() {
             let plan = db.store.explain(&q).await.unwrap();
             let text = plan.join("\n");
             // The request log is the one list that grows without bound: no sort of its matches.
-            let sorts = matches!(q, ListQuery::RequestLogs(_)) && plan.iter().any(|l| pg_sorts_every_match(l));
+            let sorts =
+                matches!(q, ListQuery::RequestLogs(_)) && plan.iter().any(|l| pg_sorts_every_match(l));
             match db.name {
                 "sqlite" => {
                     for (i, line) in plan.iter().enumerate() {

@@ -97,6 +97,18 @@ pub async fn new_backfill(
     let chosen_objects = crate::domain::split_list(&objects);
     let specs: Vec<_> = rows.iter().filter_map(|c| platform(&c.platform_id)).collect();
     let integration_type = specs.first().map(|p| p.integration_type);
+    // A first visit starts from what the configuration syncs for these connections' platforms:
+    // the objects a backfill usually repairs. A submitted choice (even an empty one) is kept.
+    let synced: std::collections::BTreeSet<&'static str> = match integration_type {
+        Some(it) if chosen_objects.is_empty() && !review => {
+            let current = crate::server::sync_config::current(state.store.as_ref(), &scope, it).await?;
+            specs
+                .iter()
+                .flat_map(|p| current.settings.effective(p).synced_objects().collect::<Vec<_>>())
+                .collect()
+        }
+        _ => Default::default(),
+    };
     let object_choices = integration_type
         .map(|it| {
             it.data_objects()
@@ -114,7 +126,7 @@ pub async fn new_backfill(
                     });
                     ObjectChoice {
                         name: o.to_string(),
-                        checked: chosen_objects.iter().any(|c| c == o),
+                        checked: offered > 0 && (chosen_objects.iter().any(|c| c == o) || synced.contains(o)),
                         unavailable,
                     }
                 })
@@ -253,6 +265,24 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
     let chosen: Vec<String> = v.objects.iter().filter(|o| o.checked).map(|o| o.name.clone()).collect();
     let disabled = v.allowed.is_err();
     let (conn_ids2, range2, from2, to2) = (conn_ids.clone(), range.clone(), from.clone(), to.clone());
+    // "Select all" is a link (it works without JavaScript): this page with every object offered.
+    let select_all = {
+        use crate::url::encode_component as enc;
+        let (connections, matching) =
+            query.with_untracked(|q| (q.get_all("connection").unwrap_or_default(), q.get("matching")));
+        let mut pairs: Vec<String> = connections.iter().map(|c| format!("connection={}", enc(c))).collect();
+        pairs.extend(matching.map(|m| format!("matching={}", enc(&m))));
+        pairs.extend(
+            v.objects.iter().filter(|o| o.unavailable.is_none()).map(|o| format!("object={}", enc(&o.name))),
+        );
+        pairs.push(format!("range={}", enc(&range)));
+        for (k, val) in [("from", &from), ("to", &to)] {
+            if !val.is_empty() {
+                pairs.push(format!("{k}={}", enc(val)));
+            }
+        }
+        format!("/backfills/new?{}", pairs.join("&"))
+    };
     if v.connections.is_empty() {
         return view! {
             <Card class="p-5 text-sm text-slate-700">
@@ -280,7 +310,10 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
                 {conn_ids.iter().map(|id| view! { <input type="hidden" name="connection" value=id.clone() /> }).collect_view()}
                 <input type="hidden" name="review" value="1" />
                 <fieldset disabled=disabled>
-                    <legend class="text-sm font-semibold text-slate-900">"Data objects"</legend>
+                    <div class="flex flex-wrap items-baseline justify-between gap-2">
+                        <legend class="text-sm font-semibold text-slate-900">"Data objects"</legend>
+                        <a href=select_all class="text-sm font-medium text-indigo-700 hover:underline" data-testid="select-all-objects">"Select all"</a>
+                    </div>
                     <div class="mt-2 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
                         {v.objects.iter().map(|o| {
                             let id = format!("object-{}", o.name);

@@ -1,7 +1,7 @@
 //! One request: what was asked, what came back, why it failed and what to do next.
 
 use crate::error::AppError;
-use crate::features::ui::{Badge, Card, CopyButton, DetailLoader, PageHeader, Time};
+use crate::features::ui::{format_time_utc, Badge, Card, CopyButton, DetailLoader, PageHeader, Time};
 use crate::platform_data::{normalized_fields, source_field, NullReason};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -249,7 +249,6 @@ pub fn compare_platform_data(
 
 #[server(input = GetUrl, endpoint = "get_request_log")]
 pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
-    use super::guidance::{next_step, Failure};
     use crate::domain::{error_code, platform, SyncRunStatus};
     use crate::server::context::session;
     use crate::server::request_logs::RequestDetail;
@@ -317,19 +316,11 @@ pub async fn get_request_log(id: String) -> Result<RequestLogDetail, AppError> {
         confidence: row.error_confidence.clone(),
         diagnosis,
         platform_error_parts,
-        next_step: next_step(&Failure {
-            status: row.status_code,
-            code: row.error_code.as_deref(),
-            message: row.error_message.as_deref(),
-            platform_error: row.platform_error.as_deref(),
-            platform_name: platform_name.as_deref(),
-            connection_name: connection.as_ref().map(|c| c.display_name.as_str()),
-            idempotency_key: row.idempotency_key.as_deref(),
-            created_at: row.created_at,
-            upstream_attempts: upstream_calls.len(),
-            cause: row.error_cause.as_deref().filter(|_| agrees),
-            field: row.error_field.as_deref().filter(|_| agrees),
-        }),
+        next_step: crate::server::request_logs::next_step(
+            &row,
+            connection.as_ref().map(|c| c.display_name.as_str()),
+        )
+        .unwrap_or_default(),
     });
     let response_json = row.response_body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok());
     let platform_data = match (&response_json, spec) {
@@ -470,7 +461,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                 <Field label="Status">{d.status_code.to_string()}</Field>
                 <Field label="Method and path"><span class="font-mono">{method_path}</span></Field>
                 <Field label="Query"><span class="font-mono">{query}</span></Field>
-                <Field label="Time"><Time ms=d.created_at /></Field>
+                <Field label="Time"><Time ms=d.created_at /><span class="block text-xs tabular-nums text-slate-600" data-testid="request-time-utc">{format_time_utc(d.created_at)}</span></Field>
                 <Field label="Latency">{format!("{} ms", d.latency_ms)}</Field>
                 <Field label="Connection">
                     {match connection {

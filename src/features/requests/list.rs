@@ -6,7 +6,8 @@ use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::features::ui::http_tone;
 use crate::features::ui::{
-    Badge, Card, CopyButton, ErrorNotice, ExportLinks, Loading, PageHeader, Pager, Time,
+    Badge, Card, CopyButton, ErrorNotice, ExportLinks, FilterPanel, Loading, PageHeader, Pager, Time,
+    Updating,
 };
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -36,10 +37,12 @@ pub fn RequestLogsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_request_logs);
     // `live=1` turns the live tail on; it is not a filter (the list and its exports ignore it).
     let live = Memo::new(move |_| query.with(|m| m.get("live").as_deref() == Some("1")));
+    let (pending, set_pending) = signal(false);
     view! {
         <PageHeader title="Request Logs" subtitle="Every API request to the unified API in this environment, newest first." />
         <crate::features::retention::RetentionNote what="Request logs" />
-        <Transition fallback=Loading>
+        <Updating pending />
+        <Transition fallback=Loading set_pending>
             {move || {
                 let live = live.get();
                 Suspend::new(async move {
@@ -112,7 +115,7 @@ fn FilterForm(
         }
     }
     view! {
-        <Card class="mb-4 p-4">
+        <FilterPanel active=f.active().len()>
             <Form method="GET" action="/requests" attr:aria-label="Filter requests" attr:class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
                 <TextInput id="f-request-id" name="request_id" label="Request ID" placeholder="req_…" value=f.request_id.clone() />
                 <Select id="f-connection" name="connection" label="Connection" any="Any connection" options=connection_options selected=f.connection.clone() />
@@ -139,7 +142,7 @@ fn FilterForm(
                     <a href="/requests" class="rounded-md px-3 py-1.5 text-sm text-slate-600 hover:bg-slate-100">"Reset"</a>
                 </div>
             </Form>
-        </Card>
+        </FilterPanel>
     }
 }
 

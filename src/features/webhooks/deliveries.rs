@@ -207,7 +207,7 @@ pub fn DeliveryLog(
                                         <label for="d-status" class="flex flex-col text-slate-700">"Status"
                                             <select id="d-status" name="status" class="mt-1 rounded-md border border-slate-300 bg-white py-1.5 pl-2 pr-8">
                                                 <option value="">"Any status"</option>
-                                                {DeliveryStatus::ALL.iter().map(|s| { let sel = s.as_str() == current.status; view! { <option value=s.as_str() selected=sel>{s.as_str()}</option> } }).collect_view()}
+                                                {DeliveryStatus::ALL.iter().map(|s| { let sel = s.as_str() == current.status; view! { <option value=s.as_str() selected=sel>{status_option_label(*s)}</option> } }).collect_view()}
                                             </select>
                                         </label>
                                         <label for="d-class" class="flex flex-col text-slate-700">"Last response"
@@ -488,5 +488,16 @@ fn DeliveryBody(
                 </Card>
             </div>
         </div>
+    }
+}
+
+/// A status as the filter offers it: what it means for the reader, since "failed" alone would
+/// suggest it finds the deliveries that failed and are being retried.
+fn status_option_label(s: DeliveryStatus) -> &'static str {
+    match s {
+        DeliveryStatus::Retrying => "Retrying: last attempt failed, will retry",
+        DeliveryStatus::Failed => "Failed: gave up after every retry",
+        DeliveryStatus::Pending => "Pending: not attempted yet",
+        DeliveryStatus::Delivered => "Delivered",
     }
 }

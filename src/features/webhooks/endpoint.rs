@@ -26,6 +26,8 @@ pub struct EndpointView {
     /// The test event asked for by `?test=`.
     pub test: Option<TestResultView>,
     pub queued: i64,
+    /// The newest delivery's failed last attempt: when, the kind of failure and its detail.
+    pub last_failure: Option<(i64, String, Option<String>)>,
 }
 
 #[server(input = GetUrl, endpoint = "get_webhook_endpoint")]
@@ -38,7 +40,7 @@ pub async fn get_webhook_endpoint(
     use crate::server::reveal;
     use crate::server::webhooks::EndpointDetail;
     let (state, viewer) = session()?;
-    let EndpointDetail { scope, row, stats, queued, test } =
+    let EndpointDetail { scope, row, stats, queued, test, last_failure } =
         crate::server::webhooks::detail(&state, &viewer, &id, &test).await?;
     let id = row.id.clone();
     let now = state.clock.now_ms();
@@ -86,6 +88,7 @@ pub async fn get_webhook_endpoint(
         revealed,
         test,
         queued,
+        last_failure: last_failure.and_then(|a| a.failure.map(|f| (a.attempted_at, f, a.failure_detail))),
     })
 }
 
@@ -261,6 +264,12 @@ fn EndpointBody(
                 <h2 class="text-sm font-semibold text-slate-900">"State"</h2>
                 <p class="mt-2" data-testid="endpoint-state"><Badge tone=tone>{label}</Badge></p>
                 {(!e.enabled).then(|| e.disabled_reason.clone()).flatten().map(|r| view! { <p class="mt-2 text-sm text-slate-800" data-testid="disabled-reason">{r}</p> })}
+                {v.last_failure.clone().map(|(at, kind, detail)| view! {
+                    <p class="mt-2 text-sm text-red-800" data-testid="last-failure">
+                        {format!("Last attempt failed ({}): {}", format_time_utc(at), failure_label(&kind))}
+                        {detail.map(|d| view! { <span class="mt-0.5 block break-words font-mono text-xs text-slate-700">{d}</span> })}
+                    </p>
+                })}
                 {e.failing_since.filter(|_| e.enabled).map(|t| view! { <p class="mt-2 text-sm text-amber-900">{format!("Failing since {} without a success. After 5 days of failures it is disabled automatically.", format_time_utc(t))}</p> })}
                 <dl class="mt-3 space-y-1 text-sm">
                     <div class="flex justify-between"><dt class="text-slate-600">"Events"</dt><dd class="text-right text-xs">{e.events_label()}</dd></div>

@@ -180,7 +180,7 @@ impl Client {
         self.report(json!({"id": id, "event": "started", "worker": self.settings.worker})).await?;
         let reporter = ApiReporter { client: self, run_id: &id };
         let every = Duration::from_secs(1).min(self.settings.lease / 3);
-        execute(&planned, spec, &data_object, &self.settings.sandbox, every, &reporter).await?;
+        execute(&planned, spec, None, &data_object, &self.settings.sandbox, every, &reporter).await?;
         self.post_requests(&connection_id, spec.id, &data_object, &planned.outcome).await
     }
 
@@ -204,7 +204,8 @@ impl Client {
         let now = chrono::Utc::now();
         let integration = platform(platform_id).map(|p| p.integration_type.as_str()).unwrap_or("accounting");
         let path = format!("/{integration}/{data_object}");
-        let host = crate::server::seed::platform_host(platform_id);
+        let host = crate::server::seed::platform_host(platform_id, None);
+        let upstream = crate::server::seed::upstream_path(platform_id, data_object, &path, None);
         let mut items = vec![];
         let mut item = |status: i64, error: Value, response: Value| {
             items.push(json!({
@@ -219,7 +220,7 @@ impl Client {
                 "request_headers": {"Authorization": format!("Bearer sk_test_{:x}", rand::random::<u64>()), "Accept": "application/json"},
                 "response_body": response.to_string(),
                 "error": error,
-                "upstream_calls": [{"method": "GET", "url": format!("https://{host}/{data_object}?limit=50"), "status": status, "latency_ms": 60, "response": "{}"}],
+                "upstream_calls": [{"method": "GET", "url": format!("https://{host}{upstream}?limit=50"), "status": status, "latency_ms": 60, "response": "{}"}],
                 "user_agent": "sandbox-customer/1.0",
                 "source_ip": "198.51.100.7",
             }));

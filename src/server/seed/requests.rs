@@ -198,7 +198,8 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
         (None, _) => (None, None),
     };
     let latency = match status {
-        503 => rng.gen_range(20_000..30_500),
+        // Two attempts that time out after 10 s each, then a quick 503: at least 20.1 s.
+        503 => rng.gen_range(20_100..30_500),
         429 => rng.gen_range(40..200),
         401 | 403 => rng.gen_range(60..300),
         _ => (rng.gen_range(4.0f64..6.8).exp().min(9000.0) as i64).max(35) + rng.gen_range(20..250),
@@ -225,9 +226,11 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
     } else {
         0
     };
+    // A read or write of one record answers with that record: its id is the path's.
+    let path_id = ep.path.rsplit('/').next().filter(|s| s.chars().any(|c| c.is_ascii_digit()));
     let mut results = Vec::new();
     for _ in 0..records {
-        results.push(record(platform, ep.object, expand, rng));
+        results.push(record(platform, ep.object, expand, path_id, rng));
     }
     let truncated = ep.method == "GET" && status < 300 && rng.gen_bool(0.02);
     let response = if let Some(c) = code {
@@ -243,7 +246,8 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
     if truncated {
         response_body = response_body.map(|b| b.chars().take(160).collect());
     }
-    let host = platform_host(platform.id);
+    let account = Some(conn.row.platform_account_id.as_str());
+    let host = platform_host(platform.id, account);
     let mut upstream = vec![];
     let calls = if status == 503 {
         3
@@ -279,10 +283,24 @@ pub(super) fn request_log(env: &Env, conns: &[Conn], t: i64, rng: &mut SmallRng)
         };
         upstream.push(json!({
             "method": if ep.method == "PATCH" && platform.id == "quickbooks_online" { "POST" } else { ep.method },
-            "url": format!("https://{host}{}", upstream_path(platform.id, ep.object, &ep.path)),
+            "url": format!("https://{host}{}", upstream_path(platform.id, ep.object, &ep.path, account)),
             "status": st,
-            "latency_ms": if status == 503 { 10_000 } else { (latency * 7 / 10 / calls as i64).max(20) },
-            "response": if st >= 400 { raw.clone().unwrap_or_default() } else { String::from("{\"ok\":true}") },
+            // The attempts add up to less than the request took: the unified API's own work is
+            // the rest.
+            "latency_ms": match (status, last) {
+                (503, false) => 10_000,
+                (503, true) => (latency - 20_000) * 7 / 10,
+                _ => (latency * 7 / 10 / calls as i64).max(20),
+            },
+            // Each attempt carries its own answer: a timed-out attempt is the gateway's 504, the
+            // last one the platform's error.
+            "response": if st == 504 {
+                json!({"message": "upstream request timeout", "status": 504}).to_string()
+            } else if st >= 400 {
+                raw.clone().unwrap_or_default()
+            } else {
+                String::from("{\"ok\":true}")
+            },
         }));
     }
     if status == 409 {
@@ -429,7 +447,20 @@ pub(super) fn demo_secret(rng: &mut SmallRng, prefix: &str) -> String {
     format!("{prefix}{}", base64_like(rng, 24))
 }
 
-pub(crate) fn platform_host(platform: &str) -> &'static str {
+/// The host a platform's API answers on. Where the host names the customer's account (a
+/// Shopify shop, a NetSuite account), it is the connection's account; without one (the sandbox
+/// plane's own traffic) a sample account.
+pub(crate) fn platform_host(platform: &str, account: Option<&str>) -> String {
+    match (platform, account) {
+        ("shopify", Some(shop)) if shop.ends_with(".myshopify.com") => return shop.to_string(),
+        ("netsuite", Some(a)) => {
+            let number = a.trim_start_matches("netsuite-");
+            if !number.is_empty() && number.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return format!("{number}.suitetalk.api.netsuite.com");
+            }
+        }
+        _ => {}
+    }
     match platform {
         "quickbooks_online" => "quickbooks.api.intuit.com",
         "xero" => "api.xero.com",
@@ -445,14 +476,26 @@ pub(crate) fn platform_host(platform: &str) -> &'static str {
         "square" => "connect.squareup.com",
         _ => "api-m.paypal.com",
     }
+    .to_string()
 }
 
-pub(crate) fn upstream_path(platform: &str, object: &str, path: &str) -> String {
+/// The platform's path for a unified-API path: the record's id where the unified path has one,
+/// in the platform's own shape (`/admin/api/2024-07/customers/73696.json` on Shopify), and a
+/// QuickBooks company id that is the connection's realm.
+pub(crate) fn upstream_path(platform: &str, object: &str, path: &str, account: Option<&str>) -> String {
     let tail = path.rsplit('/').next().filter(|s| s.chars().any(|c| c.is_ascii_digit()));
+    if platform == "shopify" {
+        return match tail {
+            Some(t) => format!("/admin/api/2024-07/{object}/{t}.json"),
+            None => format!("/admin/api/2024-07/{object}.json"),
+        };
+    }
     let base = match platform {
-        "quickbooks_online" => format!("/v3/company/9130357/{}", object.trim_end_matches('s')),
+        "quickbooks_online" => {
+            let realm = account.and_then(|a| a.strip_prefix("realm-")).unwrap_or("9130357");
+            format!("/v3/company/{realm}/{}", object.trim_end_matches('s'))
+        }
         "xero" => format!("/api.xro/2.0/{}", capital(object)),
-        "shopify" => format!("/admin/api/2024-07/{object}.json"),
         "stripe" => format!("/v1/{object}"),
         "square" => format!("/v2/{object}"),
         _ => format!("/api/v1/{object}"),
@@ -497,12 +540,23 @@ pub(super) fn sample_value(field: &str, rng: &mut SmallRng) -> Value {
 /// A normalized record and, when expanded, the raw platform record it came from. Some source
 /// fields are missing or empty, and some normalized fields have no source on this platform, so
 /// the console has real nulls to explain.
-pub(super) fn record(platform: &PlatformSpec, object: &str, expand: bool, rng: &mut SmallRng) -> Value {
+pub(super) fn record(
+    platform: &PlatformSpec,
+    object: &str,
+    expand: bool,
+    id: Option<&str>,
+    rng: &mut SmallRng,
+) -> Value {
     let mut normalized = Map::new();
     let mut raw = Map::new();
     for field in normalized_fields(object) {
-        let value =
-            if *field == "id" { json!(record_id(platform.id, rng)) } else { sample_value(field, rng) };
+        let value = if *field == "id" {
+            // Drawn either way, so the rest of the demo stays as it was.
+            let drawn = record_id(platform.id, rng);
+            json!(id.map(str::to_string).unwrap_or(drawn))
+        } else {
+            sample_value(field, rng)
+        };
         match source_field(platform.id, field) {
             None => {
                 normalized.insert(field.to_string(), Value::Null);
@@ -569,7 +623,7 @@ pub(super) fn platform_error(
         ("stripe", _) => {
             json!({"error": {"message": format!("Invalid {src}: must be a positive integer"), "param": src, "type": "invalid_request_error", "code": "parameter_invalid_integer"}})
         }
-        (_, "platform-unavailable") => json!({"message": "upstream request timeout", "status": 504}),
+        (_, "platform-unavailable") => json!({"message": "Service Unavailable", "status": 503}),
         (_, "unauthorized") => {
             json!({"error": "invalid_grant", "error_description": "Refresh token is expired or revoked"})
         }

@@ -72,8 +72,10 @@ pub struct RequestLog {
     pub platform: Option<String>,
     pub error: Option<RequestLogError>,
     pub request_headers: Value,
-    pub request_body: Option<String>,
-    pub response_body: Option<String>,
+    /// The body as sent: a JSON value when it is JSON, otherwise its text; null when none.
+    pub request_body: Option<Value>,
+    /// As `request_body`. A truncated body (`response_truncated`) is not valid JSON: its text.
+    pub response_body: Option<Value>,
     pub response_truncated: bool,
     pub upstream_calls: Value,
     pub idempotency_key: Option<String>,
@@ -82,6 +84,9 @@ pub struct RequestLog {
     pub source_ip: Option<String>,
     /// Paths of the values replaced by `[REDACTED]` before storage.
     pub redacted_fields: Vec<String>,
+    /// For a failed request (status 400 or above), what to do next: the console's advice for
+    /// this request, from its code, the platform's raw error and the classifier's reading.
+    pub next_step: Option<String>,
 }
 
 /// List request logs, newest first, with the console's filters.
@@ -145,7 +150,15 @@ pub async fn get_request_log(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RequestLog>, ApiError> {
     read_key(&caller)?;
+    let scope = caller.scope.clone();
     let r = request_logs::get(&state, &Actor::Key(caller), &id).await?;
+    let connection = match &r.connection_id {
+        Some(c) => {
+            state.store.get_connection(&scope, c).await.map_err(crate::server::service::ServiceError::from)?
+        }
+        None => None,
+    };
+    let next_step = request_logs::next_step(&r, connection.as_ref().map(|c| c.display_name.as_str()));
     let json_or_text =
         |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.to_string()));
     Ok(Json(RequestLog {
@@ -172,8 +185,9 @@ pub async fn get_request_log(
         latency_ms: r.latency_ms,
         connection_id: r.connection_id,
         platform: r.platform_id,
-        request_body: r.request_body,
-        response_body: r.response_body,
+        request_body: r.request_body.as_deref().map(json_or_text),
+        response_body: r.response_body.as_deref().map(json_or_text),
+        next_step,
         response_truncated: r.response_truncated,
         idempotency_key: r.idempotency_key,
         api_key_prefix: r.api_key_prefix,

@@ -5,6 +5,8 @@ use crate::domain::error_code;
 
 pub struct Failure<'a> {
     pub status: i64,
+    /// The unified API request's method: a read is safe to retry as it is.
+    pub method: &'a str,
     pub code: Option<&'a str>,
     pub message: Option<&'a str>,
     pub platform_error: Option<&'a str>,
@@ -42,7 +44,10 @@ pub fn field_of(message: &str) -> Option<&str> {
     None
 }
 
-fn retry_advice(key: Option<&str>) -> String {
+fn retry_advice(method: &str, key: Option<&str>) -> String {
+    if matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        return "A read changes nothing, so retrying it is safe.".to_string();
+    }
     match key {
         Some(k) => format!("Retrying is safe with the same idempotency key ({k}): the request will not be applied twice."),
         None => "This request had no idempotency key; send retries with an Idempotency-Key header so they cannot be applied twice.".to_string(),
@@ -105,11 +110,11 @@ pub fn next_step(f: &Failure) -> String {
             "{platform} timed out or is having an outage ({} upstream attempt{}). {} Retry later.",
             f.upstream_attempts,
             if f.upstream_attempts == 1 { "" } else { "s" },
-            retry_advice(f.idempotency_key)
+            retry_advice(f.method, f.idempotency_key)
         ),
         (500, _) => format!(
             "The unified API failed internally; the platform was not at fault. {} If it keeps failing, send this request ID to support.",
-            retry_advice(f.idempotency_key)
+            retry_advice(f.method, f.idempotency_key)
         ),
         (400, Some(code)) => {
             let spec = error_code(code).map(|s| s.next_step).unwrap_or("Read the raw platform error below.");
@@ -137,6 +142,7 @@ mod tests {
     fn failure(status: i64, code: &'static str, message: &'static str) -> Failure<'static> {
         Failure {
             status,
+            method: "POST",
             code: Some(code),
             message: Some(message),
             platform_error: None,
@@ -147,6 +153,17 @@ mod tests {
             upstream_attempts: 3,
             cause: None,
             field: None,
+        }
+    }
+
+    #[test]
+    fn a_read_is_never_told_to_add_an_idempotency_key() {
+        for (status, code) in [(503, "platform-unavailable"), (500, "internal-error")] {
+            let get = next_step(&Failure { method: "GET", ..failure(status, code, "") });
+            assert!(!get.contains("dempotency"), "{get}");
+            assert!(get.contains("retrying it is safe"), "{get}");
+            let post = next_step(&failure(status, code, ""));
+            assert!(post.contains("Idempotency-Key"), "{post}");
         }
     }
 
