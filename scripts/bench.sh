@@ -5,7 +5,12 @@
 #
 # Usage: scripts/bench.sh [BENCHMARK] [ARGS...]
 #   request-logs [REQUEST_LOGS=10000000] [RUNS=200]   (the default; its databases are kept
-#                                                      under target/bench, seeding is slow)
+#                                                      under target/bench, seeding is slow;
+#                                                      then the console's pages on that data,
+#                                                      as `pages` below)
+#   pages        [REQUEST_LOGS=the demo's] [CLIENTS=16] [SECONDS=5]
+#                                                     (the signed-in pages over HTTP on the
+#                                                      demo: each alone, then CLIENTS at once)
 #   ingest       [BATCHES=200] [CLIENTS=4]
 #   purge        [ROWS=1000000]                        (ingestion p50/p95 of another organization
 #                                                      alone and while the retention purge
@@ -30,6 +35,10 @@ case "$which" in
     n=${1:-10000000}
     args=(bench-request-logs --request-logs "$n" --runs "${2:-200}")
     dir="$PWD/target/bench"; fresh=false; sqlite="$dir/bench-$n.db"; pgdir="$dir/pg-$n" ;;
+  pages)
+    n=${1:-0}
+    args=(bench-pages --clients "${2:-16}" --seconds "${3:-5}")
+    dir="$PWD/target/bench-pages"; fresh=true ;;
   purge)
     args=(bench-purge --rows "${1:-1000000}")
     dir="$PWD/target/bench-purge"; fresh=true ;;
@@ -56,7 +65,7 @@ case "$which" in
     n=${1:-2500000}
     dir="$PWD/target/bench-export"; fresh=true ;;
   *)
-    echo "Unknown benchmark \"$which\": choose request-logs, ingest, purge, sync, webhooks, redaction, classify or export." >&2
+    echo "Unknown benchmark \"$which\": choose request-logs, pages, ingest, purge, sync, webhooks, redaction, classify or export." >&2
     exit 2 ;;
 esac
 if $fresh; then
@@ -97,9 +106,25 @@ export_bench() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+# One database's run: the benchmark, and after the request-log queries the pages on that data.
+run_on() {
+  local url=$1
+  case "$which" in
+    export) export_bench "$url" ;;
+    pages)
+      if [[ $n == 0 ]]; then "$bin" --database-url "$url" seed-demo >/dev/null 2>&1
+      else "$bin" --database-url "$url" seed-demo --request-logs "$n" >/dev/null 2>&1; fi
+      "$bin" --database-url "$url" "${args[@]}" ;;
+    request-logs)
+      "$bin" --database-url "$url" "${args[@]}"
+      "$bin" --database-url "$url" bench-pages --clients 16 --seconds 5 ;;
+    *) "$bin" --database-url "$url" "${args[@]}" ;;
+  esac
+}
+
 echo "== SQLite"
 "$bin" --database-url "sqlite:$sqlite" migrate >/dev/null
-if [[ $which == export ]]; then export_bench "sqlite:$sqlite"; else "$bin" --database-url "sqlite:$sqlite" "${args[@]}"; fi
+run_on "sqlite:$sqlite"
 echo "== PostgreSQL"
 if [[ -z "${BENCH_DATABASE_URL:-}" ]]; then
   url=$(scripts/pg-throwaway.sh start "$pgdir")
@@ -107,4 +132,4 @@ if [[ -z "${BENCH_DATABASE_URL:-}" ]]; then
 else
   url=$BENCH_DATABASE_URL
 fi
-if [[ $which == export ]]; then export_bench "$url"; else "$bin" --database-url "$url" "${args[@]}"; fi
+run_on "$url"

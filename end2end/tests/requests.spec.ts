@@ -290,3 +290,37 @@ test("with JavaScript on, applying filters updates the list without a full reloa
   for (const s of await columnTexts(page, 3)) expect(s).toMatch(/^4\d\d$/);
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 });
+
+test("on a phone the filters fold behind a button, and the table keeps status and error code in view", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/requests?status=4xx");
+  const form = page.getByRole("form", { name: "Filter requests" });
+  await expect(form).toBeHidden();
+  const panel = page.getByTestId("filter-panel");
+  await expect(panel.locator("summary")).toHaveText(/Filters \(1 active\)/);
+  await panel.locator("summary").click();
+  await expect(form).toBeVisible();
+  await page.getByLabel("Method").selectOption("GET");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/method=GET/);
+  const first = page.getByTestId("request-table").locator("tbody tr").first();
+  await expect(first).toBeVisible();
+  // Status and error code are in view without scrolling the table sideways.
+  const compact = first.getByTestId("row-status-compact");
+  await expect(compact).toHaveText(/^\s*4\d\d/);
+  await compact.scrollIntoViewIfNeeded();
+  // Within the screen's width: no sideways scrolling of the table to read them.
+  const box = (await compact.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await page.screenshot({ path: `test-results/requests-phone-${test.info().project.name}.png`, fullPage: false });
+});
+
+test("at desktop width the filters are open without a button", async ({ page }) => {
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.goto("/requests");
+  await expect(page.getByRole("form", { name: "Filter requests" })).toBeVisible();
+  await expect(page.getByTestId("filter-panel").locator("summary")).toBeHidden();
+});

@@ -80,15 +80,3 @@ test("the layout is usable at phone width", async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
 });
-
-test.describe("without JavaScript", () => {
-  test.use({ javaScriptEnabled: false });
-  test("the phone menu opens and navigates", async ({ page }) => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await signIn(page, "dev@acme.test");
-    await page.getByTestId("phone-menu").getByText("Menu").click();
-    const compact = page.getByRole("navigation", { name: "Main (compact)" });
-    await compact.getByRole("link", { name: "Webhooks" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "Webhooks" })).toBeVisible();
-  });
-});

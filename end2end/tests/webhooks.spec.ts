@@ -245,3 +245,16 @@ test("another organization's endpoint and deliveries are not reachable", async (
   expect(res.status()).toBe(404);
   expect(await res.text()).not.toContain(endpointUrl);
 });
+
+test("an endpoint that fails everything says so, with the cause, and 'failed' finds its deliveries' state", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  await page.goto("/webhooks");
+  const row = page.locator("tr").filter({ hasText: "billing.acme.example" });
+  await expect(row).toContainText("Enabled · failing");
+  await row.getByRole("link").first().click();
+  await expect(page.getByTestId("endpoint-state")).toHaveText("Enabled · failing");
+  await expect(page.getByTestId("last-failure")).toContainText("Last attempt failed");
+  // The status filter says what each state means, so a delivery being retried is found.
+  await page.goto("/webhooks/deliveries");
+  await expect(page.getByLabel("Status").locator("option", { hasText: "Retrying: last attempt failed, will retry" })).toHaveCount(1);
+});

@@ -107,12 +107,17 @@ const COMPACT_LINK: &str = "block rounded-md px-3 py-2 text-sm text-slate-700 ho
 fn PhoneMenu() -> impl IntoView {
     let menu = NodeRef::<leptos::html::Details>::new();
     let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        if let Some(menu) = menu.get_untracked() {
-            let _ = menu.remove_attribute("open");
-        }
-    });
+    // Only on a change of page: not when the page hydrates, which may come after a first tap
+    // opened the menu.
+    Effect::watch(
+        move || location.pathname.get(),
+        move |_, _, _| {
+            if let Some(menu) = menu.get_untracked() {
+                let _ = menu.remove_attribute("open");
+            }
+        },
+        false,
+    );
     view! {
         <details node_ref=menu class="relative md:hidden" data-testid="phone-menu">
             <summary class="flex cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">

@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod ingest;
 pub mod issues;
+pub mod pages;
 pub mod purge;
 pub mod redaction;
 pub mod request_logs;

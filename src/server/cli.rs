@@ -134,6 +134,16 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
     },
+    /// Benchmark the signed-in console pages over HTTP (a server of its own on the database,
+    /// which must hold the demo): each page alone, then `clients` at once for `seconds`.
+    BenchPages {
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+    },
     /// Benchmark the retention purge: ingestion's p50/p95 for another organization alone and
     /// while the purge deletes `rows` request logs past their retention (prints figures).
     BenchPurge {
@@ -466,6 +476,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     clients: clients.max(1),
                     batches: batches.max(1),
                     batch_size: batch_size.clamp(1, 1000),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        Command::BenchPages { clients, seconds, runs } => {
+            super::bench::pages::run(
+                database_url.as_str(),
+                super::bench::pages::BenchPages {
+                    clients: clients.max(1),
+                    seconds: seconds.max(1),
+                    runs: runs.max(1),
                 },
             )
             .await?;

@@ -310,10 +310,12 @@ fn NewBackfillForm(v: NewBackfillView, start: ServerAction<StartBackfill>) -> im
                 {conn_ids.iter().map(|id| view! { <input type="hidden" name="connection" value=id.clone() /> }).collect_view()}
                 <input type="hidden" name="review" value="1" />
                 <fieldset disabled=disabled>
-                    <div class="flex flex-wrap items-baseline justify-between gap-2">
-                        <legend class="text-sm font-semibold text-slate-900">"Data objects"</legend>
-                        <a href=select_all class="text-sm font-medium text-indigo-700 hover:underline" data-testid="select-all-objects">"Select all"</a>
-                    </div>
+                    // The legend stays the fieldset's first child: it names the group.
+                    <legend class="text-sm font-semibold text-slate-900">"Data objects"</legend>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "Checked: what the data sync configuration syncs. "
+                        <a href=select_all class="font-medium text-indigo-700 hover:underline" data-testid="select-all-objects">"Select all"</a>
+                    </p>
                     <div class="mt-2 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
                         {v.objects.iter().map(|o| {
                             let id = format!("object-{}", o.name);

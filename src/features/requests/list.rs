@@ -247,10 +247,12 @@ fn Table(children: Children) -> impl IntoView {
                 <tr>
                     <th class="px-3 py-2">"Time"</th>
                     <th class="px-3 py-2">"Request"</th>
-                    <th class="px-3 py-2">"Status"</th>
-                    <th class="px-3 py-2">"Error code"</th>
-                    <th class="px-3 py-2">"Connection"</th>
-                    <th class="px-3 py-2 text-right">"Latency"</th>
+                    <th class="hidden px-3 py-2 md:table-cell">"Status"</th>
+                    <th class="hidden px-3 py-2 md:table-cell">"Error code"</th>
+                    // On a phone a row is stacked: status and error code under the request (in
+                    // view without scrolling sideways); connection and latency on its own page.
+                    <th class="hidden px-3 py-2 md:table-cell">"Connection"</th>
+                    <th class="hidden px-3 py-2 text-right md:table-cell">"Latency"</th>
                 </tr>
             </thead>
             <tbody class="divide-y divide-slate-100">{children()}</tbody>
@@ -269,21 +271,26 @@ fn Row(r: RequestLogListItem) -> impl IntoView {
                     <span class="mr-2 inline-block w-14 font-mono text-xs font-semibold text-slate-700">{r.method.clone()}</span>
                     <span class="break-all font-mono text-xs text-indigo-700 group-hover:underline">{r.path.clone()}</span>
                 </a>
-                <div class="mt-0.5 flex items-center gap-2">
-                    <span class="select-all font-mono text-[11px] text-slate-500">{r.id.clone()}</span>
+                // An id is never broken mid-token: on a narrow screen the copy button wraps instead.
+                <div class="mt-0.5 flex flex-wrap items-center gap-x-2">
+                    <span class="select-all whitespace-nowrap font-mono text-[11px] text-slate-500">{r.id.clone()}</span>
                     <CopyButton text=r.id.clone() label="Copy request ID" />
                 </div>
+                <div class="mt-1 flex flex-wrap items-center gap-2 md:hidden" data-testid="row-status-compact">
+                    <Badge tone=http_tone(r.status_code)>{r.status_code.to_string()}</Badge>
+                    <span class="font-mono text-xs text-slate-700">{r.error_code.clone().unwrap_or_default()}</span>
+                </div>
             </td>
-            <td class="px-3 py-2"><Badge tone=http_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
-            <td class="px-3 py-2 font-mono text-xs text-slate-700">{r.error_code.clone().unwrap_or_default()}</td>
-            <td class="px-3 py-2">
+            <td class="hidden px-3 py-2 md:table-cell"><Badge tone=http_tone(r.status_code)>{r.status_code.to_string()}</Badge></td>
+            <td class="hidden px-3 py-2 font-mono text-xs text-slate-700 md:table-cell">{r.error_code.clone().unwrap_or_default()}</td>
+            <td class="hidden px-3 py-2 md:table-cell">
                 {match (r.connection_name.clone(), r.platform_name.clone()) {
                     (Some(n), Some(p)) => view! { <span class="whitespace-nowrap text-slate-900">{n}</span> <span class="block text-xs text-slate-500">{p}</span> }.into_any(),
                     (None, Some(p)) => view! { <span class="text-xs text-slate-500">{p}</span> }.into_any(),
                     _ => view! { <span class="text-xs text-slate-400">"—"</span> }.into_any(),
                 }}
             </td>
-            <td class="px-3 py-2 text-right tabular-nums text-slate-700">{format!("{} ms", r.latency_ms)}</td>
+            <td class="hidden px-3 py-2 text-right tabular-nums text-slate-700 md:table-cell">{format!("{} ms", r.latency_ms)}</td>
         </tr>
     }
 }
