@@ -162,8 +162,11 @@ mod tests {
             let get = next_step(&Failure { method: "GET", ..failure(status, code, "") });
             assert!(!get.contains("dempotency"), "{get}");
             assert!(get.contains("retrying it is safe"), "{get}");
+            // A write is (the test's failure carries the key `idem_1`).
             let post = next_step(&failure(status, code, ""));
-            assert!(post.contains("Idempotency-Key"), "{post}");
+            assert!(post.contains("same idempotency key (idem_1)"), "{post}");
+            let unkeyed = next_step(&Failure { idempotency_key: None, ..failure(status, code, "") });
+            assert!(unkeyed.contains("Idempotency-Key header"), "{unkeyed}");
         }
     }
 
