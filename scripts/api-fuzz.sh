@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API with schemathesis: starts the release server on a fresh
-# SQLite database with demo data, creates a read key and an ingest key, and lets schemathesis
+# SQLite database with demo data, creates a read, a backfills and an ingest key, and lets schemathesis
 # generate valid and invalid calls for every operation of /api/v1/openapi.json, on SQLite and,
 # when TEST_DATABASE_URL is set, on PostgreSQL too. It fails when a call gets a 5xx or a response
 # that does not match the document. Called by scripts/test.sh;
@@ -40,6 +40,7 @@ for db in "${dbs[@]}"; do
   # The key is the last line (PostgreSQL's notices may be logged before it).
   ingest=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope ingest --name fuzz-ingest | tail -n1)
   read=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope read --name fuzz-read | tail -n1)
+  backfills=$("$bin" --database-url "$db" create-api-key --org acme --environment production --scope backfills --name fuzz-backfills | tail -n1)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   # Limits far above what the fuzzer sends: it tests the API, not the limiter (a test does that).
   SWITCHBOARD_API_READ_RATE=100000 SWITCHBOARD_API_INGEST_RATE=100000 \
@@ -49,7 +50,7 @@ for db in "${dbs[@]}"; do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  for run in "read:$read" "ingest:$ingest"; do
+  for run in "read:$read" "backfills:$backfills" "ingest:$ingest"; do
     tag=${run%%:*}
     key=${run#*:}
     echo "-- schemathesis on $name: operations tagged $tag"

@@ -205,19 +205,29 @@ string_enum!(
 
 string_enum!(
     /// What an API key may call: `ingest` keys are the data plane's (`POST /api/v1/ingest/...`),
-    /// `read` keys are customers' own tooling's (the read endpoints and creating backfills).
-    KeyScope { Ingest => "ingest", Read => "read" }
+    /// `read` keys are customers' own tooling's (the read endpoints), and `backfills` keys may
+    /// also start backfills, the one call from that side that makes the platform do work (and
+    /// spend the customer's platform rate limits), so a dashboard's read key cannot.
+    KeyScope { Ingest => "ingest", Read => "read", Backfills => "backfills" }
 );
 
 impl KeyScope {
-    /// The create form's `scope` field; empty means `read`, the narrower one.
+    /// The create form's `scope` field; empty means `read`, the narrowest one.
     pub fn from_form(s: &str) -> Result<Self, InvalidInput> {
         match s.trim() {
             "" => Ok(KeyScope::Read),
             other => KeyScope::parse(other).ok_or_else(|| {
-                InvalidInput::new(format!("Unknown scope \u{201c}{other}\u{201d}: choose read or ingest."))
+                InvalidInput::new(format!(
+                    "Unknown scope \u{201c}{other}\u{201d}: choose read, backfills or ingest."
+                ))
             }),
         }
+    }
+
+    /// Whether a key of this scope may make a call that needs `needed`: a `backfills` key reads
+    /// too; `ingest` and `read` keys only do their own.
+    pub fn allows(self, needed: KeyScope) -> bool {
+        self == needed || (self == KeyScope::Backfills && needed == KeyScope::Read)
     }
 }
 

@@ -1,4 +1,4 @@
-import { test, expect, signIn, axeViolations, createKey, requestId } from "./helpers";
+import { test, expect, signIn, axeViolations, createKey, requestId, expectNoSideScroll } from "./helpers";
 import type { TestInfo } from "@playwright/test";
 
 /**
@@ -90,6 +90,28 @@ test("another organization's read key finds nothing of Acme's", async ({ page, r
   expect(body.error.request_id).toMatch(/^req_/);
 });
 
+test("starting a backfill over the API needs a backfills key, not a read key", async ({ page, request }, testInfo: TestInfo) => {
+  await signIn(page, "owner@acme.test");
+  const suffix = `${testInfo.project.name}-${Date.now()}`;
+  const read = await createKey(page, `dashboard-${suffix}`, "read");
+  const backfills = await createKey(page, `ops-${suffix}`, "backfills");
+  const conns = await (await request.get("/api/v1/connections?limit=50", { headers: { Authorization: `Bearer ${backfills}` } })).json();
+  const conn = conns.data.find((c: { status: string }) => c.status === "healthy");
+  // An object the connection syncs: its latest run's.
+  const runs = await (await request.get(`/api/v1/connections/${conn.id}/sync-runs?limit=1`, { headers: { Authorization: `Bearer ${read}` } })).json();
+  const body = { connection_ids: [conn.id], data_objects: [runs.data[0].data_object], range: "last_30_days", reason: `e2e ${suffix}` };
+  const refused = await request.post("/api/v1/backfills", { headers: { Authorization: `Bearer ${read}` }, data: body });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.message).toContain("needs a backfills key");
+  const made = await request.post("/api/v1/backfills", { headers: { Authorization: `Bearer ${backfills}`, "Idempotency-Key": suffix }, data: body });
+  const answer = await made.json();
+  expect(made.status(), JSON.stringify(answer)).toBe(201);
+  expect(answer.created_by).toMatch(/^API key sb_backfills_/);
+  // A read key reads it.
+  const got = await request.get(`/api/v1/backfills/${answer.id}`, { headers: { Authorization: `Bearer ${read}` } });
+  expect(got.status()).toBe(200);
+});
+
 test("a viewer cannot create API keys", async ({ page }) => {
   await signIn(page, "viewer@acme.test");
   await page.goto("/settings/api-keys");
@@ -104,8 +126,23 @@ test("the API reference documents every endpoint", async ({ page }, testInfo: Te
     await expect(page.getByRole("link", { name: new RegExp(path.replace(/[{}/]/g, "\\$&")) }).first()).toBeVisible();
   }
   await expect(page.locator("#schema-RequestLogItem")).toContainText("occurred_at");
-  const doc = await page.request.get("/api/v1/openapi.json");
-  expect((await doc.json()).openapi).toBe("3.1.0");
+  const doc = await (await page.request.get("/api/v1/openapi.json")).json();
+  expect(doc.openapi).toBe("3.1.0");
+  // The base URL is this console, and every operation has a curl line and an example response.
+  const origin = new URL(page.url()).origin;
+  await expect(page.getByTestId("base-url")).toHaveText(origin);
+  const operations = await page.locator("section[id^='get-'], section[id^='post-']").count();
+  expect(operations).toBe(15);
+  await expect(page.getByTestId("curl")).toHaveCount(operations);
+  await expect(page.getByTestId("example-response")).toHaveCount(operations);
+  const backfill = page.locator("#post-_api_v1_backfills");
+  await expect(backfill).toContainText("Key scope: backfills");
+  await expect(backfill.getByTestId("curl")).toContainText(`curl -sS -X POST "${origin}/api/v1/backfills"`);
+  await expect(backfill.getByTestId("curl")).toContainText("$SWITCHBOARD_BACKFILLS_KEY");
+  await expect(backfill.getByTestId("example-response")).toContainText('"status": "queued"');
+  expect(doc.paths["/api/v1/request-logs/{id}"].get.responses["200"].content["application/json"].example.next_step).toBeTruthy();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expectNoSideScroll(page, "API reference");
   if (testInfo.project.use.javaScriptEnabled !== false) {
     expect(await axeViolations(page)).toEqual([]);
   }

@@ -108,7 +108,7 @@ export async function signIn(page: Page, email: string, next = "/") {
 }
 
 /** Creates a key on /settings/api-keys and returns it (the page shows it once). */
-export async function createKey(page: Page, name: string, scope: "ingest" | "read"): Promise<string> {
+export async function createKey(page: Page, name: string, scope: "ingest" | "read" | "backfills"): Promise<string> {
   await page.goto("/settings/api-keys");
   await page.getByLabel("New key name").fill(name);
   await page.getByLabel("Scope").selectOption(scope);
@@ -138,4 +138,63 @@ export function requestId(): string {
   let rand = "";
   for (let i = 0; i < 16; i++) rand += alphabet[Math.floor(Math.random() * 32)];
   return `req_${time}${rand}`;
+}
+
+/** Fails when the page scrolls sideways (at a phone's width, most of all). */
+export async function expectNoSideScroll(page: Page, what: string) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${what}: no sideways scrolling at ${page.viewportSize()?.width} px`).toBeLessThanOrEqual(1);
+}
+
+/**
+ * Words, ids and dates broken across two lines ("exp/enses", "2026-12-0/3") in tables, lists
+ * and badges: every word of every visible text node is measured with a Range; a word whose
+ * box spans two lines is broken. Returns "word (in: text)" for each, so a failure names them.
+ */
+export async function brokenWords(page: Page, selector = "main"): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const out: string[] = [];
+    const root = document.querySelector(sel);
+    if (!root) return out;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent ?? "";
+      const parent = n.parentElement;
+      if (!parent || !text.trim()) continue;
+      // Prose and code blocks wrap as text does; what must not break is a table's, a badge's
+      // or a list's tokens. Hidden elements have no boxes.
+      if (parent.closest("pre, p, textarea, [data-wrap-ok]")) continue;
+      if (parent.getClientRects().length === 0) continue;
+      const re = /\S+/g;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text))) {
+        if (m[0].length < 2) continue;
+        range.setStart(n, m.index);
+        range.setEnd(n, m.index + m[0].length);
+        const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const tops = new Set(rects.map((r) => Math.round(r.top)));
+        if (tops.size < 2) continue;
+        // Where it broke: a path or URL may wrap after a slash (or before a query's ? and &),
+        // as people write them; anywhere else the token itself is cut.
+        let clean = true;
+        let lastTop: number | null = null;
+        for (let i = 0; i < m[0].length; i++) {
+          range.setStart(n, m.index + i);
+          range.setEnd(n, m.index + i + 1);
+          const r = range.getClientRects()[0];
+          if (!r || r.width === 0) continue;
+          const top = Math.round(r.top);
+          if (lastTop !== null && Math.abs(top - lastTop) > 2) {
+            const before = m[0][i - 1];
+            const here = m[0][i];
+            if (!(before === "/" || here === "?" || here === "&")) clean = false;
+          }
+          lastTop = top;
+        }
+        if (!clean) out.push(`${m[0]} (in: ${text.trim().slice(0, 60)})`);
+      }
+    }
+    return out;
+  }, selector);
 }

@@ -164,7 +164,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         |(_, _, (before, after))| list_api_keys(before, after),
     );
     view! {
-        <PageHeader title="API keys" subtitle="Keys authenticate calls to the Switchboard API: ingest keys for your data plane, read keys for your own tooling. Each key belongs to one environment." />
+        <PageHeader title="API keys" subtitle="Keys authenticate calls to the Switchboard API: ingest keys for your data plane, read keys for your own tooling, backfills keys for tooling that also starts backfills. Each key belongs to one environment." />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match keys.await {
@@ -213,8 +213,9 @@ fn ApiKeysBody(
                         </div>
                         <div>
                             <label for="key-scope" class="block text-sm font-medium text-slate-700">"Scope"</label>
-                            <select id="key-scope" name="scope" class="mt-1 block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm">
+                            <select id="key-scope" name="scope" class="mt-1 block w-full max-w-full rounded-md sm:w-auto border border-slate-300 bg-white px-3 py-2 text-sm">
                                 <option value="read" selected>"read: request logs, connections, syncs, deliveries"</option>
+                                <option value="backfills">"backfills: everything read does, and starting backfills"</option>
                                 <option value="ingest">"ingest: the data plane sends logs, runs and events"</option>
                             </select>
                         </div>
@@ -243,12 +244,12 @@ fn ApiKeysBody(
                                 let label = format!("Revoke {}", k.name);
                                 view! {
                                 <tr>
-                                    <td class="px-4 py-2 font-medium">{k.name}</td>
+                                    <td class="whitespace-nowrap px-4 py-2 font-medium">{k.name}</td>
                                     <td class="px-4 py-2 font-mono text-xs">{k.prefix} "…"</td>
                                     <td class="px-4 py-2">{k.scope.as_str()}</td>
-                                    <td class="px-4 py-2 text-slate-600">{format_time_utc(k.created_at)}</td>
+                                    <td class="whitespace-nowrap px-4 py-2 text-slate-600">{format_time_utc(k.created_at)}</td>
                                     <td class="px-4 py-2 text-slate-600">{k.created_by.unwrap_or_else(|| "—".into())}</td>
-                                    <td class="px-4 py-2 text-slate-600">{k.last_used_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
+                                    <td class="whitespace-nowrap px-4 py-2 text-slate-600">{k.last_used_at.map(format_time_utc).unwrap_or_else(|| "never".into())}</td>
                                     <td class="px-4 py-2">
                                         {if k.revoked {
                                             view! { <Badge tone=crate::features::ui::Tone::Neutral.classes()>"Revoked"</Badge> }.into_any()

@@ -2,7 +2,7 @@
 //! saves, restores and applies, API keys, backfills, staff access), for owners and admins.
 //! Filters are in the URL and the form is a GET, so it works without JavaScript.
 
-use super::ui::{format_time_utc, Card, ErrorNotice, Loading, PageHeader, Pager};
+use super::ui::{format_time_utc, Card, ErrorNotice, FilterPanel, Loading, PageHeader, Pager};
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ pub fn AuditPage() -> impl IntoView {
         query.with_untracked(|q| (q.get("action").unwrap_or_default(), q.get("actor").unwrap_or_default()));
     view! {
         <PageHeader title="Audit log" subtitle="Every change to configuration, keys and backfills in this organization, and every look by Switchboard staff, newest first." />
-        <Card class="mb-4 p-4">
+        <FilterPanel active=[&action, &actor].iter().filter(|v| !v.is_empty()).count()>
             <form method="get" action="/settings/audit" class="flex flex-wrap items-end gap-4 text-sm" aria-label="Filter the audit log">
                 <label class="flex flex-col text-slate-700">"Action"
                     <select name="action" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
@@ -95,7 +95,7 @@ pub fn AuditPage() -> impl IntoView {
                 <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Filter"</button>
                 <a href="/settings/audit" class="py-1.5 text-indigo-700 underline">"Clear"</a>
             </form>
-        </Card>
+        </FilterPanel>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

@@ -9,7 +9,7 @@ pub mod new;
 
 use super::ui::{
     format_time_utc, status_label, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, StatusBadge,
-    TableHead,
+    TableHead, UtcTime,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -180,11 +180,14 @@ fn BackfillTable(l: BackfillList) -> impl IntoView {
                                 let pct = b.percent();
                                 view! {
                                     <tr>
-                                        <td class="px-4 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/backfills/{}", b.id)>{b.id.clone()}</a><div class="text-xs text-slate-600">{format_time_utc(b.created_at)}</div></td>
+                                        <td class="px-4 py-2"><a class="font-mono text-xs font-medium text-indigo-700 hover:underline" href=format!("/backfills/{}", b.id)>{b.id.clone()}</a><div class="text-xs text-slate-600"><UtcTime ms=b.created_at /></div></td>
                                         <td class="px-4 py-2"><StatusBadge status=b.status.clone() /></td>
                                         <td class="px-4 py-2 tabular-nums">{b.connections}</td>
                                         <td class="px-4 py-2 font-mono text-xs">{b.data_objects.join(", ")}</td>
-                                        <td class="px-4 py-2 text-xs text-slate-700">{range_text(b.range_from, b.range_to)}</td>
+                                        <td class="px-4 py-2 text-xs text-slate-700">{match (b.range_from, b.range_to) {
+                                            (Some(f), Some(t)) => view! { <UtcTime ms=f />" – "<UtcTime ms=t /> }.into_any(),
+                                            _ => view! { "—" }.into_any(),
+                                        }}</td>
                                         <td class="px-4 py-2 text-slate-700">{b.created_by.clone().unwrap_or_else(|| "—".into())}</td>
                                         <td class="px-4 py-2 tabular-nums">{format!("{}/{} runs ({pct}%)", b.runs_done, b.runs_total)}</td>
                                     </tr>
@@ -196,12 +199,5 @@ fn BackfillTable(l: BackfillList) -> impl IntoView {
             </div>
             <Pager newer=l.newer older=l.older />
         </Card>
-    }
-}
-
-fn range_text(from: Option<i64>, to: Option<i64>) -> String {
-    match (from, to) {
-        (Some(f), Some(t)) => format!("{} – {}", format_time_utc(f), format_time_utc(t)),
-        _ => "—".into(),
     }
 }

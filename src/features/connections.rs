@@ -5,8 +5,8 @@ pub mod sync_runs;
 pub mod tabs;
 
 use super::ui::{
-    format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager,
-    StatusBadge, TableHead, Time,
+    format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, FilterPanel, Loading, PageHeader,
+    Pager, StatusBadge, TableHead, Time,
 };
 use crate::domain::connection_filter::ConnectionListQuery;
 use crate::domain::ConnectionStatus;
@@ -190,8 +190,9 @@ pub fn ConnectionsPage() -> impl IntoView {
 fn ConnectionFilters(filter: ConnectionListQuery) -> impl IntoView {
     let statuses: Vec<String> =
         filter.status.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let active = filter.to_query().split('&').filter(|p| !p.is_empty()).count();
     view! {
-        <Card class="mb-4 p-4">
+        <FilterPanel active=active>
             <form method="get" action="/connections" aria-label="Filter connections" class="flex flex-wrap items-end gap-4 text-sm">
                 <fieldset class="flex flex-wrap items-center gap-3">
                     <legend class="mb-1 text-slate-700">"Status"</legend>
@@ -221,7 +222,7 @@ fn ConnectionFilters(filter: ConnectionListQuery) -> impl IntoView {
                 <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Apply filters"</button>
                 <a href="/connections" class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100">"Reset"</a>
             </form>
-        </Card>
+        </FilterPanel>
     }
 }
 
@@ -287,7 +288,7 @@ fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
                                             </td>
                                             <td class="px-4 py-2 tabular-nums">{format!("v{}", c.config_version)}{behind.then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900" title=format!("The current configuration is v{}", r.current_version)>"behind"</span> })}</td>
                                             <td class="px-4 py-2 text-slate-700">{c.last_synced_at.map(|t| view! { <Time ms=t /> }.into_any()).unwrap_or_else(|| view! { "never" }.into_any())}</td>
-                                            <td class="px-4 py-2 text-xs text-slate-700">{format_time_utc(c.created_at)}</td>
+                                            <td class="whitespace-nowrap px-4 py-2 text-xs text-slate-700">{format_time_utc(c.created_at)}</td>
                                         </tr>
                                     }
                                 }).collect_view().into_any()

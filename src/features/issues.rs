@@ -4,8 +4,8 @@
 //! plain GET or POST, so both pages work before the WebAssembly has loaded.
 
 use super::ui::{
-    format_count, format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, PageHeader, Pager, Time,
-    Tone,
+    format_count, format_time_utc, Badge, Card, DetailLoader, ErrorNotice, FilterPanel, Loading, PageHeader,
+    Pager, Time, Tone,
 };
 use crate::domain::issues::{IssueFilters, IssueKind, IssueSeverity, IssueStatus, STATUS_CHOICES};
 use crate::domain::PLATFORMS;
@@ -503,9 +503,13 @@ pub fn IssuesPage() -> impl IntoView {
         .chain(PLATFORMS.iter().map(|p| (p.id.to_string(), p.name.to_string())))
         .collect();
     let status_now = if f.status == "unresolved" { String::new() } else { f.status.clone() };
+    let active = [&status_now, &f.kind, &f.severity, &f.platform, &f.connection]
+        .iter()
+        .filter(|v| !v.is_empty())
+        .count();
     view! {
         <PageHeader title="Issues" subtitle="Problems Switchboard detected as data arrived: one per problem and connection, endpoint or API path. They resolve by themselves when the cause clears." />
-        <Card class="mb-4 p-4">
+        <FilterPanel active=active>
             <form method="get" action="/issues" class="flex flex-wrap items-end gap-4 text-sm" aria-label="Filter issues">
                 {select("status", "Status", status_now, statuses)}
                 {select("kind", "Kind", f.kind.clone(), kinds)}
@@ -517,7 +521,7 @@ pub fn IssuesPage() -> impl IntoView {
                 <button class="rounded-md bg-indigo-600 px-4 py-1.5 font-semibold text-white hover:bg-indigo-500">"Filter"</button>
                 <a href="/issues" class="py-1.5 text-indigo-700 underline">"Clear"</a>
             </form>
-        </Card>
+        </FilterPanel>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

@@ -13,8 +13,10 @@ pub fn PageHeader(
     view! {
         <Title text=title.clone() />
         <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
-            <div>
-                <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+            <div class="min-w-0 max-w-full">
+                // An id or a URL in a title fits a phone: it wraps at its slashes, or, an id
+                // having none, where it must; never the page sideways.
+                <h1 class="text-xl font-semibold tracking-tight text-slate-900 wrap-break-word sm:text-2xl"><SlashWrap text=title /></h1>
                 {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
             </div>
             {children.map(|c| c())}
@@ -159,10 +161,36 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
     view! { <Badge tone=status_tone(&status)>{status_label(&status)}</Badge> }
 }
 
+/// A path or URL that may wrap after its slashes (as people break them), never inside a
+/// segment: "/accounting/invoices/inv_12" on a phone, "https://hooks.example/…" in a table.
+#[component]
+pub fn SlashWrap(#[prop(into)] text: String) -> impl IntoView {
+    let parts: Vec<String> = text.split_inclusive('/').map(str::to_string).collect();
+    let last = parts.len().saturating_sub(1);
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| view! { {p}{(i < last).then(|| view! { <wbr /> })} })
+        .collect_view()
+}
+
+/// A time in UTC ("2026-11-21 14:03:09 UTC") whose date and time never break inside.
+#[component]
+pub fn UtcTime(ms: i64) -> impl IntoView {
+    let text = format_time_utc(ms);
+    match text.split_once(' ') {
+        Some((date, time)) => view! {
+            <span class="whitespace-nowrap">{date.to_string()}</span>" "<span class="whitespace-nowrap">{time.to_string()}</span>
+        }
+        .into_any(),
+        None => view! { <span>{text}</span> }.into_any(),
+    }
+}
+
 #[component]
 pub fn Badge(#[prop(into)] tone: String, children: Children) -> impl IntoView {
     view! {
-        <span class=format!("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset {tone}")>
+        <span class=format!("inline-flex items-center whitespace-nowrap rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset {tone}")>
             {children()}
         </span>
     }

@@ -8,7 +8,8 @@ pub mod form;
 pub mod recover;
 
 use super::ui::{
-    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, NotFoundNotice, PageHeader, Time, Tone,
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, Loading, NotFoundNotice, PageHeader, SlashWrap,
+    Time, Tone,
 };
 use crate::domain::EVENT_TYPES;
 use crate::error::AppError;
@@ -163,7 +164,7 @@ fn EndpointsBody(v: EndpointsView) -> impl IntoView {
                                 view! {
                                     <tr class="align-top" data-endpoint-id=e.id.clone()>
                                         <td class="px-4 py-2">
-                                            <a class="break-all font-medium text-indigo-700 hover:underline" href=format!("/webhooks/{}", e.id)>{e.url.clone()}</a>
+                                            <a class="wrap-break-word font-medium text-indigo-700 hover:underline" href=format!("/webhooks/{}", e.id)><SlashWrap text=e.url.clone() /></a>
                                             <p class="text-xs text-slate-600">{e.description.clone()}</p>
                                         </td>
                                         <td class="px-4 py-2 text-xs text-slate-700">{e.events_label()}</td>

@@ -86,12 +86,22 @@ pub struct ApiCaller {
 impl ApiCaller {
     /// Refuses a key of the other scope, saying which one the call needs.
     pub fn require(&self, needed: KeyScope) -> ServiceResult<()> {
-        if self.key_scope == needed {
+        if self.key_scope.allows(needed) {
             return Ok(());
         }
+        let this = match self.key_scope {
+            KeyScope::Ingest => "an ingest key",
+            KeyScope::Read => "a read key",
+            KeyScope::Backfills => "a backfills key",
+        };
         Err(ServiceError::forbidden(match needed {
-            KeyScope::Ingest => "This endpoint needs an ingest key (sb_ingest_...); this is a read key.",
-            KeyScope::Read => "This endpoint needs a read key (sb_read_...); this is an ingest key.",
+            KeyScope::Ingest => format!("This endpoint needs an ingest key (sb_ingest_...); this is {this}."),
+            KeyScope::Read => {
+                format!("This endpoint needs a read or backfills key (sb_read_..., sb_backfills_...); this is {this}.")
+            }
+            KeyScope::Backfills => format!(
+                "Creating a backfill needs a backfills key (sb_backfills_...); this is {this}. Create one at /settings/api-keys."
+            ),
         }))
     }
 }

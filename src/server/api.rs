@@ -8,6 +8,7 @@
 //! console's cookie session, origin check and sign-in redirect never see these routes.
 
 pub mod error;
+pub mod examples;
 pub mod fair;
 pub mod keys;
 pub mod limits;
@@ -87,9 +88,17 @@ async fn request_id(State(state): State<AppState>, req: Request, next: Next) -> 
     res
 }
 
+/// The OpenAPI document as served: the generated one with every operation's worked example and
+/// this console's origin as the server, so a curl line copied from it runs as it is.
+pub fn document(state: &AppState) -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
+    examples::annotate(&mut doc, &state.settings.public_url.origin);
+    doc
+}
+
 /// `GET /api/v1/openapi.json`.
-async fn openapi_json() -> Response {
-    match ApiDoc::openapi().to_pretty_json() {
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    match serde_json::to_string_pretty(&document(&state)) {
         Ok(json) => ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(_) => ApiError::internal().into_response(),
     }
@@ -123,7 +132,7 @@ impl utoipa::Modify for SecurityAddon {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("sb_<scope>_<key>")
-                    .description(Some("An API key from /settings/api-keys: `ingest` keys for /ingest, `read` keys for the rest."))
+                    .description(Some("An API key from /settings/api-keys: `ingest` keys for /ingest, `backfills` keys to start backfills, `read` (or `backfills`) keys for the rest."))
                     .build(),
             ),
         );
@@ -163,6 +172,7 @@ impl utoipa::Modify for SecurityAddon {
     tags(
         (name = "ingest", description = "The data plane sends what it did. `ingest` keys."),
         (name = "read", description = "Customers' tooling reads logs, connections, syncs, deliveries and issues. `read` keys."),
+        (name = "backfills", description = "Customers' tooling starts backfills. `backfills` keys, which may also do everything a `read` key does."),
     )
 )]
 pub struct ApiDoc;

@@ -184,7 +184,8 @@ enum Command {
         /// sandbox or production.
         #[arg(long, default_value = "sandbox")]
         environment: String,
-        /// ingest (the data plane) or read (customers' tooling).
+        /// ingest (the data plane), read (customers' tooling) or backfills (read, and starting
+        /// backfills).
         #[arg(long)]
         scope: String,
         #[arg(long, default_value = "cli")]

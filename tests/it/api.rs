@@ -17,8 +17,12 @@ use switchboard::server::store::{Page, Scope};
 pub(crate) struct Keys {
     pub ingest: String,
     pub read: String,
+    /// May also start backfills.
+    pub backfills: String,
     /// Globex's read key: must never see Acme's data.
     pub other_read: String,
+    /// Globex's backfills key: must never start a backfill of Acme's connections.
+    pub other_backfills: String,
     pub scope: Scope,
 }
 
@@ -30,7 +34,9 @@ pub(crate) async fn keys(db: &TestDb) -> Keys {
     Keys {
         ingest: issue(s, &acme, KeyScope::Ingest, "data plane", "test").await.unwrap(),
         read: issue(s, &acme, KeyScope::Read, "support script", "test").await.unwrap(),
+        backfills: issue(s, &acme, KeyScope::Backfills, "ops script", "test").await.unwrap(),
         other_read: issue(s, &globex, KeyScope::Read, "theirs", "test").await.unwrap(),
+        other_backfills: issue(s, &globex, KeyScope::Backfills, "theirs too", "test").await.unwrap(),
         scope: acme,
     }
 }
@@ -440,13 +446,24 @@ async fn every_read_endpoint_pages_and_stays_inside_its_organization() {
         let platform = cl["data"][0]["platform"].as_str().unwrap();
         let object = switchboard::domain::platform(platform).unwrap().integration_type.data_objects()[0];
         let backfill = json!({"connection_ids": backfill["connection_ids"], "data_objects": [object], "range": "last_30_days"});
-        let mut req = call("POST", "/api/v1/backfills", Some(&k.read), Some(backfill.clone()));
+        // A read key may not start one; a backfills key may.
+        let (s, v) =
+            json_of(&app, call("POST", "/api/v1/backfills", Some(&k.read), Some(backfill.clone()))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("backfills key (sb_backfills_...); this is a read key"),
+            "{v}"
+        );
+        let mut req = call("POST", "/api/v1/backfills", Some(&k.backfills), Some(backfill.clone()));
         req.headers_mut().insert("idempotency-key", "bf-1".parse().unwrap());
         let (s, b) = json_of(&app, req).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         assert_eq!(b["runs_total"], 1);
-        assert!(b["created_by"].as_str().unwrap().starts_with("API key sb_read_"), "{b}");
-        let mut req = call("POST", "/api/v1/backfills", Some(&k.read), Some(backfill.clone()));
+        assert!(b["created_by"].as_str().unwrap().starts_with("API key sb_backfills_"), "{b}");
+        let mut req = call("POST", "/api/v1/backfills", Some(&k.backfills), Some(backfill.clone()));
         req.headers_mut().insert("idempotency-key", "bf-1".parse().unwrap());
         let (s, again) = json_of(&app, req).await;
         assert_eq!(s, StatusCode::OK);
@@ -460,7 +477,7 @@ async fn every_read_endpoint_pages_and_stays_inside_its_organization() {
             call(
                 "POST",
                 "/api/v1/backfills",
-                Some(&k.read),
+                Some(&k.backfills),
                 Some(json!({"connection_ids": [], "data_objects": ["invoices"]})),
             ),
         )
@@ -494,7 +511,8 @@ async fn every_read_endpoint_pages_and_stays_inside_its_organization() {
             assert_eq!(s, StatusCode::NOT_FOUND, "{}: {path} with another organization's key: {v}", db.name);
             assert_error(&v, "not-found");
         }
-        let (s, v) = json_of(&app, call("POST", "/api/v1/backfills", o, Some(backfill))).await;
+        let o_bf = Some(k.other_backfills.as_str());
+        let (s, v) = json_of(&app, call("POST", "/api/v1/backfills", o_bf, Some(backfill))).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
         for path in [
             format!("/api/v1/request-logs?request_id={one}"),
@@ -627,11 +645,26 @@ async fn the_openapi_document_describes_every_route_and_the_reference_renders_it
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not documented");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    // The served document names this console as the server, and the curl lines run against it.
+    let base = doc["servers"][0]["url"].as_str().unwrap().to_string();
+    assert!(base.starts_with("http"), "{base}");
+    let curl = doc["paths"]["/api/v1/backfills"]["post"]["x-codeSamples"][0]["source"].as_str().unwrap();
+    assert!(
+        curl.contains(&format!("{base}/api/v1/backfills")) && curl.contains("$SWITCHBOARD_BACKFILLS_KEY"),
+        "{curl}"
+    );
+    assert_eq!(doc["paths"]["/api/v1/backfills"]["post"]["tags"][0], "backfills");
     let res = send(&app, call("GET", "/api/v1/reference", None, None)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = body(res).await;
     assert!(
-        html.contains("/api/v1/request-logs/{id}") && html.contains("RequestLogItem"),
+        html.contains("/<wbr>api/<wbr>v1/<wbr>request-logs/<wbr>{id}")
+            && html.contains("RequestLogItem")
+            && html.contains("data-testid=\"curl\"")
+            && html.contains("Example response")
+            && html.contains(&format!(
+                "data-testid=\"base-url\" class=\"rounded bg-slate-100 px-1 font-mono\">{base}<"
+            )),
         "{}",
         &html[..500]
     );
@@ -823,7 +856,7 @@ async fn sync_runs_are_claimed_and_reported_over_the_api() {
             call(
                 "POST",
                 "/api/v1/backfills",
-                Some(&k.read),
+                Some(&k.backfills),
                 Some(json!({"connection_ids": [conn.id], "data_objects": [object], "range": "last_30_days"})),
             ),
         )
@@ -1016,7 +1049,7 @@ async fn the_sandbox_data_plane_runs_a_backfill_over_http() {
             json!({"connection_ids": [conn.id], "data_objects": &objects[..2], "range": "last_30_days"});
         let res = client
             .post(format!("{url}/api/v1/backfills"))
-            .bearer_auth(&k.read)
+            .bearer_auth(&k.backfills)
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()

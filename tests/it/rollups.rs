@@ -17,6 +17,37 @@ fn sum(r: &RequestRollups) -> i64 {
     r.counts.iter().map(|c| c.requests).sum()
 }
 
+/// The Overview's per-hour tables hold exactly what the detailed rollups add up to.
+async fn hourly_tables_agree(db: &helpers::TestDb, scope: &Scope, fine: &RequestRollups) {
+    use std::collections::BTreeMap;
+    let mut classes: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for c in &fine.counts {
+        *classes.entry((c.hour, c.status_code / 100)).or_default() += c.requests;
+    }
+    let mut buckets: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for l in &fine.latencies {
+        *buckets.entry((l.hour, l.bucket)).or_default() += l.requests;
+    }
+    let got: BTreeMap<(i64, i64), i64> = db
+        .store
+        .requests_by_class(scope, 0, i64::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(h, c, n)| ((h, c), n))
+        .collect();
+    assert_eq!(got, classes, "{}: requests per hour and status class", db.name);
+    let got: BTreeMap<(i64, i64), i64> = db
+        .store
+        .latency_by_hour(scope, 0, i64::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(h, b, n)| ((h, b), n))
+        .collect();
+    assert_eq!(got, buckets, "{}: latency per hour", db.name);
+}
+
 #[tokio::test]
 async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers() {
     for db in helpers::all().await {
@@ -24,6 +55,7 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
         let acme = db.store.get_organization("acme").await.unwrap().unwrap();
         let demo = Scope::new(acme.id.clone(), "production");
         let seeded = db.store.request_rollups(&demo, 0, i64::MAX).await.unwrap();
+        hourly_tables_agree(&db, &demo, &seeded).await;
         assert_eq!(
             sum(&seeded),
             helpers::request_count(&db, &demo).await,
@@ -108,6 +140,7 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
         );
         let latencies: i64 = maintained.latencies.iter().map(|l| l.requests).sum();
         assert_eq!(latencies, 12 * 150, "{}: each request in the histogram once", db.name);
+        hourly_tables_agree(&db, &scope, &maintained).await;
 
         let report = db.store.rebuild_request_rollups().await.unwrap();
         assert!(report.rows_read >= (12 * 150) as u64, "{}: {report:?}", db.name);
@@ -123,6 +156,8 @@ async fn maintained_rollups_equal_a_rebuild_after_retries_and_concurrent_writers
             "{}: demo rebuild",
             db.name
         );
+        hourly_tables_agree(&db, &scope, &maintained).await;
+        hourly_tables_agree(&db, &demo, &seeded).await;
         // The Errors page reads the same counts: four groups of invalid-params (one per path
         // template, all POST), each new against the empty day before; another organization's
         // page shows none of them.

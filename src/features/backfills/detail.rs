@@ -173,7 +173,7 @@ fn BackfillBody(
         <Card class="mb-4 p-5">
             <div class="flex flex-wrap items-center justify-between gap-3 text-sm">
                 <p data-testid="backfill-progress">
-                    {format!("{} of {} runs done ({pct}%), {} failed", s.runs_done, s.runs_total, s.runs_failed)}
+                    {format!("{} of {} done ({pct}%), {} failed", s.runs_done, crate::features::ui::plural(s.runs_total, "run", "runs"), s.runs_failed)}
                     {(s.cancelled && active).then_some(". Cancelling: runs in progress stop at their next page.")}
                 </p>
                 {d.can_cancel.then(|| view! {
@@ -188,7 +188,10 @@ fn BackfillBody(
             </div>
             <dl class="mt-4 grid gap-3 text-sm sm:grid-cols-3">
                 <div><dt class="text-slate-600">"Objects"</dt><dd class="font-mono text-xs">{objects.join(", ")}</dd></div>
-                <div><dt class="text-slate-600">"Range"</dt><dd>{range_text(s.range_from, s.range_to)}</dd></div>
+                <div><dt class="text-slate-600">"Range"</dt><dd>{match (s.range_from, s.range_to) {
+                    (Some(f), Some(t)) => view! { <UtcTime ms=f />" – "<UtcTime ms=t /> }.into_any(),
+                    _ => view! { "—" }.into_any(),
+                }}</dd></div>
                 <div><dt class="text-slate-600">"Reason"</dt><dd>{s.reason.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
             {move || (active && !hydrated.get()).then(|| view! {

@@ -400,7 +400,7 @@ fn Field(#[prop(into)] label: String, children: Children) -> impl IntoView {
     view! {
         <div>
             <dt class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-            <dd class="mt-0.5 break-all text-sm text-slate-900">{children()}</dd>
+            <dd class="mt-0.5 wrap-break-word text-sm text-slate-900">{children()}</dd>
         </div>
     }
 }

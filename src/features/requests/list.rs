@@ -6,8 +6,8 @@ use crate::domain::request_filter::{RequestFilter, RANGES};
 use crate::domain::{ERROR_CODES, METHODS, PLATFORMS};
 use crate::features::ui::http_tone;
 use crate::features::ui::{
-    Badge, Card, CopyButton, ErrorNotice, ExportLinks, FilterPanel, Loading, PageHeader, Pager, Time,
-    Updating,
+    Badge, Card, CopyButton, ErrorNotice, ExportLinks, FilterPanel, Loading, PageHeader, Pager, SlashWrap,
+    Time, Updating,
 };
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -269,7 +269,7 @@ fn Row(r: RequestLogListItem) -> impl IntoView {
             <td class="px-3 py-2">
                 <a href=href class="group block">
                     <span class="mr-2 inline-block w-14 font-mono text-xs font-semibold text-slate-700">{r.method.clone()}</span>
-                    <span class="break-all font-mono text-xs text-indigo-700 group-hover:underline">{r.path.clone()}</span>
+                    <span class="wrap-break-word font-mono text-xs text-indigo-700 group-hover:underline"><SlashWrap text=r.path.clone() /></span>
                 </a>
                 // An id is never broken mid-token: on a narrow screen the copy button wraps instead.
                 <div class="mt-0.5 flex flex-wrap items-center gap-x-2">

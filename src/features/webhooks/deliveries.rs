@@ -5,7 +5,8 @@ use crate::domain::delivery_filter::{DeliveryFilters, CLASSES, RANGES};
 use crate::domain::DeliveryStatus;
 use crate::error::AppError;
 use crate::features::ui::{
-    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, ExportLinks, Loading, PageHeader, Pager, Time,
+    format_time_utc, Badge, Card, DetailLoader, ErrorNotice, ExportLinks, FilterPanel, Loading, PageHeader,
+    Pager, SlashWrap, Time,
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -168,6 +169,8 @@ pub fn DeliveryLog(
         <Suspense fallback=Loading>
             {move || {
                 let (current, selected_types, base) = (current.clone(), selected_types.clone(), base.clone());
+                // The filters a person chose (not the page's own endpoint or connection).
+                let active = current.to_query().split('&').filter(|p| !p.is_empty()).count();
                 let (fixed_endpoint, fixed_connection) = (fixed_endpoint.clone(), fixed_connection.clone());
                 Suspend::new(async move {
                     let export = {
@@ -187,7 +190,7 @@ pub fn DeliveryLog(
                     match page.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(p) => view! {
-                            <Card class="mb-4 p-4">
+                            <FilterPanel active=active>
                                 <Form method="GET" action="" attr:aria-label="Filter deliveries" attr:class="space-y-3 text-sm">
                                     {hidden.map(|(k, v)| view! { <input type="hidden" name=k value=v /> })}
                                     <div class="flex flex-wrap items-end gap-3">
@@ -245,7 +248,7 @@ pub fn DeliveryLog(
                                         <a class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100" href=base.clone()>"Reset"</a>
                                     </div>
                                 </Form>
-                            </Card>
+                            </FilterPanel>
                             {(!p.rows.is_empty()).then_some(export)}
                             <DeliveryTable rows=p.rows newer=p.newer older=p.older />
                         }.into_any(),
@@ -281,7 +284,7 @@ pub fn DeliveryTable(rows: Vec<DeliveryItem>, newer: Option<String>, older: Opti
                                         (None, None) => "—".to_string(),
                                     }}</td>
                                     <td class="px-3 py-2 text-xs"><Time ms=d.created_at /></td>
-                                    <td class="px-3 py-2 text-xs text-slate-700">{d.next_attempt_at.map(format_time_utc).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="whitespace-nowrap px-3 py-2 text-xs text-slate-700">{d.next_attempt_at.map(format_time_utc).unwrap_or_else(|| "—".into())}</td>
                                 </tr>
                             }).collect_view().into_any()
                         }}
@@ -436,7 +439,7 @@ fn DeliveryBody(
                 <dl class="space-y-2 text-sm" data-testid="delivery-summary">
                     <div><dt class="text-slate-600">"Status"</dt><dd><Badge tone=crate::features::ui::status_tone(d.status.as_str())>{d.status.as_str()}</Badge></dd></div>
                     <div><dt class="text-slate-600">"Event ID (webhook-id)"</dt><dd class="font-mono text-xs">{d.event_id.clone()}</dd></div>
-                    <div><dt class="text-slate-600">"Endpoint"</dt><dd class="break-all"><a class="text-indigo-700 hover:underline" href=format!("/webhooks/{}", d.endpoint_id)>{d.endpoint_url.clone()}</a>{v.endpoint_deleted.then_some(" (deleted)")}</dd></div>
+                    <div><dt class="text-slate-600">"Endpoint"</dt><dd class="wrap-break-word"><a class="text-indigo-700 hover:underline" href=format!("/webhooks/{}", d.endpoint_id)><SlashWrap text=d.endpoint_url.clone() /></a>{v.endpoint_deleted.then_some(" (deleted)")}</dd></div>
                     <div><dt class="text-slate-600">"Connection"</dt><dd class="font-mono text-xs">{match d.connection_id.clone() { Some(c) => { let href = format!("/connections/{c}?tab=webhooks"); view! { <a class="text-indigo-700 hover:underline" href=href>{c}</a> }.into_any() }, None => view! { <span>"—"</span> }.into_any() }}</dd></div>
                     <div><dt class="text-slate-600">"Created"</dt><dd>{format_time_utc(d.created_at)}</dd></div>
                     <div><dt class="text-slate-600">"Attempts"</dt><dd>{d.attempts}</dd></div>

@@ -69,7 +69,7 @@ async fn caller(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Api
         .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <API key>`."))?;
     if !well_formed(key) {
         return Err(ApiError::unauthorized(
-            "That is not a Switchboard API key: keys look like sb_read_... or sb_ingest_... (create one at /settings/api-keys).",
+            "That is not a Switchboard API key: keys look like sb_read_..., sb_backfills_... or sb_ingest_... (create one at /settings/api-keys).",
         ));
     }
     let row =

@@ -42,7 +42,7 @@ impl RateLimiter {
     pub fn check(&self, key_id: &str, scope: KeyScope) -> Result<(), ApiError> {
         let rate = match scope {
             KeyScope::Ingest => self.limits.ingest_per_second,
-            KeyScope::Read => self.limits.read_per_second,
+            KeyScope::Read | KeyScope::Backfills => self.limits.read_per_second,
         }
         .max(0.001);
         let burst = (rate * 2.0).max(1.0);

@@ -2,14 +2,19 @@
 //! OpenAPI document as `/api/v1/openapi.json`, so the two never disagree. Plain HTML with the
 //! console's stylesheet: no script, readable without JavaScript.
 
-use super::ApiDoc;
+use crate::server::AppState;
+use axum::extract::State;
 use axum::response::Html;
 use serde_json::Value;
 use std::fmt::Write;
-use utoipa::OpenApi;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A path that may wrap at its slashes on a phone, never inside a segment.
+fn path_html(path: &str) -> String {
+    esc(path).replace('/', "/<wbr>")
 }
 
 /// Inline code in descriptions (`like this`) as <code>.
@@ -59,6 +64,7 @@ fn type_of(schema: &Value) -> String {
 }
 
 const TH: &str = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600";
+const PRE: &str = "mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100";
 const TD: &str = "px-3 py-2 align-top text-sm text-slate-800";
 
 fn render(doc: &Value) -> String {
@@ -68,7 +74,7 @@ fn render(doc: &Value) -> String {
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>API reference · Switchboard</title><link rel=\"stylesheet\" href=\"/pkg/switchboard.css\"></head>\
-         <body class=\"bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-5xl px-6 py-10\">\
+         <body class=\"bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-5xl px-4 py-10 sm:px-6\">\
          <p class=\"text-sm\"><a class=\"text-indigo-700 underline\" href=\"/\">Switchboard console</a> · \
          <a class=\"text-indigo-700 underline\" href=\"/api/v1/openapi.json\">openapi.json</a> · \
          <a class=\"text-indigo-700 underline\" href=\"/settings/api-keys\">API keys</a></p>\
@@ -78,6 +84,16 @@ fn render(doc: &Value) -> String {
         esc(info["version"].as_str().unwrap_or("")),
         prose(info["description"].as_str().unwrap_or("")),
     );
+    if let Some(base) = doc["servers"][0]["url"].as_str() {
+        let _ = write!(
+            h,
+            "<p class=\"mt-3 text-sm text-slate-700\">Base URL: <code data-testid=\"base-url\" class=\"rounded bg-slate-100 px-1 font-mono\">{}</code>. \
+             The examples read the key from <code class=\"font-mono\">$SWITCHBOARD_READ_KEY</code>, \
+             <code class=\"font-mono\">$SWITCHBOARD_BACKFILLS_KEY</code> or <code class=\"font-mono\">$SWITCHBOARD_INGEST_KEY</code>, \
+             as the operation's key scope says.</p>",
+            esc(base)
+        );
+    }
     // Contents.
     h.push_str("<nav aria-label=\"Endpoints\" class=\"mt-6 rounded-lg border border-slate-200 bg-white p-4\"><h2 class=\"text-sm font-semibold text-slate-700\">Endpoints</h2><ul class=\"mt-2 space-y-1 font-mono text-sm\">");
     let paths = doc["paths"].as_object().cloned().unwrap_or_default();
@@ -88,7 +104,7 @@ fn render(doc: &Value) -> String {
                 h,
                 "<li><a class=\"text-indigo-700 underline\" href=\"#{anchor}\">{} {}</a></li>",
                 method.to_ascii_uppercase(),
-                esc(path)
+                path_html(path)
             );
         }
     }
@@ -98,18 +114,22 @@ fn render(doc: &Value) -> String {
             let anchor = format!("{method}-{}", path.replace(['/', '{', '}'], "_"));
             let _ = write!(
                 h,
-                "<section id=\"{anchor}\" class=\"mt-8 rounded-lg border border-slate-200 bg-white p-5\">\
-                 <h2 class=\"font-mono text-lg font-semibold\"><span class=\"mr-2 rounded bg-slate-800 px-2 py-0.5 text-sm text-white\">{}</span>{}</h2>\
+                "<section id=\"{anchor}\" class=\"mt-8 rounded-lg border border-slate-200 bg-white p-4 sm:p-5\">\
+                 <h2 class=\"font-mono text-base font-semibold sm:text-lg\"><span class=\"mr-2 rounded bg-slate-800 px-2 py-0.5 text-sm text-white\">{}</span>{}</h2>\
                  <p class=\"mt-2 text-slate-700\">{}</p>",
                 method.to_ascii_uppercase(),
-                esc(path),
+                path_html(path),
                 prose(op["summary"].as_str().unwrap_or("")),
             );
             if let Some(d) = op["description"].as_str() {
                 let _ = write!(h, "<p class=\"mt-1 text-sm text-slate-700\">{}</p>", prose(d));
             }
             if let Some(tags) = op["tags"].as_array() {
-                let t: Vec<&str> = tags.iter().filter_map(Value::as_str).collect();
+                let t: Vec<&str> = tags
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|t| if t == "read" { "read (or backfills)" } else { t })
+                    .collect();
                 let _ = write!(
                     h,
                     "<p class=\"mt-1 text-sm text-slate-600\">Key scope: {}</p>",
@@ -151,6 +171,13 @@ fn render(doc: &Value) -> String {
                     );
                 }
             }
+            if let Some(curl) = op["x-codeSamples"][0]["source"].as_str() {
+                let _ = write!(
+                    h,
+                    "<h3 class=\"mt-4 text-sm font-semibold\">Example</h3><pre data-testid=\"curl\" class=\"{PRE}\">{}</pre>",
+                    esc(curl)
+                );
+            }
             let _ = write!(
                 h,
                 "<h3 class=\"mt-4 text-sm font-semibold\">Responses</h3><ul class=\"mt-1 space-y-1 text-sm\">"
@@ -165,7 +192,19 @@ fn render(doc: &Value) -> String {
                     if schema.is_null() { String::new() } else { format!("· {}", type_of(schema)) },
                 );
             }
-            h.push_str("</ul></section>");
+            h.push_str("</ul>");
+            for (status, r) in op["responses"].as_object().into_iter().flatten() {
+                let example = &r["content"]["application/json"]["example"];
+                if !example.is_null() {
+                    let _ = write!(
+                        h,
+                        "<h3 class=\"mt-4 text-sm font-semibold\">Example response <span class=\"font-mono\">{}</span></h3><pre data-testid=\"example-response\" class=\"{PRE}\">{}</pre>",
+                        esc(status),
+                        esc(&serde_json::to_string_pretty(example).unwrap_or_default())
+                    );
+                }
+            }
+            h.push_str("</section>");
         }
     }
     h.push_str("<h2 class=\"mt-12 text-2xl font-bold\">Types</h2>");
@@ -202,7 +241,6 @@ fn render(doc: &Value) -> String {
     h
 }
 
-pub async fn page() -> Html<String> {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
-    Html(render(&doc))
+pub async fn page(State(state): State<AppState>) -> Html<String> {
+    Html(render(&super::document(&state)))
 }

@@ -87,6 +87,16 @@ pub const SQLITE: &[Migration] = &[
         name: "request_log_indexes",
         sql: include_str!("../../../migrations/sqlite/0017_request_log_indexes.sql"),
     },
+    Migration {
+        version: 18,
+        name: "backfills_key_scope",
+        sql: include_str!("../../../migrations/sqlite/0018_backfills_key_scope.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "hourly_rollups",
+        sql: include_str!("../../../migrations/sqlite/0019_hourly_rollups.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -166,6 +176,16 @@ pub const POSTGRES: &[Migration] = &[
         version: 17,
         name: "request_log_indexes",
         sql: include_str!("../../../migrations/postgres/0017_request_log_indexes.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "backfills_key_scope",
+        sql: include_str!("../../../migrations/postgres/0018_backfills_key_scope.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "hourly_rollups",
+        sql: include_str!("../../../migrations/postgres/0019_hourly_rollups.sql"),
     },
 ];
 

@@ -2,6 +2,7 @@
 //! the service the backfill form calls.
 
 use super::extract::{read_key, ApiJson, ApiPath};
+use crate::domain::KeyScope;
 use crate::server::actor::{Actor, ApiCaller};
 use crate::server::api::error::{ApiError, ErrorBody};
 use crate::server::api::rfc3339;
@@ -76,7 +77,7 @@ impl From<crate::server::store::sync::BackfillSummaryRow> for Backfill {
 #[utoipa::path(
     post,
     path = "/api/v1/backfills",
-    tag = "read",
+    tag = "backfills",
     request_body = NewBackfillRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 100 characters; a retry with the same key returns the same backfill")),
     responses(
@@ -94,7 +95,7 @@ pub async fn create_backfill(
     ApiJson(body): ApiJson<NewBackfillRequest>,
 ) -> Result<(axum::http::StatusCode, Json<Backfill>), ApiError> {
     use crate::server::backfills::{self, BackfillRequest, RangeChoice};
-    read_key(&caller)?;
+    caller.require(KeyScope::Backfills)?;
     let time = |name: &str, v: &Option<String>| -> Result<i64, ApiError> {
         let v = v.as_deref().ok_or_else(|| ApiError::invalid(format!("A custom range needs {name}.")))?;
         chrono::DateTime::parse_from_rfc3339(v)

@@ -107,6 +107,8 @@ impl RetentionStore for This {
         for (table, key) in [
             ("request_rollups", "organization_id, environment, hour, platform_id, method, path_template, status_code, error_code"),
             ("request_latency_rollups", "organization_id, environment, hour, platform_id, bucket"),
+            ("request_class_rollups", "organization_id, environment, hour, status_class"),
+            ("request_hour_latency_rollups", "organization_id, environment, hour, bucket"),
             ("outcome_rollups", "organization_id, environment, kind, hour, subject, status"),
         ] {
             let _writer = self.writer().await;

@@ -127,6 +127,37 @@ pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollu
         );
         qb.build().execute(&mut *conn).await?;
     }
+    // The Overview's per-hour tables (migration 0019): the same counts without the platform,
+    // path and codes. BTreeMaps keep the key order, as above.
+    type HourKey<'a> = (&'a str, &'a str, i64, i64);
+    let mut classes: std::collections::BTreeMap<HourKey, i64> = std::collections::BTreeMap::new();
+    for c in &r.counts {
+        *classes.entry((&c.organization_id, &c.environment, c.hour, c.status_code / 100)).or_default() +=
+            c.requests;
+    }
+    let mut buckets: std::collections::BTreeMap<HourKey, i64> = std::collections::BTreeMap::new();
+    for l in &r.latencies {
+        *buckets.entry((&l.organization_id, &l.environment, l.hour, l.bucket)).or_default() += l.requests;
+    }
+    for (table, column, sums) in [
+        ("request_class_rollups", "status_class", &classes),
+        ("request_hour_latency_rollups", "bucket", &buckets),
+    ] {
+        let rows: Vec<_> = sums.iter().collect();
+        for chunk in rows.chunks(1_000) {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(format!(
+                "INSERT INTO {table} (organization_id, environment, hour, {column}, requests) "
+            ));
+            qb.push_values(chunk, |mut row, ((org, env, hour, key), n)| {
+                row.push_bind(*org).push_bind(*env).push_bind(*hour).push_bind(*key).push_bind(**n);
+            });
+            qb.push(format!(
+                " ON CONFLICT (organization_id, environment, hour, {column}) \
+                 DO UPDATE SET requests = {table}.requests + excluded.requests"
+            ));
+            qb.build().execute(&mut *conn).await?;
+        }
+    }
     Ok(())
 }
 
@@ -273,9 +304,8 @@ impl RollupStore for This {
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT hour, status_code / 100, CAST(SUM(requests) AS BIGINT) FROM request_rollups \
-             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
-             GROUP BY hour, status_code / 100",
+            "SELECT hour, status_class, requests FROM request_class_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4",
         )
         .bind(&scope.organization_id)
         .bind(&scope.environment)
@@ -292,9 +322,8 @@ impl RollupStore for This {
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT hour, bucket, CAST(SUM(requests) AS BIGINT) FROM request_latency_rollups \
-             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
-             GROUP BY hour, bucket",
+            "SELECT hour, bucket, requests FROM request_hour_latency_rollups \
+             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4",
         )
         .bind(&scope.organization_id)
         .bind(&scope.environment)
@@ -390,9 +419,12 @@ impl RollupStore for This {
             // Ingestion adds to these tables in the transaction that stores its rows: waiting
             // for this lock, its rows are either committed before the reads below (and counted
             // here) or added after this commits (and counted by it), never both or neither.
-            sqlx::query("LOCK TABLE request_rollups, request_latency_rollups IN EXCLUSIVE MODE")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "LOCK TABLE request_rollups, request_latency_rollups, request_class_rollups, \
+                 request_hour_latency_rollups IN EXCLUSIVE MODE",
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         let mut tally = Tally::default();
         let mut oldest: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
@@ -428,7 +460,12 @@ impl RollupStore for This {
             }
         }
         for ((org, env), hour) in &oldest {
-            for table in ["request_rollups", "request_latency_rollups"] {
+            for table in [
+                "request_rollups",
+                "request_latency_rollups",
+                "request_class_rollups",
+                "request_hour_latency_rollups",
+            ] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE organization_id = $1 AND environment = $2 AND hour >= $3"
                 ))

@@ -582,9 +582,19 @@ impl crate::server::store::sync::SyncStore for This {
         scope: &Scope,
         connection_id: &str,
     ) -> StoreResult<Vec<(crate::server::store::sync::SyncRunDetailRow, Option<i64>)>> {
+        // The connection's objects, one index step each along (connection_id, data_object, id)
+        // (a skip scan): a DISTINCT over its runs read every run of the environment through
+        // the scope's index on SQLite, 10 ms on the demo for every request and connection page.
+        // The anchor checks the connection is in the scope once.
         let objects: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT data_object FROM sync_runs WHERE connection_id = $1 AND organization_id = $2 \
-             AND environment = $3",
+            "WITH RECURSIVE o(d) AS ( \
+               SELECT (SELECT MIN(data_object) FROM sync_runs WHERE connection_id = $1) \
+               WHERE EXISTS (SELECT 1 FROM connections WHERE id = $1 AND organization_id = $2 \
+                 AND environment = $3) \
+               UNION ALL \
+               SELECT (SELECT MIN(data_object) FROM sync_runs WHERE connection_id = $1 AND data_object > o.d) \
+               FROM o WHERE o.d IS NOT NULL) \
+             SELECT d FROM o WHERE d IS NOT NULL",
         )
         .bind(connection_id)
         .bind(&scope.organization_id)
