@@ -1,4 +1,4 @@
-import { test, expect, signIn } from "./helpers";
+import { test, expect, signIn, expectNoSideScroll } from "./helpers";
 
 /**
  * The Errors page, with JavaScript on and off: failures grouped by code and endpoint from the
@@ -50,7 +50,6 @@ test("the Errors page groups failures, ranges and sorts in the URL, and leads to
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/errors?range=7d");
   await expect(rows.first()).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "errors");
   await page.screenshot({ path: testInfo.outputPath(`errors-390-${testInfo.project.name}.png`), fullPage: true });
 });

@@ -1,4 +1,4 @@
-import { test, expect, signIn } from "./helpers";
+import { test, expect, signIn, expectNoSideScroll } from "./helpers";
 import type { Page } from "./helpers";
 import { readFileSync } from "node:fs";
 
@@ -44,8 +44,7 @@ test("the request log downloads what its filters match, as CSV and NDJSON", asyn
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/requests?status=5xx");
   await expect(page.getByTestId("export-csv")).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "export");
   await page.screenshot({ path: testInfo.outputPath(`export-390-${testInfo.project.name}.png`) });
 });
 

@@ -1,4 +1,4 @@
-import { test, expect, signIn, Page } from "./helpers";
+import { test, expect, signIn, Page, expectNoSideScroll } from "./helpers";
 import type { TestInfo } from "@playwright/test";
 
 /**
@@ -49,8 +49,7 @@ test("the issues list filters in the URL and reads on a phone", async ({ page },
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/issues");
   await expect(page.getByTestId("issue-row").first()).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "issues");
   await page.screenshot({ path: testInfo.outputPath(`issues-390-${testInfo.project.name}.png`), fullPage: true });
 });
 

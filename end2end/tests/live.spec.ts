@@ -1,4 +1,4 @@
-import { test, expect, signIn, createKey, requestId, axeViolations } from "./helpers";
+import { test, expect, signIn, createKey, requestId, axeViolations, expectNoSideScroll } from "./helpers";
 import type { APIRequestContext, TestInfo } from "@playwright/test";
 
 /**
@@ -76,8 +76,7 @@ test("new requests stream in at the top without moving a reader who has scrolled
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "live");
   await page.screenshot({ path: testInfo.outputPath("live-390.png") });
 });
 
@@ -97,6 +96,5 @@ test("without JavaScript the live toggle is a link that reloads the newest reque
     await expect(page.getByTestId("live-status")).toHaveText("New requests matching these filters appear at the top.");
   }
   await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "live");
 });

@@ -1,4 +1,4 @@
-import { test, expect, signIn, Page } from "./helpers";
+import { test, expect, signIn, Page, expectNoSideScroll } from "./helpers";
 import type { TestInfo } from "@playwright/test";
 
 /**
@@ -82,8 +82,7 @@ test("an owner saves where alerts go and a test message arrives", async ({ page 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
   await expect(page.getByTestId("notification-history")).toBeAttached();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "notifications");
   await page.screenshot({ path: testInfo.outputPath(`notifications-390-${testInfo.project.name}.png`), fullPage: true });
 });
 

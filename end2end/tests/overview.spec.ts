@@ -1,4 +1,4 @@
-import { test, expect, signIn } from "./helpers";
+import { test, expect, signIn, expectNoSideScroll } from "./helpers";
 
 /**
  * The Overview's charts, with JavaScript on and off: drawn by the server, the range and the
@@ -66,7 +66,6 @@ test("the Overview charts its range and each bar opens the rows it counts", asyn
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/?range=7d");
   await expect(page.getByTestId("chart-requests")).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "overview");
   await page.screenshot({ path: testInfo.outputPath(`overview-390-${testInfo.project.name}.png`), fullPage: true });
 });

@@ -3,7 +3,8 @@ import type { Page, TestInfo } from "@playwright/test";
 
 /**
  * Every main screen reads as written, at a laptop's 1366 px and a phone's 390 px: no word, id,
- * date or badge broken across two lines, and no page that scrolls sideways. The pages are the
+ * date or badge broken across two lines, no page that scrolls sideways, and no link with an
+ * empty parameter. The pages are the
  * demo's, reached as people reach them (a request, a connection, an endpoint and a backfill
  * from their lists).
  */
@@ -49,6 +50,13 @@ for (const width of [1366, 390]) {
       if (broken.length) problems.push(`${path}: ${broken.slice(0, 8).join("; ")}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) problems.push(`${path}: scrolls sideways by ${overflow} px`);
+      // Links carry only the filters that are set: no "&=", "?&" or "&&".
+      const stray = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("a[href]"))
+          .map((a) => a.getAttribute("href") ?? "")
+          .filter((h) => /[?&]=|\?&|&&|[?&]$/.test(h)),
+      );
+      if (stray.length) problems.push(`${path}: links with empty parameters: ${stray.slice(0, 3).join(" ")}`);
       if (width === 390 && testInfo.project.name === "js") {
         await page.screenshot({ path: testInfo.outputPath(`${path.replace(/[^a-z0-9]+/gi, "_")}-390.png`), fullPage: true });
       }
@@ -57,3 +65,18 @@ for (const width of [1366, 390]) {
     await expectNoSideScroll(page, "the last page");
   });
 }
+
+test("submitting a filter form untouched puts no empty-named parameter in the address", async ({ page }) => {
+  await signIn(page, "owner@acme.test");
+  for (const path of ["/requests", "/connections", "/issues", "/settings/audit", "/webhooks/deliveries"]) {
+    await page.goto(path);
+    const form = page.locator("form[aria-label^='Filter']").first();
+    await expect(form, path).toHaveCount(1);
+    await Promise.all([
+      page.waitForURL((u) => u.search.length > 0 || u.pathname !== path, { timeout: 10_000 }).catch(() => {}),
+      form.evaluate((f: HTMLFormElement) => f.requestSubmit()),
+    ]);
+    await page.waitForLoadState("load");
+    expect(page.url(), path).not.toMatch(/[?&]=|\?&|&&/);
+  }
+});

@@ -1,4 +1,4 @@
-import { test, expect, Page, signIn } from "./helpers";
+import { test, expect, Page, signIn, expectNoSideScroll } from "./helpers";
 
 const table = (page: Page) => page.getByTestId("request-table");
 const rows = (page: Page) => table(page).locator("tbody tr");
@@ -313,8 +313,7 @@ test("on a phone the filters fold behind a button, and the table keeps status an
   const box = (await compact.boundingBox())!;
   expect(box.x).toBeGreaterThanOrEqual(0);
   expect(box.x + box.width).toBeLessThanOrEqual(390);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "requests");
   await page.screenshot({ path: `test-results/requests-phone-${test.info().project.name}.png`, fullPage: false });
 });
 

@@ -1,4 +1,4 @@
-import { test, expect, signIn } from "./helpers";
+import { test, expect, signIn, expectNoSideScroll } from "./helpers";
 
 /**
  * Data retention, with JavaScript on and off: the period is shown where it is set and on the
@@ -40,7 +40,6 @@ test("owners set how long data is kept and every list says so", async ({ page },
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/settings/retention");
   await expect(page.getByTestId("retention-current")).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "retention");
   await page.screenshot({ path: testInfo.outputPath(`retention-390-${testInfo.project.name}.png`), fullPage: true });
 });

@@ -1,4 +1,4 @@
-import { test, expect, signIn } from "./helpers";
+import { test, expect, signIn, expectNoSideScroll } from "./helpers";
 
 const pages: [string, string, RegExp][] = [
   ["Request Logs", "Request Logs", /\/requests$/],
@@ -77,6 +77,5 @@ test("the layout is usable at phone width", async ({ page }) => {
   await compact.getByRole("link", { name: "Connections" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Connections" })).toBeVisible();
   await expect(compact).toBeHidden();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, "no sideways scrolling at 390 px").toBeLessThanOrEqual(1);
+  await expectNoSideScroll(page, "shell");
 });

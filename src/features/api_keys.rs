@@ -233,7 +233,7 @@ fn ApiKeysBody(
             }.into_any()
         }}
         <Card>
-            <div class="overflow-x-auto">
+            <div class="overflow-x-auto" tabindex="0" role="region" aria-label="API keys">
                 <table class="min-w-full divide-y divide-slate-200 text-sm">
                     <TableHead columns=&["Name", "Key", "Scope", "Created", "Created by", "Last used", "Status", ""] />
                     <tbody class="divide-y divide-slate-100">

@@ -115,7 +115,13 @@ pub fn AuditPage() -> impl IntoView {
                                                 <td class="px-4 py-2 text-xs">{i.actor.clone()}{i.ip.clone().map(|ip| view! { <span class="block text-slate-600">{ip}</span> })}</td>
                                                 <td class="px-4 py-2 font-mono text-xs">{i.action.as_str()}</td>
                                                 <td class="px-4 py-2 font-mono text-xs">{i.target.clone()}</td>
-                                                <td class="max-w-md break-words px-4 py-2 font-mono text-xs text-slate-700">{i.details.clone()}</td>
+                                                <td class="max-w-md px-4 py-2 text-xs text-slate-700">
+                                                    <dl data-testid="audit-details">
+                                                        {detail_lines(&i.details).into_iter().map(|(k, v)| view! {
+                                                            <div><dt class="inline font-medium text-slate-600">{k}": "</dt><dd class=if v.contains(' ') { "inline wrap-break-word font-mono" } else { "inline whitespace-nowrap font-mono" }>{v.clone()}</dd></div>
+                                                        }).collect_view()}
+                                                    </dl>
+                                                </td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -127,5 +133,66 @@ pub fn AuditPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// An entry's details as lines a person reads: `reason: Orders missing`, `objects: invoices,
+/// bills`, times in UTC (the JSON keeps milliseconds). Anything that is not an object is shown
+/// as it is.
+fn detail_lines(details: &str) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(details) else {
+        return if details.trim().is_empty() || details.trim() == "{}" {
+            vec![]
+        } else {
+            vec![("details".into(), details.to_string())]
+        };
+    };
+    let text = |k: &str, v: &Value| -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "—".into(),
+            // Milliseconds since the epoch under a time's name.
+            Value::Number(n)
+                if (k.ends_with("_at")
+                    || k.ends_with("_from")
+                    || k.ends_with("_to")
+                    || k.ends_with("_until"))
+                    && n.as_i64().is_some_and(|ms| ms > 1_000_000_000_000) =>
+            {
+                format_time_utc(n.as_i64().unwrap_or_default())
+            }
+            Value::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        }
+    };
+    map.iter().map(|(k, v)| (k.replace('_', " "), text(k, v))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn details_read_as_lines_with_times_in_utc() {
+        let lines = super::detail_lines(
+            r#"{"objects":["invoices","bills"],"range_from":1794075851423,"reason":"Orders missing","scope":"read"}"#,
+        );
+        assert_eq!(
+            lines,
+            vec![
+                ("objects".to_string(), "invoices, bills".to_string()),
+                ("range from".to_string(), "2026-11-07 18:24:11 UTC".to_string()),
+                ("reason".to_string(), "Orders missing".to_string()),
+                ("scope".to_string(), "read".to_string()),
+            ]
+        );
+        assert!(super::detail_lines("{}").is_empty());
+        assert_eq!(super::detail_lines("not json")[0].1, "not json");
     }
 }

@@ -169,7 +169,7 @@ pub fn BackfillsPage() -> impl IntoView {
 fn BackfillTable(l: BackfillList) -> impl IntoView {
     view! {
         <Card>
-            <div class="overflow-x-auto">
+            <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Backfills">
                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="backfills-table">
                     <TableHead columns=&["Backfill", "Status", "Connections", "Objects", "Range", "Requested by", "Progress"] />
                     <tbody class="divide-y divide-slate-100">

@@ -262,7 +262,7 @@ fn ConnectionsTable(page: ConnectionListPage) -> impl IntoView {
                         <a class="font-medium text-indigo-700 hover:underline" href=all_href.clone()>"Backfill all matching the filters\u{2026}"</a>
                     </div>
                 })}
-                <div class="overflow-x-auto">
+                <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Connections">
                     <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="connections-table">
                         <TableHead columns=&["", "Connection", "Platform", "Status", "Health", "Config version", "Last synced", "Created"] />
                         <tbody class="divide-y divide-slate-100">

@@ -16,7 +16,7 @@ pub fn PageHeader(
             <div class="min-w-0 max-w-full">
                 // An id or a URL in a title fits a phone: it wraps at its slashes, or, an id
                 // having none, where it must; never the page sideways.
-                <h1 class="text-xl font-semibold tracking-tight text-slate-900 wrap-break-word sm:text-2xl"><SlashWrap text=title /></h1>
+                <h1 class="text-lg font-semibold tracking-tight text-slate-900 wrap-break-word sm:text-2xl"><SlashWrap text=title /></h1>
                 {subtitle.map(|s| view! { <p class="mt-1 text-sm text-slate-600">{s}</p> })}
             </div>
             {children.map(|c| c())}
@@ -163,14 +163,24 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
 
 /// A path or URL that may wrap after its slashes (as people break them), never inside a
 /// segment: "/accounting/invoices/inv_12" on a phone, "https://hooks.example/…" in a table.
+///
+/// `whole_segments` keeps each segment on one line even when the column is narrower (a list's
+/// path whose record id has hyphens); without it a segment too long for the line still wraps.
 #[component]
-pub fn SlashWrap(#[prop(into)] text: String) -> impl IntoView {
+pub fn SlashWrap(#[prop(into)] text: String, #[prop(optional)] whole_segments: bool) -> impl IntoView {
     let parts: Vec<String> = text.split_inclusive('/').map(str::to_string).collect();
     let last = parts.len().saturating_sub(1);
     parts
         .into_iter()
         .enumerate()
-        .map(|(i, p)| view! { {p}{(i < last).then(|| view! { <wbr /> })} })
+        .map(|(i, p)| {
+            let part = if whole_segments {
+                view! { <span class="whitespace-nowrap">{p}</span> }.into_any()
+            } else {
+                view! { {p} }.into_any()
+            };
+            view! { {part}{(i < last).then(|| view! { <wbr /> })} }
+        })
         .collect_view()
 }
 

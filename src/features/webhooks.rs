@@ -164,7 +164,7 @@ fn EndpointsBody(v: EndpointsView) -> impl IntoView {
                                 view! {
                                     <tr class="align-top" data-endpoint-id=e.id.clone()>
                                         <td class="px-4 py-2">
-                                            <a class="wrap-break-word font-medium text-indigo-700 hover:underline" href=format!("/webhooks/{}", e.id)><SlashWrap text=e.url.clone() /></a>
+                                            <a class="wrap-break-word font-medium text-indigo-700 hover:underline" href=format!("/webhooks/{}", e.id)><SlashWrap text=e.url.clone() whole_segments=true /></a>
                                             <p class="text-xs text-slate-600">{e.description.clone()}</p>
                                         </td>
                                         <td class="px-4 py-2 text-xs text-slate-700">{e.events_label()}</td>

@@ -231,7 +231,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Classify => {
             let bad = super::classify::run_lines(std::io::stdin().lock(), std::io::stdout().lock())?;
             if bad > 0 {
-                eprintln!("{bad} line(s) could not be read; each has an output line naming the problem");
+                let lines = if bad == 1 { "1 line".to_string() } else { format!("{bad} lines") };
+                eprintln!("{lines} could not be read; each has an output line naming the problem");
             }
             return Ok(());
         }
@@ -483,7 +484,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::BenchPages { clients, seconds, runs } => {
+            let store = store::open(&database_url, sealer.clone()).await?;
             super::bench::pages::run(
+                store.as_ref(),
                 database_url.as_str(),
                 super::bench::pages::BenchPages {
                     clients: clients.max(1),

@@ -200,7 +200,7 @@ fn BackfillBody(
             {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <div class="mt-3"><ErrorNotice error=e /></div> })}
         </Card>
         <Card>
-            <div class="overflow-x-auto">
+            <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Runs by connection and object">
                 <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="backfill-matrix">
                     <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
                         <tr>

@@ -110,7 +110,7 @@ pub fn EnvironmentRunsPage() -> impl IntoView {
                                 </Form>
                             </Card>
                             <Card>
-                                <div class="overflow-x-auto">
+                                <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Sync runs">
                                     <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="environment-runs">
                                         <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
                                             <tr><th class="px-3 py-2">"Object"</th><th class="px-3 py-2">"Connection"</th><th class="px-3 py-2">"Status"</th><th class="px-3 py-2">"Kind · trigger"</th><th class="px-3 py-2">"Queued / started / finished"</th><th class="px-3 py-2">"Duration"</th><th class="px-3 py-2 text-right">"Added / updated / deleted"</th><th class="px-3 py-2">"Range"</th></tr>

@@ -181,7 +181,7 @@ pub fn OverviewTab(connection: String) -> impl IntoView {
                                 </div>
                             </Card>
                             <Card>
-                                <div class="overflow-x-auto">
+                                <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Data objects">
                                     <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="object-table">
                                         <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
                                             <tr><th class="px-3 py-2">"Object"</th><th class="px-3 py-2">"In configuration"</th><th class="px-3 py-2">"Last successful sync"</th><th class="px-3 py-2">"Last run"</th><th class="px-3 py-2 text-right">"Added / updated / deleted"</th><th class="px-3 py-2">"Next scheduled"</th><th class="px-3 py-2"></th></tr>

@@ -1,7 +1,9 @@
 //! One request: what was asked, what came back, why it failed and what to do next.
 
 use crate::error::AppError;
-use crate::features::ui::{format_time_utc, Badge, Card, CopyButton, DetailLoader, PageHeader, Time};
+use crate::features::ui::{
+    format_time_utc, Badge, Card, CopyButton, DetailLoader, PageHeader, SlashWrap, Time,
+};
 use crate::platform_data::{normalized_fields, source_field, NullReason};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -498,7 +500,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                 <table class="mt-3 w-full text-sm" data-testid="request-headers">
                     <tbody class="divide-y divide-slate-100">
                         {d.request_headers.into_iter().map(|(k, v)| view! {
-                            <tr><th class="w-56 py-1.5 pr-4 text-left font-mono text-xs font-medium text-slate-500">{k}</th><td class="py-1.5 font-mono text-xs break-all">{v}</td></tr>
+                            <tr class="block sm:table-row"><th class="block pt-1.5 pr-4 text-left font-mono text-xs font-medium text-slate-500 sm:table-cell sm:w-56 sm:py-1.5">{k}</th><td class="block pb-1.5 font-mono text-xs wrap-break-word sm:table-cell sm:py-1.5">{v}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -543,7 +545,7 @@ fn Detail(d: RequestLogDetail) -> impl IntoView {
                                             <code class="font-mono">{code}</code>" · "{cause}
                                         </span>
                                     })}
-                                    <span class="font-mono text-xs break-all">{format!("{} {}", c.method, c.url)}</span>
+                                    <span class="font-mono text-xs wrap-break-word">{c.method.clone()}" "<SlashWrap text=c.url.clone() /></span>
                                     <span class="ml-auto text-xs text-slate-500">{format!("{} ms", c.latency_ms)}</span>
                                 </div>
                                 {(!c.response.is_empty()).then(|| view! {
@@ -622,7 +624,7 @@ fn PlatformDataSection(records: Vec<RecordComparison>, platform: String) -> impl
                 {records.into_iter().map(|r| view! {
                     <div>
                         <p class="mb-2 text-xs font-medium text-slate-500">{format!("Record {}", r.record_id.clone().unwrap_or_default())}</p>
-                        <div class="overflow-x-auto">
+                        <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Platform data">
                             <table class="min-w-full text-sm">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                                     <tr><th class="px-3 py-2">"Normalized field"</th><th class="px-3 py-2">"Value"</th><th class="px-3 py-2">{format!("{platform} field")}</th><th class="px-3 py-2">"Raw value"</th></tr>

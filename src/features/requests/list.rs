@@ -202,7 +202,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage, live: bool) -> impl Into
         return view! {
             {tail}
             {move || rows.shown.with(|s| !s.is_empty()).then(|| view! {
-                <Card class="mb-4"><div class="overflow-x-auto"><Table>{live_rows}</Table></div></Card>
+                <Card class="mb-4"><div class="overflow-x-auto" tabindex="0" role="region" aria-label="New requests"><Table>{live_rows}</Table></div></Card>
             })}
             <Card class="p-8 text-center" >
                 <div data-testid="empty-state">
@@ -226,7 +226,7 @@ fn Results(filter: RequestFilter, page: RequestLogPage, live: bool) -> impl Into
     view! {
         <div class="flex flex-wrap items-start justify-between gap-x-4">{tail}{export}</div>
         <Card>
-            <div class="overflow-x-auto">
+            <div class="overflow-x-auto" tabindex="0" role="region" aria-label="Requests">
                 <Table>
                     {live_rows}
                     {page.rows.into_iter().map(|r| view! { <Row r /> }).collect_view()}
@@ -269,7 +269,7 @@ fn Row(r: RequestLogListItem) -> impl IntoView {
             <td class="px-3 py-2">
                 <a href=href class="group block">
                     <span class="mr-2 inline-block w-14 font-mono text-xs font-semibold text-slate-700">{r.method.clone()}</span>
-                    <span class="wrap-break-word font-mono text-xs text-indigo-700 group-hover:underline"><SlashWrap text=r.path.clone() /></span>
+                    <span class="wrap-break-word font-mono text-xs text-indigo-700 group-hover:underline"><SlashWrap text=r.path.clone() whole_segments=true /></span>
                 </a>
                 // An id is never broken mid-token: on a narrow screen the copy button wraps instead.
                 <div class="mt-0.5 flex flex-wrap items-center gap-x-2">

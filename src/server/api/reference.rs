@@ -139,7 +139,7 @@ fn render(doc: &Value) -> String {
             if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
                 let _ = write!(
                     h,
-                    "<h3 class=\"mt-4 text-sm font-semibold\">Parameters</h3><div class=\"overflow-x-auto\"><table class=\"mt-1 min-w-full divide-y divide-slate-200\">\
+                    "<h3 class=\"mt-4 text-sm font-semibold\">Parameters</h3><div tabindex=\"0\" class=\"overflow-x-auto\"><table class=\"mt-1 min-w-full divide-y divide-slate-200\">\
                      <thead><tr><th scope=\"col\" class=\"{TH}\">Name</th><th scope=\"col\" class=\"{TH}\">In</th><th scope=\"col\" class=\"{TH}\">Type</th><th scope=\"col\" class=\"{TH}\">Description</th></tr></thead><tbody class=\"divide-y divide-slate-100\">"
                 );
                 for p in params {
@@ -174,7 +174,7 @@ fn render(doc: &Value) -> String {
             if let Some(curl) = op["x-codeSamples"][0]["source"].as_str() {
                 let _ = write!(
                     h,
-                    "<h3 class=\"mt-4 text-sm font-semibold\">Example</h3><pre data-testid=\"curl\" class=\"{PRE}\">{}</pre>",
+                    "<h3 class=\"mt-4 text-sm font-semibold\">Example</h3><pre tabindex=\"0\" data-testid=\"curl\" class=\"{PRE}\">{}</pre>",
                     esc(curl)
                 );
             }
@@ -198,7 +198,7 @@ fn render(doc: &Value) -> String {
                 if !example.is_null() {
                     let _ = write!(
                         h,
-                        "<h3 class=\"mt-4 text-sm font-semibold\">Example response <span class=\"font-mono\">{}</span></h3><pre data-testid=\"example-response\" class=\"{PRE}\">{}</pre>",
+                        "<h3 class=\"mt-4 text-sm font-semibold\">Example response <span class=\"font-mono\">{}</span></h3><pre tabindex=\"0\" data-testid=\"example-response\" class=\"{PRE}\">{}</pre>",
                         esc(status),
                         esc(&serde_json::to_string_pretty(example).unwrap_or_default())
                     );
@@ -221,7 +221,7 @@ fn render(doc: &Value) -> String {
         if let Some(props) = schema["properties"].as_object() {
             let _ = write!(
                 h,
-                "<div class=\"overflow-x-auto\"><table class=\"mt-2 min-w-full divide-y divide-slate-200\"><thead><tr><th scope=\"col\" class=\"{TH}\">Field</th><th scope=\"col\" class=\"{TH}\">Type</th><th scope=\"col\" class=\"{TH}\">Description</th></tr></thead><tbody class=\"divide-y divide-slate-100\">"
+                "<div tabindex=\"0\" class=\"overflow-x-auto\"><table class=\"mt-2 min-w-full divide-y divide-slate-200\"><thead><tr><th scope=\"col\" class=\"{TH}\">Field</th><th scope=\"col\" class=\"{TH}\">Type</th><th scope=\"col\" class=\"{TH}\">Description</th></tr></thead><tbody class=\"divide-y divide-slate-100\">"
             );
             for (field, s) in props {
                 let _ = write!(

@@ -33,7 +33,26 @@ fn first_id(html: &str, marker: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-pub async fn run(database_url: &str, b: BenchPages) -> StoreResult<()> {
+pub async fn run(
+    store: &dyn crate::server::store::Store,
+    database_url: &str,
+    b: BenchPages,
+) -> StoreResult<()> {
+    // The server runs without a worker (its work would share the cores with the pages), so the
+    // run and delivery counts' pending changes are folded first, as a running worker keeps them.
+    {
+        let mut folded = 0;
+        loop {
+            let n = store.fold_outcome_deltas(5_000).await?.deltas;
+            if n == 0 {
+                break;
+            }
+            folded += n;
+        }
+        if folded > 0 {
+            println!("Folded {folded} pending run and delivery count changes before measuring.");
+        }
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(io)?.port();
     let exe = std::env::current_exe().map_err(io)?;
     let mut server = std::process::Command::new(exe)

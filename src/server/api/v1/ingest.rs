@@ -18,10 +18,14 @@ fn answer(outcome: Outcome) -> Response {
         outcome.conflicts.iter().take(10).map(|c| format!("item {} ({})", c.index, c.id)).collect();
     let more = outcome.conflicts.len().saturating_sub(named.len());
     ApiError::conflict(format!(
-        "{}{} already ingested with different content: an id names one item forever. {} other item(s) of this batch were accepted{}.",
+        "{}{} already ingested with different content: an id names one item forever. {} of this batch {} accepted{}.",
         named.join(", "),
         if more > 0 { format!(" and {more} more") } else { String::new() },
-        outcome.result.accepted,
+        match outcome.result.accepted {
+            1 => "1 other item".to_string(),
+            n => format!("{n} other items"),
+        },
+        if outcome.result.accepted == 1 { "was" } else { "were" },
         if outcome.result.rejected.is_empty() {
             String::new()
         } else {
