@@ -3,7 +3,9 @@
 //! may call: `ingest` keys are the data plane's (`/api/v1/ingest/...`), `read` keys are for
 //! customers' own tooling (`GET /api/v1/...`).
 
-use super::ui::{format_time_utc, Badge, Card, ErrorNotice, Loading, PageHeader, Pager, TableHead};
+use super::ui::{
+    format_time_utc, Badge, Card, CopyButton, ErrorNotice, Loading, PageHeader, Pager, TableHead,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -181,7 +183,10 @@ fn NewKeyNotice(key: CreatedKey) -> impl IntoView {
     view! {
         <div role="status" data-testid="new-api-key" class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
             <p class="font-medium">"Key \u{201c}" {key.name} "\u{201d} created. Copy it now: it will not be shown again."</p>
-            <code class="mt-2 block select-all break-all rounded bg-white px-3 py-2 font-mono text-sm text-slate-900 ring-1 ring-emerald-200">{key.secret}</code>
+            <div class="mt-2 flex items-center gap-2">
+                <code class="block min-w-0 flex-1 select-all break-all rounded bg-white px-3 py-2 font-mono text-sm text-slate-900 ring-1 ring-emerald-200">{key.secret.clone()}</code>
+                <CopyButton text=key.secret label="Copy the key" />
+            </div>
         </div>
     }
 }

@@ -5,8 +5,8 @@ pub mod sync_runs;
 pub mod tabs;
 
 use super::ui::{
-    format_time_utc, status_tone, Badge, Card, DetailLoader, ErrorNotice, FilterPanel, Loading, PageHeader,
-    Pager, StatusBadge, TableHead, Time,
+    format_time_utc, status_tone, Badge, Card, CopyButton, DetailLoader, ErrorNotice, FilterPanel, Loading,
+    PageHeader, Pager, StatusBadge, TableHead, Time,
 };
 use crate::domain::connection_filter::ConnectionListQuery;
 use crate::domain::ConnectionStatus;
@@ -339,11 +339,16 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
         </PageHeader>
         <Card class="mb-4 p-5">
             <dl class="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-3">
-                {rows.into_iter().map(|(k, v)| view! {
-                    <div>
-                        <dt class="text-slate-600">{k}</dt>
-                        <dd class="mt-0.5 font-medium text-slate-900 break-all">{v}</dd>
-                    </div>
+                {rows.into_iter().map(|(k, v)| {
+                    // The ids people paste into tickets and API calls get a copy button.
+                    let copy = matches!(k, "Connection ID" | "Platform account")
+                        .then(|| view! { <span class="ml-2 align-middle"><CopyButton text=v.clone() label=format!("Copy {}", k.to_lowercase()) /></span> });
+                    view! {
+                        <div>
+                            <dt class="text-slate-600">{k}</dt>
+                            <dd class="mt-0.5 font-medium text-slate-900 wrap-break-word" data-testid=k.to_lowercase().replace(' ', "-")>{v}{copy}</dd>
+                        </div>
+                    }
                 }).collect_view()}
             </dl>
         </Card>

@@ -35,7 +35,7 @@ pub async fn report(
         }
     }
     let mut histograms: Vec<BTreeMap<i64, i64>> = vec![BTreeMap::new(); bins];
-    for (hour, bucket, n) in state.store.latency_by_hour(&scope, from, to).await? {
+    for (hour, bucket, n) in state.store.latency_by_bin(&scope, from, to, bin_ms).await? {
         if let Some(i) = bin(hour) {
             *histograms[i].entry(bucket).or_default() += n;
         }

@@ -39,7 +39,7 @@ async fn hourly_tables_agree(db: &helpers::TestDb, scope: &Scope, fine: &Request
     assert_eq!(got, classes, "{}: requests per hour and status class", db.name);
     let got: BTreeMap<(i64, i64), i64> = db
         .store
-        .latency_by_hour(scope, 0, i64::MAX)
+        .latency_by_bin(scope, 0, i64::MAX, HOUR)
         .await
         .unwrap()
         .into_iter()

@@ -270,13 +270,14 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
-    /// The latency histogram per hour, all platforms together, in `[from_hour, to_hour)`:
-    /// `(hour, bucket, requests)`.
-    async fn latency_by_hour(
+    /// The latency histogram, all platforms together, per bin of `bin_ms` (a whole number of
+    /// hours) from `from_hour` up to `to_hour`: `(bin start, bucket, requests)`.
+    async fn latency_by_bin(
         &self,
         scope: &Scope,
         from_hour: i64,
         to_hour: i64,
+        bin_ms: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
     /// The combinations of platform, method, path template, status and error code the
     /// environment's request logs have held that `filter` can match (the catalogue exact search
