@@ -55,7 +55,7 @@ sink_port=$(free_port)
 node end2end/sinks.mjs "$smtp_port" "$sink_port" >"$work/sinks.log" 2>&1 &
 sinks_pid=$!
 SWITCHBOARD_SMTP_URL="smtp://127.0.0.1:$smtp_port" SWITCHBOARD_SMTP_FROM="Switchboard <alerts@switchboard.test>" \
-  SWITCHBOARD_SANDBOX_PAGE_DELAY_MS=100 target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
+  SWITCHBOARD_SANDBOX_PAGE_DELAY_MS=100 SWITCHBOARD_SANDBOX_FAILURES=false target/release/switchboard --database-url "sqlite:$db" serve --addr "127.0.0.1:$port" \
   --allow-private-webhook-urls true >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -5,6 +5,7 @@ use super::InvalidInput;
 use serde::{Deserialize, Serialize};
 
 const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
 
 /// How far back the Errors page looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -47,33 +48,66 @@ impl FailureRange {
         }
     }
 
-    /// Whole hours: the rollups count per hour.
-    pub fn hours(self) -> i64 {
+    /// The range's nominal length in days (the Day range is 24 hours).
+    pub fn days(self) -> i64 {
         match self {
-            FailureRange::Day => 24,
-            FailureRange::Week => 24 * 7,
-            FailureRange::Month => 24 * 30,
+            FailureRange::Day => 1,
+            FailureRange::Week => 7,
+            FailureRange::Month => 30,
         }
     }
 
-    pub fn millis(self) -> i64 {
-        self.hours() * HOUR
-    }
-
-    /// The width of one point of a group's trend: an hour over a day, six over a week, a day
-    /// over a month (24, 28 and 30 points).
+    /// The width of one bin of the Overview's charts: an hour over a day, six over a week, a
+    /// day over a month (24, 25 to 28, and 30 bins).
     pub fn bin_millis(self) -> i64 {
         match self {
             FailureRange::Day => HOUR,
             FailureRange::Week => 6 * HOUR,
-            FailureRange::Month => 24 * HOUR,
+            FailureRange::Month => DAY,
         }
     }
 
-    /// `[from, to)`: the range ending with the current hour, in whole hours.
+    /// The width of one point of the Errors page's trends: an hour over a day, a UTC day over a
+    /// week or a month (the per-day tables answer those).
+    pub fn trend_bin_millis(self) -> i64 {
+        match self {
+            FailureRange::Day => HOUR,
+            FailureRange::Week | FailureRange::Month => DAY,
+        }
+    }
+
+    /// `[from, to)`, ending with the current hour: the last 24 whole hours, or the last 7 or 30
+    /// UTC days with today (so a day-wide bin is a calendar day, and the per-day tables can
+    /// answer every day but today).
     pub fn window(self, now: i64) -> (i64, i64) {
         let to = (now.div_euclid(HOUR) + 1) * HOUR;
-        (to - self.millis(), to)
+        match self {
+            FailureRange::Day => (to - 24 * HOUR, to),
+            FailureRange::Week | FailureRange::Month => {
+                (now.div_euclid(DAY) * DAY - (self.days() - 1) * DAY, to)
+            }
+        }
+    }
+
+    /// The period a window is compared with: the same stretch of time one range earlier (the
+    /// 24 hours before, or the same days and hours a week or 30 days before).
+    pub fn previous(self, (from, to): (i64, i64)) -> (i64, i64) {
+        let shift = self.days() * DAY;
+        (from - shift, to - shift)
+    }
+
+    /// What the period of [`FailureRange::previous`] is, after a count.
+    pub fn previous_label(self) -> &'static str {
+        match self {
+            FailureRange::Day => "in the 24 hours before",
+            FailureRange::Week => "in the same days and hours a week earlier",
+            FailureRange::Month => "in the same days and hours 30 days earlier",
+        }
+    }
+
+    /// How many bins of `bin_ms` cover `[from, to)` (the last one may end early).
+    pub fn bins_between(from: i64, to: i64, bin_ms: i64) -> usize {
+        ((to - from).max(0) + bin_ms - 1).div_euclid(bin_ms) as usize
     }
 }
 
@@ -147,14 +181,29 @@ mod tests {
         assert!(FailureSort::parse("size").unwrap_err().0.contains("size"));
         for r in FailureRange::ALL {
             assert_eq!(FailureRange::parse(r.as_str()).unwrap(), r);
-            assert_eq!(r.millis() % r.bin_millis(), 0);
+            assert_eq!(DAY % r.bin_millis(), 0, "bins tile a day");
+            assert_eq!(DAY % r.trend_bin_millis(), 0);
         }
     }
 
     #[test]
     fn the_window_ends_with_the_current_hour() {
-        let now = 10 * HOUR + 123;
-        assert_eq!(FailureRange::Day.window(now), (11 * HOUR - 24 * HOUR, 11 * HOUR));
+        let now = 100 * DAY + 10 * HOUR + 123;
+        let to = 100 * DAY + 11 * HOUR;
+        assert_eq!(FailureRange::Day.window(now), (to - 24 * HOUR, to));
+        assert_eq!(FailureRange::Day.previous((to - 24 * HOUR, to)), (to - 48 * HOUR, to - 24 * HOUR));
+        // A week is today and the six UTC days before it; its bins start at midnight.
+        let week = FailureRange::Week.window(now);
+        assert_eq!(week, (94 * DAY, to));
+        assert_eq!(FailureRange::bins_between(week.0, week.1, FailureRange::Week.bin_millis()), 26);
+        assert_eq!(FailureRange::bins_between(week.0, week.1, DAY), 7);
+        assert_eq!(FailureRange::Week.previous(week), (87 * DAY, to - 7 * DAY));
+        let month = FailureRange::Month.window(now);
+        assert_eq!(month, (71 * DAY, to));
+        assert_eq!(FailureRange::bins_between(month.0, month.1, DAY), 30);
+        // In the last hour of a day, today is whole.
+        let late = FailureRange::Week.window(100 * DAY + 23 * HOUR + 5);
+        assert_eq!(FailureRange::bins_between(late.0, late.1, 6 * HOUR), 28);
     }
 
     #[test]

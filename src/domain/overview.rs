@@ -15,7 +15,7 @@ pub struct OverviewReport {
     pub organization_name: String,
     pub environment: String,
     pub range: FailureRange,
-    /// `[from, to)`, whole hours ending with the current one.
+    /// `[from, to)`, ending with the current hour (`FailureRange::window`).
     pub from: i64,
     pub to: i64,
     pub bin_ms: i64,
@@ -42,6 +42,12 @@ impl OverviewReport {
     /// The start of bin `i`.
     pub fn bin_start(&self, i: usize) -> i64 {
         self.from + i as i64 * self.bin_ms
+    }
+
+    /// The end of bin `i`: a bin's width later, or the end of the range for the last bin
+    /// (today's, when it is not over yet).
+    pub fn bin_end(&self, i: usize) -> i64 {
+        (self.bin_start(i) + self.bin_ms).min(self.to)
     }
 
     pub fn requests_total(&self) -> i64 {

@@ -28,6 +28,8 @@ pub struct FailureItem {
     pub last_seen: i64,
     pub trend: Vec<i64>,
     pub previous: i64,
+    /// What `previous` counts: "in the 24 hours before", "in the same hours a week earlier".
+    pub previous_label: String,
     pub change: String,
     /// The request log filtered to this group and range.
     pub link: String,
@@ -51,7 +53,7 @@ pub struct FailuresView {
 pub const SHOWN: usize = 50;
 
 #[cfg(feature = "ssr")]
-fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> FailureItem {
+fn item(g: &crate::server::failures::FailureGroup, range: FailureRange, from: i64, to: i64) -> FailureItem {
     use crate::domain::failures::describe_change;
     use crate::domain::request_filter::format_url_time;
     use crate::url::encode_component as enc;
@@ -109,6 +111,7 @@ fn item(g: &crate::server::failures::FailureGroup, from: i64, to: i64) -> Failur
         last_seen: g.last_seen,
         trend: g.trend.clone(),
         previous: g.previous,
+        previous_label: range.previous_label().to_string(),
         change: describe_change(g.previous, g.count),
         link: format!("/requests?{}", q.join("&")),
     }
@@ -131,7 +134,7 @@ pub async fn list_failures(
         to: r.to,
         failed: r.failed,
         requests: r.requests,
-        items: r.groups.iter().take(SHOWN).map(|g| item(g, r.from, r.to)).collect(),
+        items: r.groups.iter().take(SHOWN).map(|g| item(g, r.range, r.from, r.to)).collect(),
         groups: r.groups.len(),
     })
 }
@@ -218,7 +221,7 @@ fn FailureRow(i: FailureItem) -> impl IntoView {
     let tone = if i.has_code { Tone::Bad.classes() } else { Tone::Warning.classes() };
     let change_tone =
         if i.change == "new" || i.change.starts_with('+') { "text-red-700" } else { "text-slate-600" };
-    let previous = format!("{} in the period before", format_count(i.previous));
+    let previous = format!("{} {}", format_count(i.previous), i.previous_label);
     let link_label = format!("{} failed requests: {} on {}", format_count(i.count), i.label, i.endpoint);
     let trend_label = format!("Trend of {} on {}", i.label, i.endpoint);
     let (code, label, title) = (i.label.clone(), i.label.clone(), i.title.clone());

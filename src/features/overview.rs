@@ -101,7 +101,7 @@ impl Bins<'_> {
     fn names(&self) -> Vec<String> {
         (0..self.o.bins())
             .map(|i| {
-                let (a, b) = (self.o.bin_start(i), self.o.bin_start(i) + self.o.bin_ms);
+                let (a, b) = (self.o.bin_start(i), self.o.bin_end(i));
                 let f = |ms: i64, fmt: &str| {
                     chrono::DateTime::from_timestamp_millis(ms)
                         .map(|t| t.format(fmt).to_string())
@@ -110,6 +110,10 @@ impl Bins<'_> {
                 match self.o.range {
                     FailureRange::Day => format!("{} {}–{}", f(a, "%b %-d"), f(a, "%H:%M"), f(b, "%H:%M")),
                     FailureRange::Week => format!("{} {}–{}", f(a, "%b %-d"), f(a, "%H:%M"), f(b, "%H:%M")),
+                    // Today's bin, not over yet, says until when it counts.
+                    FailureRange::Month if b - a < self.o.bin_ms => {
+                        format!("{} (to {})", f(a, "%b %-d"), f(b, "%H:%M"))
+                    }
                     FailureRange::Month => f(a, "%b %-d"),
                 }
             })
@@ -160,7 +164,7 @@ impl Bins<'_> {
         format!(
             "{path}?{filters}{sep}from={}&to={}&environment={}",
             format_url_time(a),
-            format_url_time(a + self.o.bin_ms - 60_000),
+            format_url_time(self.o.bin_end(i) - 60_000),
             self.o.environment
         )
     }

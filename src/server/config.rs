@@ -326,6 +326,11 @@ pub fn worker_settings() -> Result<WorkerSettings, ConfigError> {
     if let Some(scale) = num("SWITCHBOARD_SANDBOX_RETRY_AFTER_SCALE")? {
         w.sandbox.retry_after_scale = scale;
     }
+    if let Ok(v) = std::env::var("SWITCHBOARD_SANDBOX_FAILURES") {
+        if !v.trim().is_empty() {
+            w.sandbox.failures = parse_bool("SWITCHBOARD_SANDBOX_FAILURES", &v)?;
+        }
+    }
     if let Some(ms) = num("SWITCHBOARD_WORKER_LEASE_MS")? {
         w.lease = std::time::Duration::from_millis((ms as u64).max(200));
     }

@@ -1,11 +1,14 @@
 //! The Errors page (issue 21): failed requests grouped by error code, platform, method and path
 //! template, with each group's share of its endpoint's requests, first and last seen, a trend
-//! and the change from the period before. Read from the hourly rollups only, so it costs the
-//! same however many request logs there are, and it counts every failure in the range (no
-//! window of recent rows). Pages, the API and the CLI would all call [`report`].
+//! and the change from the period before. Read from the rollups only, so it costs the same
+//! however many request logs there are, and it counts every failure in the range (no window of
+//! recent rows): whole UTC days from the per-day tables (a week reads seven rows per group, not
+//! 168), the hours since midnight from the hourly ones. Pages, the API and the CLI would all
+//! call [`report`].
 
 use super::actor::Actor;
 use super::service::ServiceResult;
+use super::store::rollups::{day_of, Grain};
 use super::AppState;
 use crate::domain::failures::{FailureRange, FailureSort};
 use std::collections::{BTreeMap, HashMap};
@@ -26,9 +29,9 @@ pub struct FailureGroup {
     pub endpoint_requests: i64,
     pub first_seen: i64,
     pub last_seen: i64,
-    /// Failures per point of the range (`FailureRange::bin_millis`), oldest first.
+    /// Failures per point of the range (`FailureRange::trend_bin_millis`), oldest first.
     pub trend: Vec<i64>,
-    /// The same group's failures in the period just before the range.
+    /// The same group's failures in the period compared with (`FailureRange::previous`).
     pub previous: i64,
 }
 
@@ -36,7 +39,7 @@ pub struct FailureGroup {
 pub struct FailureReport {
     pub range: FailureRange,
     pub sort: FailureSort,
-    /// `[from, to)`, whole hours ending with the current one.
+    /// `[from, to)`, ending with the current hour (`FailureRange::window`).
     pub from: i64,
     pub to: i64,
     pub groups: Vec<FailureGroup>,
@@ -56,19 +59,21 @@ pub async fn report(
 ) -> ServiceResult<FailureReport> {
     let scope = actor.scope();
     let (from, to) = range.window(state.clock.now_ms());
-    let before = from - range.millis();
-    let rows = state.store.failure_rollups(&scope, before, to).await?;
-    let totals: HashMap<(String, String, String), i64> = state
-        .store
-        .endpoint_totals(&scope, from, to)
-        .await?
-        .into_iter()
-        .map(|(p, m, t, n)| ((p, m, t), n))
-        .collect();
-    let points = (range.millis() / range.bin_millis()) as usize;
+    let (before_from, before_to) = range.previous((from, to));
+    let mut rows = failures_in(state, &scope, range, from, to).await?;
+    let current = rows.len();
+    rows.extend(failures_in(state, &scope, range, before_from, before_to).await?);
+    let mut totals: HashMap<(String, String, String), i64> = HashMap::new();
+    for (grain, a, b) in split(range, from, to) {
+        for (p, m, t, n) in state.store.endpoint_totals(&scope, grain, a, b).await? {
+            *totals.entry((p, m, t)).or_default() += n;
+        }
+    }
+    let bin = range.trend_bin_millis();
+    let points = FailureRange::bins_between(from, to, bin);
     let mut groups: BTreeMap<Key, FailureGroup> = BTreeMap::new();
     let mut previous: HashMap<Key, i64> = HashMap::new();
-    for r in rows {
+    for (i, r) in rows.into_iter().enumerate() {
         let key: Key = (
             r.error_code.clone(),
             if r.error_code.is_empty() { r.status_code } else { 0 },
@@ -76,7 +81,7 @@ pub async fn report(
             r.method.clone(),
             r.path_template.clone(),
         );
-        if r.hour < from {
+        if i >= current {
             *previous.entry(key).or_default() += r.requests;
             continue;
         }
@@ -99,7 +104,7 @@ pub async fn report(
         }
         g.first_seen = g.first_seen.min(r.first_seen);
         g.last_seen = g.last_seen.max(r.last_seen);
-        let point = ((r.hour - from) / range.bin_millis()) as usize;
+        let point = ((r.hour - from) / bin) as usize;
         if let Some(p) = g.trend.get_mut(point) {
             *p += r.requests;
         }
@@ -136,4 +141,64 @@ pub async fn report(
         requests: totals.values().sum(),
         groups,
     })
+}
+
+/// `[from, to)` as the reads that answer it: the whole UTC days from the per-day tables, the
+/// hours after the last midnight from the hourly ones (today, or the same hours a period
+/// earlier). Rows stamped after `to` (a data plane's clock may run ahead) are then left out
+/// here as on the Overview, whose charts read hours.
+fn split(range: FailureRange, from: i64, to: i64) -> Vec<(Grain, i64, i64)> {
+    // The 24-hour range's trend has a point per hour: hours throughout.
+    if range.trend_bin_millis() < 86_400_000 || from.rem_euclid(86_400_000) != 0 {
+        return vec![(Grain::Hour, from, to)];
+    }
+    let midnight = day_of(to).max(from);
+    let mut parts = vec![];
+    if midnight > from {
+        parts.push((Grain::Day, from, midnight));
+    }
+    if to > midnight {
+        parts.push((Grain::Hour, midnight, to));
+    }
+    parts
+}
+
+async fn failures_in(
+    state: &AppState,
+    scope: &super::store::Scope,
+    range: FailureRange,
+    from: i64,
+    to: i64,
+) -> ServiceResult<Vec<super::store::rollups::RequestCount>> {
+    let mut rows = vec![];
+    for (grain, a, b) in split(range, from, to) {
+        rows.extend(state.store.failure_rollups(scope, grain, a, b).await?);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+    const D: i64 = 24 * H;
+
+    #[test]
+    fn a_range_reads_whole_days_per_day_and_the_rest_per_hour() {
+        let week = FailureRange::Week;
+        assert_eq!(
+            split(week, 10 * D, 16 * D + 5 * H),
+            vec![(Grain::Day, 10 * D, 16 * D), (Grain::Hour, 16 * D, 16 * D + 5 * H)]
+        );
+        assert_eq!(split(week, 10 * D, 17 * D), vec![(Grain::Day, 10 * D, 17 * D)]);
+        assert_eq!(split(week, 10 * D, 10 * D + 3 * H), vec![(Grain::Hour, 10 * D, 10 * D + 3 * H)]);
+        // 24 hours are read per hour, even when they happen to be one whole day.
+        let day = FailureRange::Day;
+        assert_eq!(split(day, 10 * D, 11 * D), vec![(Grain::Hour, 10 * D, 11 * D)]);
+        assert_eq!(
+            split(day, 10 * D + 5 * H, 11 * D + 5 * H),
+            vec![(Grain::Hour, 10 * D + 5 * H, 11 * D + 5 * H)]
+        );
+    }
 }

@@ -23,7 +23,7 @@ pub async fn report(
     let scope = actor.scope();
     let (from, to) = range.window(state.clock.now_ms());
     let bin_ms = range.bin_millis();
-    let bins = ((to - from) / bin_ms) as usize;
+    let bins = FailureRange::bins_between(from, to, bin_ms);
     let bin = |hour: i64| -> Option<usize> {
         (hour >= from && hour < to).then(|| ((hour - from) / bin_ms) as usize).filter(|i| *i < bins)
     };
@@ -48,19 +48,21 @@ pub async fn report(
     };
     let (p50, p95) = (quantile(0.5), quantile(0.95));
 
-    let by_status = |counts: Vec<super::store::rollups::OutcomeCount>, statuses: &[&str]| {
+    let by_status = |counts: Vec<(i64, String, i64)>, statuses: &[&str]| {
         let mut out = vec![vec![0i64; statuses.len()]; bins];
-        for c in counts {
-            if let (Some(i), Some(s)) = (bin(c.hour), statuses.iter().position(|s| *s == c.status)) {
-                out[i][s] += c.total;
+        for (start, status, total) in counts {
+            if let (Some(i), Some(s)) = (bin(start), statuses.iter().position(|s| *s == status)) {
+                out[i][s] += total;
             }
         }
         out
     };
-    let runs =
-        by_status(state.store.outcome_rollups(&scope, OutcomeKind::SyncRun, from, to).await?, RUN_STATUSES);
+    let runs = by_status(
+        state.store.outcomes_by_bin(&scope, OutcomeKind::SyncRun, from, to, bin_ms).await?,
+        RUN_STATUSES,
+    );
     let deliveries = by_status(
-        state.store.outcome_rollups(&scope, OutcomeKind::Delivery, from, to).await?,
+        state.store.outcomes_by_bin(&scope, OutcomeKind::Delivery, from, to, bin_ms).await?,
         &DELIVERY_STATUSES,
     );
 

@@ -78,7 +78,9 @@ pub async fn purge(store: &dyn Store, now: i64) -> StoreResult<PurgeReport> {
         }
     }
     loop {
-        let n = store.purge_rollups(now - ROLLUP_KEEP_MS, BATCH).await?;
+        // Whole UTC days, so the per-day tables and the hours they sum go together.
+        let before = super::store::rollups::day_of(now - ROLLUP_KEEP_MS);
+        let n = store.purge_rollups(before, BATCH).await?;
         total.rollups += n;
         tokio::task::yield_now().await;
         if n < BATCH as u64 {

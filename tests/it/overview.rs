@@ -26,11 +26,14 @@ async fn truth(db: &TestDb, scope: &Scope, sql: &str, r: &OverviewReport) -> i64
 
 async fn check(db: &TestDb, scope: &Scope, r: &OverviewReport) {
     let what = format!("{}: {} {}", db.name, scope.environment, r.range.as_str());
-    assert_eq!(
-        r.bins(),
-        [24, 28, 30][FailureRange::ALL.iter().position(|x| *x == r.range).unwrap()],
-        "{what}"
-    );
+    // 24 hours, the 6-hour bins of today and the 6 days before (25 to 28), 30 days.
+    let bins = r.bins();
+    match r.range {
+        FailureRange::Day => assert_eq!(bins, 24, "{what}"),
+        FailureRange::Week => assert!((25..=28).contains(&bins), "{what}: {bins} bins"),
+        FailureRange::Month => assert_eq!(bins, 30, "{what}"),
+    }
+    assert_eq!(r.bin_end(bins - 1), r.to, "{what}: the last bin ends with the range");
     for class in 1..=5 {
         let counted: i64 = r.requests.iter().map(|b| b[class - 1]).sum();
         let rows = truth(
@@ -98,6 +101,28 @@ async fn the_overview_counts_what_the_rows_hold_and_links_to_the_same_rows() {
             for range in FailureRange::ALL {
                 let r = switchboard::server::overview::report(&state, &actor, "Org", range).await.unwrap();
                 check(&db, &scope, &r).await;
+                // The Errors page over the same range agrees with the Overview's figures.
+                let errors = switchboard::server::failures::report(
+                    &state,
+                    &actor,
+                    range,
+                    switchboard::domain::failures::FailureSort::Count,
+                )
+                .await
+                .unwrap();
+                assert_eq!((errors.from, errors.to), (r.from, r.to), "{}: one window", db.name);
+                assert_eq!(
+                    (errors.failed, errors.requests),
+                    (r.requests_failed(), r.requests_total()),
+                    "{}: {} {}: the Errors page and the Overview count the same failures",
+                    db.name,
+                    scope.environment,
+                    range.as_str()
+                );
+                for g in &errors.groups {
+                    assert_eq!(g.trend.iter().sum::<i64>(), g.count, "{}: a trend adds up", db.name);
+                    assert!(g.first_seen >= r.from && g.last_seen < r.to, "{}: {g:?}", db.name);
+                }
                 if scope.organization_id == acme.id
                     && scope.environment == "production"
                     && range == FailureRange::Week
@@ -123,7 +148,7 @@ async fn the_overview_counts_what_the_rows_hold_and_links_to_the_same_rows() {
             .unwrap();
         assert!(failed > 0, "{}", db.name);
         let minute = |ms: i64| switchboard::domain::request_filter::format_url_time(ms);
-        let (from, to) = (minute(week.bin_start(bin)), minute(week.bin_start(bin) + week.bin_ms - 60_000));
+        let (from, to) = (minute(week.bin_start(bin)), minute(week.bin_end(bin) - 60_000));
         let actor = Actor::System { name: "test".into(), scope: Scope::new(acme.id.clone(), "production") };
         let listed = switchboard::server::sync_runs::environment_runs(
             &state,

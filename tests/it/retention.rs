@@ -155,6 +155,9 @@ async fn the_purge_deletes_what_is_past_each_organizations_retention_and_nothing
         let mut runs_before = runs_before;
         runs_before.sort();
         assert_eq!(runs_after, runs_before, "{}: run counts outlive the runs", db.name);
+        for (table, differing) in db.store.derived_rollup_mismatches(&production).await.unwrap() {
+            assert_eq!(differing, 0, "{}: {table} after the purge", db.name);
+        }
 
         // A second purge finds nothing; rollups older than 13 months go.
         let again = switchboard::server::retention::purge(db.store.as_ref(), now).await.unwrap();
@@ -164,6 +167,13 @@ async fn the_purge_deletes_what_is_past_each_organizations_retention_and_nothing
         assert!(
             db.store.request_rollups(&production, 0, i64::MAX).await.unwrap().counts.is_empty(),
             "{}",
+            db.name
+        );
+        use switchboard::server::store::rollups::Grain;
+        assert!(
+            db.store.failure_rollups(&production, Grain::Day, 0, i64::MAX).await.unwrap().is_empty()
+                && db.store.endpoint_totals(&production, Grain::Day, 0, i64::MAX).await.unwrap().is_empty(),
+            "{}: the per-day tables go too",
             db.name
         );
 

@@ -46,6 +46,10 @@ async fn hourly_tables_agree(db: &helpers::TestDb, scope: &Scope, fine: &Request
         .map(|(h, b, n)| ((h, b), n))
         .collect();
     assert_eq!(got, buckets, "{}: latency per hour", db.name);
+    // Every table summed from the detailed rollups, the Errors page's per-day ones included.
+    for (table, differing) in db.store.derived_rollup_mismatches(scope).await.unwrap() {
+        assert_eq!(differing, 0, "{}: {table} disagrees with request_rollups", db.name);
+    }
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! client, one request at a time: its latency) and under load (16 clients at once for a few
 //! seconds: pages per second and p50/p95/p99). The pages are the Overview in its three ranges,
 //! the Errors page, the request log (plain and filtered), a request, the connections list and a
-//! connection, the delivery log and the sync configuration.
+//! connection, the delivery log and the sync configuration. Last, the live tail: how long a
+//! request ingested through the API takes to reach a browser's open `/requests/live` stream.
 //! A benchmark, not a test: it prints figures and never fails on them.
 
 use crate::server::store::{StoreError, StoreResult};
@@ -53,6 +54,20 @@ pub async fn run(
             println!("Folded {folded} pending run and delivery count changes before measuring.");
         }
     }
+    // An ingest key of the signed-in person's organization and environment, for the live tail.
+    let acme = store
+        .get_organization("acme")
+        .await?
+        .ok_or_else(|| io("the demo organization acme is missing: seed the demo first"))?;
+    let ingest_key = crate::server::api_keys::issue(
+        store,
+        &crate::server::store::Scope::new(acme.id, "production"),
+        crate::domain::KeyScope::Ingest,
+        "bench-pages live tail",
+        "bench",
+    )
+    .await
+    .map_err(io)?;
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(io)?.port();
     let exe = std::env::current_exe().map_err(io)?;
     let mut server = std::process::Command::new(exe)
@@ -69,13 +84,13 @@ pub async fn run(
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(io)?;
-    let result = measure(port, &b).await;
+    let result = measure(port, &b, &ingest_key).await;
     let _ = server.kill();
     let _ = server.wait();
     result
 }
 
-async fn measure(port: u16, b: &BenchPages) -> StoreResult<()> {
+async fn measure(port: u16, b: &BenchPages, ingest_key: &str) -> StoreResult<()> {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
@@ -109,6 +124,7 @@ async fn measure(port: u16, b: &BenchPages) -> StoreResult<()> {
         return Err(io(format!("sign-in as owner@acme.test failed: {}", res.status())));
     }
     let cookie = Arc::new(cookie.join("; "));
+    let live_cookie = cookie.clone();
     let get = {
         let (client, base) = (client.clone(), base.clone());
         move |path: String| {
@@ -199,5 +215,103 @@ async fn measure(port: u16, b: &BenchPages) -> StoreResult<()> {
             percentile(&loaded, 0.99),
         );
     }
+    live_tail(&client, &base, &live_cookie, ingest_key, b.runs.clamp(5, 40)).await
+}
+
+/// The live tail's delivery time: a browser's stream is open on the request log (caught up);
+/// a request is ingested through the API; the time from the ingest call's answer to the
+/// request's event arriving on the stream. The stream looks every 400 ms, so about 200 ms is
+/// expected on average and 400 ms plus a look's cost at worst.
+async fn live_tail(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    ingest_key: &str,
+    samples: usize,
+) -> StoreResult<()> {
+    let mut stream = client
+        .get(format!("{base}/requests/live"))
+        .header("Cookie", cookie)
+        .header("Accept", "text/event-stream")
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+        .map_err(io)?;
+    if !stream.status().is_success() {
+        return Err(io(format!("GET /requests/live answered {}", stream.status())));
+    }
+    let mut buffer = String::new();
+    // Reads events until one whose text holds `needle`; false when the deadline passes first.
+    async fn wait_for(
+        stream: &mut reqwest::Response,
+        buffer: &mut String,
+        needle: &str,
+    ) -> StoreResult<bool> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(at) = buffer.find(needle) {
+                // Keep what follows the event that held it.
+                let end = buffer[at..].find("\n\n").map(|e| at + e + 2).unwrap_or(buffer.len());
+                buffer.drain(..end);
+                return Ok(true);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            match tokio::time::timeout(left, stream.chunk()).await {
+                Ok(Ok(Some(bytes))) => buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(Ok(None)) => return Err(io("the live stream ended")),
+                Ok(Err(e)) => return Err(io(e)),
+                Err(_) => return Ok(false),
+            }
+        }
+    }
+    if !wait_for(&mut stream, &mut buffer, "event: ready").await? {
+        return Err(io("the live stream never said it had caught up"));
+    }
+    buffer.clear();
+    let mut times = vec![];
+    let mut missed = 0usize;
+    for i in 0..samples {
+        let now = chrono::Utc::now();
+        let id = crate::ids::make_id(crate::ids::prefix::REQUEST, now.timestamp_millis(), rand::random());
+        let body = serde_json::json!({"items": [{
+            "id": id,
+            "occurred_at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "method": "GET",
+            "path": format!("/accounting/invoices/bench-live-{i}"),
+            "status": 200,
+            "latency_ms": 42
+        }]});
+        let res = client
+            .post(format!("{base}/api/v1/ingest/request-logs"))
+            .bearer_auth(ingest_key)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(io)?;
+        if !res.status().is_success() {
+            return Err(io(format!("ingesting a request answered {}", res.status())));
+        }
+        let stored = Instant::now();
+        if wait_for(&mut stream, &mut buffer, &id).await? {
+            times.push(stored.elapsed().as_secs_f64() * 1000.0);
+        } else {
+            missed += 1;
+        }
+        // Ingest at a different point of the stream's 400 ms cycle each time.
+        tokio::time::sleep(Duration::from_millis(137)).await;
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "Live tail: {} requests ingested through the API, each seen on an open /requests/live stream \
+         after p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms (from the ingest call's answer); {missed} not seen within 10 s",
+        samples,
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        times.last().copied().unwrap_or(f64::NAN),
+    );
     Ok(())
 }

@@ -97,6 +97,11 @@ pub const SQLITE: &[Migration] = &[
         name: "hourly_rollups",
         sql: include_str!("../../../migrations/sqlite/0019_hourly_rollups.sql"),
     },
+    Migration {
+        version: 20,
+        name: "daily_failure_rollups",
+        sql: include_str!("../../../migrations/sqlite/0020_daily_failure_rollups.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -186,6 +191,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 19,
         name: "hourly_rollups",
         sql: include_str!("../../../migrations/postgres/0019_hourly_rollups.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "daily_failure_rollups",
+        sql: include_str!("../../../migrations/postgres/0020_daily_failure_rollups.sql"),
     },
 ];
 

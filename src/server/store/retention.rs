@@ -55,6 +55,7 @@ pub trait RetentionStore: Send + Sync {
         before: i64,
         batch: i64,
     ) -> StoreResult<PurgeReport>;
-    /// Deletes up to `batch` rollup rows of hours before `before`.
+    /// Deletes up to `batch` rollup rows of hours (and of the per-day tables, days) before
+    /// `before`, per table.
     async fn purge_rollups(&self, before: i64, batch: i64) -> StoreResult<u64>;
 }

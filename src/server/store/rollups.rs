@@ -54,6 +54,19 @@ pub fn hour_of(ms: i64) -> i64 {
     ms.div_euclid(3_600_000) * 3_600_000
 }
 
+/// The start of the UTC day of a time in milliseconds.
+pub fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(86_400_000) * 86_400_000
+}
+
+/// How finely a rollup read counts: per hour (`request_rollups`) or per UTC day (the Errors
+/// page's tables, migration 0020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Hour,
+    Day,
+}
+
 type CountKey = (String, String, i64, String, String, String, i64, String);
 
 /// Requests, summed latency, first and last seen.
@@ -246,21 +259,24 @@ pub trait RollupStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<RequestRollups>;
-    /// An environment's failed requests (status 400 and above) per hour in `[from_hour,
-    /// to_hour)`, by platform, method, path template, status and error code.
+    /// An environment's failed requests (status 400 and above) per hour or per UTC day in
+    /// `[from, to)` (whole days for [`Grain::Day`]), by platform, method, path template, status
+    /// and error code; `hour` is the day's start for days, `latency_ms_sum` then 0.
     async fn failure_rollups(
         &self,
         scope: &Scope,
-        from_hour: i64,
-        to_hour: i64,
+        grain: Grain,
+        from: i64,
+        to: i64,
     ) -> StoreResult<Vec<RequestCount>>;
-    /// Every endpoint's requests in `[from_hour, to_hour)`: platform, method, path template and
-    /// the number of requests.
+    /// Every endpoint's requests in `[from, to)` (whole hours, or whole days for
+    /// [`Grain::Day`]): platform, method, path template and the number of requests.
     async fn endpoint_totals(
         &self,
         scope: &Scope,
-        from_hour: i64,
-        to_hour: i64,
+        grain: Grain,
+        from: i64,
+        to: i64,
     ) -> StoreResult<Vec<(String, String, String, i64)>>;
     /// Requests per hour and status class (1 for 1xx to 5 for 5xx) in `[from_hour, to_hour)`:
     /// `(hour, class, requests)`.
@@ -307,6 +323,10 @@ pub trait RollupStore: Send + Sync {
     /// on PostgreSQL a lock on the rollup tables that ingestion takes too), so nothing written
     /// meanwhile is lost or counted twice.
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport>;
+    /// The tables summed from `request_rollups` (per hour and status class, per hour and
+    /// latency bucket, failures and endpoints per day) checked against that sum for one
+    /// environment: each table's name with the number of rows that differ (0: in agreement).
+    async fn derived_rollup_mismatches(&self, scope: &Scope) -> StoreResult<Vec<(&'static str, i64)>>;
 }
 
 /// What an outcome rollup counts (migration 0014).
@@ -356,6 +376,18 @@ pub trait OutcomeStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> StoreResult<Vec<OutcomeCount>>;
+    /// The same counts summed over subjects per bin of `bin_ms` (a whole number of hours) from
+    /// `from_hour` up to `to_hour`: `(bin start, status, total)`, totals of zero left out. The
+    /// Overview's charts: a month of hours by data object is tens of thousands of rows, its
+    /// bins by status a few hundred.
+    async fn outcomes_by_bin(
+        &self,
+        scope: &Scope,
+        kind: OutcomeKind,
+        from_hour: i64,
+        to_hour: i64,
+        bin_ms: i64,
+    ) -> StoreResult<Vec<(i64, String, i64)>>;
     /// Moves up to `limit` of the oldest deltas into the counts, in one transaction. Several
     /// processes may fold at once: each takes rows no other holds (PostgreSQL) or its writer
     /// turn (SQLite), so a delta is folded exactly once.

@@ -110,10 +110,13 @@ impl RetentionStore for This {
             ("request_class_rollups", "organization_id, environment, hour, status_class"),
             ("request_hour_latency_rollups", "organization_id, environment, hour, bucket"),
             ("outcome_rollups", "organization_id, environment, kind, hour, subject, status"),
+            ("request_daily_failures", "organization_id, environment, day, platform_id, method, path_template, status_code, error_code"),
+            ("request_daily_endpoints", "organization_id, environment, day, platform_id, method, path_template"),
         ] {
             let _writer = self.writer().await;
+            let time = if table.starts_with("request_daily_") { "day" } else { "hour" };
             n += sqlx::query(&format!(
-                "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE hour < $1 LIMIT $2)"
+                "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {time} < $1 LIMIT $2)"
             ))
             .bind(before)
             .bind(batch.max(1))

@@ -158,6 +158,93 @@ pub(super) async fn add_request_rollups(conn: &mut super::Conn, r: &RequestRollu
             qb.build().execute(&mut *conn).await?;
         }
     }
+    add_daily_rollups(conn, &r.counts).await
+}
+
+/// The Errors page's per-day tables (migration 0020): failures by day and combination, requests
+/// by day and endpoint, summed from hourly counts, in key order.
+async fn add_daily_rollups(conn: &mut super::Conn, counts: &[RequestCount]) -> StoreResult<()> {
+    type FailureKey<'a> = (&'a str, &'a str, i64, &'a str, &'a str, &'a str, i64, &'a str);
+    let mut failures: std::collections::BTreeMap<FailureKey, (i64, i64, i64)> =
+        std::collections::BTreeMap::new();
+    type EndpointKey<'a> = (&'a str, &'a str, i64, &'a str, &'a str, &'a str);
+    let mut endpoints: std::collections::BTreeMap<EndpointKey, i64> = std::collections::BTreeMap::new();
+    for c in counts {
+        let day = day_of(c.hour);
+        *endpoints
+            .entry((&c.organization_id, &c.environment, day, &c.platform_id, &c.method, &c.path_template))
+            .or_default() += c.requests;
+        if c.status_code >= 400 {
+            let f = failures
+                .entry((
+                    &c.organization_id,
+                    &c.environment,
+                    day,
+                    &c.platform_id,
+                    &c.method,
+                    &c.path_template,
+                    c.status_code,
+                    &c.error_code,
+                ))
+                .or_insert((0, i64::MAX, i64::MIN));
+            f.0 += c.requests;
+            f.1 = f.1.min(c.first_seen);
+            f.2 = f.2.max(c.last_seen);
+        }
+    }
+    let failures: Vec<_> = failures.into_iter().collect();
+    for chunk in failures.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO request_daily_failures (organization_id, environment, day, platform_id, method, \
+             path_template, status_code, error_code, requests, first_seen, last_seen) ",
+        );
+        qb.push_values(
+            chunk,
+            |mut row, ((org, env, day, platform, method, template, status, code), (n, first, last))| {
+                row.push_bind(*org)
+                    .push_bind(*env)
+                    .push_bind(*day)
+                    .push_bind(*platform)
+                    .push_bind(*method)
+                    .push_bind(*template)
+                    .push_bind(*status)
+                    .push_bind(*code)
+                    .push_bind(*n)
+                    .push_bind(*first)
+                    .push_bind(*last);
+            },
+        );
+        qb.push(
+            " ON CONFLICT (organization_id, environment, day, platform_id, method, path_template, status_code, error_code) \
+             DO UPDATE SET requests = request_daily_failures.requests + excluded.requests, \
+             first_seen = CASE WHEN excluded.first_seen < request_daily_failures.first_seen \
+                          THEN excluded.first_seen ELSE request_daily_failures.first_seen END, \
+             last_seen = CASE WHEN excluded.last_seen > request_daily_failures.last_seen \
+                         THEN excluded.last_seen ELSE request_daily_failures.last_seen END",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+    let endpoints: Vec<_> = endpoints.into_iter().collect();
+    for chunk in endpoints.chunks(1_000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO request_daily_endpoints (organization_id, environment, day, platform_id, method, \
+             path_template, requests) ",
+        );
+        qb.push_values(chunk, |mut row, ((org, env, day, platform, method, template), n)| {
+            row.push_bind(*org)
+                .push_bind(*env)
+                .push_bind(*day)
+                .push_bind(*platform)
+                .push_bind(*method)
+                .push_bind(*template)
+                .push_bind(*n);
+        });
+        qb.push(
+            " ON CONFLICT (organization_id, environment, day, platform_id, method, path_template) \
+             DO UPDATE SET requests = request_daily_endpoints.requests + excluded.requests",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -259,42 +346,60 @@ impl RollupStore for This {
     async fn failure_rollups(
         &self,
         scope: &Scope,
-        from_hour: i64,
-        to_hour: i64,
+        grain: Grain,
+        from: i64,
+        to: i64,
     ) -> StoreResult<Vec<RequestCount>> {
-        // The primary key's prefix (organization, environment, hour) bounds the read.
-        let rows: Vec<CountRow> = sqlx::query_as(
-            "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, \
-             latency_ms_sum, first_seen, last_seen \
-             FROM request_rollups WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
-             AND status_code >= 400",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.environment)
-        .bind(from_hour)
-        .bind(to_hour)
-        .fetch_all(&self.pool)
-        .await?;
+        // The primary key's prefix (organization, environment, hour or day) bounds the read.
+        let sql = match grain {
+            Grain::Hour => {
+                "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, \
+                 latency_ms_sum, first_seen, last_seen \
+                 FROM request_rollups WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+                 AND status_code >= 400"
+            }
+            Grain::Day => {
+                "SELECT environment, day AS hour, platform_id, method, path_template, status_code, error_code, \
+                 requests, CAST(0 AS BIGINT) AS latency_ms_sum, first_seen, last_seen \
+                 FROM request_daily_failures WHERE organization_id = $1 AND environment = $2 AND day >= $3 AND day < $4"
+            }
+        };
+        let rows: Vec<CountRow> = sqlx::query_as(sql)
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|c| c.into_count(&scope.organization_id)).collect())
     }
 
     async fn endpoint_totals(
         &self,
         scope: &Scope,
-        from_hour: i64,
-        to_hour: i64,
+        grain: Grain,
+        from: i64,
+        to: i64,
     ) -> StoreResult<Vec<(String, String, String, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT platform_id, method, path_template, CAST(SUM(requests) AS BIGINT) FROM request_rollups \
-             WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
-             GROUP BY platform_id, method, path_template",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.environment)
-        .bind(from_hour)
-        .bind(to_hour)
-        .fetch_all(&self.pool)
-        .await?)
+        let sql = match grain {
+            Grain::Hour => {
+                "SELECT platform_id, method, path_template, CAST(SUM(requests) AS BIGINT) FROM request_rollups \
+                 WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4 \
+                 GROUP BY platform_id, method, path_template"
+            }
+            Grain::Day => {
+                "SELECT platform_id, method, path_template, CAST(SUM(requests) AS BIGINT) FROM request_daily_endpoints \
+                 WHERE organization_id = $1 AND environment = $2 AND day >= $3 AND day < $4 \
+                 GROUP BY platform_id, method, path_template"
+            }
+        };
+        Ok(sqlx::query_as(sql)
+            .bind(&scope.organization_id)
+            .bind(&scope.environment)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     async fn requests_by_class(
@@ -418,6 +523,65 @@ impl RollupStore for This {
         Ok(hours.into_iter().collect())
     }
 
+    async fn derived_rollup_mismatches(&self, scope: &Scope) -> StoreResult<Vec<(&'static str, i64)>> {
+        const WHERE: &str = "WHERE organization_id = $1 AND environment = $2";
+        let checks: [(&'static str, String, String); 4] = [
+            (
+                "request_class_rollups",
+                format!("SELECT hour, status_class, requests FROM request_class_rollups {WHERE}"),
+                format!(
+                    "SELECT hour, status_code / 100, CAST(SUM(requests) AS BIGINT) FROM request_rollups {WHERE} \
+                     GROUP BY hour, status_code / 100"
+                ),
+            ),
+            (
+                "request_hour_latency_rollups",
+                format!("SELECT hour, bucket, requests FROM request_hour_latency_rollups {WHERE}"),
+                format!(
+                    "SELECT hour, bucket, CAST(SUM(requests) AS BIGINT) FROM request_latency_rollups {WHERE} \
+                     GROUP BY hour, bucket"
+                ),
+            ),
+            (
+                "request_daily_failures",
+                format!(
+                    "SELECT day, platform_id, method, path_template, status_code, error_code, requests, first_seen, \
+                     last_seen FROM request_daily_failures {WHERE}"
+                ),
+                format!(
+                    "SELECT (hour / 86400000) * 86400000, platform_id, method, path_template, status_code, error_code, \
+                     CAST(SUM(requests) AS BIGINT), MIN(first_seen), MAX(last_seen) FROM request_rollups {WHERE} \
+                     AND status_code >= 400 \
+                     GROUP BY (hour / 86400000) * 86400000, platform_id, method, path_template, status_code, error_code"
+                ),
+            ),
+            (
+                "request_daily_endpoints",
+                format!("SELECT day, platform_id, method, path_template, requests FROM request_daily_endpoints {WHERE}"),
+                format!(
+                    "SELECT (hour / 86400000) * 86400000, platform_id, method, path_template, \
+                     CAST(SUM(requests) AS BIGINT) FROM request_rollups {WHERE} \
+                     GROUP BY (hour / 86400000) * 86400000, platform_id, method, path_template"
+                ),
+            ),
+        ];
+        let mut out = vec![];
+        for (table, kept, summed) in checks {
+            let mut differing = 0;
+            for (a, b) in [(&kept, &summed), (&summed, &kept)] {
+                let (n,): (i64,) =
+                    sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({a} EXCEPT {b}) AS d"))
+                        .bind(&scope.organization_id)
+                        .bind(&scope.environment)
+                        .fetch_one(&self.pool)
+                        .await?;
+                differing += n;
+            }
+            out.push((table, differing));
+        }
+        Ok(out)
+    }
+
     async fn rebuild_request_rollups(&self) -> StoreResult<RebuildReport> {
         let _writer = self.writer().await;
         let mut tx = self.begin().await?;
@@ -427,7 +591,7 @@ impl RollupStore for This {
             // here) or added after this commits (and counted by it), never both or neither.
             sqlx::query(
                 "LOCK TABLE request_rollups, request_latency_rollups, request_class_rollups, \
-                 request_hour_latency_rollups IN EXCLUSIVE MODE",
+                 request_hour_latency_rollups, request_daily_failures, request_daily_endpoints IN EXCLUSIVE MODE",
             )
             .execute(&mut *tx)
             .await?;
@@ -481,11 +645,38 @@ impl RollupStore for This {
                 .execute(&mut *tx)
                 .await?;
             }
+            for table in ["request_daily_failures", "request_daily_endpoints"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE organization_id = $1 AND environment = $2 AND day >= $3"
+                ))
+                .bind(org)
+                .bind(env)
+                .bind(day_of(*hour))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         let rollups = tally.finish();
         report.counts_written = rollups.counts.len() as u64;
         report.latencies_written = rollups.latencies.len() as u64;
         add_request_rollups(&mut tx, &rollups).await?;
+        // The day of an environment's oldest row may also hold hours whose rows were purged:
+        // their counts (kept per hour) go back into that day's totals.
+        for ((org, env), hour) in &oldest {
+            let kept: Vec<CountRow> = sqlx::query_as(
+                "SELECT environment, hour, platform_id, method, path_template, status_code, error_code, requests, \
+                 latency_ms_sum, first_seen, last_seen FROM request_rollups \
+                 WHERE organization_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4",
+            )
+            .bind(org)
+            .bind(env)
+            .bind(day_of(*hour))
+            .bind(*hour)
+            .fetch_all(&mut *tx)
+            .await?;
+            let kept: Vec<RequestCount> = kept.into_iter().map(|c| c.into_count(org)).collect();
+            add_daily_rollups(&mut tx, &kept).await?;
+        }
         tx.commit().await?;
         Ok(report)
     }
@@ -547,6 +738,33 @@ impl OutcomeStore for This {
         .bind(kind.as_str())
         .bind(from_hour)
         .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn outcomes_by_bin(
+        &self,
+        scope: &Scope,
+        kind: OutcomeKind,
+        from_hour: i64,
+        to_hour: i64,
+        bin_ms: i64,
+    ) -> StoreResult<Vec<(i64, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT $4 + ((hour - $4) / $6) * $6 AS bin, status, CAST(SUM(total) AS BIGINT) AS total FROM ( \
+               SELECT hour, status, total FROM outcome_rollups \
+               WHERE organization_id = $1 AND environment = $2 AND kind = $3 AND hour >= $4 AND hour < $5 \
+               UNION ALL \
+               SELECT hour, status, delta FROM outcome_rollup_deltas \
+               WHERE organization_id = $1 AND environment = $2 AND kind = $3 AND hour >= $4 AND hour < $5 \
+             ) counts GROUP BY 1, 2 HAVING SUM(total) <> 0 ORDER BY 1, 2",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.environment)
+        .bind(kind.as_str())
+        .bind(from_hour)
+        .bind(to_hour)
+        .bind(bin_ms)
         .fetch_all(&self.pool)
         .await?)
     }
