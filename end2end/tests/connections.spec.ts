@@ -73,3 +73,25 @@ test("a request's page says whether its connection is healthy", async ({ page })
   await expect(page).toHaveURL(/\/connections\/conn_[^?]+\?tab=overview/);
   await expect(page.getByTestId("object-table")).toBeVisible();
 });
+
+test("a connection's ID and platform account copy to the clipboard once the page is interactive", async ({ page, context }, testInfo) => {
+  await signIn(page, "dev@acme.test");
+  await page.goto("/connections");
+  await page.getByTestId("connections-table").locator("tbody tr a").first().click();
+  const id = (await page.getByTestId("connection-id").innerText()).replace(/Cop(y|ied)$/, "").trim();
+  expect(id).toMatch(/^conn_/);
+  const copyId = page.getByRole("button", { name: "Copy connection id" });
+  if (testInfo.project.name === "no-js") {
+    // Nothing could copy without JavaScript, so no button is offered.
+    await expect(copyId).toBeHidden();
+    await expect(page.getByRole("button", { name: "Copy platform account" })).toBeHidden();
+    return;
+  }
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await copyId.click();
+  await expect(copyId).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(id);
+  const account = (await page.getByTestId("platform-account").innerText()).replace(/Cop(y|ied)$/, "").trim();
+  await page.getByRole("button", { name: "Copy platform account" }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(account);
+});

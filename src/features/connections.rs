@@ -324,13 +324,18 @@ const TABS: &[(&str, &str)] = &[
 fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
     let query = use_query_map();
     let tab = move || query.with(|q| q.get("tab").unwrap_or_else(|| "overview".into()));
-    let rows: Vec<(&str, String)> = vec![
-        ("Connection ID", c.id.clone()),
-        ("Platform", format!("{} ({})", c.platform_name, c.integration_type)),
-        ("Platform account", c.platform_account_id.clone()),
-        ("Environment", c.environment.clone()),
-        ("Created", format_time_utc(c.created_at)),
-        ("Last successful sync", c.last_synced_at.map(format_time_utc).unwrap_or_else(|| "never".into())),
+    // Label, value, and whether people copy it (into tickets and API calls).
+    let rows: Vec<(&str, String, bool)> = vec![
+        ("Connection ID", c.id.clone(), true),
+        ("Platform", format!("{} ({})", c.platform_name, c.integration_type), false),
+        ("Platform account", c.platform_account_id.clone(), true),
+        ("Environment", c.environment.clone(), false),
+        ("Created", format_time_utc(c.created_at), false),
+        (
+            "Last successful sync",
+            c.last_synced_at.map(format_time_utc).unwrap_or_else(|| "never".into()),
+            false,
+        ),
     ];
     let id = c.id.clone();
     view! {
@@ -339,9 +344,8 @@ fn ConnectionDetail(c: ConnectionSummary) -> impl IntoView {
         </PageHeader>
         <Card class="mb-4 p-5">
             <dl class="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-3">
-                {rows.into_iter().map(|(k, v)| {
-                    // The ids people paste into tickets and API calls get a copy button.
-                    let copy = matches!(k, "Connection ID" | "Platform account")
+                {rows.into_iter().map(|(k, v, copyable)| {
+                    let copy = copyable
                         .then(|| view! { <span class="ml-2 align-middle"><CopyButton text=v.clone() label=format!("Copy {}", k.to_lowercase()) /></span> });
                     view! {
                         <div>
