@@ -291,6 +291,28 @@ test("with JavaScript on, applying filters updates the list without a full reloa
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 });
 
+test("with JavaScript on, the list says it is updating while new filters load, and keeps the old rows meanwhile", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name === "no-js", "needs JavaScript");
+  await page.goto("/requests");
+  await page.waitForFunction(() => !document.querySelector("button.hidden[aria-label='Copy request ID']"));
+  const before = await rows(page).first().getAttribute("data-request-id");
+  // Hold the list's server function until the old rows have been checked.
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/api/list_request_logs*", async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.getByLabel("Status", { exact: true }).selectOption("5xx");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByTestId("updating")).toHaveText("Updating\u2026");
+  await expect(rows(page).first()).toHaveAttribute("data-request-id", before!);
+  release();
+  await expect(page.getByTestId("updating")).toHaveText("");
+  await applied(page, "status");
+  for (const s of await columnTexts(page, 3)) expect(s).toMatch(/^5\d\d$/);
+});
+
 test("on a phone the filters fold behind a button, and the table keeps status and error code in view", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/requests?status=4xx");
