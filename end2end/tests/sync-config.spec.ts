@@ -63,6 +63,16 @@ test("a viewer reads the configuration, its drift and its history, and cannot ed
   await expect(page.getByTestId("applies-note")).toContainText("Changes apply to new connections and to backfills");
   await expect(page.getByTestId("config-read-only")).toContainText("Only owners and admins");
   await expect(page.getByTestId("config-objects")).toContainText("Not offered by NetSuite");
+  // A disabled object is never "fetched on first link": the two columns agree on every row.
+  const objects = await page
+    .getByTestId("config-objects")
+    .locator("tbody tr")
+    .evaluateAll((rs) => rs.map((r) => Array.from(r.querySelectorAll("td")).map((td) => (td.textContent ?? "").trim())));
+  expect(objects.some((r) => r[1] === "disabled")).toBe(true);
+  for (const [name, synced, fetched] of objects) {
+    if (synced === "disabled") expect(fetched, name).toBe("\u2014 (not synced)");
+    else expect(["yes", "no: incremental only"], name).toContain(fetched);
+  }
   // Drift links to the connections list filtered to the ones behind.
   await page.getByTestId("drift-count").getByRole("link").click();
   await expect(page).toHaveURL(/\/connections\?type=accounting&behind=1/);
