@@ -95,3 +95,13 @@ test("a connection's ID and platform account copy to the clipboard once the page
   await page.getByRole("button", { name: "Copy platform account" }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(account);
 });
+
+test("a platform that reports no sync runs says so in the list, instead of looking idle", async ({ page }) => {
+  await signIn(page, "dev@acme.test");
+  await page.goto("/connections?platform=freshbooks");
+  const cells = page.getByTestId("connections-table").locator("tbody tr td:nth-child(5)");
+  await expect(cells.first()).toBeVisible();
+  for (const text of await cells.allInnerTexts()) expect(text).toContain("FreshBooks does not report runs");
+  await page.goto("/connections?platform=xero");
+  for (const text of await cells.allInnerTexts()) expect(text).not.toContain("does not report runs");
+});
