@@ -175,6 +175,11 @@ test("a failed request shows its code, the raw platform error and the next step"
   await expect(block.getByTestId("next-step")).toContainText("Back off");
   await expect(page.getByTestId("upstream-calls").locator("li")).toHaveCount(2);
   await expect(page.getByTestId("request-headers")).toContainText("[REDACTED]");
+  // The absolute time in UTC stands beside the relative one, and both are the same instant.
+  const utc = await page.getByTestId("request-time-utc").innerText();
+  expect(utc).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+  const iso = await page.getByTestId("request-time-utc").locator("xpath=..").locator("time").getAttribute("datetime");
+  expect(new Date(iso!).toISOString().slice(0, 19).replace("T", " ") + " UTC").toBe(utc);
 
   await page.goto("/requests?status=401");
   await rows(page).first().locator("a").first().click();
